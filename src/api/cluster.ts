@@ -1,0 +1,182 @@
+/**
+ * The edge: raw Kubernetes objects → a validated Cluster of internal records. Every problem in
+ * every object is collected; nothing is returned unless the whole input is valid.
+ */
+import { parseCidr } from '../model/ip.js';
+import { SequentialAllocator } from '../model/ipam.js';
+import type { Cluster, EndpointSlice, Ingress, IngressClass, Namespace, NetworkPolicy, Node, Pod, Route, Secret, Service } from '../model/types.js';
+import { podKey } from '../model/types.js';
+import { isObj, readLabels, readObj, readString, readStringMap, show } from './fields.js';
+import { readIngress, readIngressClass, readRoute } from './kinds/ingress.js';
+import { readNetworkPolicy } from './kinds/networkpolicy.js';
+import { readEndpoints, readEndpointSlice, readService } from './kinds/service.js';
+import { expandWorkload, readPod, WORKLOAD_KINDS, type WorkloadKind } from './kinds/workloads.js';
+import type { RawObject } from './load.js';
+import { formatProblem, ProblemSink, type ObjectProblems } from './problems.js';
+
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+export const DEFAULT_POD_CIDR = '10.244.0.0/16';
+
+export interface ReadOptions {
+  /** Pod CIDR for pods without status.podIP. */
+  podCidr?: string;
+  /** Nodes known besides Node manifests (e.g. a lab's nodes); DaemonSets get one pod on each. */
+  extraNodes?: readonly Node[];
+}
+
+const CLUSTER_SCOPED = new Set(['Namespace', 'Node', 'IngressClass']);
+const NAMESPACED = new Set(['Pod', 'Service', 'Endpoints', 'EndpointSlice', 'Ingress', 'NetworkPolicy', 'Secret', 'Route', ...WORKLOAD_KINDS]);
+
+interface Meta {
+  raw: RawObject;
+  kind: string;
+  namespace: string;
+  name: string;
+  p: ObjectProblems;
+}
+
+/** Translates raw objects into a Cluster; throws InputError with every problem found. */
+export function readCluster(raws: readonly RawObject[], options: ReadOptions = {}): Cluster {
+  const sink = new ProblemSink();
+  const notKubernetes = new Set<string>();
+  const metas = identify(raws, sink, notKubernetes);
+  const skipped = new Map<string, number>();
+  const namespaces = new Map<string, Namespace>();
+  const nodes: Node[] = [...(options.extraNodes ?? [])];
+  const c = { pods: [] as Pod[], services: [] as Service[], slices: [] as EndpointSlice[], ingresses: [] as Ingress[], classes: [] as IngressClass[], routes: [] as Route[], policies: [] as NetworkPolicy[], secrets: [] as Secret[] };
+
+  for (const m of metas) {
+    const { obj, source } = m.raw;
+    if (m.kind === 'Namespace') namespaces.set(m.name, { name: m.name, labels: readLabels(readObj(obj.metadata, 'metadata', m.p)?.labels, 'metadata.labels', m.p), source });
+    if (m.kind === 'Node') nodes.push(readNode(obj, m.name, m.raw, m.p));
+  }
+  for (const m of metas) {
+    const { obj, source } = m.raw;
+    const { namespace: ns, name, p } = m;
+    switch (m.kind) {
+      case 'Namespace':
+      case 'Node':
+        break;
+      case 'Pod': c.pods.push(readPod(obj, ns, name, source, p)); break;
+      case 'Service': c.services.push(readService(obj, ns, name, source, p)); break;
+      case 'EndpointSlice': c.slices.push(readEndpointSlice(obj, ns, name, source, p)); break;
+      case 'Endpoints': c.slices.push(...readEndpoints(obj, ns, name, source, p)); break;
+      case 'Ingress': c.ingresses.push(readIngress(obj, ns, name, source, p)); break;
+      case 'IngressClass': c.classes.push(readIngressClass(obj, name, source, p)); break;
+      case 'Route': c.routes.push(readRoute(obj, ns, name, source, p)); break;
+      case 'NetworkPolicy': c.policies.push(readNetworkPolicy(obj, ns, name, source, p)); break;
+      case 'Secret': c.secrets.push(readSecret(obj, ns, name, m.raw, p)); break;
+      default:
+        if ((WORKLOAD_KINDS as readonly string[]).includes(m.kind)) c.pods.push(...expandWorkload(m.kind as WorkloadKind, obj, ns, name, source, p, nodes));
+        else skipped.set(m.kind, (skipped.get(m.kind) ?? 0) + 1);
+    }
+  }
+  checkPodNames(c.pods, sink);
+  sink.throwIfAny();
+
+  const referenced = [...c.pods, ...c.services, ...c.policies, ...c.ingresses, ...c.secrets, ...c.slices, ...c.routes].map((o) => o.namespace);
+  for (const ns of referenced) if (!namespaces.has(ns)) namespaces.set(ns, { name: ns, labels: {} });
+  // The API server sets this immutable label on every namespace.
+  const nsList = [...namespaces.values()].map((n) => ({ ...n, labels: { ...n.labels, [NAMESPACE_NAME_LABEL]: n.name } }));
+  const notes: string[] = sink.warnings.map((w) => `warning: ${formatProblem(w)}`);
+  if (skipped.size > 0) notes.push(`skipped ${[...skipped].map(([k, n]) => `${n} ${k}`).join(', ')} (kinds podnet does not model)`);
+  if (notKubernetes.size > 0) notes.push(`skipped data that is not a Kubernetes object in ${[...notKubernetes].join(', ')}`);
+  return {
+    namespaces: nsList.sort((a, b) => cmp(a.name, b.name)),
+    nodes,
+    pods: assignPodIPs(c.pods, nodes, options.podCidr ?? DEFAULT_POD_CIDR),
+    services: c.services,
+    endpointSlices: c.slices,
+    ingresses: c.ingresses,
+    ingressClasses: c.classes,
+    routes: c.routes,
+    policies: c.policies,
+    secrets: c.secrets,
+    notes,
+  };
+}
+
+/** Reads kind, name and namespace of every object; reports missing ones and duplicates. */
+function identify(raws: readonly RawObject[], sink: ProblemSink, notKubernetes: Set<string>): Meta[] {
+  const seen = new Map<string, RawObject>();
+  const out: Meta[] = [];
+  for (const raw of raws) {
+    const where = raw.prefix ? `document ${raw.source.doc + 1} ${raw.prefix}` : `document ${raw.source.doc + 1}`;
+    const kind = typeof raw.obj.kind === 'string' ? raw.obj.kind : undefined;
+    const meta = isObj(raw.obj.metadata) ? raw.obj.metadata : undefined;
+    const name = typeof meta?.name === 'string' && meta.name !== '' ? meta.name : undefined;
+    if (!kind && raw.obj.apiVersion === undefined) {
+      notKubernetes.add(raw.source.file);
+      continue;
+    }
+    if (!kind) {
+      sink.add({ file: raw.source.file, object: where, path: 'kind', message: 'required field is missing' });
+      continue;
+    }
+    const scoped = CLUSTER_SCOPED.has(kind);
+    const namespace = scoped ? '' : typeof meta?.namespace === 'string' && meta.namespace !== '' ? meta.namespace : 'default';
+    if (!name) {
+      sink.add({ file: raw.source.file, object: `${kind.toLowerCase()} (${where})`, path: 'metadata.name', message: 'required field is missing' });
+      continue;
+    }
+    const label = scoped ? `${kind.toLowerCase()} ${name}` : `${kind.toLowerCase()} ${namespace}/${name}`;
+    const p = sink.forObject(raw.source.file, label);
+    if (NAMESPACED.has(kind) || CLUSTER_SCOPED.has(kind)) {
+      const key = `${kind}/${namespace}/${name}`;
+      const first = seen.get(key);
+      if (first) {
+        p.error('metadata.name', `duplicate object: already defined in ${first.source.file} (document ${first.source.doc + 1})`);
+        continue;
+      }
+      seen.set(key, raw);
+    }
+    out.push({ raw, kind, namespace, name, p });
+  }
+  return out;
+}
+
+function checkPodNames(pods: readonly Pod[], sink: ProblemSink): void {
+  const seen = new Map<string, Pod>();
+  for (const pod of pods) {
+    const key = podKey(pod);
+    const first = seen.get(key);
+    if (first && first.owner.kind !== pod.owner.kind) {
+      sink.add({ file: pod.source.file, object: `pod ${key}`, message: `duplicate pod name: also created by ${first.owner.kind.toLowerCase()} ${first.namespace}/${first.owner.name} in ${first.source.file}` });
+    }
+    if (!first) seen.set(key, pod);
+  }
+}
+
+function readNode(obj: Record<string, unknown>, name: string, raw: RawObject, p: ObjectProblems): Node {
+  const meta = readObj(obj.metadata, 'metadata', p);
+  const status = isObj(obj.status) ? obj.status : {};
+  const addresses = Array.isArray(status.addresses) ? status.addresses.filter(isObj) : [];
+  const internal = addresses.find((a) => a.type === 'InternalIP');
+  const spec = isObj(obj.spec) ? obj.spec : {};
+  const podCIDR = readString(spec.podCIDR, 'spec.podCIDR', p);
+  if (podCIDR !== undefined && !parseCidr(podCIDR)) p.error('spec.podCIDR', `${show(podCIDR)} is not a valid CIDR`);
+  return { name, labels: { ...readLabels(meta?.labels, 'metadata.labels', p), 'kubernetes.io/hostname': name }, internalIP: typeof internal?.address === 'string' ? internal.address : undefined, podCIDR, source: raw.source };
+}
+
+function readSecret(obj: Record<string, unknown>, namespace: string, name: string, raw: RawObject, p: ObjectProblems): Secret {
+  const data = readStringMap(obj.data, 'data', p);
+  for (const [k, v] of Object.entries(readStringMap(obj.stringData, 'stringData', p))) data[k] = Buffer.from(v).toString('base64');
+  return { namespace, name, type: readString(obj.type, 'type', p) ?? 'Opaque', data, source: raw.source };
+}
+
+/** Pods without an IP get one: hostNetwork pods their node's IP, the rest one from the pod CIDR. */
+function assignPodIPs(pods: Pod[], nodes: readonly Node[], podCidr: string): Pod[] {
+  const allocator = new SequentialAllocator(podCidr, pods.map((p) => p.ip).filter((ip) => ip !== ''));
+  const nodeIP = new Map(nodes.map((n) => [n.name, n.internalIP ?? '']));
+  const ordered = [...pods].sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.name, b.name));
+  for (const pod of ordered) {
+    if (pod.ip !== '') continue;
+    if (pod.hostNetwork) (pod as { ip: string }).ip = (pod.nodeName && nodeIP.get(pod.nodeName)) || '';
+    else (pod as { ip: string }).ip = allocator.allocate() ?? '';
+  }
+  return ordered;
+}
+
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,90 @@
+/** PodSpec and pod metadata reading, shared by Pod and every workload's template. */
+import type { Container, ContainerPort } from '../../model/types.js';
+import type { Labels } from '../../model/labels.js';
+import { isPortName, join, readArray, readBool, readInt, readLabels, readObj, readProtocol, readString, show, type Obj } from '../fields.js';
+import type { ObjectProblems } from '../problems.js';
+
+export interface PodTemplate {
+  labels: Labels;
+  hostNetwork: boolean;
+  nodeName?: string;
+  nodeSelector?: Labels;
+  hostname?: string;
+  subdomain?: string;
+  restartPolicy?: string;
+  containers: Container[];
+}
+
+/** Reads metadata.labels and spec of a pod or a pod template found at `path`. */
+export function readPodTemplate(meta: Obj | undefined, spec: Obj | undefined, path: string, p: ObjectProblems): PodTemplate {
+  const labels = readLabels(meta?.labels, join(join(path, 'metadata'), 'labels'), p);
+  const specPath = join(path, 'spec');
+  if (!spec) {
+    p.error(specPath, 'required field is missing');
+    return { labels, hostNetwork: false, containers: [] };
+  }
+  const containers: Container[] = [];
+  const list = readArray(spec.containers, join(specPath, 'containers'), p);
+  if (!list || list.length === 0) p.error(join(specPath, 'containers'), 'required field is missing: a pod needs at least one container');
+  const names = new Set<string>();
+  (list ?? []).forEach((c, i) => {
+    const container = readContainer(c, join(join(specPath, 'containers'), i), p);
+    if (!container) return;
+    if (container.name !== '' && names.has(container.name)) p.error(join(join(join(specPath, 'containers'), i), 'name'), `duplicate container name ${show(container.name)}`);
+    names.add(container.name);
+    containers.push(container);
+  });
+  const nodeSelector = spec.nodeSelector === undefined ? undefined : readLabels(spec.nodeSelector, join(specPath, 'nodeSelector'), p);
+  return {
+    labels,
+    hostNetwork: readBool(spec.hostNetwork, join(specPath, 'hostNetwork'), p) ?? false,
+    nodeName: readString(spec.nodeName, join(specPath, 'nodeName'), p),
+    nodeSelector,
+    hostname: readString(spec.hostname, join(specPath, 'hostname'), p),
+    subdomain: readString(spec.subdomain, join(specPath, 'subdomain'), p),
+    restartPolicy: readString(spec.restartPolicy, join(specPath, 'restartPolicy'), p),
+    containers,
+  };
+}
+
+function readContainer(v: unknown, path: string, p: ObjectProblems): Container | undefined {
+  const o = readObj(v, path, p);
+  if (!o) return undefined;
+  const name = readString(o.name, join(path, 'name'), p);
+  if (name === undefined) p.warn(join(path, 'name'), 'required field is missing');
+  const ports: ContainerPort[] = [];
+  (readArray(o.ports, join(path, 'ports'), p) ?? []).forEach((x, i) => {
+    const pp = join(join(path, 'ports'), i);
+    const po = readObj(x, pp, p);
+    if (!po) return;
+    const containerPort = readInt(po.containerPort, join(pp, 'containerPort'), p, 1, 65535);
+    if (containerPort === undefined) {
+      if (po.containerPort === undefined) p.warn(join(pp, 'containerPort'), 'required field is missing; port ignored');
+      return;
+    }
+    const portName = readString(po.name, join(pp, 'name'), p);
+    if (portName !== undefined && !isPortName(portName)) p.error(join(pp, 'name'), `${show(portName)} is not a valid port name (IANA_SVC_NAME)`);
+    ports.push({
+      name: portName,
+      containerPort,
+      protocol: readProtocol(po.protocol, join(pp, 'protocol'), p),
+      hostPort: readInt(po.hostPort, join(pp, 'hostPort'), p, 1, 65535),
+    });
+  });
+  const env: Record<string, string> = {};
+  (readArray(o.env, join(path, 'env'), p) ?? []).forEach((e) => {
+    if (e && typeof e === 'object' && typeof (e as Obj).name === 'string' && typeof (e as Obj).value === 'string') {
+      env[(e as Obj).name as string] = (e as Obj).value as string;
+    }
+  });
+  const strings = (x: unknown, sub: string) => readArray(x, join(path, sub), p)?.map((s) => String(s));
+  return {
+    name: name ?? '',
+    image: readString(o.image, join(path, 'image'), p),
+    command: strings(o.command, 'command'),
+    args: strings(o.args, 'args'),
+    env,
+    ports,
+  };
+}
+

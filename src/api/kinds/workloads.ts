@@ -1,0 +1,125 @@
+/**
+ * Pods and workloads → pod records. Workloads expand to their pods with names formed as
+ * Kubernetes forms them; each pod remembers the top-level workload that owns it.
+ */
+import { matchesSelector } from '../../model/labels.js';
+import { generatedSuffix, podTemplateHash } from '../../model/names.js';
+import type { Node, Owner, Pod, Source } from '../../model/types.js';
+import { isObj, readInt, readObj, readSelector, readString, join, type Obj } from '../fields.js';
+import type { ObjectProblems } from '../problems.js';
+import { readPodTemplate, type PodTemplate } from './podspec.js';
+
+export const WORKLOAD_KINDS = ['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
+interface PodBase {
+  namespace: string;
+  source: Source;
+}
+
+function makePod(base: PodBase, name: string, t: PodTemplate, owner: Owner, extra: Partial<Pod> = {}): Pod {
+  return {
+    namespace: base.namespace,
+    name,
+    labels: t.labels,
+    ip: '',
+    hostNetwork: t.hostNetwork,
+    nodeName: t.nodeName,
+    nodeSelector: t.nodeSelector,
+    hostname: t.hostname,
+    subdomain: t.subdomain,
+    containers: t.containers,
+    owner,
+    restartPolicy: t.restartPolicy,
+    source: base.source,
+    ...extra,
+  };
+}
+
+/** A bare Pod. Its owner is its controller ownerReference when it has one (cluster dumps). */
+export function readPod(obj: Obj, namespace: string, name: string, source: Source, p: ObjectProblems): Pod {
+  const meta = readObj(obj.metadata, 'metadata', p);
+  const t = readPodTemplate(meta, readObj(obj.spec, 'spec', p), '', p);
+  const status = isObj(obj.status) ? obj.status : {};
+  const podIP = typeof status.podIP === 'string' ? status.podIP : '';
+  const hostIP = typeof status.hostIP === 'string' ? status.hostIP : '';
+  return makePod({ namespace, source }, name, t, ownerOf(meta, name), { ip: t.hostNetwork ? hostIP || podIP : podIP });
+}
+
+function ownerOf(meta: Obj | undefined, podName: string): Owner {
+  const refs = Array.isArray(meta?.ownerReferences) ? (meta!.ownerReferences as unknown[]).filter(isObj) : [];
+  // Only the controller reference names a workload; static pods (owned by their Node) stand alone.
+  const ref = refs.find((r) => r.controller === true);
+  if (ref && typeof ref.name === 'string' && ref.kind !== 'Node') {
+    return { kind: typeof ref.kind === 'string' && ref.kind !== '' ? ref.kind : 'Pod', name: ref.name };
+  }
+  return { kind: 'Pod', name: podName };
+}
+
+/** Expands a workload into its pods. `nodes` matters for DaemonSets (one pod per eligible node). */
+export function expandWorkload(kind: WorkloadKind, obj: Obj, namespace: string, name: string, source: Source, p: ObjectProblems, nodes: readonly Node[]): Pod[] {
+  const spec = readObj(obj.spec, 'spec', p) ?? {};
+  const base = { namespace, source };
+  const owner: Owner = { kind, name };
+  if (kind === 'CronJob') {
+    const jobTemplate = readObj(spec.jobTemplate, 'spec.jobTemplate', p) ?? {};
+    const jobSpec = readObj(jobTemplate.spec, 'spec.jobTemplate.spec', p) ?? {};
+    const jobName = `${name}-${28_000_000 + (podTemplateHashNumber(jobSpec) % 1_000_000)}`;
+    return expandJob(jobSpec, 'spec.jobTemplate.spec', jobName, base, owner, p);
+  }
+  if (kind === 'Job') return expandJob(spec, 'spec', name, base, owner, p);
+  const template = readTemplate(spec, 'spec', p);
+  // apps/v1 workloads: "selector ... must match the pod template's labels"
+  const selector = readSelector(spec.selector, 'spec.selector', p);
+  if (!selector) p.error('spec.selector', 'required field is missing');
+  else if (!matchesSelector(selector, template.labels)) p.error('spec.selector', 'does not match template labels (spec.template.metadata.labels)');
+  const replicas = readInt(spec.replicas, 'spec.replicas', p, 0) ?? 1;
+  switch (kind) {
+    case 'Deployment': {
+      const hash = podTemplateHash(spec.template);
+      const rs = `${name}-${hash}`;
+      const labels = { ...template.labels, 'pod-template-hash': hash };
+      return range(replicas).map((i) => makePod(base, `${rs}-${generatedSuffix(`${namespace}/${rs}/${i}`)}`, { ...template, labels }, owner));
+    }
+    case 'ReplicaSet':
+      return range(replicas).map((i) => makePod(base, `${name}-${generatedSuffix(`${namespace}/${name}/${i}`)}`, template, owner));
+    case 'StatefulSet': {
+      const serviceName = readString(spec.serviceName, 'spec.serviceName', p);
+      return range(replicas).map((i) => {
+        const podName = `${name}-${i}`;
+        const labels = { ...template.labels, 'statefulset.kubernetes.io/pod-name': podName, 'apps.kubernetes.io/pod-index': String(i) };
+        return makePod(base, podName, { ...template, labels }, owner, { hostname: podName, subdomain: serviceName ?? template.subdomain });
+      });
+    }
+    case 'DaemonSet': {
+      const eligible = nodes.filter((n) => !template.nodeSelector || matchesSelector({ matchLabels: template.nodeSelector, matchExpressions: [] }, n.labels));
+      if (nodes.length === 0) return [makePod(base, `${name}-${generatedSuffix(`${namespace}/${name}`)}`, template, owner)];
+      return eligible.map((n) => makePod(base, `${name}-${generatedSuffix(`${namespace}/${name}/${n.name}`)}`, template, owner, { nodeName: n.name }));
+    }
+  }
+}
+
+function expandJob(spec: Obj, path: string, jobName: string, base: PodBase, owner: Owner, p: ObjectProblems): Pod[] {
+  const template = readTemplate(spec, path, p);
+  const parallelism = readInt(spec.parallelism, join(path, 'parallelism'), p, 0) ?? 1;
+  const labels = { ...template.labels, 'job-name': jobName, 'batch.kubernetes.io/job-name': jobName };
+  return range(parallelism).map((i) => makePod(base, `${jobName}-${generatedSuffix(`${base.namespace}/${jobName}/${i}`)}`, { ...template, labels }, owner));
+}
+
+function readTemplate(spec: Obj, path: string, p: ObjectProblems): PodTemplate {
+  const tPath = join(path, 'template');
+  const template = readObj(spec.template, tPath, p);
+  if (!template) {
+    p.error(tPath, 'required field is missing');
+    return { labels: {}, hostNetwork: false, containers: [] };
+  }
+  return readPodTemplate(readObj(template.metadata, join(tPath, 'metadata'), p), readObj(template.spec, join(tPath, 'spec'), p), tPath, p);
+}
+
+function podTemplateHashNumber(value: unknown): number {
+  return [...podTemplateHash(value)].reduce((acc, ch) => (acc * 31 + ch.charCodeAt(0)) >>> 0, 7);
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}

@@ -1,0 +1,117 @@
+/**
+ * Reading manifests: files, directories (recursive) and "-" (stdin); YAML (multi-document) and
+ * JSON; List and *List kinds unpacked. Produces raw objects tagged with where they came from.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { Source } from '../model/types.js';
+import { InputError, type Problem } from './problems.js';
+
+export interface RawObject {
+  obj: Record<string, unknown>;
+  source: Source;
+  /** Path prefix inside the document, e.g. "items[2]" for an unpacked List item. */
+  prefix: string;
+}
+
+const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;
+
+/** Expands the -f arguments into the list of files to read, in a stable order. */
+export function listManifestFiles(paths: readonly string[], problems: Problem[]): string[] {
+  const files: string[] = [];
+  for (const path of paths) {
+    if (path === '-') {
+      files.push('-');
+      continue;
+    }
+    let stat;
+    try {
+      stat = statSync(path);
+    } catch {
+      problems.push({ file: path, message: 'no such file or directory' });
+      continue;
+    }
+    if (stat.isDirectory()) files.push(...walk(path));
+    else files.push(path);
+  }
+  return files;
+}
+
+function walk(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...walk(full));
+    else if (MANIFEST_EXTENSIONS.test(entry.name)) out.push(full);
+  }
+  return out;
+}
+
+/** Parses one file's text into raw objects; problems are appended, never thrown. */
+export function parseManifestText(text: string, file: string, problems: Problem[]): RawObject[] {
+  const out: RawObject[] = [];
+  const docs = parseAllDocuments(text, { uniqueKeys: false });
+  const list = Array.isArray(docs) ? docs : [docs];
+  list.forEach((doc, index) => {
+    if (doc.errors.length > 0) {
+      const err = doc.errors[0];
+      const line = err.linePos?.[0]?.line;
+      const where = line !== undefined ? `line ${line}` : `document ${index + 1}`;
+      problems.push({ file, message: `invalid YAML at ${where}: ${err.message.split('\n')[0]}` });
+      return;
+    }
+    const value: unknown = doc.toJS({ maxAliasCount: 1000 });
+    unpack(value, { file, doc: index }, '', out, problems);
+  });
+  return out;
+}
+
+function unpack(value: unknown, source: Source, prefix: string, out: RawObject[], problems: Problem[]): void {
+  if (value === null || value === undefined) return; // empty document
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => unpack(item, source, `${prefix}[${i}]`, out, problems));
+    return;
+  }
+  if (typeof value !== 'object') {
+    problems.push({ file: source.file, message: `document ${source.doc + 1}${prefix}: expected a Kubernetes object, found ${typeof value}` });
+    return;
+  }
+  const obj = value as Record<string, unknown>;
+  const kind = obj.kind;
+  if (typeof kind === 'string' && (kind === 'List' || kind.endsWith('List')) && Array.isArray(obj.items)) {
+    const itemKind = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
+    obj.items.forEach((item, i) => {
+      const itemPrefix = `${prefix ? prefix + '.' : ''}items[${i}]`;
+      if (item && typeof item === 'object' && !Array.isArray(item) && itemKind && !(item as Record<string, unknown>).kind) {
+        (item as Record<string, unknown>).kind = itemKind;
+      }
+      unpack(item, source, itemPrefix, out, problems);
+    });
+    return;
+  }
+  out.push({ obj, source, prefix });
+}
+
+/** Reads every path given to -f; throws InputError listing all unreadable or unparsable files. */
+export function loadManifests(paths: readonly string[], readStdin: () => string = defaultStdin): RawObject[] {
+  const problems: Problem[] = [];
+  const files = listManifestFiles(paths, problems);
+  const objects: RawObject[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = file === '-' ? readStdin() : readFileSync(file, 'utf8');
+    } catch (e) {
+      problems.push({ file, message: `cannot read: ${(e as Error).message}` });
+      continue;
+    }
+    objects.push(...parseManifestText(text, file === '-' ? '<stdin>' : file, problems));
+  }
+  if (problems.length > 0) throw new InputError(problems);
+  return objects;
+}
+
+function defaultStdin(): string {
+  return readFileSync(0, 'utf8');
+}

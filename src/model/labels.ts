@@ -1,0 +1,61 @@
+/** Label selectors as the Kubernetes API defines them (metav1.LabelSelector). */
+
+export type Labels = Readonly<Record<string, string>>;
+
+export type SelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+
+export interface SelectorRequirement {
+  key: string;
+  operator: SelectorOperator;
+  values: readonly string[];
+}
+
+export interface Selector {
+  matchLabels: Labels;
+  matchExpressions: readonly SelectorRequirement[];
+}
+
+export const SELECT_ALL: Selector = { matchLabels: {}, matchExpressions: [] };
+
+/**
+ * "The requirements are ANDed." — matchLabels entries and matchExpressions must all hold.
+ * "An empty label selector matches all objects."
+ */
+export function matchesSelector(selector: Selector, labels: Labels): boolean {
+  for (const [key, value] of Object.entries(selector.matchLabels)) {
+    if (labels[key] !== value) return false;
+  }
+  for (const req of selector.matchExpressions) {
+    const has = Object.prototype.hasOwnProperty.call(labels, req.key);
+    switch (req.operator) {
+      case 'In':
+        if (!has || !req.values.includes(labels[req.key])) return false;
+        break;
+      case 'NotIn':
+        // NotIn matches objects that lack the key, as in apimachinery's labels.Requirement.
+        if (has && req.values.includes(labels[req.key])) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+    }
+  }
+  return true;
+}
+
+export function isSelectAll(selector: Selector): boolean {
+  return Object.keys(selector.matchLabels).length === 0 && selector.matchExpressions.length === 0;
+}
+
+export function formatSelector(selector: Selector): string {
+  const parts = Object.entries(selector.matchLabels).map(([k, v]) => `${k}=${v}`);
+  for (const r of selector.matchExpressions) {
+    if (r.operator === 'Exists') parts.push(r.key);
+    else if (r.operator === 'DoesNotExist') parts.push(`!${r.key}`);
+    else parts.push(`${r.key} ${r.operator === 'In' ? 'in' : 'notin'} (${r.values.join(',')})`);
+  }
+  return parts.length === 0 ? '{}' : parts.join(',');
+}

@@ -1,0 +1,226 @@
+/**
+ * podnet's internal records. Kubernetes objects are translated into these once, at the edge
+ * (src/api); everything after that works on these small, validated, immutable records.
+ */
+import type { Labels, Selector } from './labels.js';
+
+export type Protocol = 'TCP' | 'UDP' | 'SCTP';
+export const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
+
+/** Where an object came from: used in every message about it. */
+export interface Source {
+  file: string;
+  /** 0-based document index inside the file. */
+  doc: number;
+}
+
+export interface ObjectRef {
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+export interface Namespace {
+  name: string;
+  labels: Labels;
+  source?: Source;
+}
+
+export interface Node {
+  name: string;
+  labels: Labels;
+  internalIP?: string;
+  podCIDR?: string;
+  source?: Source;
+}
+
+export interface ContainerPort {
+  name?: string;
+  containerPort: number;
+  protocol: Protocol;
+  hostPort?: number;
+}
+
+export interface Container {
+  name: string;
+  image?: string;
+  command?: readonly string[];
+  args?: readonly string[];
+  env?: Readonly<Record<string, string>>;
+  ports: readonly ContainerPort[];
+}
+
+/** The top-level owner of a pod: the workload it belongs to. */
+export interface Owner {
+  kind: string;
+  name: string;
+}
+
+export interface Pod {
+  namespace: string;
+  name: string;
+  labels: Labels;
+  /** The pod IP: from status.podIP, or allocated by podnet. Empty when unknown. */
+  ip: string;
+  hostNetwork: boolean;
+  nodeName?: string;
+  nodeSelector?: Labels;
+  hostname?: string;
+  subdomain?: string;
+  containers: readonly Container[];
+  /** The workload this pod belongs to; a bare pod owns itself (kind Pod). */
+  owner: Owner;
+  restartPolicy?: string;
+  source: Source;
+}
+
+export interface ServicePort {
+  name?: string;
+  protocol: Protocol;
+  port: number;
+  /** A number, or the name of a container port. */
+  targetPort: number | string;
+  nodePort?: number;
+}
+
+export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
+
+export interface Service {
+  namespace: string;
+  name: string;
+  type: ServiceType;
+  /** null: a selectorless Service (endpoints come from manifests). */
+  selector: Labels | null;
+  ports: readonly ServicePort[];
+  clusterIP?: string;
+  externalName?: string;
+  headless: boolean;
+  publishNotReadyAddresses: boolean;
+  sessionAffinity: 'None' | 'ClientIP';
+  sessionAffinityTimeout?: number;
+  externalTrafficPolicy: 'Cluster' | 'Local';
+  internalTrafficPolicy: 'Cluster' | 'Local';
+  loadBalancerIP?: string;
+  source: Source;
+}
+
+export interface IngressBackend {
+  service?: { name: string; port: number | string };
+  resource?: { kind: string; name: string };
+}
+
+export type PathType = 'Exact' | 'Prefix' | 'ImplementationSpecific';
+
+export interface IngressPath {
+  path: string;
+  pathType: PathType;
+  backend: IngressBackend;
+}
+
+export interface IngressRule {
+  host?: string;
+  paths: readonly IngressPath[];
+}
+
+export interface Ingress {
+  namespace: string;
+  name: string;
+  className?: string;
+  defaultBackend?: IngressBackend;
+  rules: readonly IngressRule[];
+  tls: readonly { hosts: readonly string[]; secretName?: string }[];
+  source: Source;
+}
+
+/** An OpenShift Route: only its backend services matter for connectivity analysis. */
+export interface Route {
+  namespace: string;
+  name: string;
+  services: readonly string[];
+  targetPort?: number | string;
+  source: Source;
+}
+
+export interface IngressClass {
+  name: string;
+  controller: string;
+  isDefault: boolean;
+  source: Source;
+}
+
+export interface Secret {
+  namespace: string;
+  name: string;
+  type: string;
+  data: Readonly<Record<string, string>>;
+  source: Source;
+}
+
+export interface Endpoint {
+  addresses: readonly string[];
+  ready: boolean;
+  serving: boolean;
+  terminating: boolean;
+  hostname?: string;
+  nodeName?: string;
+  targetRef?: { kind: string; namespace: string; name: string };
+}
+
+export interface EndpointSlice {
+  namespace: string;
+  name: string;
+  serviceName: string;
+  addressType: string;
+  ports: readonly { name?: string; port: number; protocol: Protocol }[];
+  endpoints: readonly Endpoint[];
+  source: Source;
+}
+
+export interface PolicyPort {
+  protocol: Protocol;
+  /** undefined: every port of the protocol. */
+  port?: number | string;
+  endPort?: number;
+}
+
+export type PolicyPeer =
+  | { kind: 'selector'; podSelector?: Selector; namespaceSelector?: Selector }
+  | { kind: 'ipBlock'; cidr: string; except: readonly string[] };
+
+export interface PolicyRule {
+  /** null: the field was empty or missing — the rule matches all peers. */
+  peers: readonly PolicyPeer[] | null;
+  /** null: the field was empty or missing — the rule matches all ports. */
+  ports: readonly PolicyPort[] | null;
+}
+
+export interface NetworkPolicy {
+  namespace: string;
+  name: string;
+  podSelector: Selector;
+  affectsIngress: boolean;
+  affectsEgress: boolean;
+  ingress: readonly PolicyRule[];
+  egress: readonly PolicyRule[];
+  source: Source;
+}
+
+/** Everything podnet knows about a cluster, as read from manifests. */
+export interface Cluster {
+  namespaces: readonly Namespace[];
+  nodes: readonly Node[];
+  pods: readonly Pod[];
+  services: readonly Service[];
+  endpointSlices: readonly EndpointSlice[];
+  ingresses: readonly Ingress[];
+  ingressClasses: readonly IngressClass[];
+  routes: readonly Route[];
+  policies: readonly NetworkPolicy[];
+  secrets: readonly Secret[];
+  /** Short notes about input that was read but not used (e.g. skipped kinds). */
+  notes: readonly string[];
+}
+
+export function podKey(pod: { namespace: string; name: string }): string {
+  return `${pod.namespace}/${pod.name}`;
+}

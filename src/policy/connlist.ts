@@ -1,0 +1,72 @@
+/**
+ * Workload-level connectivity in np-guard netpol-analyzer's "connlist" form:
+ * `src => dst : conn`, peers being workloads (`ns/name[Kind]`) and external IP ranges.
+ */
+import { formatRange } from '../model/ip.js';
+import type { Cluster, Pod } from '../model/types.js';
+import type { ConnSet } from './conns.js';
+import { PolicyEngine, type Endpoint } from './engine.js';
+import { externalRanges, type IpRange } from './externals.js';
+import { ingressExposure } from './ingress-reach.js';
+
+export interface ConnLine {
+  src: string;
+  dst: string;
+  conn: string;
+}
+
+export const INGRESS_CONTROLLER = '{ingress-controller}';
+
+/** np-guard does not treat hostNetwork pods specially; connlist output follows it. */
+export const NP_GUARD_MODEL = { hostNetworkAsNode: false };
+
+interface Peer {
+  label: string;
+  endpoint: Endpoint;
+}
+
+export function workloadLabel(pod: Pod): string {
+  return `${pod.namespace}/${pod.owner.name}[${pod.owner.kind}]`;
+}
+
+/** One representative pod per workload (the first by name); pods of a workload are one peer. */
+function workloadPeers(pods: readonly Pod[]): Peer[] {
+  const seen = new Map<string, Peer>();
+  for (const pod of pods) {
+    const label = workloadLabel(pod);
+    if (!seen.has(label)) seen.set(label, { label, endpoint: { kind: 'pod', pod } });
+  }
+  return [...seen.values()];
+}
+
+export function connlist(cluster: Cluster): ConnLine[] {
+  const engine = new PolicyEngine(cluster, NP_GUARD_MODEL);
+  const workloads = workloadPeers(cluster.pods);
+  const toPeer = (r: IpRange): Peer => ({ label: `${formatRange(r.start, r.end)}[External]`, endpoint: { kind: 'ip', start: r.start, end: r.end } });
+  const sources = externalRanges(cluster.policies, 'ingress').map(toPeer);
+  const destinations = externalRanges(cluster.policies, 'egress').map(toPeer);
+  const lines: ConnLine[] = [];
+  const push = (src: Peer, dst: Peer, conns: ConnSet) => {
+    if (!conns.isEmpty()) lines.push({ src: src.label, dst: dst.label, conn: conns.toString() });
+  };
+  for (const src of workloads) {
+    for (const dst of workloads) if (src !== dst) push(src, dst, engine.evaluate(src.endpoint, dst.endpoint).conns);
+    for (const ext of destinations) push(src, ext, engine.evaluate(src.endpoint, ext.endpoint).conns);
+    for (const ext of sources) push(ext, src, engine.evaluate(ext.endpoint, src.endpoint).conns);
+  }
+  const exposed = new Map<string, ConnSet>();
+  for (const e of ingressExposure(cluster, NP_GUARD_MODEL)) {
+    const label = workloadLabel(e.pod);
+    exposed.set(label, exposed.has(label) ? exposed.get(label)!.union(e.allowed) : e.allowed);
+  }
+  for (const [label, conns] of exposed) if (!conns.isEmpty()) lines.push({ src: INGRESS_CONTROLLER, dst: label, conn: conns.toString() });
+  return lines.sort((a, b) => compareLines(formatConnLine(a), formatConnLine(b)));
+}
+
+export function formatConnLine(l: ConnLine): string {
+  return `${l.src} => ${l.dst} : ${l.conn}`;
+}
+
+function compareLines(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,81 @@
+/** Sets of allowed connections: for each protocol, a set of ports. */
+import { IntervalSet } from '../model/intervals.js';
+import { PROTOCOLS, type Protocol } from '../model/types.js';
+
+export const MIN_PORT = 1;
+export const MAX_PORT = 65535;
+const ALL_PORTS = IntervalSet.of(MIN_PORT, MAX_PORT);
+
+export class ConnSet {
+  private constructor(private readonly ports: ReadonlyMap<Protocol, IntervalSet>) {}
+
+  static readonly NONE = new ConnSet(new Map());
+  static readonly ALL = new ConnSet(new Map(PROTOCOLS.map((p) => [p, ALL_PORTS])));
+
+  static ports(protocol: Protocol, start: number, end: number = start): ConnSet {
+    return new ConnSet(new Map([[protocol, IntervalSet.of(start, end)]]));
+  }
+
+  static protocol(protocol: Protocol): ConnSet {
+    return new ConnSet(new Map([[protocol, ALL_PORTS]]));
+  }
+
+  isEmpty(): boolean {
+    return this.ports.size === 0;
+  }
+
+  isAll(): boolean {
+    return PROTOCOLS.every((p) => this.ports.get(p)?.equals(ALL_PORTS));
+  }
+
+  allows(protocol: Protocol, port: number): boolean {
+    return this.ports.get(protocol)?.has(port) ?? false;
+  }
+
+  portsOf(protocol: Protocol): IntervalSet {
+    return this.ports.get(protocol) ?? IntervalSet.EMPTY;
+  }
+
+  union(other: ConnSet): ConnSet {
+    if (other.isEmpty()) return this;
+    if (this.isEmpty()) return other;
+    return ConnSet.build((p) => this.portsOf(p).union(other.portsOf(p)));
+  }
+
+  intersect(other: ConnSet): ConnSet {
+    if (this.isEmpty() || other.isEmpty()) return ConnSet.NONE;
+    return ConnSet.build((p) => this.portsOf(p).intersect(other.portsOf(p)));
+  }
+
+  equals(other: ConnSet): boolean {
+    return PROTOCOLS.every((p) => this.portsOf(p).equals(other.portsOf(p)));
+  }
+
+  private static build(f: (p: Protocol) => IntervalSet): ConnSet {
+    const m = new Map<Protocol, IntervalSet>();
+    for (const p of PROTOCOLS) {
+      const s = f(p);
+      if (!s.isEmpty()) m.set(p, s);
+    }
+    return m.size === 0 ? ConnSet.NONE : new ConnSet(m);
+  }
+
+  /**
+   * np-guard's notation: "All Connections", "No Connections", or protocols in alphabetical order
+   * with their ports and ranges: "SCTP 7070,TCP 8080-8081,UDP 9090". A protocol with every
+   * port is its bare name.
+   */
+  toString(): string {
+    if (this.isAll()) return 'All Connections';
+    if (this.isEmpty()) return 'No Connections';
+    return [...PROTOCOLS]
+      .sort()
+      .filter((p) => this.ports.has(p))
+      .map((p) => {
+        const set = this.portsOf(p);
+        if (set.equals(ALL_PORTS)) return p;
+        return `${p} ${set.intervals.map((iv) => (iv.start === iv.end ? `${iv.start}` : `${iv.start}-${iv.end}`)).join(',')}`;
+      })
+      .join(',');
+  }
+}
