@@ -3,7 +3,7 @@
  * `src => dst : conn`, peers being workloads (`ns/name[Kind]`) and external IP ranges.
  */
 import { formatRange } from '../model/ip.js';
-import type { Cluster, Pod } from '../model/types.js';
+import type { Cluster, NetworkPolicy, Pod } from '../model/types.js';
 import type { ConnSet } from './conns.js';
 import { PolicyEngine, type Endpoint } from './engine.js';
 import { externalRanges, type IpRange } from './externals.js';
@@ -39,12 +39,18 @@ function workloadPeers(pods: readonly Pod[]): Peer[] {
   return [...seen.values()];
 }
 
-export function connlist(cluster: Cluster): ConnLine[] {
+export interface ConnlistOptions {
+  /** Cut the external IP space by these policies' ipBlocks too (diff compares two clusters on one cut). */
+  alsoCutBy?: readonly NetworkPolicy[];
+}
+
+export function connlist(cluster: Cluster, options: ConnlistOptions = {}): ConnLine[] {
+  const cutBy = [...cluster.policies, ...(options.alsoCutBy ?? [])];
   const engine = new PolicyEngine(cluster, NP_GUARD_MODEL);
   const workloads = workloadPeers(cluster.pods);
   const toPeer = (r: IpRange): Peer => ({ label: `${formatRange(r.start, r.end)}[External]`, endpoint: { kind: 'ip', start: r.start, end: r.end } });
-  const sources = externalRanges(cluster.policies, 'ingress').map(toPeer);
-  const destinations = externalRanges(cluster.policies, 'egress').map(toPeer);
+  const sources = externalRanges(cutBy, 'ingress').map(toPeer);
+  const destinations = externalRanges(cutBy, 'egress').map(toPeer);
   const lines: ConnLine[] = [];
   const push = (src: Peer, dst: Peer, conns: ConnSet) => {
     if (!conns.isEmpty()) lines.push({ src: src.label, dst: dst.label, conn: conns.toString() });

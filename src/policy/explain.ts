@@ -1,0 +1,101 @@
+/** Why a connection is allowed or denied: the policies selecting each side and the deciding rules. */
+import { formatIPv4, parseIPv4 } from '../model/ip.js';
+import { podKey, type Cluster, type NetworkPolicy, type Protocol } from '../model/types.js';
+import { ConnSet } from './conns.js';
+import { PolicyEngine, type Endpoint, type SideVerdict } from './engine.js';
+
+export interface PolicyRef {
+  policy: string;
+  file: string;
+}
+
+export interface RuleRef extends PolicyRef {
+  /** e.g. "spec.ingress[0]" */
+  rule: string;
+  conns: string;
+}
+
+export interface SideExplanation {
+  direction: 'egress' | 'ingress';
+  /** The pod whose policies are judged on this side; null for an address outside the cluster. */
+  pod: string | null;
+  allowed: boolean;
+  exempt?: string;
+  selectedBy: PolicyRef[];
+  allowedBy: RuleRef[];
+}
+
+export interface Explanation {
+  from: string;
+  to: string;
+  port: number | null;
+  protocol: Protocol | null;
+  allowed: boolean;
+  /** Every allowed connection between the two, in np-guard notation. */
+  conns: string;
+  special?: string;
+  egress: SideExplanation;
+  ingress: SideExplanation;
+}
+
+/** Finds a pod by "ns/name", "name" (namespace default), workload "ns/owner", or an IPv4 address. */
+export function resolveEndpoint(cluster: Cluster, text: string): Endpoint | null {
+  const ip = parseIPv4(text);
+  if (ip !== null) {
+    const pod = cluster.pods.find((p) => p.ip === text && !p.hostNetwork);
+    return pod ? { kind: 'pod', pod } : { kind: 'ip', start: ip, end: ip };
+  }
+  const [ns, name] = text.includes('/') ? text.split('/', 2) : ['default', text];
+  const pod = cluster.pods.find((p) => p.namespace === ns && p.name === name) ?? cluster.pods.find((p) => p.namespace === ns && p.owner.name === name);
+  return pod ? { kind: 'pod', pod } : null;
+}
+
+export function endpointLabel(e: Endpoint): string {
+  return e.kind === 'pod' ? podKey(e.pod) : e.start === e.end ? formatIPv4(e.start) : `${formatIPv4(e.start)}-${formatIPv4(e.end)}`;
+}
+
+export function explain(cluster: Cluster, src: Endpoint, dst: Endpoint, port?: number, protocol: Protocol = 'TCP'): Explanation {
+  const verdict = new PolicyEngine(cluster).evaluate(src, dst);
+  const wanted = port === undefined ? null : ConnSet.ports(protocol, port);
+  const admits = (c: ConnSet) => (wanted ? !c.intersect(wanted).isEmpty() : !c.isEmpty());
+  const side = (v: SideVerdict, e: Endpoint): SideExplanation => ({
+    direction: v.direction,
+    pod: e.kind === 'pod' ? podKey(e.pod) : null,
+    allowed: v.exempt !== undefined || admits(v.conns),
+    exempt: v.exempt,
+    selectedBy: v.selectedBy.map(policyRef),
+    allowedBy: v.matches
+      .filter((m) => admits(m.conns))
+      .map((m) => ({ ...policyRef(m.policy), rule: `spec.${m.direction}[${m.index}]`, conns: m.conns.toString() })),
+  });
+  return {
+    from: endpointLabel(src),
+    to: endpointLabel(dst),
+    port: port ?? null,
+    protocol: port === undefined ? null : protocol,
+    allowed: admits(verdict.conns),
+    conns: verdict.conns.toString(),
+    special: verdict.special,
+    egress: side(verdict.egress, src),
+    ingress: side(verdict.ingress, dst),
+  };
+}
+
+function policyRef(p: NetworkPolicy): PolicyRef {
+  return { policy: `${p.namespace}/${p.name}`, file: p.source.file };
+}
+
+export function formatExplanation(x: Explanation): string {
+  const what = x.port === null ? 'any connection' : `${x.protocol}/${x.port}`;
+  const lines = [`${x.from} -> ${x.to} (${what}): ${x.allowed ? 'ALLOWED' : 'DENIED'}`];
+  if (x.special) lines.push(`  ${x.special}`);
+  for (const s of [x.egress, x.ingress]) {
+    const whose = s.direction === 'egress' ? `egress from ${x.from}` : `ingress to ${x.to}`;
+    lines.push(`  ${whose}: ${s.allowed ? 'allowed' : 'denied'}${s.exempt ? ` (${s.exempt})` : ''}`);
+    for (const p of s.selectedBy) lines.push(`    isolated by networkpolicy ${p.policy} (${p.file})`);
+    for (const r of s.allowedBy) lines.push(`    allowed by networkpolicy ${r.policy} ${r.rule} (${r.file}): ${r.conns}`);
+    if (!s.allowed) lines.push(`    no rule of these policies allows ${what} ${s.direction === 'egress' ? `to ${x.to}` : `from ${x.from}`}`);
+  }
+  if (x.port === null) lines.push(`  allowed connections: ${x.conns}`);
+  return `${lines.join('\n')}\n`;
+}
