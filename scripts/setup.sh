@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs everything podnet needs on Debian 12 with Node 20, then builds it.
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages for the data plane (namespaces, nftables, conntrack) and its tests.
+APT_PACKAGES=(iproute2 nftables conntrack ethtool)
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: not root, skipping apt packages: ${missing[*]} (analysis works without them)" >&2
+  fi
+fi
+
+npm ci --no-audit --no-fund
+npm run build
