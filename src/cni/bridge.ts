@@ -1,0 +1,96 @@
+/**
+ * podnet's CNI operations for one pod: ADD, DEL and CHECK, as the CNI 1.0 spec defines them.
+ * ADD and DEL are pure: they return the plan (what `ip` must run) and the result JSON, so many
+ * pods' ADDs can be batched into a few `ip -batch` runs.
+ */
+import { parseCidr, parseIPv4 } from '../model/ip.js';
+import { ipStep, type Plan } from '../render/plan.js';
+import type { Host } from '../host/host.js';
+import { CNI_ERRORS, CNI_VERSION, CniFailure, SUPPORTED_VERSIONS, type CniResult, type PodnetNetConf, type RuntimeArgs } from './types.js';
+
+const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
+
+/** The namespace name `ip` takes for a netns path under /run/netns (or the path itself). */
+export function netnsArg(path: string): string {
+  return path.startsWith('/run/netns/') ? path.slice('/run/netns/'.length) : path;
+}
+
+export function validateConf(conf: PodnetNetConf): void {
+  if (!SUPPORTED_VERSIONS.includes(conf.cniVersion)) {
+    throw new CniFailure(CNI_ERRORS.incompatibleVersion, `unsupported cniVersion ${JSON.stringify(conf.cniVersion)}`, `supported: ${SUPPORTED_VERSIONS.join(', ')}`);
+  }
+  for (const field of ['name', 'bridge', 'gateway'] as const) {
+    if (typeof conf[field] !== 'string' || conf[field] === '') throw new CniFailure(CNI_ERRORS.invalidNetworkConfig, `network config: "${field}" is required`);
+  }
+  if (parseIPv4(conf.gateway) === null) throw new CniFailure(CNI_ERRORS.invalidNetworkConfig, `network config: gateway ${JSON.stringify(conf.gateway)} is not an IPv4 address`);
+}
+
+interface AddRequest {
+  address: string;
+  mac?: string;
+  hostVeth: string;
+}
+
+function addRequest(conf: PodnetNetConf, args: RuntimeArgs): AddRequest {
+  validateConf(conf);
+  const ips = conf.runtimeConfig?.ips ?? [];
+  // podnet's IPAM runs before ADD and hands the address over through the "ips" capability.
+  if (ips.length !== 1 || !parseCidr(ips[0]) || parseCidr(ips[0])!.family !== 4) {
+    throw new CniFailure(CNI_ERRORS.invalidNetworkConfig, 'runtimeConfig.ips must hold exactly one IPv4 address with prefix, e.g. "10.244.1.5/24"');
+  }
+  const mac = conf.runtimeConfig?.mac;
+  if (mac !== undefined && !MAC.test(mac)) throw new CniFailure(CNI_ERRORS.invalidNetworkConfig, `runtimeConfig.mac ${JSON.stringify(mac)} is not a MAC address`);
+  if (!args.containerId) throw new CniFailure(CNI_ERRORS.invalidEnv, 'CNI_CONTAINERID is required');
+  if (!args.netns) throw new CniFailure(CNI_ERRORS.invalidEnv, 'CNI_NETNS is required for ADD');
+  if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(args.ifName)) throw new CniFailure(CNI_ERRORS.invalidEnv, `CNI_IFNAME ${JSON.stringify(args.ifName)} is not a valid interface name`);
+  const hostVeth = conf.runtimeConfig?.hostVeth ?? `pv${args.containerId.replace(/[^a-zA-Z0-9]/g, '').slice(0, 10)}`;
+  return { address: ips[0], mac, hostVeth };
+}
+
+/** ADD: a veth pair from the node's bridge into the pod, its address and default route. */
+export function cniAdd(conf: PodnetNetConf, args: RuntimeArgs): { plan: Plan; result: CniResult } {
+  const req = addRequest(conf, args);
+  const podNs = netnsArg(args.netns);
+  const mac = req.mac ? ` address ${req.mac}` : '';
+  const node = ipStep(conf.nodeNetns ?? null, [
+    `link add ${req.hostVeth} mtu ${conf.mtu} type veth peer name ${args.ifName} mtu ${conf.mtu}${mac} netns ${podNs}`,
+    `link set ${req.hostVeth} master ${conf.bridge} up`,
+  ]);
+  const pod = ipStep(podNs, ['link set lo up', `addr add ${req.address} dev ${args.ifName}`, `link set ${args.ifName} up`, `route add default via ${conf.gateway} dev ${args.ifName}`]);
+  const result: CniResult = {
+    cniVersion: CNI_VERSION,
+    interfaces: [
+      { name: req.hostVeth },
+      { name: args.ifName, ...(req.mac ? { mac: req.mac } : {}), mtu: conf.mtu, sandbox: args.netns },
+    ],
+    ips: [{ address: req.address, gateway: conf.gateway, interface: 1 }],
+    routes: [{ dst: '0.0.0.0/0', gw: conf.gateway }],
+    dns: {},
+  };
+  return { plan: [[node], [pod]], result };
+}
+
+/**
+ * DEL: remove the host side of the veth (the pod side goes with it). "Plugins should generally
+ * complete a DEL action without error even if some resources are missing", so failures are ignored.
+ */
+export function cniDel(conf: PodnetNetConf, args: RuntimeArgs): Plan {
+  validateConf(conf);
+  const hostVeth = conf.runtimeConfig?.hostVeth ?? `pv${args.containerId.replace(/[^a-zA-Z0-9]/g, '').slice(0, 10)}`;
+  return [[{ kind: 'exec', netns: conf.nodeNetns ?? null, argv: ['ip', 'link', 'del', hostVeth], allowFailure: true }]];
+}
+
+/** CHECK: the interface exists in the pod with the expected address and the default route. */
+export async function cniCheck(host: Host, conf: PodnetNetConf, args: RuntimeArgs, prev: CniResult): Promise<void> {
+  validateConf(conf);
+  const podNs = netnsArg(args.netns);
+  const addr = await host.exec(podNs, ['ip', '-j', 'addr', 'show', 'dev', args.ifName]);
+  if (addr.code !== 0) throw new CniFailure(CNI_ERRORS.containerUnknown, `interface ${args.ifName} not found in ${args.netns}`, addr.stderr.trim());
+  const have = (JSON.parse(addr.stdout || '[]') as { addr_info?: { local: string; prefixlen: number }[] }[]).flatMap((l) => l.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`);
+  for (const ip of prev.ips) {
+    if (!have.includes(ip.address)) throw new CniFailure(CNI_ERRORS.ioFailure, `address ${ip.address} missing on ${args.ifName}`, `found: ${have.join(', ') || 'none'}`);
+  }
+  const routes = await host.exec(podNs, ['ip', '-j', 'route', 'show', 'default']);
+  const gws = (JSON.parse(routes.stdout || '[]') as { gateway?: string }[]).map((r) => r.gateway);
+  if (!gws.includes(conf.gateway)) throw new CniFailure(CNI_ERRORS.ioFailure, `default route via ${conf.gateway} missing in ${args.netns}`);
+}

@@ -1,0 +1,172 @@
+/**
+ * A lab: a cluster network on one host. Pure planning — which nodes exist, their addresses and
+ * pod CIDRs, where each pod runs and which IP it gets. No I/O here.
+ */
+import { formatIPv4, parseCidr, parseIPv4 } from './ip.js';
+import { matchesSelector, type Labels } from './labels.js';
+import { fnv32a } from './names.js';
+import type { Node, Pod } from './types.js';
+
+export type NetworkMode = 'routed' | 'vxlan';
+
+export interface LabConfig {
+  name: string;
+  nodes: number;
+  mode: NetworkMode;
+  podCidr: string;
+  serviceCidr: string;
+  /** The node network (underlay); one /24. */
+  nodeCidr: string;
+}
+
+export const LAB_NAME = /^[a-z][a-z0-9-]{0,10}$/;
+export const VXLAN_MTU = 1450;
+export const ETHERNET_MTU = 1500;
+
+export interface LabNode {
+  name: string;
+  index: number;
+  labels: Labels;
+  /** Address on the node network. */
+  ip: string;
+  /** This node's slice of the pod CIDR (a /24). */
+  podCidr: string;
+  /** First address of podCidr: the bridge's address and the pods' gateway. */
+  gateway: string;
+  netns: string;
+  /** VXLAN: the tunnel endpoint's MAC and the address on the tunnel device (podCidr's .0). */
+  vtepMac: string;
+  vtepIP: string;
+}
+
+export interface PlacedPod {
+  key: string;
+  node: string;
+  ip: string;
+  /** null for hostNetwork pods, which run in their node's namespace. */
+  netns: string | null;
+  /** Node-side veth name (≤ 15 characters). */
+  hostVeth: string;
+  mac: string;
+}
+
+/** Every problem with a lab config, all at once; empty when valid. */
+export function validateLabConfig(c: LabConfig): string[] {
+  const problems: string[] = [];
+  if (!LAB_NAME.test(c.name)) problems.push(`--name: ${JSON.stringify(c.name)} must be 1-11 characters: lowercase letters, digits, '-', starting with a letter`);
+  if (!Number.isInteger(c.nodes) || c.nodes < 1 || c.nodes > 200) problems.push(`--nodes: ${c.nodes} must be between 1 and 200`);
+  if (c.mode !== 'routed' && c.mode !== 'vxlan') problems.push(`--mode: ${JSON.stringify(c.mode)} must be routed or vxlan`);
+  const pod = parseCidr(c.podCidr);
+  const svc = parseCidr(c.serviceCidr);
+  const node = parseCidr(c.nodeCidr);
+  if (!pod || pod.family !== 4 || pod.prefix > 22) problems.push(`--pod-cidr: ${JSON.stringify(c.podCidr)} must be an IPv4 CIDR of /22 or larger (each node takes a /24)`);
+  else if (Number.isInteger(c.nodes) && 2 ** (24 - pod.prefix) < c.nodes) problems.push(`--pod-cidr: ${c.podCidr} has room for ${2 ** (24 - pod.prefix)} nodes, not ${c.nodes}`);
+  if (!svc || svc.family !== 4) problems.push(`--service-cidr: ${JSON.stringify(c.serviceCidr)} is not an IPv4 CIDR`);
+  if (!node || node.family !== 4 || node.prefix > 24) problems.push(`node CIDR ${JSON.stringify(c.nodeCidr)} must be an IPv4 /24 or larger`);
+  const ranges = [pod, svc, node].filter((r) => r && r.family === 4) as { start: number; end: number; text: string }[];
+  for (let i = 0; i < ranges.length; i++) {
+    for (let j = i + 1; j < ranges.length; j++) {
+      if (ranges[i].start <= ranges[j].end && ranges[j].start <= ranges[i].end) problems.push(`CIDRs overlap: ${ranges[i].text} and ${ranges[j].text}`);
+    }
+  }
+  return problems;
+}
+
+/** The node network of a lab: a /24 in 100.64.0.0/10 (shared address space) chosen by name. */
+export function defaultNodeCidr(labName: string): string {
+  const n = fnv32a(labName) % 4096;
+  return `100.${64 + (n >> 6)}.${(n & 63) * 4}.0/24`;
+}
+
+export function netnsName(lab: string, role: string): string {
+  return `pn-${lab}-${role}`;
+}
+
+/** Nodes: from Node manifests when given (in order), else node-1..node-N. */
+export function planNodes(c: LabConfig, manifestNodes: readonly Node[]): LabNode[] {
+  const podBase = parseCidr(c.podCidr)!.start;
+  const nodeBase = parseCidr(c.nodeCidr)!.start;
+  const count = Math.max(c.nodes, manifestNodes.length);
+  return Array.from({ length: count }, (_, i) => {
+    const m = manifestNodes[i];
+    const name = m?.name ?? `node-${i + 1}`;
+    const cidrStart = podBase + i * 256;
+    return {
+      name,
+      index: i,
+      labels: { ...(m?.labels ?? {}), 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' },
+      ip: formatIPv4(nodeBase + 10 + i),
+      podCidr: `${formatIPv4(cidrStart)}/24`,
+      gateway: formatIPv4(cidrStart + 1),
+      netns: netnsName(c.name, name),
+      vtepMac: macFrom(`vtep/${c.name}/${name}`),
+      vtepIP: formatIPv4(cidrStart),
+    };
+  });
+}
+
+/** A locally administered unicast MAC derived from a seed. */
+export function macFrom(seed: string): string {
+  const a = fnv32a(seed);
+  const b = fnv32a(`${seed}#`);
+  const bytes = [0x02, (a >>> 24) & 255, (a >>> 16) & 255, (a >>> 8) & 255, a & 255, b & 255];
+  return bytes.map((x) => x.toString(16).padStart(2, '0')).join(':');
+}
+
+/**
+ * Places pods on nodes: `spec.nodeName` is honoured, `nodeSelector` filters nodes, and the rest
+ * spread to the least-loaded eligible node. Pods already placed (`previous`) stay where they are
+ * with the same IP. Returns placements and the pods that fit nowhere.
+ */
+export function placePods(lab: string, pods: readonly Pod[], nodes: readonly LabNode[], previous: ReadonlyMap<string, PlacedPod> = new Map()): { placed: PlacedPod[]; unschedulable: { key: string; reason: string }[] } {
+  const load = new Map(nodes.map((n) => [n.name, 0]));
+  const used = new Map(nodes.map((n) => [n.name, new Set<number>()]));
+  const placed: PlacedPod[] = [];
+  const unschedulable: { key: string; reason: string }[] = [];
+  const keyOf = (p: Pod) => `${p.namespace}/${p.name}`;
+  const fresh: Pod[] = [];
+  for (const pod of pods) {
+    const prev = previous.get(keyOf(pod));
+    if (prev && nodes.some((n) => n.name === prev.node) && (!pod.nodeName || pod.nodeName === prev.node) && (prev.netns === null) === pod.hostNetwork) {
+      placed.push(prev);
+      load.set(prev.node, (load.get(prev.node) ?? 0) + 1);
+      if (prev.netns !== null) used.get(prev.node)!.add(parseIPv4(prev.ip)!);
+    } else fresh.push(pod);
+  }
+  for (const pod of fresh) {
+    const key = keyOf(pod);
+    const eligible = nodes.filter((n) => (!pod.nodeName || n.name === pod.nodeName) && (!pod.nodeSelector || matchesSelector({ matchLabels: pod.nodeSelector, matchExpressions: [] }, n.labels)));
+    if (eligible.length === 0) {
+      unschedulable.push({ key, reason: pod.nodeName ? `node ${JSON.stringify(pod.nodeName)} does not exist` : `no node matches nodeSelector ${JSON.stringify(pod.nodeSelector)}` });
+      continue;
+    }
+    const node = eligible.reduce((best, n) => ((load.get(n.name) ?? 0) < (load.get(best.name) ?? 0) ? n : best));
+    let ip = node.ip;
+    if (!pod.hostNetwork) {
+      const found = nextFreeIP(node, used.get(node.name)!);
+      if (found === null) {
+        unschedulable.push({ key, reason: `node ${node.name} has no free pod IP in ${node.podCidr}` });
+        continue;
+      }
+      ip = found;
+    }
+    load.set(node.name, (load.get(node.name) ?? 0) + 1);
+    placed.push({ key, node: node.name, ip, netns: pod.hostNetwork ? null : netnsName(lab, `p${hash8(key)}`), hostVeth: `pv${hash8(`${lab}/${key}`)}`, mac: macFrom(`pod/${lab}/${key}`) });
+  }
+  return { placed, unschedulable };
+}
+
+function nextFreeIP(node: LabNode, used: Set<number>): string | null {
+  const start = parseCidr(node.podCidr)!.start;
+  for (let host = 2; host < 255; host++) {
+    if (!used.has(start + host)) {
+      used.add(start + host);
+      return formatIPv4(start + host);
+    }
+  }
+  return null;
+}
+
+export function hash8(text: string): string {
+  return fnv32a(text).toString(16).padStart(8, '0');
+}

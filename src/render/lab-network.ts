@@ -1,0 +1,84 @@
+/**
+ * Renders a lab's node network as a plan: the underlay namespace with a bridge, one namespace per
+ * node joined to it, each node's pod bridge, and cross-node pod routing — static routes
+ * (host-gw style) or a VXLAN overlay (Flannel style). Pure.
+ */
+import { ETHERNET_MTU, netnsName, VXLAN_MTU, type LabConfig, type LabNode } from '../model/lab.js';
+import { ipStep, type Plan, type PlanStep } from './plan.js';
+
+export const UNDERLAY_BRIDGE = 'ul0';
+export const NODE_UPLINK = 'eth0';
+export const POD_BRIDGE = 'cni0';
+export const VXLAN_DEVICE = 'flannel.1';
+export const VXLAN_ID = 1;
+export const VXLAN_PORT = 8472;
+
+export function underlayNetns(lab: string): string {
+  return netnsName(lab, 'ul');
+}
+
+export function podMtu(mode: LabConfig['mode']): number {
+  return mode === 'vxlan' ? VXLAN_MTU : ETHERNET_MTU;
+}
+
+export function renderLabNetwork(config: LabConfig, nodes: readonly LabNode[]): Plan {
+  const ul = underlayNetns(config.name);
+  const prefix = config.nodeCidr.split('/')[1];
+  const root = ipStep(null, [`netns add ${ul}`, ...nodes.map((n) => `netns add ${n.netns}`)]);
+  const underlay = ipStep(ul, [
+    'link set lo up',
+    `link add ${UNDERLAY_BRIDGE} type bridge`,
+    `link set ${UNDERLAY_BRIDGE} up`,
+    ...nodes.flatMap((n) => [
+      `link add u${n.index} type veth peer name ${NODE_UPLINK} netns ${n.netns}`,
+      `link set u${n.index} master ${UNDERLAY_BRIDGE} up`,
+    ]),
+  ]);
+  const perNode: PlanStep[] = nodes.flatMap((n) => nodeSteps(config, n, nodes, prefix));
+  // Flannel turns checksum offload off on the VXLAN device (kernel bugs with offloaded UDP checksums).
+  const offload: PlanStep[] =
+    config.mode === 'vxlan' ? [...fdbSteps(config, nodes), ...nodes.map((n): PlanStep => ({ kind: 'exec', netns: n.netns, argv: ['ethtool', '-K', VXLAN_DEVICE, 'tx-checksum-ip-generic', 'off'] }))] : [];
+  return offload.length > 0 ? [[root], [underlay], perNode, offload] : [[root], [underlay], perNode];
+}
+
+function nodeSteps(config: LabConfig, node: LabNode, nodes: readonly LabNode[], prefix: string): PlanStep[] {
+  const mtu = podMtu(config.mode);
+  const others = nodes.filter((o) => o !== node);
+  const lines = [
+    'link set lo up',
+    `addr add ${node.ip}/${prefix} dev ${NODE_UPLINK}`,
+    `link set ${NODE_UPLINK} up`,
+    `link add ${POD_BRIDGE} type bridge`,
+    `link set ${POD_BRIDGE} mtu ${mtu}`,
+    `addr add ${node.gateway}/24 dev ${POD_BRIDGE}`,
+    `link set ${POD_BRIDGE} up`,
+  ];
+  if (config.mode === 'routed') {
+    // host-gw: every other node's pod CIDR is reached through that node's underlay address.
+    for (const o of others) lines.push(`route add ${o.podCidr} via ${o.ip} dev ${NODE_UPLINK}`);
+  } else {
+    // Flannel's VXLAN backend: a static FDB entry and neighbour per remote VTEP, no learning.
+    lines.push(
+      `link add ${VXLAN_DEVICE} address ${node.vtepMac} type vxlan id ${VXLAN_ID} local ${node.ip} dev ${NODE_UPLINK} dstport ${VXLAN_PORT} nolearning`,
+      `link set ${VXLAN_DEVICE} mtu ${VXLAN_MTU}`,
+      `addr add ${node.vtepIP}/32 dev ${VXLAN_DEVICE}`,
+      `link set ${VXLAN_DEVICE} up`,
+    );
+    for (const o of others) {
+      lines.push(`neigh add ${o.vtepIP} lladdr ${o.vtepMac} dev ${VXLAN_DEVICE} nud permanent`, `route add ${o.podCidr} via ${o.vtepIP} dev ${VXLAN_DEVICE} onlink`);
+    }
+  }
+  return [ipStep(node.netns, lines), { kind: 'exec', netns: node.netns, argv: ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1'] }];
+}
+
+/** VXLAN forwarding entries: one per remote VTEP (needs the device, so a later stage). */
+function fdbSteps(config: LabConfig, nodes: readonly LabNode[]): PlanStep[] {
+  if (config.mode !== 'vxlan') return [];
+  return nodes.map((n) => ipStep(n.netns, nodes.filter((o) => o !== n).map((o) => `fdb append ${o.vtepMac} dev ${VXLAN_DEVICE} dst ${o.ip}`), 'bridge'));
+}
+
+/** Deleting the namespaces deletes every link, route and address inside them. */
+export function renderLabTeardown(lab: string, netnsNames: readonly string[]): Plan {
+  const all = [...new Set(netnsNames)].filter((n) => n.startsWith(`pn-${lab}-`));
+  return all.length === 0 ? [] : [[ipStep(null, all.map((n) => `netns del ${n}`))]];
+}
