@@ -50,7 +50,7 @@ export async function run(body: () => void | Promise<void>): Promise<void> {
       for (const p of e.problems) process.stderr.write(`error: ${formatProblem(p)}\n`);
       process.stderr.write(`podnet: ${e.problems.length} problem${e.problems.length === 1 ? '' : 's'} found; nothing was done\n`);
       process.exitCode = EXIT_INPUT;
-    } else if (e instanceof UsageError) {
+    } else if (e instanceof UsageError || (e instanceof Error && e.name === 'LabError')) {
       process.stderr.write(`podnet: ${e.message}\n`);
       process.exitCode = EXIT_INPUT;
     } else {

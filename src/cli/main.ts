@@ -4,7 +4,12 @@ import { Command } from 'commander';
 import { registerAnalyze } from './analyze.js';
 import { registerDiff } from './diff.js';
 import { registerExplain } from './explain.js';
+import { registerApply } from './apply.js';
 import { EXIT_INPUT } from './common.js';
+import { registerDown } from './down.js';
+import { registerExec } from './exec.js';
+import { registerGet } from './get.js';
+import { registerUp } from './up.js';
 
 const program = new Command();
 program
@@ -19,5 +24,10 @@ program
 registerAnalyze(program);
 registerExplain(program);
 registerDiff(program);
+registerUp(program);
+registerDown(program);
+registerApply(program);
+registerGet(program);
+registerExec(program);
 
 await program.parseAsync(process.argv);

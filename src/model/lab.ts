@@ -78,8 +78,16 @@ export function defaultNodeCidr(labName: string): string {
   return `100.${64 + (n >> 6)}.${(n & 63) * 4}.0/24`;
 }
 
+/**
+ * Namespace names are "pn-<lab>_<role>": lab names cannot contain '_', so the prefix
+ * "pn-<lab>_" belongs to exactly one lab (lab "a" never claims lab "a-b"'s namespaces).
+ */
 export function netnsName(lab: string, role: string): string {
-  return `pn-${lab}-${role}`;
+  return `${labNetnsPrefix(lab)}${role}`;
+}
+
+export function labNetnsPrefix(lab: string): string {
+  return `pn-${lab}_`;
 }
 
 /** Nodes: from Node manifests when given (in order), else node-1..node-N. */

@@ -3,7 +3,7 @@
  * node joined to it, each node's pod bridge, and cross-node pod routing — static routes
  * (host-gw style) or a VXLAN overlay (Flannel style). Pure.
  */
-import { ETHERNET_MTU, netnsName, VXLAN_MTU, type LabConfig, type LabNode } from '../model/lab.js';
+import { ETHERNET_MTU, labNetnsPrefix, netnsName, VXLAN_MTU, type LabConfig, type LabNode } from '../model/lab.js';
 import { ipStep, type Plan, type PlanStep } from './plan.js';
 
 export const UNDERLAY_BRIDGE = 'ul0';
@@ -79,6 +79,6 @@ function fdbSteps(config: LabConfig, nodes: readonly LabNode[]): PlanStep[] {
 
 /** Deleting the namespaces deletes every link, route and address inside them. */
 export function renderLabTeardown(lab: string, netnsNames: readonly string[]): Plan {
-  const all = [...new Set(netnsNames)].filter((n) => n.startsWith(`pn-${lab}-`));
+  const all = [...new Set(netnsNames)].filter((n) => n.startsWith(labNetnsPrefix(lab)));
   return all.length === 0 ? [] : [[ipStep(null, all.map((n) => `netns del ${n}`))]];
 }

@@ -1,0 +1,38 @@
+/** `podnet apply` and `podnet delete`: change a running lab incrementally. */
+import type { Command } from 'commander';
+import { loadManifests, type RawObject } from '../api/load.js';
+import { reconcile } from '../lab/lab.js';
+import { collect, run, UsageError, write } from './common.js';
+import { DEFAULT_LAB, requireLab, requireRoot } from './lab-common.js';
+
+/** kind/namespace/name of a raw object; cluster-scoped kinds have no namespace. */
+export function objectKey(o: RawObject): string {
+  const meta = (o.obj.metadata ?? {}) as { name?: string; namespace?: string };
+  const scoped = ['Namespace', 'Node', 'IngressClass'].includes(String(o.obj.kind));
+  return `${String(o.obj.kind)}/${scoped ? '' : meta.namespace || 'default'}/${meta.name ?? ''}`;
+}
+
+export function registerApply(program: Command): void {
+  for (const verb of ['apply', 'delete'] as const) {
+    program
+      .command(verb)
+      .description(verb === 'apply' ? 'create or update objects in a running lab; unchanged pods keep their IPs and processes' : 'remove objects from a running lab')
+      .option('--name <lab>', 'the lab', DEFAULT_LAB)
+      .option('-f, --filename <path>', 'manifest file, directory or -; repeatable', collect)
+      .action((opts: { name: string; filename?: string[] }) =>
+        run(async () => {
+          if (!opts.filename || opts.filename.length === 0) throw new UsageError('at least one -f PATH is required');
+          const incoming = loadManifests(opts.filename);
+          const host = requireRoot(`podnet ${verb}`);
+          const state = requireLab(opts.name);
+          const keys = new Set(incoming.map(objectKey));
+          const kept = state.objects.filter((o) => !keys.has(objectKey(o)));
+          const objects = verb === 'apply' ? [...kept, ...incoming] : kept;
+          const report = await reconcile(host, state, objects);
+          const changed = `${report.added.length} pods started, ${report.removed.length} stopped, ${report.unchanged} unchanged`;
+          write(`${verb === 'apply' ? 'applied' : 'deleted'} ${incoming.length} objects: ${changed}`);
+          for (const u of report.unschedulable) write(`pending: ${u.key}: ${u.reason}`);
+        }),
+      );
+  }
+}

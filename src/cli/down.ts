@@ -1,0 +1,32 @@
+/** `podnet down` and `podnet ls`. */
+import type { Command } from 'commander';
+import { labDown } from '../lab/down.js';
+import { listLabs, loadState } from '../lab/state.js';
+import { formatAge, formatTable } from '../output/table.js';
+import { run, write } from './common.js';
+import { DEFAULT_LAB, requireRoot } from './lab-common.js';
+
+export function registerDown(program: Command): void {
+  program
+    .command('down')
+    .description('remove every namespace, link, route, process and file of a lab (also after a crash)')
+    .option('--name <lab>', 'the lab', DEFAULT_LAB)
+    .action((opts: { name: string }) =>
+      run(async () => {
+        const r = await labDown(requireRoot('podnet down'), opts.name);
+        write(`lab ${opts.name} is down: ${r.namespaces} namespaces, ${r.agents} agents, ${r.processes} other processes removed`);
+      }),
+    );
+  program
+    .command('ls')
+    .description('list labs')
+    .action(() =>
+      run(() => {
+        const rows = listLabs().map((name) => {
+          const s = loadState(name);
+          return s ? [name, s.phase, s.config.mode, String(s.nodes.length), String(s.placements.length), formatAge(s.createdAt)] : [name, 'unknown', '', '', '', ''];
+        });
+        write(rows.length === 0 ? 'no labs' : formatTable(['NAME', 'PHASE', 'MODE', 'NODES', 'PODS', 'AGE'], rows));
+      }),
+    );
+}

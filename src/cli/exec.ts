@@ -1,0 +1,59 @@
+/** `podnet exec` and `podnet logs`: into a pod's network namespace, and its containers' output. */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { labCluster } from '../lab/lab.js';
+import { labDir, type LabState } from '../lab/state.js';
+import { run, UsageError } from './common.js';
+import { DEFAULT_LAB, findPod, requireLab, requireRoot } from './lab-common.js';
+
+export function registerExec(program: Command): void {
+  program
+    .command('exec')
+    .description('run a command inside a pod\'s network namespace (root)')
+    .argument('<pod>', 'ns/name, or name with -n')
+    .argument('<command...>', 'the command (after --)')
+    .option('--name <lab>', 'the lab', DEFAULT_LAB)
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('-c, --container <name>', 'container (all containers share the network namespace)')
+    .action((podRef: string, command: string[], opts: { name: string; namespace: string }) =>
+      run(async () => {
+        requireRoot('podnet exec');
+        const state = requireLab(opts.name);
+        const pod = findPod(state, podRef, opts.namespace);
+        const netns = pod.netns ?? state.nodes.find((n) => n.name === pod.node)!.netns;
+        const code = await new Promise<number>((resolve) => {
+          const child = spawn('ip', ['netns', 'exec', netns, ...command], { stdio: 'inherit' });
+          child.on('error', () => resolve(127));
+          child.on('close', (c, signal) => resolve(c ?? (signal ? 128 : 1)));
+        });
+        process.exitCode = code;
+      }),
+    );
+  program
+    .command('logs')
+    .description('print the output of a pod\'s container')
+    .argument('<pod>', 'ns/name, or name with -n')
+    .option('--name <lab>', 'the lab', DEFAULT_LAB)
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('-c, --container <name>', 'container (default: the only or first one)')
+    .action((podRef: string, opts: { name: string; namespace: string; container?: string }) =>
+      run(() => {
+        const state = requireLab(opts.name);
+        const pod = findPod(state, podRef, opts.namespace);
+        const [ns, name] = pod.key.split('/');
+        const file = (c: string) => join(labDir(state.config.name), 'logs', `${ns}_${name}_${c}.log`);
+        const containers = containersOf(state, pod.key);
+        const container = opts.container ?? containers[0];
+        if (!container || !containers.includes(container)) {
+          throw new UsageError(`pod ${pod.key} has no container ${JSON.stringify(container)}; containers: ${containers.join(', ')}`);
+        }
+        process.stdout.write(existsSync(file(container)) ? readFileSync(file(container)) : '');
+      }),
+    );
+}
+
+function containersOf(state: LabState, key: string): string[] {
+  return labCluster(state).pods.find((p) => `${p.namespace}/${p.name}` === key)?.containers.map((c) => c.name) ?? [];
+}

@@ -1,0 +1,126 @@
+/** `podnet get`: kubectl-style tables and List objects for a running lab. */
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import { labCluster, podStatuses } from '../lab/lab.js';
+import type { AgentPodStatus } from '../lab/agent-client.js';
+import type { LabState } from '../lab/state.js';
+import { podKey, type Cluster } from '../model/types.js';
+import { formatAge, formatTable } from '../output/table.js';
+import { oneOf, run, write } from './common.js';
+import { DEFAULT_LAB, requireLab } from './lab-common.js';
+
+const RESOURCES: Record<string, string> = {
+  nodes: 'nodes', node: 'nodes', no: 'nodes',
+  pods: 'pods', pod: 'pods', po: 'pods',
+  services: 'services', service: 'services', svc: 'services',
+  endpointslices: 'endpointslices', endpointslice: 'endpointslices',
+  ingress: 'ingress', ingresses: 'ingress', ing: 'ingress',
+  networkpolicies: 'networkpolicies', networkpolicy: 'networkpolicies', netpol: 'networkpolicies',
+};
+
+interface GetOptions { name: string; namespace?: string; allNamespaces?: boolean; output?: string }
+
+export function registerGet(program: Command): void {
+  program
+    .command('get')
+    .description('show nodes, pods, services, endpointslices, ingress or networkpolicies of a lab')
+    .argument('<resource>', Object.keys(RESOURCES).filter((k) => RESOURCES[k] === k).join('|'))
+    .option('--name <lab>', 'the lab', DEFAULT_LAB)
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('-A, --all-namespaces', 'every namespace')
+    .option('-o, --output <format>', 'wide, json or yaml')
+    .action((resource: string, opts: GetOptions) =>
+      run(async () => {
+        const kind = oneOf('resource', resource, Object.keys(RESOURCES));
+        const format = opts.output === undefined ? 'table' : oneOf('-o', opts.output, ['wide', 'json', 'yaml'] as const);
+        const state = requireLab(opts.name);
+        const cluster = labCluster(state);
+        const statuses = RESOURCES[kind] === 'pods' ? await podStatuses(state) : new Map<string, AgentPodStatus>();
+        const view = render(RESOURCES[kind], state, cluster, statuses, opts);
+        if (format === 'json') write(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: view.items }, null, 2));
+        else if (format === 'yaml') write(stringify({ apiVersion: 'v1', kind: 'List', items: view.items }));
+        else write(view.rows.length === 0 ? `No resources found${opts.allNamespaces ? '' : ` in ${opts.namespace} namespace`}.` : formatTable(format === 'wide' ? view.wideHeaders : view.headers, view.rows.map((r) => (format === 'wide' ? r : r.slice(0, view.headers.length)))));
+      }),
+    );
+}
+
+interface View { headers: string[]; wideHeaders: string[]; rows: string[][]; items: unknown[] }
+
+function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<string, AgentPodStatus>, opts: GetOptions): View {
+  const age = formatAge(state.createdAt);
+  const inNs = (ns: string) => opts.allNamespaces || ns === opts.namespace;
+  const nsCol = (headers: string[]) => (opts.allNamespaces ? ['NAMESPACE', ...headers] : headers);
+  const withNs = (ns: string, cells: string[]) => (opts.allNamespaces ? [ns, ...cells] : cells);
+  const meta = (o: { namespace: string; name: string }) => ({ name: o.name, namespace: o.namespace });
+  switch (kind) {
+    case 'nodes':
+      return {
+        headers: ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION'],
+        wideHeaders: ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION', 'INTERNAL-IP', 'POD-CIDR'],
+        rows: state.nodes.map((n) => [n.name, 'Ready', '<none>', age, 'podnet', n.ip, n.podCidr]),
+        items: state.nodes.map((n) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: n.name, labels: n.labels }, spec: { podCIDR: n.podCidr, podCIDRs: [n.podCidr] }, status: { addresses: [{ type: 'InternalIP', address: n.ip }, { type: 'Hostname', address: n.name }], conditions: [{ type: 'Ready', status: 'True' }] } })),
+      };
+    case 'pods': {
+      const pods = cluster.pods.filter((p) => inNs(p.namespace));
+      const placed = new Map(state.placements.map((p) => [p.key, p]));
+      const row = (key: string) => {
+        const s = statuses.get(key);
+        const total = s?.containers.length ?? 0;
+        const ready = s?.containers.filter((c) => c.state === 'running').length ?? 0;
+        const status = !placed.has(key) ? 'Pending' : !s ? 'Unknown' : s.ready ? 'Running' : s.containers.some((c) => c.state === 'exited') ? 'Error' : 'ContainerCreating';
+        return { ready: `${ready}/${total}`, status, restarts: String(s?.containers.reduce((a, c) => a + c.restarts, 0) ?? 0) };
+      };
+      return {
+        headers: nsCol(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']),
+        wideHeaders: nsCol(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE']),
+        rows: pods.map((p) => {
+          const r = row(podKey(p));
+          return withNs(p.namespace, [p.name, r.ready, r.status, r.restarts, age, p.ip || '<none>', p.nodeName ?? '<none>']);
+        }),
+        items: pods.map((p) => ({
+          apiVersion: 'v1', kind: 'Pod', metadata: { ...meta(p), labels: p.labels, ...(p.owner.kind !== 'Pod' ? { ownerReferences: [{ kind: p.owner.kind, name: p.owner.name, controller: true }] } : {}) },
+          spec: { nodeName: p.nodeName, hostNetwork: p.hostNetwork || undefined, containers: p.containers.map((c) => ({ name: c.name, image: c.image, command: c.command, args: c.args, ports: c.ports })) },
+          status: { phase: row(podKey(p)).status === 'Running' ? 'Running' : 'Pending', podIP: p.ip || undefined, podIPs: p.ip ? [{ ip: p.ip }] : [], hostIP: state.nodes.find((n) => n.name === p.nodeName)?.ip },
+        })),
+      };
+    }
+    case 'services': {
+      const svcs = cluster.services.filter((s) => inNs(s.namespace));
+      const ports = (s: (typeof svcs)[number]) => s.ports.map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol}`).join(',') || '<none>';
+      return {
+        headers: nsCol(['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE']),
+        wideHeaders: nsCol(['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE', 'SELECTOR']),
+        rows: svcs.map((s) => withNs(s.namespace, [s.name, s.type, s.headless ? 'None' : s.clusterIP ?? '<pending>', s.externalName ?? '<none>', ports(s), age, s.selector ? Object.entries(s.selector).map(([k, v]) => `${k}=${v}`).join(',') : '<none>'])),
+        items: svcs.map((s) => ({ apiVersion: 'v1', kind: 'Service', metadata: meta(s), spec: { type: s.type, clusterIP: s.headless ? 'None' : s.clusterIP, selector: s.selector ?? undefined, ports: s.ports, externalName: s.externalName }, status: { loadBalancer: {} } })),
+      };
+    }
+    case 'endpointslices': {
+      const slices = cluster.endpointSlices.filter((s) => inNs(s.namespace));
+      return {
+        headers: nsCol(['NAME', 'ADDRESSTYPE', 'PORTS', 'ENDPOINTS', 'AGE']),
+        wideHeaders: nsCol(['NAME', 'ADDRESSTYPE', 'PORTS', 'ENDPOINTS', 'AGE']),
+        rows: slices.map((s) => withNs(s.namespace, [s.name, s.addressType, s.ports.map((p) => String(p.port)).join(',') || '<unset>', s.endpoints.flatMap((e) => e.addresses).join(',') || '<unset>', age])),
+        items: slices.map((s) => ({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { ...meta(s), labels: { 'kubernetes.io/service-name': s.serviceName } }, addressType: s.addressType, ports: s.ports, endpoints: s.endpoints.map((e) => ({ addresses: e.addresses, conditions: { ready: e.ready, serving: e.serving, terminating: e.terminating }, hostname: e.hostname, nodeName: e.nodeName, targetRef: e.targetRef })) })),
+      };
+    }
+    case 'ingress': {
+      const ings = cluster.ingresses.filter((i) => inNs(i.namespace));
+      return {
+        headers: nsCol(['NAME', 'CLASS', 'HOSTS', 'ADDRESS', 'PORTS', 'AGE']),
+        wideHeaders: nsCol(['NAME', 'CLASS', 'HOSTS', 'ADDRESS', 'PORTS', 'AGE']),
+        rows: ings.map((i) => withNs(i.namespace, [i.name, i.className ?? '<none>', i.rules.map((r) => r.host ?? '*').join(',') || '*', '', i.tls.length > 0 ? '80, 443' : '80', age])),
+        items: ings.map((i) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: meta(i), spec: { ingressClassName: i.className, rules: i.rules, tls: i.tls }, status: { loadBalancer: {} } })),
+      };
+    }
+    default: {
+      const pols = cluster.policies.filter((p) => inNs(p.namespace));
+      const sel = (p: (typeof pols)[number]) => Object.entries(p.podSelector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',') || '<none>';
+      return {
+        headers: nsCol(['NAME', 'POD-SELECTOR', 'AGE']),
+        wideHeaders: nsCol(['NAME', 'POD-SELECTOR', 'AGE']),
+        rows: pols.map((p) => withNs(p.namespace, [p.name, sel(p), age])),
+        items: pols.map((p) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta(p), spec: { podSelector: p.podSelector, policyTypes: [...(p.affectsIngress ? ['Ingress'] : []), ...(p.affectsEgress ? ['Egress'] : [])], ingress: p.ingress, egress: p.egress } })),
+      };
+    }
+  }
+}

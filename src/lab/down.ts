@@ -1,0 +1,81 @@
+/**
+ * `podnet down`: removes every process, namespace (and with them every link, route and address)
+ * and file of a lab. Works from whatever is left — state file, pid files, namespace names —
+ * so it also cleans up after podnet or an agent was killed with SIGKILL mid-way.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Host } from '../host/host.js';
+import { labNetnsPrefix } from '../model/lab.js';
+import { renderLabTeardown } from '../render/lab-network.js';
+import { applyPlan } from '../host/executor.js';
+import { request, sleep } from './agent-client.js';
+import { killRecordedProcesses } from './agent/cleanup.js';
+import { labDir, removeLabDir } from './state.js';
+
+export interface DownReport {
+  agents: number;
+  processes: number;
+  namespaces: number;
+}
+
+export async function labDown(host: Host, lab: string): Promise<DownReport> {
+  const dir = labDir(lab);
+  const agents = await stopAgents(dir);
+  let processes = killRecordedProcesses(dir);
+  const namespaces = (await host.listNetns()).filter((n) => n.startsWith(labNetnsPrefix(lab)));
+  // Whatever still runs inside the lab's namespaces was started by the lab.
+  for (const ns of namespaces) {
+    const r = await host.exec(null, ['ip', 'netns', 'pids', ns]);
+    for (const pid of r.stdout.split(/\s+/).filter((s) => /^[0-9]+$/.test(s))) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+        processes++;
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+  await applyPlan(host, renderLabTeardown(lab, namespaces));
+  removeLabDir(lab);
+  return { agents, processes, namespaces: namespaces.length };
+}
+
+/** Asks each agent to shut down; kills those that do not answer (only if they are this lab's). */
+async function stopAgents(dir: string): Promise<number> {
+  const agentsDir = join(dir, 'agents');
+  if (!existsSync(agentsDir)) return 0;
+  const nodes = readdirSync(agentsDir).filter((f) => f.endsWith('.pid')).map((f) => f.slice(0, -'.pid'.length));
+  await Promise.all(
+    nodes.map(async (node) => {
+      const pid = Number(readFileSync(join(agentsDir, `${node}.pid`), 'utf8').trim());
+      try {
+        await request(dir, node, { op: 'shutdown' }, 3_000);
+        for (let i = 0; i < 40 && isAlive(pid); i++) await sleep(50);
+      } catch {
+        /* not answering: killed below */
+      }
+      if (isAlive(pid) && belongsTo(pid, dir)) process.kill(pid, 'SIGKILL');
+    }),
+  );
+  return nodes.length;
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The process was started for this lab: its environment names the lab's state directory. */
+export function belongsTo(pid: number, dir: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`PODNET_STATE_DIR=${dir}`);
+  } catch {
+    return false;
+  }
+}

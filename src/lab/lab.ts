@@ -1,0 +1,153 @@
+/**
+ * The lab lifecycle: up (network, pods, agents), reconcile (apply/delete: level-triggered, only
+ * what changed is touched) and down (everything the lab made, also after a crash).
+ */
+import { readCluster } from '../api/cluster.js';
+import type { RawObject } from '../api/load.js';
+import { applyPlan } from '../host/executor.js';
+import type { Host } from '../host/host.js';
+import { labNetnsPrefix, placePods, planNodes, validateLabConfig, type LabConfig, type LabNode, type PlacedPod } from '../model/lab.js';
+import { stableJson } from '../model/names.js';
+import type { Cluster, Node, Pod } from '../model/types.js';
+import { podKey } from '../model/types.js';
+import { renderLabNetwork } from '../render/lab-network.js';
+import { request, startAgent, type AgentPodSpec, type AgentPodStatus } from './agent-client.js';
+import { renderPodsAdd, renderPodsDel } from './network.js';
+import { labDir, loadState, saveState, type LabState } from './state.js';
+
+/** A lab-level problem the user can fix (exists already, not found, bad flags): exit code 2. */
+export class LabError extends Error {
+  override name = 'LabError';
+}
+
+export interface ReconcileReport {
+  added: string[];
+  removed: string[];
+  unchanged: number;
+  unschedulable: { key: string; reason: string }[];
+  statuses: AgentPodStatus[];
+}
+
+/** Translates the objects for this lab: nodes from Node manifests or generated, pods placed. */
+export function labCluster(state: Pick<LabState, 'config' | 'nodes' | 'objects' | 'placements'>): Cluster {
+  const base = readCluster(state.objects, { podCidr: state.config.podCidr, extraNodes: extraNodes(state.nodes, state.objects) });
+  const placed = new Map(state.placements.map((p) => [p.key, p]));
+  const nodeIP = new Map(state.nodes.map((n) => [n.name, n.ip]));
+  const pods = base.pods.map((p): Pod => {
+    const at = placed.get(podKey(p));
+    return at ? { ...p, ip: at.ip, nodeName: at.node } : { ...p, ip: p.hostNetwork && p.nodeName ? nodeIP.get(p.nodeName) ?? '' : '' };
+  });
+  const nodes = state.nodes.map((n): Node => ({ name: n.name, labels: n.labels, internalIP: n.ip, podCIDR: n.podCidr }));
+  return { ...base, pods, nodes };
+}
+
+/** Lab nodes that no Node manifest declares, as Node records (DaemonSets run a pod on each). */
+function extraNodes(nodes: readonly LabNode[], objects: readonly RawObject[]): Node[] {
+  const declared = new Set(objects.filter((o) => o.obj.kind === 'Node').map((o) => (o.obj.metadata as { name?: string } | undefined)?.name));
+  return nodes.filter((n) => !declared.has(n.name)).map((n) => ({ name: n.name, labels: n.labels, internalIP: n.ip, podCIDR: n.podCidr }));
+}
+
+export async function labUp(host: Host, config: LabConfig, objects: RawObject[]): Promise<{ state: LabState; report: ReconcileReport }> {
+  const problems = validateLabConfig(config);
+  if (problems.length > 0) throw new LabError(problems.join('\n'));
+  if (loadState(config.name)) throw new LabError(`lab ${JSON.stringify(config.name)} already exists: use 'podnet apply --name ${config.name}' or 'podnet down --name ${config.name}'`);
+  const leftovers = (await host.listNetns()).filter((n) => n.startsWith(labNetnsPrefix(config.name)));
+  if (leftovers.length > 0) throw new LabError(`namespaces of a lab ${JSON.stringify(config.name)} exist (${leftovers[0]}, …): run 'podnet down --name ${config.name}' first`);
+  const manifestNodes = readCluster(objects, { podCidr: config.podCidr }).nodes; // validates the input before anything is created
+  const nodes = planNodes(config, manifestNodes);
+  const state: LabState = { version: 1, config, phase: 'creating', createdAt: new Date().toISOString(), nodes, placements: [], objects };
+  saveState(state); // first, so that `down` knows the lab even if we crash from here on
+  try {
+    await applyPlan(host, renderLabNetwork(config, nodes));
+    const report = await reconcile(host, state, objects);
+    state.phase = 'ready';
+    saveState(state);
+    return { state, report };
+  } catch (e) {
+    state.phase = 'failed';
+    saveState(state);
+    throw e;
+  }
+}
+
+/** Makes the running lab match `objects`: pods added, removed or restarted; the rest untouched. */
+export async function reconcile(host: Host, state: LabState, objects: RawObject[]): Promise<ReconcileReport> {
+  const cluster = labCluster({ ...state, objects, placements: [] });
+  const previous = new Map(state.placements.map((p) => [p.key, p]));
+  const { placed, unschedulable } = placePods(state.config.name, cluster.pods, state.nodes, previous);
+  const next = new Map(placed.map((p) => [p.key, p]));
+  const removed = state.placements.filter((p) => !sameNetwork(p, next.get(p.key)));
+  const added = placed.filter((p) => !sameNetwork(p, previous.get(p.key)));
+  await applyPlan(host, renderPodsDel(state.config, state.nodes, removed));
+  state.placements = state.placements.filter((p) => !removed.includes(p));
+  state.objects = objects;
+  saveState(state);
+  await applyPlan(host, renderPodsAdd(state.config, state.nodes, added));
+  state.placements = placed;
+  saveState(state);
+  const specs = agentSpecs(cluster, placed);
+  const statuses = await syncAgents(state, specs);
+  return {
+    added: added.map((p) => p.key),
+    removed: removed.filter((p) => !next.has(p.key)).map((p) => p.key),
+    unchanged: placed.length - added.length,
+    unschedulable,
+    statuses,
+  };
+}
+
+function sameNetwork(a: PlacedPod | undefined, b: PlacedPod | undefined): boolean {
+  return a !== undefined && b !== undefined && a.node === b.node && a.ip === b.ip && a.netns === b.netns;
+}
+
+function agentSpecs(cluster: Cluster, placed: readonly PlacedPod[]): AgentPodSpec[] {
+  const pods = new Map(cluster.pods.map((p) => [podKey(p), p]));
+  return placed.map((at) => {
+    const pod = pods.get(at.key)!;
+    const containers = pod.containers.map((c) => ({
+      name: c.name,
+      ...(c.command ? { command: [...c.command] } : {}),
+      ...(c.args ? { args: [...c.args] } : {}),
+      env: { ...(c.env ?? {}) },
+      ports: c.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, protocol: p.protocol })),
+    }));
+    const restartPolicy = (pod.restartPolicy ?? 'Always') as AgentPodSpec['restartPolicy'];
+    const spec = { key: at.key, namespace: pod.namespace, name: pod.name, node: at.node, ip: at.ip, netns: at.netns, containers, restartPolicy };
+    return { ...spec, hash: stableJson(spec) };
+  });
+}
+
+/** Starts missing agents and hands each node its pods; returns every pod's status. */
+async function syncAgents(state: LabState, specs: AgentPodSpec[]): Promise<AgentPodStatus[]> {
+  const dir = labDir(state.config.name);
+  const results = await Promise.all(
+    state.nodes.map(async (node) => {
+      try {
+        await request(dir, node.name, { op: 'status' }, 2_000);
+      } catch {
+        await startAgent(dir, node.name, node.netns);
+      }
+      const reply = await request(dir, node.name, { op: 'sync', pods: specs.filter((s) => s.node === node.name) }, 120_000);
+      if (!reply.ok) throw new Error(`agent ${node.name}: ${reply.error}`);
+      return reply.pods ?? [];
+    }),
+  );
+  return results.flat();
+}
+
+/** Every pod's status from the agents (pods of an unreachable agent are absent). */
+export async function podStatuses(state: LabState): Promise<Map<string, AgentPodStatus>> {
+  const dir = labDir(state.config.name);
+  const out = new Map<string, AgentPodStatus>();
+  await Promise.all(
+    state.nodes.map(async (n) => {
+      try {
+        const reply = await request(dir, n.name, { op: 'status' }, 5_000);
+        for (const p of reply.pods ?? []) out.set(p.key, p);
+      } catch {
+        /* agent down: its pods show as Unknown */
+      }
+    }),
+  );
+  return out;
+}

@@ -1,0 +1,72 @@
+/**
+ * A lab's state on disk: one directory per lab under the state root, `lab.json` written
+ * atomically (temporary file, fsync, rename), so a crash leaves the old or the new state.
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RawObject } from '../api/load.js';
+import type { LabConfig, LabNode, PlacedPod } from '../model/lab.js';
+
+export const STATE_VERSION = 1;
+
+export interface LabState {
+  version: number;
+  config: LabConfig;
+  phase: 'creating' | 'ready' | 'failed';
+  createdAt: string;
+  nodes: LabNode[];
+  placements: PlacedPod[];
+  /** The desired objects, as applied (level-triggered: the whole set is reconciled each time). */
+  objects: RawObject[];
+}
+
+export function stateRoot(): string {
+  return process.env.PODNET_STATE_ROOT ?? '/run/podnet';
+}
+
+export function labDir(lab: string): string {
+  return join(stateRoot(), lab);
+}
+
+export function writeFileAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+export function saveState(state: LabState): void {
+  const dir = labDir(state.config.name);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeFileAtomic(join(dir, 'lab.json'), `${JSON.stringify(state)}\n`);
+}
+
+/** The lab's state, or null when there is none (or it cannot be read: `down` still cleans up). */
+export function loadState(lab: string): LabState | null {
+  const path = join(labDir(lab), 'lab.json');
+  if (!existsSync(path)) return null;
+  try {
+    const state = JSON.parse(readFileSync(path, 'utf8')) as LabState;
+    return state.version === STATE_VERSION ? state : null;
+  } catch {
+    return null;
+  }
+}
+
+export function listLabs(): string[] {
+  const root = stateRoot();
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+}
+
+export function removeLabDir(lab: string): void {
+  rmSync(labDir(lab), { recursive: true, force: true });
+}
