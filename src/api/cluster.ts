@@ -73,6 +73,8 @@ export function readCluster(raws: readonly RawObject[], options: ReadOptions = {
   }
   checkPodNames(c.pods, sink);
   sink.throwIfAny();
+  const pods = assignPodIPs(c.pods, nodes, options.podCidr ?? DEFAULT_POD_CIDR, sink);
+  sink.throwIfAny();
 
   const referenced = [...c.pods, ...c.services, ...c.policies, ...c.ingresses, ...c.secrets, ...c.slices, ...c.routes].map((o) => o.namespace);
   for (const ns of referenced) if (!namespaces.has(ns)) namespaces.set(ns, { name: ns, labels: {} });
@@ -84,7 +86,7 @@ export function readCluster(raws: readonly RawObject[], options: ReadOptions = {
   return {
     namespaces: nsList.sort((a, b) => cmp(a.name, b.name)),
     nodes,
-    pods: assignPodIPs(c.pods, nodes, options.podCidr ?? DEFAULT_POD_CIDR),
+    pods,
     services: c.services,
     endpointSlices: c.slices,
     ingresses: c.ingresses,
@@ -165,14 +167,21 @@ function readSecret(obj: Record<string, unknown>, namespace: string, name: strin
 }
 
 /** Pods without an IP get one: hostNetwork pods their node's IP, the rest one from the pod CIDR. */
-function assignPodIPs(pods: Pod[], nodes: readonly Node[], podCidr: string): Pod[] {
+function assignPodIPs(pods: Pod[], nodes: readonly Node[], podCidr: string, sink: ProblemSink): Pod[] {
   const allocator = new SequentialAllocator(podCidr, pods.map((p) => p.ip).filter((ip) => ip !== ''));
   const nodeIP = new Map(nodes.map((n) => [n.name, n.internalIP ?? '']));
   const ordered = [...pods].sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.name, b.name));
   for (const pod of ordered) {
     if (pod.ip !== '') continue;
     if (pod.hostNetwork) (pod as { ip: string }).ip = (pod.nodeName && nodeIP.get(pod.nodeName)) || '';
-    else (pod as { ip: string }).ip = allocator.allocate() ?? '';
+    else {
+      const ip = allocator.allocate();
+      if (ip === null) {
+        sink.add({ file: pod.source.file, object: `pod ${podKey(pod)}`, message: `no free IP left in the pod CIDR ${podCidr} (${ordered.length} pods)` });
+        break;
+      }
+      (pod as { ip: string }).ip = ip;
+    }
   }
   return ordered;
 }

@@ -169,7 +169,11 @@ export function readPort(v: unknown, path: string, p: ObjectProblems): number | 
     return v;
   }
   if (typeof v === 'string') {
-    if (/^[0-9]+$/.test(v)) return readPort(Number(v), path, p);
+    if (/^[0-9]+$/.test(v)) {
+      // IntOrString: a quoted number is a string, and a port name must contain a letter.
+      p.error(path, `${show(v)} is a string: write the port number without quotes, or use a port name`);
+      return undefined;
+    }
     if (!isPortName(v)) {
       p.error(path, `${show(v)} is not a valid port name (IANA_SVC_NAME)`);
       return undefined;

@@ -51,14 +51,16 @@ function walk(dir: string): string[] {
 /** Parses one file's text into raw objects; problems are appended, never thrown. */
 export function parseManifestText(text: string, file: string, problems: Problem[]): RawObject[] {
   const out: RawObject[] = [];
-  const docs = parseAllDocuments(text, { uniqueKeys: false });
+  const docs = parseAllDocuments(text);
   const list = Array.isArray(docs) ? docs : [docs];
   list.forEach((doc, index) => {
     if (doc.errors.length > 0) {
       const err = doc.errors[0];
-      const line = err.linePos?.[0]?.line;
-      const where = line !== undefined ? `line ${line}` : `document ${index + 1}`;
-      problems.push({ file, message: `invalid YAML at ${where}: ${err.message.split('\n')[0]}` });
+      const pos = err.linePos?.[0];
+      const where = pos ? `line ${pos.line}, column ${pos.col}` : `document ${index + 1}`;
+      // The library's message repeats the position after " at line": keep only the reason.
+      const reason = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?\s*$/, '').replace(/:\s*$/, '');
+      problems.push({ file, message: `invalid YAML at ${where}: ${reason}` });
       return;
     }
     const value: unknown = doc.toJS({ maxAliasCount: 1000 });
@@ -95,6 +97,13 @@ function unpack(value: unknown, source: Source, prefix: string, out: RawObject[]
 
 /** Reads every path given to -f; throws InputError listing all unreadable or unparsable files. */
 export function loadManifests(paths: readonly string[], readStdin: () => string = defaultStdin): RawObject[] {
+  const { objects, problems } = readManifests(paths, readStdin);
+  if (problems.length > 0) throw new InputError(problems);
+  return objects;
+}
+
+/** Like loadManifests, but returns the problems with whatever could be read, for callers that report more. */
+export function readManifests(paths: readonly string[], readStdin: () => string = defaultStdin): { objects: RawObject[]; problems: Problem[] } {
   const problems: Problem[] = [];
   const files = listManifestFiles(paths, problems);
   const objects: RawObject[] = [];
@@ -108,8 +117,7 @@ export function loadManifests(paths: readonly string[], readStdin: () => string 
     }
     objects.push(...parseManifestText(text, file === '-' ? '<stdin>' : file, problems));
   }
-  if (problems.length > 0) throw new InputError(problems);
-  return objects;
+  return { objects, problems };
 }
 
 function defaultStdin(): string {

@@ -23,7 +23,7 @@ export function registerAnalyze(program: Command): void {
         const port = parsePort(opts.port);
         const protocol = parseProtocol(opts.protocol);
         const cluster = loadCluster(opts.filename);
-        if (format === 'connlist') return write(connlist(cluster).map(formatConnLine).join('\n'));
+        if (format === 'connlist') return void process.stdout.write(connlist(cluster).map((l) => `${formatConnLine(l)}\n`).join(''));
         if (format === 'connlist-json') return write(JSON.stringify(connlist(cluster), null, 2));
         write(formatMatrix(matrixView(cluster, port, protocol), format));
       }),

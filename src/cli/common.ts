@@ -1,6 +1,6 @@
 /** Shared CLI plumbing: reading -f inputs, printing notes, turning errors into exit codes. */
 import { readCluster, type ReadOptions } from '../api/cluster.js';
-import { loadManifests } from '../api/load.js';
+import { readManifests } from '../api/load.js';
 import { formatProblem, InputError } from '../api/problems.js';
 import type { Cluster, Protocol } from '../model/types.js';
 import { PROTOCOLS } from '../model/types.js';
@@ -18,7 +18,16 @@ export function collect(value: string, previous: string[] = []): string[] {
 /** Loads and translates every -f path; notes (skipped kinds, warnings) go to stderr. */
 export function loadCluster(paths: readonly string[] | undefined, options: ReadOptions = {}, flag = '-f'): Cluster {
   if (!paths || paths.length === 0) throw new UsageError(`at least one ${flag} PATH is required`);
-  const cluster = readCluster(loadManifests(paths), options);
+  // Every problem at once: unreadable files and invalid objects in the readable ones.
+  const { objects, problems } = readManifests(paths);
+  let cluster: Cluster;
+  try {
+    cluster = readCluster(objects, options);
+  } catch (e) {
+    if (e instanceof InputError && problems.length > 0) throw new InputError([...problems, ...e.problems]);
+    throw e;
+  }
+  if (problems.length > 0) throw new InputError(problems);
   for (const note of cluster.notes) process.stderr.write(`podnet: ${note}\n`);
   return cluster;
 }

@@ -28,8 +28,10 @@ export function readNetworkPolicy(obj: Obj, namespace: string, name: string, sou
     // "If this field is not specified, it will default based on the existence of ingress or
     // egress rules; policies that contain an egress section are assumed to affect egress, and
     // all policies (whether or not they contain an ingress section) are assumed to affect ingress."
+    // The API server's defaulting (SetDefaults_NetworkPolicy) adds Egress only when
+    // len(spec.egress) != 0, so an empty `egress: []` does not make the policy affect egress.
     affectsIngress = true;
-    affectsEgress = spec.egress !== undefined && spec.egress !== null;
+    affectsEgress = Array.isArray(spec.egress) && spec.egress.length > 0;
   }
   return { namespace, name, podSelector, affectsIngress, affectsEgress, ingress, egress, source };
 }
