@@ -7,7 +7,7 @@ import { Bitset } from '../model/bitset.js';
 import { parseIPv4 } from '../model/ip.js';
 import { matchesSelector } from '../model/labels.js';
 import type { Cluster, NetworkPolicy, Pod, PolicyPeer, PolicyRule, Protocol } from '../model/types.js';
-import { isNodeLocal, PolicyEngine, type EngineOptions } from './engine.js';
+import { PolicyEngine, type EngineOptions } from './engine.js';
 import { ipBlockSet } from './externals.js';
 
 export interface Matrix {
@@ -49,19 +49,38 @@ export function computeMatrix(cluster: Cluster, port: number, protocol: Protocol
   };
   const ingress = directionSets(ctx, cluster.policies, 'ingress');
   const egress = directionSets(ctx, cluster.policies, 'egress');
-  const rows: Bitset[] = [];
+  // rows[s] starts as the destinations whose ingress admits s (every pod not isolated for
+  // ingress, and the isolated ones whose policies allow s): the per-destination ingress sets
+  // transposed word by word, so each row needs one AND with its egress set, not n lookups.
+  const all = Bitset.full(n);
+  const rows = Bitset.transpose(ingress.map((set) => set ?? all), n);
+  const local = hostNetworkAsNode ? nodeLocalSets(pods) : null;
   for (let s = 0; s < n; s++) {
-    const row = egress[s] ? new Bitset(n).or(egress[s]!) : Bitset.full(n);
-    for (let d = 0; d < n; d++) {
-      if (!row.has(d)) continue;
-      const allowedIn = ingress[d];
-      if (allowedIn && !allowedIn.has(s)) row.words[d >>> 5] &= ~(1 << (d & 31));
-    }
+    const row = rows[s];
+    const out = egress[s];
+    if (out) row.and(out);
     row.set(s); // a pod may always reach itself
-    if (hostNetworkAsNode) for (let d = 0; d < n; d++) if (isNodeLocal(pods[s], pods[d])) row.set(d);
-    rows.push(row);
+    if (local && pods[s].nodeName !== undefined) {
+      const peers = local.get(pods[s].nodeName!)?.[pods[s].hostNetwork ? 'pods' : 'hosts'];
+      if (peers) row.or(peers);
+    }
   }
   return { pods, port, protocol, rows };
+}
+
+/**
+ * Per node, its hostNetwork pods and its other pods: traffic between the two groups is node-local
+ * (isNodeLocal), always allowed.
+ */
+function nodeLocalSets(pods: readonly Pod[]): Map<string, { hosts: Bitset; pods: Bitset }> {
+  const byNode = new Map<string, { hosts: Bitset; pods: Bitset }>();
+  pods.forEach((p, i) => {
+    if (p.nodeName === undefined) return;
+    let sets = byNode.get(p.nodeName);
+    if (!sets) byNode.set(p.nodeName, (sets = { hosts: new Bitset(pods.length), pods: new Bitset(pods.length) }));
+    (p.hostNetwork ? sets.hosts : sets.pods).set(i);
+  });
+  return byNode;
 }
 
 /**
