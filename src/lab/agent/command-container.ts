@@ -1,0 +1,137 @@
+/**
+ * A container with a command: a real process inside the pod's network namespace, supervised
+ * like kubelet does (restartPolicy, exponential backoff). Each run is its own process group so
+ * a stop kills everything the command started.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import type { ContainerSpec, ContainerStatus, PodSpec } from './protocol.js';
+import { containerArgv } from './protocol.js';
+import { baseEnv, containerLogPath, STATE_DIR_ENV } from './paths.js';
+import { forgetPid, recordPid, signalGroup } from './pidfiles.js';
+import { exitCodeOf, nextFailureCount, restartDelayMs, shouldRestart } from './restart.js';
+
+const STOP_GRACE_MS = 2_000;
+
+export class CommandContainer {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private state: ContainerStatus['state'] = 'waiting';
+  private restarts = 0;
+  private failures = 0;
+  private exitCode: number | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  /** Runs whose end was handled (a failed spawn may report both 'error' and 'exit'). */
+  private readonly ended = new WeakSet<ChildProcess>();
+
+  constructor(
+    private readonly stateDir: string,
+    private readonly netns: string,
+    private readonly pod: PodSpec,
+    private readonly spec: ContainerSpec,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Starts the first run; resolves once the process exists (or could not be started). */
+  start(): Promise<void> {
+    return this.launch();
+  }
+
+  status(): ContainerStatus {
+    const s: ContainerStatus = { name: this.spec.name, kind: 'command', state: this.state, restarts: this.restarts };
+    if (this.state === 'running' && this.child?.pid !== undefined) s.pid = this.child.pid;
+    if (this.state !== 'running' && this.exitCode !== undefined) s.exitCode = this.exitCode;
+    return s;
+  }
+
+  /** Stops for good: no more restarts; SIGTERM to the group, SIGKILL after a grace period. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    const child = this.child;
+    const pid = child?.pid;
+    // Not `state === 'running'`: a restarted run is 'waiting' until its spawn event arrives.
+    if (child === undefined || pid === undefined || this.ended.has(child)) {
+      this.state = 'exited';
+      return;
+    }
+    signalGroup(pid, 'SIGTERM');
+    const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), STOP_GRACE_MS);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  private launch(): Promise<void> {
+    const logPath = containerLogPath(this.stateDir, this.pod.namespace, this.pod.name, this.spec.name);
+    let fd: number;
+    try {
+      fd = fs.openSync(logPath, 'a');
+    } catch (err) {
+      this.log(`${this.pod.key}/${this.spec.name}: cannot open log ${logPath}: ${(err as Error).message}`);
+      fd = fs.openSync('/dev/null', 'a');
+    }
+    const env = {
+      ...baseEnv(this.stateDir),
+      HOSTNAME: this.pod.name,
+      ...this.spec.env,
+      [STATE_DIR_ENV]: baseEnv(this.stateDir)[STATE_DIR_ENV], // not overridable: cleanup relies on it
+    };
+    // `ip netns exec` execs the command, so the PID we get is the command's own.
+    const child = spawn('ip', ['netns', 'exec', this.netns, ...containerArgv(this.spec)], {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env,
+      cwd: '/',
+    });
+    fs.closeSync(fd);
+    this.child = child;
+    const startedAt = Date.now();
+    if (child.pid !== undefined) recordPid(this.stateDir, child.pid);
+    this.exited = new Promise<void>((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.onExit(child, exitCodeOf(code, signal ? os.constants.signals[signal] : undefined), startedAt);
+        resolve();
+      });
+    });
+    return new Promise<void>((resolve) => {
+      child.once('spawn', () => {
+        this.state = 'running';
+        resolve();
+      });
+      child.once('error', (err) => {
+        // The process never ran (e.g. no `ip`): no 'exit' will follow.
+        this.log(`${this.pod.key}/${this.spec.name}: cannot start: ${err.message}`);
+        this.onExit(child, 127, startedAt);
+        resolve();
+      });
+    });
+  }
+
+  private onExit(child: ChildProcess, exitCode: number, startedAt: number): void {
+    if (this.ended.has(child)) return;
+    this.ended.add(child);
+    if (child.pid !== undefined) {
+      forgetPid(this.stateDir, child.pid);
+      signalGroup(child.pid, 'SIGKILL'); // whatever the command left behind in its group
+    }
+    if (child !== this.child) return;
+    this.exitCode = exitCode;
+    const who = `${this.pod.key}/${this.spec.name}`;
+    if (this.stopping || !shouldRestart(this.pod.restartPolicy, exitCode)) {
+      this.state = 'exited';
+      this.log(`${who}: exited with code ${exitCode}${this.stopping ? ' (stopped)' : ''}`);
+      return;
+    }
+    this.failures = nextFailureCount(this.failures, Date.now() - startedAt);
+    const delay = restartDelayMs(this.failures);
+    this.state = 'waiting';
+    this.log(`${who}: exited with code ${exitCode}, restarting in ${delay} ms`);
+    this.restartTimer = setTimeout(() => {
+      if (this.stopping) return;
+      this.restarts++;
+      void this.launch();
+    }, delay);
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Recording child PIDs on disk (DIR/pids/<pid>) so that `podnet down` can kill them even when
+ * the agent itself died without cleaning up. Errors are ignored: a missing record only means
+ * cleanup falls back to the agent's own bookkeeping.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pidsDir } from './paths.js';
+
+export function recordPid(stateDir: string, pid: number): void {
+  try {
+    fs.writeFileSync(path.join(pidsDir(stateDir), String(pid)), '');
+  } catch {
+    /* see above */
+  }
+}
+
+export function forgetPid(stateDir: string, pid: number): void {
+  fs.rmSync(path.join(pidsDir(stateDir), String(pid)), { force: true });
+}
+
+/** Whether a process with this PID exists (signal 0 probes without sending anything). */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Sends a signal to a process group (or the process when it leads none), ignoring ESRCH. */
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      /* gone */
+    }
+  }
+}

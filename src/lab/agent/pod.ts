@@ -1,0 +1,88 @@
+/**
+ * One pod on this node: its built-in containers (sockets held by the agent) and its command
+ * containers (supervised processes), all in the pod's network namespace.
+ */
+import { BuiltinContainer } from './builtin-container.js';
+import { CommandContainer } from './command-container.js';
+import type { Limiter } from './limit.js';
+import { isCommandContainer, type PodSpec, type PodStatus } from './protocol.js';
+import { openPorts, type WantedPort } from './sockets.js';
+
+export interface PodContext {
+  stateDir: string;
+  /** The node's namespace, used by hostNetwork pods (spec.netns === null). */
+  nodeNetns: string;
+  /** Bounds how many bootstrap children run at once, across all pods. */
+  bootstraps: Limiter;
+  log: (line: string) => void;
+}
+
+export class PodRuntime {
+  private readonly containers: (BuiltinContainer | CommandContainer)[];
+  /** Starting failed (e.g. a port in use): the next sync replaces the pod instead of keeping it. */
+  failed = false;
+
+  constructor(readonly spec: PodSpec, private readonly ctx: PodContext) {
+    const netns = spec.netns ?? ctx.nodeNetns;
+    this.containers = spec.containers.map((c) =>
+      isCommandContainer(c)
+        ? new CommandContainer(ctx.stateDir, netns, spec, c, ctx.log)
+        : new BuiltinContainer(ctx.stateDir, spec, c),
+    );
+  }
+
+  get netns(): string {
+    return this.spec.netns ?? this.ctx.nodeNetns;
+  }
+
+  /** Starts every container; resolves when the pod is ready or failed. Returns problems found. */
+  async start(): Promise<string[]> {
+    const builtins = this.containers.filter((c): c is BuiltinContainer => c instanceof BuiltinContainer);
+    const commands = this.containers.filter((c): c is CommandContainer => c instanceof CommandContainer);
+    const [problems] = await Promise.all([this.startBuiltins(builtins), Promise.all(commands.map((c) => c.start()))]);
+    if (problems.length > 0) {
+      this.failed = true;
+      this.ctx.log(`${this.spec.key}: ${problems.join('; ')}`);
+    }
+    return problems.map((p) => `${this.spec.key}: ${p}`);
+  }
+
+  /** Opens all built-in ports of the pod through one bootstrap child and serves them. */
+  private async startBuiltins(builtins: BuiltinContainer[]): Promise<string[]> {
+    const problems: string[] = [];
+    const owner = new Map<string, BuiltinContainer>();
+    const wanted: WantedPort[] = [];
+    for (const b of builtins) {
+      for (const w of b.wantedPorts()) {
+        const id = `${w.protocol}/${w.port}`;
+        if (owner.has(id)) problems.push(`${b.spec.name}: ${id} is already used by ${owner.get(id)!.spec.name}`);
+        else {
+          owner.set(id, b);
+          wanted.push(w);
+        }
+      }
+    }
+    const opened =
+      wanted.length === 0 ? [] : await this.ctx.bootstraps.run(() => openPorts(this.ctx.stateDir, this.netns, wanted));
+    for (const o of opened) {
+      const problem = owner.get(`${o.protocol}/${o.port}`)!.attach(o);
+      if (problem !== undefined) problems.push(problem);
+    }
+    if (problems.length === 0) for (const b of builtins) b.markStarted();
+    return problems;
+  }
+
+  /**
+   * Ready when every built-in container listens on its ports and every command container is
+   * running (a command container that exited or waits to restart makes the pod not ready).
+   */
+  status(): PodStatus {
+    const containers = this.containers.map((c) => c.status());
+    const ready = this.containers.every((c) => (c instanceof BuiltinContainer ? c.ready() : c.status().state === 'running'));
+    return { key: this.spec.key, ready, containers };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.containers.map((c) => c.stop()));
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The agent's side of bootstrap.ts: open a pod's listening sockets inside its network namespace
+ * through a short-lived child and receive them as live handles.
+ */
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import dgram from 'node:dgram';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { baseEnv } from './paths.js';
+import { forgetPid, recordPid } from './pidfiles.js';
+
+export interface WantedPort {
+  port: number;
+  protocol: 'TCP' | 'UDP';
+}
+
+export type OpenedPort =
+  | (WantedPort & { protocol: 'TCP'; server: net.Server })
+  | (WantedPort & { protocol: 'UDP'; socket: dgram.Socket })
+  | (WantedPort & { error: string });
+
+const BOOTSTRAP_TIMEOUT_MS = 15_000;
+/** After the child exits, handles already on their way still need a moment to be emitted. */
+const EXIT_GRACE_MS = 500;
+
+/** bootstrap.js next to this module (bootstrap.ts when running from source under tsx). */
+function bootstrapScript(): string {
+  const self = fileURLToPath(import.meta.url);
+  return path.join(path.dirname(self), `bootstrap${path.extname(self)}`);
+}
+
+/** Opens `ports` inside `netns`; every port comes back either opened or with an error. */
+export function openPorts(stateDir: string, netns: string, ports: WantedPort[]): Promise<OpenedPort[]> {
+  if (ports.length === 0) return Promise.resolve([]);
+  const argv = ['netns', 'exec', netns, process.execPath, ...process.execArgv, bootstrapScript(), JSON.stringify(ports)];
+  const child = spawn('ip', argv, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: baseEnv(stateDir) });
+  if (child.pid !== undefined) recordPid(stateDir, child.pid);
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => void (stderr = (stderr + d.toString()).slice(-2000)));
+
+  return new Promise((resolve) => {
+    const results = new Map<string, OpenedPort>();
+    const id = (p: WantedPort): string => `${p.protocol}/${p.port}`;
+    let finished = false;
+    const finish = (why?: string): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      if (child.connected) child.disconnect();
+      if (child.exitCode === null && child.signalCode === null && why !== undefined) child.kill('SIGKILL');
+      const reason = `${why ?? 'no answer'}${stderr.trim() ? `: ${stderr.trim()}` : ''}`;
+      resolve(ports.map((p) => results.get(id(p)) ?? { ...p, error: reason }));
+    };
+    const timer = setTimeout(() => finish(`bootstrap timed out after ${BOOTSTRAP_TIMEOUT_MS} ms`), BOOTSTRAP_TIMEOUT_MS);
+
+    child.on('message', (msg: WantedPort & { error?: string }, handle: unknown) => {
+      if (finished) return closeLate(handle);
+      const wanted = { port: msg.port, protocol: msg.protocol };
+      if (msg.error !== undefined) results.set(id(wanted), { ...wanted, error: msg.error });
+      else if (msg.protocol === 'TCP' && handle instanceof net.Server) {
+        results.set(id(wanted), { port: msg.port, protocol: 'TCP', server: handle });
+      } else if (msg.protocol === 'UDP' && handle instanceof dgram.Socket) {
+        results.set(id(wanted), { port: msg.port, protocol: 'UDP', socket: handle });
+      } else results.set(id(wanted), { ...wanted, error: 'bootstrap sent no socket' });
+      if (results.size === ports.length) finish();
+    });
+    child.on('error', (err) => finish(`cannot start bootstrap: ${err.message}`));
+    child.on('exit', (code, signal) => {
+      if (child.pid !== undefined) forgetPid(stateDir, child.pid);
+      setTimeout(() => finish(`bootstrap exited (${signal ?? code})`), EXIT_GRACE_MS);
+    });
+  });
+}
+
+/** A socket that arrived after we gave up on its bootstrap: nobody will serve it, so close it. */
+function closeLate(handle: unknown): void {
+  if (handle instanceof net.Server) handle.close();
+  else if (handle instanceof dgram.Socket) handle.close();
+}
