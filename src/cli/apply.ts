@@ -32,6 +32,7 @@ export function registerApply(program: Command): void {
           const changed = `${report.added.length} pods started, ${report.removed.length} stopped, ${report.unchanged} unchanged`;
           write(`${verb === 'apply' ? 'applied' : 'deleted'} ${incoming.length} objects: ${changed}`);
           for (const u of report.unschedulable) write(`pending: ${u.key}: ${u.reason}`);
+          for (const p of report.notListening) write(`warning: ${p} is declared but nothing listens on it yet`);
         }),
       );
   }

@@ -45,6 +45,7 @@ export function upSummary(state: LabState, report: ReconcileReport, ms: number):
   const lines = [`lab ${config.name} is up in ${(ms / 1000).toFixed(1)} s: ${state.nodes.length} nodes (${config.mode}), ${ready}/${state.placements.length} pods ready`, ''];
   lines.push(formatTable(['NODE', 'INTERNAL-IP', 'POD-CIDR', 'PODS'], state.nodes.map((n) => [n.name, n.ip, n.podCidr, String(state.placements.filter((p) => p.node === n.name).length)])).trimEnd());
   for (const u of report.unschedulable) lines.push(`pending: ${u.key}: ${u.reason}`);
+  for (const p of report.notListening) lines.push(`warning: ${p} is declared but nothing listens on it yet`);
   lines.push('', `next: podnet get pods -A -o wide --name ${config.name}    podnet down --name ${config.name}`);
   return lines.join('\n');
 }

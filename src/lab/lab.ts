@@ -25,7 +25,36 @@ export interface ReconcileReport {
   removed: string[];
   unchanged: number;
   unschedulable: { key: string; reason: string }[];
+  /** TCP containerPorts of command containers that were not listening when the wait ended. */
+  notListening: string[];
   statuses: AgentPodStatus[];
+}
+
+const PORT_WAIT_MS = 20_000;
+
+/**
+ * `up` returns when pods run and their ports listen. Built-in servers listen before the agent
+ * answers; a command container's declared TCP ports are polled with `ss` in its namespace.
+ */
+async function waitForCommandPorts(host: Host, state: LabState, specs: readonly AgentPodSpec[]): Promise<string[]> {
+  const wanted = specs.flatMap((s) =>
+    s.containers
+      .filter((c) => c.command && c.command.length > 0)
+      .flatMap((c) => c.ports.filter((p) => p.protocol === 'TCP').map((p) => ({ key: s.key, netns: s.netns ?? state.nodes.find((n) => n.name === s.node)!.netns, port: p.containerPort }))),
+  );
+  const deadline = Date.now() + PORT_WAIT_MS;
+  let pending = wanted;
+  while (pending.length > 0) {
+    const listening = new Map<string, Set<number>>();
+    for (const ns of new Set(pending.map((w) => w.netns))) {
+      const r = await host.exec(ns, ['ss', '-Hltn']);
+      listening.set(ns, new Set([...r.stdout.matchAll(/\S+:(\d+)\s+\S+:\*/g)].map((m) => Number(m[1]))));
+    }
+    pending = pending.filter((w) => !listening.get(w.netns)!.has(w.port));
+    if (pending.length === 0 || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return pending.map((w) => `${w.key}:${w.port}`);
 }
 
 /** Translates the objects for this lab: nodes from Node manifests or generated, pods placed. */
@@ -87,11 +116,13 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   saveState(state);
   const specs = agentSpecs(cluster, placed);
   const statuses = await syncAgents(state, specs);
+  const notListening = await waitForCommandPorts(host, state, specs.filter((s) => added.some((a) => a.key === s.key)));
   return {
     added: added.map((p) => p.key),
     removed: removed.filter((p) => !next.has(p.key)).map((p) => p.key),
     unchanged: placed.length - added.length,
     unschedulable,
+    notListening,
     statuses,
   };
 }
