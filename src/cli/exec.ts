@@ -1,7 +1,7 @@
 /** `podnet exec` and `podnet logs`: into a pod's network namespace, and its containers' output. */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { containerLogPath } from '../lab/agent/paths.js';
 import type { Command } from 'commander';
 import { labCluster } from '../lab/lab.js';
 import { labDir, type LabState } from '../lab/state.js';
@@ -43,7 +43,7 @@ export function registerExec(program: Command): void {
         const state = requireLab(opts.name);
         const pod = findPod(state, podRef, opts.namespace);
         const [ns, name] = pod.key.split('/');
-        const file = (c: string) => join(labDir(state.config.name), 'logs', `${ns}_${name}_${c}.log`);
+        const file = (c: string) => containerLogPath(labDir(state.config.name), ns, name, c);
         const containers = containersOf(state, pod.key);
         const container = opts.container ?? containers[0];
         if (!container || !containers.includes(container)) {

@@ -1,20 +1,13 @@
 /** Starting node agents and talking to them over their Unix control sockets (JSON lines). */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PodStatus } from './agent/protocol.js';
+import { agentRequest } from './agent/client.js';
+import { pidFilePath, socketPath } from './agent/paths.js';
+import type { AgentReply, AgentRequest } from './agent/protocol.js';
 
 export type { PodSpec as AgentPodSpec, PodStatus as AgentPodStatus } from './agent/protocol.js';
-
-export function agentSocket(stateDir: string, node: string): string {
-  return join(stateDir, 'agents', `${node}.sock`);
-}
-
-export function agentPidFile(stateDir: string, node: string): string {
-  return join(stateDir, 'agents', `${node}.pid`);
-}
 
 /** The agent's entry point: dist/lab/agent/main.js, or the .ts source when running under tsx. */
 function agentEntry(): { script: string; execArgv: string[] } {
@@ -36,7 +29,7 @@ export async function startAgent(stateDir: string, node: string, nodeNetns: stri
   child.unref();
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    if (existsSync(agentSocket(stateDir, node))) {
+    if (existsSync(socketPath(stateDir, node))) {
       try {
         await request(stateDir, node, { op: 'status' }, 2_000);
         return;
@@ -50,42 +43,9 @@ export async function startAgent(stateDir: string, node: string, nodeNetns: stri
   throw new Error(`agent for node ${node} did not start; see ${join(stateDir, 'agents', `${node}.log`)}`);
 }
 
-export function request<T = { ok: boolean; error?: string; pods?: PodStatus[] }>(stateDir: string, node: string, message: unknown, timeoutMs = 60_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const sock = connect(agentSocket(stateDir, node));
-    let buf = '';
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error(`agent ${node}: no answer within ${timeoutMs} ms`));
-    }, timeoutMs);
-    sock.setEncoding('utf8');
-    sock.on('connect', () => sock.write(`${JSON.stringify(message)}\n`));
-    sock.on('data', (d: string) => {
-      buf += d;
-      const nl = buf.indexOf('\n');
-      if (nl < 0) return;
-      clearTimeout(timer);
-      sock.end();
-      try {
-        resolve(JSON.parse(buf.slice(0, nl)) as T);
-      } catch (e) {
-        reject(e as Error);
-      }
-    });
-    sock.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
-}
-
-export function readAgentPid(stateDir: string, node: string): number | null {
-  try {
-    const pid = Number(readFileSync(agentPidFile(stateDir, node), 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
-  }
+/** One request to a node's agent. */
+export function request(stateDir: string, node: string, message: AgentRequest, timeoutMs = 60_000): Promise<AgentReply> {
+  return agentRequest(socketPath(stateDir, node), message, timeoutMs);
 }
 
 export function sleep(ms: number): Promise<void> {
