@@ -4,6 +4,8 @@ import { stringify } from 'yaml';
 import { labCluster, podStatuses } from '../lab/lab.js';
 import type { AgentPodStatus } from '../lab/agent-client.js';
 import type { LabState } from '../lab/state.js';
+import { isManagedSlice, serviceColumns, serviceObject, serviceView, sliceColumns, sliceObject } from '../model/service-view.js';
+import { cmp, serviceKey } from '../model/services.js';
 import { podKey, type Cluster } from '../model/types.js';
 import { formatAge, formatTable } from '../output/table.js';
 import { oneOf, run, write } from './common.js';
@@ -35,7 +37,7 @@ export function registerGet(program: Command): void {
         const format = opts.output === undefined ? 'table' : oneOf('-o', opts.output, ['wide', 'json', 'yaml'] as const);
         const state = requireLab(opts.name);
         const cluster = labCluster(state);
-        const statuses = RESOURCES[kind] === 'pods' ? await podStatuses(state) : new Map<string, AgentPodStatus>();
+        const statuses = ['pods', 'endpointslices'].includes(RESOURCES[kind]) ? await podStatuses(state) : new Map<string, AgentPodStatus>();
         const view = render(RESOURCES[kind], state, cluster, statuses, opts);
         if (format === 'json') write(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: view.items }, null, 2));
         else if (format === 'yaml') write(stringify({ apiVersion: 'v1', kind: 'List', items: view.items }));
@@ -85,22 +87,25 @@ function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<s
       };
     }
     case 'services': {
-      const svcs = cluster.services.filter((s) => inNs(s.namespace));
-      const ports = (s: (typeof svcs)[number]) => s.ports.map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol}`).join(',') || '<none>';
+      const svcs = cluster.services.filter((s) => inNs(s.namespace)).sort((a, b) => cmp(serviceKey(a), serviceKey(b))); // etcd key order, as kubectl lists
+      const { allocations } = serviceView(cluster, state, () => false);
       return {
         headers: nsCol(['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE']),
         wideHeaders: nsCol(['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE', 'SELECTOR']),
-        rows: svcs.map((s) => withNs(s.namespace, [s.name, s.type, s.headless ? 'None' : s.clusterIP ?? '<pending>', s.externalName ?? '<none>', ports(s), age, s.selector ? Object.entries(s.selector).map(([k, v]) => `${k}=${v}`).join(',') : '<none>'])),
-        items: svcs.map((s) => ({ apiVersion: 'v1', kind: 'Service', metadata: meta(s), spec: { type: s.type, clusterIP: s.headless ? 'None' : s.clusterIP, selector: s.selector ?? undefined, ports: s.ports, externalName: s.externalName }, status: { loadBalancer: {} } })),
+        rows: svcs.map((s) => {
+          const c = serviceColumns(s, allocations.get(serviceKey(s)));
+          return withNs(s.namespace, [s.name, s.type, c.clusterIP, c.externalIP, c.ports, age, c.selector]);
+        }),
+        items: svcs.map((s) => serviceObject(s, allocations.get(serviceKey(s)))),
       };
     }
     case 'endpointslices': {
-      const slices = cluster.endpointSlices.filter((s) => inNs(s.namespace));
+      const slices = serviceView(cluster, state, (key) => statuses.get(key)?.ready ?? false).slices.filter((s) => inNs(s.namespace));
       return {
         headers: nsCol(['NAME', 'ADDRESSTYPE', 'PORTS', 'ENDPOINTS', 'AGE']),
         wideHeaders: nsCol(['NAME', 'ADDRESSTYPE', 'PORTS', 'ENDPOINTS', 'AGE']),
-        rows: slices.map((s) => withNs(s.namespace, [s.name, s.addressType, s.ports.map((p) => String(p.port)).join(',') || '<unset>', s.endpoints.flatMap((e) => e.addresses).join(',') || '<unset>', age])),
-        items: slices.map((s) => ({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { ...meta(s), labels: { 'kubernetes.io/service-name': s.serviceName } }, addressType: s.addressType, ports: s.ports, endpoints: s.endpoints.map((e) => ({ addresses: e.addresses, conditions: { ready: e.ready, serving: e.serving, terminating: e.terminating }, hostname: e.hostname, nodeName: e.nodeName, targetRef: e.targetRef })) })),
+        rows: slices.map((s) => withNs(s.namespace, [s.name, s.addressType, sliceColumns(s).ports, sliceColumns(s).endpoints, age])),
+        items: slices.map((s) => sliceObject(s, isManagedSlice(s, cluster))),
       };
     }
     case 'ingress': {

@@ -6,6 +6,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import { join } from 'node:path';
 import type { RawObject } from '../api/load.js';
 import type { LabConfig, LabNode, PlacedPod } from '../model/lab.js';
+import type { ServiceAllocation } from '../model/service-table.js';
 
 export const STATE_VERSION = 1;
 
@@ -18,6 +19,8 @@ export interface LabState {
   placements: PlacedPod[];
   /** The desired objects, as applied (level-triggered: the whole set is reconciled each time). */
   objects: RawObject[];
+  /** "ns/name" → what allocation gave each Service (cluster IP, node ports, LB IP); kept across apply. */
+  serviceAllocations?: Record<string, ServiceAllocation>;
 }
 
 export function stateRoot(): string {

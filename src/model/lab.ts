@@ -17,6 +17,8 @@ export interface LabConfig {
   serviceCidr: string;
   /** The node network (underlay); one /24. */
   nodeCidr: string;
+  /** The pool LoadBalancer Services get addresses from; without it they stay pending. */
+  lbCidr?: string;
 }
 
 export const LAB_NAME = /^[a-z][a-z0-9-]{0,10}$/;
