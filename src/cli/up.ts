@@ -1,7 +1,7 @@
 /** `podnet up`: a real multi-node pod network from manifests. */
 import type { Command } from 'commander';
 import { loadManifests } from '../api/load.js';
-import { defaultNodeCidr, type LabConfig } from '../model/lab.js';
+import { defaultLbCidr, defaultNodeCidr, type LabConfig } from '../model/lab.js';
 import { labUp, type ReconcileReport } from '../lab/lab.js';
 import type { LabState } from '../lab/state.js';
 import { formatTable } from '../output/table.js';
@@ -18,8 +18,9 @@ export function registerUp(program: Command): void {
     .option('--pod-cidr <cidr>', 'pod CIDR (a /24 per node)', '10.244.0.0/16')
     .option('--service-cidr <cidr>', 'service CIDR', '10.96.0.0/12')
     .option('--node-cidr <cidr>', 'node network (default: a /24 in 100.64.0.0/10 chosen by lab name)')
+    .option('--lb-cidr <cidr>', 'LoadBalancer IP pool, reachable from the host (default: the /24 after the node network)')
     .option('-f, --filename <path>', 'manifest file, directory or -; repeatable', collect)
-    .action((opts: { name: string; nodes: string; mode: string; podCidr: string; serviceCidr: string; nodeCidr?: string; filename?: string[] }) =>
+    .action((opts: { name: string; nodes: string; mode: string; podCidr: string; serviceCidr: string; nodeCidr?: string; lbCidr?: string; filename?: string[] }) =>
       run(async () => {
         if (!/^[0-9]+$/.test(opts.nodes)) throw new UsageError(`--nodes: ${JSON.stringify(opts.nodes)} is not a number`);
         const config: LabConfig = {
@@ -29,6 +30,7 @@ export function registerUp(program: Command): void {
           podCidr: opts.podCidr,
           serviceCidr: opts.serviceCidr,
           nodeCidr: opts.nodeCidr ?? defaultNodeCidr(opts.name),
+          lbCidr: opts.lbCidr ?? (opts.nodeCidr ? undefined : defaultLbCidr(opts.name)),
         };
         const objects = opts.filename && opts.filename.length > 0 ? loadManifests(opts.filename) : [];
         const host = requireRoot('podnet up');

@@ -4,10 +4,10 @@
  * so it also cleans up after podnet or an agent was killed with SIGKILL mid-way.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Host } from '../host/host.js';
 import { labNetnsPrefix } from '../model/lab.js';
-import { renderLabTeardown } from '../render/lab-network.js';
+import { hostLink, renderLabTeardown } from '../render/lab-network.js';
 import { applyPlan } from '../host/executor.js';
 import { request, sleep } from './agent-client.js';
 import { killRecordedProcesses } from './agent/cleanup.js';
@@ -23,6 +23,7 @@ export async function labDown(host: Host, lab: string): Promise<DownReport> {
   const dir = labDir(lab);
   const agents = await stopAgents(dir);
   let processes = killRecordedProcesses(dir);
+  processes += await killMarkedProcesses(dir);
   const namespaces = (await host.listNetns()).filter((n) => n.startsWith(labNetnsPrefix(lab)));
   // Whatever still runs inside the lab's namespaces was started by the lab.
   for (const ns of namespaces) {
@@ -37,6 +38,8 @@ export async function labDown(host: Host, lab: string): Promise<DownReport> {
     }
   }
   await applyPlan(host, renderLabTeardown(lab, namespaces));
+  // Gone with the underlay namespace already, unless that namespace was never made.
+  await host.exec(null, ['ip', 'link', 'del', hostLink(lab)]);
   removeLabDir(lab);
   return { agents, processes, namespaces: namespaces.length };
 }
@@ -59,6 +62,34 @@ async function stopAgents(dir: string): Promise<number> {
     }),
   );
   return nodes.length;
+}
+
+/**
+ * Kills every process whose environment names the lab's state directory but that no pid file
+ * records: an agent still starting (no pid file yet) when `up` was killed, or its first children.
+ */
+async function killMarkedProcesses(dir: string): Promise<number> {
+  const killed = new Set<number>();
+  for (let round = 0; round < 10; round++) {
+    let pids: number[];
+    try {
+      pids = readdirSync('/proc').filter((f) => /^[0-9]+$/.test(f)).map(Number);
+    } catch {
+      return killed.size; // no /proc
+    }
+    const found = pids.filter((pid) => pid !== process.pid && (belongsTo(pid, dir) || belongsTo(pid, resolve(dir))));
+    if (found.length === 0) break;
+    for (const pid of found) {
+      try {
+        process.kill(pid, 'SIGKILL');
+        killed.add(pid);
+      } catch {
+        /* already gone */
+      }
+    }
+    await sleep(50);
+  }
+  return killed.size;
 }
 
 function isAlive(pid: number): boolean {

@@ -10,7 +10,7 @@ import { labNetnsPrefix, placePods, planNodes, validateLabConfig, type LabConfig
 import { stableJson } from '../model/names.js';
 import type { Cluster, Node, Pod } from '../model/types.js';
 import { podKey } from '../model/types.js';
-import { renderLabNetwork } from '../render/lab-network.js';
+import { hostLink, renderLabNetwork } from '../render/lab-network.js';
 import { request, startAgent, type AgentPodSpec, type AgentPodStatus } from './agent-client.js';
 import { renderPodsAdd, renderPodsDel } from './network.js';
 import { labDir, loadState, saveState, type LabState } from './state.js';
@@ -81,7 +81,8 @@ export async function labUp(host: Host, config: LabConfig, objects: RawObject[])
   if (problems.length > 0) throw new LabError(problems.join('\n'));
   if (loadState(config.name)) throw new LabError(`lab ${JSON.stringify(config.name)} already exists: use 'podnet apply --name ${config.name}' or 'podnet down --name ${config.name}'`);
   const leftovers = (await host.listNetns()).filter((n) => n.startsWith(labNetnsPrefix(config.name)));
-  if (leftovers.length > 0) throw new LabError(`namespaces of a lab ${JSON.stringify(config.name)} exist (${leftovers[0]}, …): run 'podnet down --name ${config.name}' first`);
+  if ((await host.exec(null, ['ip', 'link', 'show', hostLink(config.name)])).code === 0) leftovers.push(`link ${hostLink(config.name)}`);
+  if (leftovers.length > 0) throw new LabError(`parts of a lab ${JSON.stringify(config.name)} exist (${leftovers[0]}, …): run 'podnet down --name ${config.name}' first`);
   const manifestNodes = readCluster(objects, { podCidr: config.podCidr }).nodes; // validates the input before anything is created
   const nodes = planNodes(config, manifestNodes);
   const state: LabState = { version: 1, config, phase: 'creating', createdAt: new Date().toISOString(), nodes, placements: [], objects };

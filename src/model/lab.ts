@@ -65,7 +65,9 @@ export function validateLabConfig(c: LabConfig): string[] {
   else if (Number.isInteger(c.nodes) && 2 ** (24 - pod.prefix) < c.nodes) problems.push(`--pod-cidr: ${c.podCidr} has room for ${2 ** (24 - pod.prefix)} nodes, not ${c.nodes}`);
   if (!svc || svc.family !== 4) problems.push(`--service-cidr: ${JSON.stringify(c.serviceCidr)} is not an IPv4 CIDR`);
   if (!node || node.family !== 4 || node.prefix > 24) problems.push(`node CIDR ${JSON.stringify(c.nodeCidr)} must be an IPv4 /24 or larger`);
-  const ranges = [pod, svc, node].filter((r) => r && r.family === 4) as { start: number; end: number; text: string }[];
+  const lb = c.lbCidr === undefined ? null : parseCidr(c.lbCidr);
+  if (c.lbCidr !== undefined && (!lb || lb.family !== 4)) problems.push(`--lb-cidr: ${JSON.stringify(c.lbCidr)} is not an IPv4 CIDR`);
+  const ranges = [pod, svc, node, lb].filter((r) => r && r.family === 4) as { start: number; end: number; text: string }[];
   for (let i = 0; i < ranges.length; i++) {
     for (let j = i + 1; j < ranges.length; j++) {
       if (ranges[i].start <= ranges[j].end && ranges[j].start <= ranges[i].end) problems.push(`CIDRs overlap: ${ranges[i].text} and ${ranges[j].text}`);
@@ -78,6 +80,12 @@ export function validateLabConfig(c: LabConfig): string[] {
 export function defaultNodeCidr(labName: string): string {
   const n = fnv32a(labName) % 4096;
   return `100.${64 + (n >> 6)}.${(n & 63) * 4}.0/24`;
+}
+
+/** The LoadBalancer pool of a lab: the /24 right after its node network. */
+export function defaultLbCidr(labName: string): string {
+  const n = fnv32a(labName) % 4096;
+  return `100.${64 + (n >> 6)}.${(n & 63) * 4 + 1}.0/24`;
 }
 
 /**

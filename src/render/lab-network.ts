@@ -3,6 +3,7 @@
  * node joined to it, each node's pod bridge, and cross-node pod routing — static routes
  * (host-gw style) or a VXLAN overlay (Flannel style). Pure.
  */
+import { formatIPv4, parseCidr } from '../model/ip.js';
 import { ETHERNET_MTU, labNetnsPrefix, netnsName, VXLAN_MTU, type LabConfig, type LabNode } from '../model/lab.js';
 import { ipStep, type Plan, type PlanStep } from './plan.js';
 
@@ -12,6 +13,16 @@ export const POD_BRIDGE = 'cni0';
 export const VXLAN_DEVICE = 'flannel.1';
 export const VXLAN_ID = 1;
 export const VXLAN_PORT = 8472;
+
+/** The host's link into the lab: `pn-<lab>` in the root namespace (≤ 14 characters: names are ≤ 11). */
+export function hostLink(lab: string): string {
+  return `pn-${lab}`;
+}
+
+/** The host's address on the node network: its first address. */
+export function hostAddress(nodeCidr: string): string {
+  return formatIPv4(parseCidr(nodeCidr)!.start + 1);
+}
 
 export function underlayNetns(lab: string): string {
   return netnsName(lab, 'ul');
@@ -24,11 +35,22 @@ export function podMtu(mode: LabConfig['mode']): number {
 export function renderLabNetwork(config: LabConfig, nodes: readonly LabNode[]): Plan {
   const ul = underlayNetns(config.name);
   const prefix = config.nodeCidr.split('/')[1];
-  const root = ipStep(null, [`netns add ${ul}`, ...nodes.map((n) => `netns add ${n.netns}`)]);
+  // The host is outside the cluster: it reaches nodes (NodePorts) and LoadBalancer IPs over its
+  // own link into the underlay, and nothing else of the root namespace changes.
+  const link = hostLink(config.name);
+  const root = ipStep(null, [
+    `netns add ${ul}`,
+    ...nodes.map((n) => `netns add ${n.netns}`),
+    `link add ${link} type veth peer name host netns ${ul}`,
+    `addr add ${hostAddress(config.nodeCidr)}/${prefix} dev ${link}`,
+    `link set ${link} up`,
+    ...(config.lbCidr ? [`route add ${config.lbCidr} via ${nodes[0].ip} dev ${link}`] : []),
+  ]);
   const underlay = ipStep(ul, [
     'link set lo up',
     `link add ${UNDERLAY_BRIDGE} type bridge`,
     `link set ${UNDERLAY_BRIDGE} up`,
+    `link set host master ${UNDERLAY_BRIDGE} up`,
     ...nodes.flatMap((n) => [
       `link add u${n.index} type veth peer name ${NODE_UPLINK} netns ${n.netns}`,
       `link set u${n.index} master ${UNDERLAY_BRIDGE} up`,
@@ -77,7 +99,10 @@ function fdbSteps(config: LabConfig, nodes: readonly LabNode[]): PlanStep[] {
   return nodes.map((n) => ipStep(n.netns, nodes.filter((o) => o !== n).map((o) => `fdb append ${o.vtepMac} dev ${VXLAN_DEVICE} dst ${o.ip}`), 'bridge'));
 }
 
-/** Deleting the namespaces deletes every link, route and address inside them. */
+/**
+ * Deleting the namespaces deletes every link, route and address inside them — and the host link,
+ * whose peer lives in the underlay namespace (with it go its address and routes).
+ */
 export function renderLabTeardown(lab: string, netnsNames: readonly string[]): Plan {
   const all = [...new Set(netnsNames)].filter((n) => n.startsWith(labNetnsPrefix(lab)));
   return all.length === 0 ? [] : [[ipStep(null, all.map((n) => `netns del ${n}`))]];

@@ -17,7 +17,7 @@ function golden(name: string, text: string): void {
 }
 
 function config(mode: LabConfig['mode']): LabConfig {
-  return { name: 'gold', nodes: 3, mode, podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12', nodeCidr: '100.64.7.0/24' };
+  return { name: 'gold', nodes: 3, mode, podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12', nodeCidr: '100.64.7.0/24', ...(mode === 'routed' ? { lbCidr: '100.64.8.0/24' } : {}) };
 }
 
 function pod(name: string, extra: Partial<Pod> = {}): Pod {
