@@ -20,5 +20,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 
-npm ci --no-audit --no-fund
+# `npm install` rather than `npm ci`: the registry here serves only this platform's builds of
+# optional native packages (rollup, esbuild), so the lock file cannot list the other platforms'
+# and `npm ci` would refuse it. Locked versions are still honoured.
+npm install --no-audit --no-fund
 npm run build
