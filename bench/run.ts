@@ -8,6 +8,8 @@ export interface Benchmark {
 
 const BENCHMARKS = new Map<string, () => Promise<Benchmark>>([
   ['analyze', () => import('./analyze.js')],
+  ['pods', () => import('./pods.js')],
+  ['datapath', () => import('./datapath.js')],
 ]);
 
 function usage(): string {

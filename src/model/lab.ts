@@ -19,6 +19,12 @@ export interface LabConfig {
   nodeCidr: string;
   /** The pool LoadBalancer Services get addresses from; without it they stay pending. */
   lbCidr?: string;
+  /**
+   * VXLAN mode: keep TX checksum offload on the VXLAN device. Off by default, as Flannel does
+   * (a netfilter bug corrupted offloaded checksums of NATed VXLAN packets before Linux 5.7);
+   * turning it off also turns off TSO, which costs most of the overlay's throughput.
+   */
+  vxlanChecksumOffload?: boolean;
 }
 
 export const LAB_NAME = /^[a-z][a-z0-9-]{0,10}$/;

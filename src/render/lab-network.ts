@@ -57,10 +57,17 @@ export function renderLabNetwork(config: LabConfig, nodes: readonly LabNode[]): 
     ]),
   ]);
   const perNode: PlanStep[] = nodes.flatMap((n) => nodeSteps(config, n, nodes, prefix));
-  // Flannel turns checksum offload off on the VXLAN device (kernel bugs with offloaded UDP checksums).
+  // Flannel style: TX checksum offload off on the VXLAN device (`ethtool -K flannel.1
+  // tx-checksum-ip-generic off`, the workaround for NATed VXLAN packets getting bad checksums,
+  // a netfilter bug fixed in Linux 5.7). It also turns off TSO, so each 1398-byte segment is
+  // encapsulated on its own: about 0.14 of a veth pair's TCP throughput instead of about 0.6
+  // (docs/benchmarks.md, "datapath"); `--vxlan-checksum-offload` keeps it on.
   const offload: PlanStep[] =
-    config.mode === 'vxlan' ? [...fdbSteps(config, nodes), ...nodes.map((n): PlanStep => ({ kind: 'exec', netns: n.netns, argv: ['ethtool', '-K', VXLAN_DEVICE, 'tx-checksum-ip-generic', 'off'] }))] : [];
-  return offload.length > 0 ? [[root], [underlay], perNode, offload] : [[root], [underlay], perNode];
+    config.mode === 'vxlan' && !config.vxlanChecksumOffload
+      ? nodes.map((n): PlanStep => ({ kind: 'exec', netns: n.netns, argv: ['ethtool', '-K', VXLAN_DEVICE, 'tx-checksum-ip-generic', 'off'] }))
+      : [];
+  const last = [...fdbSteps(config, nodes), ...offload];
+  return last.length > 0 ? [[root], [underlay], perNode, last] : [[root], [underlay], perNode];
 }
 
 function nodeSteps(config: LabConfig, node: LabNode, nodes: readonly LabNode[], prefix: string): PlanStep[] {

@@ -199,7 +199,7 @@ describe.skipIf(!CAN_RUN_LAB)('podnet lab (root, real namespaces and packets)', 
         }
       }, T);
 
-      it('flannel.1 on each node: VXLAN id 1, nolearning, no tx checksum offload, static FDB to the other node', () => {
+      it('flannel.1 on each node: VXLAN id 1, nolearning, tx checksum offload off (Flannel style), static FDB to the other node', () => {
         for (const [self, other] of [[vNodes[0], vNodes[1]], [vNodes[1], vNodes[0]]]) {
           const ns = vxlan.nodeNetns(self.name);
           const link = execFileSync('ip', ['-d', '-n', ns, 'link', 'show', 'flannel.1'], { encoding: 'utf8' });

@@ -1,0 +1,144 @@
+/**
+ * `npm run bench -- datapath [--time S] [--strict]`: TCP throughput (iperf3, one stream) and
+ * ping RTT of podnet's packet paths — pod → pod on one node (through cni0), across nodes with
+ * static routes (routed) and across nodes over VXLAN — as ratios to a raw veth pair between two
+ * namespaces measured in the same run. The topologies are built with podnet's own renderers
+ * (renderLabNetwork + renderPodsAdd). Runs are interleaved path by path; medians of 3.
+ * --plain adds the same topologies built by hand without podnet (bridge; pod–node–node–pod
+ * routed and VXLAN), to tell podnet's cost from the kernel's on this machine.
+ * Needs root; installs iperf3 (and iproute2/iputils-ping/ethtool) when missing.
+ * Exit 1 with --strict when a target is missed.
+ */
+import { cpus } from 'node:os';
+import { labConfig, upLab, type BenchLab } from './lib/lab.js';
+import { iperfTcp, pingOnce, pingRtt } from './lib/net.js';
+import { plainBridge, plainCrossNode, plainVeth } from './lib/plain.js';
+import { ensureBinaries, idleFraction, isRoot, markdown, median, must, Resources, run, runTag, table, waitQuiet, withCleanup } from './lib/sys.js';
+
+const RUNS = 3;
+const DEFAULT_SECONDS = 5;
+/** Before each test, wait up to this long for the machine to be ≥ 90% idle. */
+const QUIET_WAIT_MS = 2_500;
+
+interface Path {
+  name: string;
+  from: string;
+  to: string;
+  toIp: string;
+  /** Minimum ratio to the veth pair; undefined for references. */
+  target?: number;
+}
+
+const log = (s: string) => process.stdout.write(`${s}\n`);
+
+export async function main(args: string[]): Promise<number> {
+  let seconds = DEFAULT_SECONDS;
+  let strict = false;
+  let plain = false;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--strict') strict = true;
+    else if (args[i] === '--plain') plain = true;
+    else if (args[i] === '--time' && /^\d+$/.test(args[i + 1] ?? '') && Number(args[i + 1]) > 0) seconds = Number(args[++i]);
+    else {
+      process.stderr.write(`datapath: bad argument ${args[i]}\nusage: npm run bench -- datapath [--time SECONDS] [--plain] [--strict]\n`);
+      return 2;
+    }
+  }
+  if (!isRoot()) {
+    process.stderr.write('datapath: needs root (creates network namespaces)\n');
+    return 2;
+  }
+  await ensureBinaries(
+    [
+      { bin: 'ip', pkg: 'iproute2' },
+      { bin: 'ss', pkg: 'iproute2' },
+      { bin: 'ping', pkg: 'iputils-ping' },
+      { bin: 'ethtool', pkg: 'ethtool' },
+      { bin: 'iperf3', pkg: 'iperf3' },
+    ],
+    log,
+  );
+  const cpu = cpus();
+  const tag = runTag();
+  const kernel = (await run(['uname', '-r'])).stdout.trim();
+  const iperfVersion = (await run(['iperf3', '--version'])).stdout.split('\n')[0].trim();
+  log(`datapath benchmark — iperf3 one TCP stream, ${seconds} s per test, ${RUNS} runs per path (interleaved); ping RTT avg of 20`);
+  log(`node ${process.version}, kernel ${kernel}, ${cpu.length} × ${cpu[0]?.model ?? 'unknown cpu'}, ${iperfVersion}; run tag pnb${tag}\n`);
+
+  const res = new Resources();
+  return withCleanup(res, async () => {
+    const veth = await plainVeth(res, `pnb${tag}`);
+    const routed = await upLab(res, labConfig(`pnb${tag}-r`, 'routed', 2), [
+      { name: 'a', node: 'node-1' },
+      { name: 'b', node: 'node-1' },
+      { name: 'c', node: 'node-2' },
+    ]);
+    const vxlan = await upLab(res, labConfig(`pnb${tag}-x`, 'vxlan', 2), [
+      { name: 'a', node: 'node-1' },
+      { name: 'c', node: 'node-2' },
+    ]);
+    const vxlanOffload = await upLab(res, { ...labConfig(`pnb${tag}-o`, 'vxlan', 2), vxlanChecksumOffload: true }, [
+      { name: 'a', node: 'node-1' },
+      { name: 'c', node: 'node-2' },
+    ]);
+    const pod = (lab: BenchLab, name: string) => lab.pods.get(name)!;
+    const between = (lab: BenchLab, a: string, b: string) => ({ from: pod(lab, a).netns!, to: pod(lab, b).netns!, toIp: pod(lab, b).ip });
+    const paths: Path[] = [
+      { name: 'veth pair (reference)', ...veth },
+      { name: 'pod → pod, same node (cni0)', ...between(routed, 'a', 'b'), target: 0.95 },
+      ...(plain ? [{ name: '  plain bridge, no podnet', ...(await plainBridge(res, `pnb${tag}`)) }] : []),
+      { name: 'pod → pod, cross-node routed', ...between(routed, 'a', 'c'), target: 0.93 },
+      ...(plain ? [{ name: '  plain routed, no podnet', ...(await plainCrossNode(res, `pnb${tag}`, false)) }] : []),
+      { name: 'pod → pod, cross-node vxlan (checksum offload off, default)', ...between(vxlan, 'a', 'c'), target: 0.75 },
+      { name: 'pod → pod, cross-node vxlan (--vxlan-checksum-offload)', ...between(vxlanOffload, 'a', 'c'), target: 0.75 },
+      ...(plain ? [{ name: '  plain vxlan, no podnet', ...(await plainCrossNode(res, `pnb${tag}`, true)) }] : []),
+    ];
+    for (const p of paths) await pingOnce(p.from, p.toIp);
+    log(`topologies up and verified (one ping per path): veth ${veth.from} ↔ ${veth.to}; labs ${routed.config.name} (routed), ${vxlan.config.name} (vxlan)${plain ? '; plain references' : ''}`);
+    log(`pod MTU: routed ${await mtu(pod(routed, 'a').netns!)}, vxlan ${await mtu(pod(vxlan, 'a').netns!)}\n`);
+
+    const idleBefore = await idleFraction(1_000);
+    log(`machine ${(idleBefore * 100).toFixed(0)}% idle before the first test (other load skews the figures)`);
+    const gbps = paths.map((): number[] => []);
+    let busy = 0;
+    for (let r = 0; r < RUNS; r++) {
+      for (const [i, p] of paths.entries()) {
+        const quiet = await waitQuiet(QUIET_WAIT_MS);
+        if (!quiet) busy++;
+        const g = await iperfTcp(res, p.from, p.to, p.toIp, seconds);
+        gbps[i].push(g);
+        log(`run ${r + 1} ${p.name.padEnd(30)} ${g.toFixed(2).padStart(6)} Gbit/s${quiet ? '' : '  (started while the machine was busy)'}`);
+      }
+    }
+    const rtts = paths.map((): number[] => []);
+    for (let r = 0; r < RUNS; r++) for (const [i, p] of paths.entries()) rtts[i].push(await pingRtt(p.from, p.toIp));
+
+    // Ratio per round (path / veth of the same round), then the median: drift between rounds cancels.
+    const ratios = paths.map((_, i) => median(gbps[i].map((g, r) => g / gbps[0][r])));
+    let failed = 0;
+    const rows = [['path', 'Gbit/s', 'ratio to veth', 'target', 'result', 'RTT ms', 'runs Gbit/s']];
+    for (const [i, p] of paths.entries()) {
+      const pass = p.target === undefined ? undefined : ratios[i] >= p.target;
+      if (pass === false) failed++;
+      rows.push([
+        p.name,
+        median(gbps[i]).toFixed(2),
+        ratios[i].toFixed(2),
+        p.target === undefined ? '—' : `≥ ${p.target.toFixed(2)}`,
+        pass === undefined ? '—' : pass ? 'PASS' : 'FAIL',
+        median(rtts[i]).toFixed(3),
+        gbps[i].map((g) => g.toFixed(2)).join(' / '),
+      ]);
+    }
+    log('');
+    log(table(rows));
+    log(`\n${failed === 0 ? 'all targets met' : `${failed} target(s) missed`}; ${busy} of ${RUNS * paths.length} tests started while other load kept the machine < 90% idle`);
+    log(`\nmarkdown:\n${markdown(rows)}`);
+    return strict && failed > 0 ? 1 : 0;
+  });
+}
+
+async function mtu(netns: string): Promise<string> {
+  const out = await must(['ip', '-n', netns, '-o', 'link', 'show', 'eth0']);
+  return /mtu (\d+)/.exec(out)?.[1] ?? '?';
+}
