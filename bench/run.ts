@@ -10,6 +10,7 @@ const BENCHMARKS = new Map<string, () => Promise<Benchmark>>([
   ['analyze', () => import('./analyze.js')],
   ['pods', () => import('./pods.js')],
   ['datapath', () => import('./datapath.js')],
+  ['services', () => import('./services.js')],
 ]);
 
 function usage(): string {

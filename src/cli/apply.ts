@@ -33,6 +33,7 @@ export function registerApply(program: Command): void {
           write(`${verb === 'apply' ? 'applied' : 'deleted'} ${incoming.length} objects: ${changed}`);
           for (const u of report.unschedulable) write(`pending: ${u.key}: ${u.reason}`);
           for (const p of report.notListening) write(`warning: ${p} is declared but nothing listens on it yet`);
+          for (const p of report.serviceProblems) write(`warning: ${p}`);
         }),
       );
   }

@@ -50,6 +50,7 @@ export function upSummary(state: LabState, report: ReconcileReport, ms: number):
   lines.push(formatTable(['NODE', 'INTERNAL-IP', 'POD-CIDR', 'PODS'], state.nodes.map((n) => [n.name, n.ip, n.podCidr, String(state.placements.filter((p) => p.node === n.name).length)])).trimEnd());
   for (const u of report.unschedulable) lines.push(`pending: ${u.key}: ${u.reason}`);
   for (const p of report.notListening) lines.push(`warning: ${p} is declared but nothing listens on it yet`);
+  for (const p of report.serviceProblems) lines.push(`warning: ${p}`);
   lines.push('', `next: podnet get pods -A -o wide --name ${config.name}    podnet down --name ${config.name}`);
   return lines.join('\n');
 }

@@ -13,6 +13,7 @@ import { podKey } from '../model/types.js';
 import { hostLink, renderLabNetwork } from '../render/lab-network.js';
 import { request, startAgent, type AgentPodSpec, type AgentPodStatus } from './agent-client.js';
 import { renderPodsAdd, renderPodsDel } from './network.js';
+import { syncServices } from './proxy.js';
 import { labDir, loadState, saveState, type LabState } from './state.js';
 
 /** A lab-level problem the user can fix (exists already, not found, bad flags): exit code 2. */
@@ -27,6 +28,8 @@ export interface ReconcileReport {
   unschedulable: { key: string; reason: string }[];
   /** TCP containerPorts of command containers that were not listening when the wait ended. */
   notListening: string[];
+  /** Services left out because the API server would reject them (allocation conflicts). */
+  serviceProblems: string[];
   statuses: AgentPodStatus[];
 }
 
@@ -117,6 +120,9 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   saveState(state);
   const specs = agentSpecs(cluster, placed);
   const statuses = await syncAgents(state, specs);
+  const ready = new Set(statuses.filter((s) => s.ready).map((s) => s.key));
+  const proxy = await syncServices(host, state, labCluster(state), (key) => ready.has(key));
+  saveState(state);
   const notListening = await waitForCommandPorts(host, state, specs.filter((s) => added.some((a) => a.key === s.key)));
   return {
     added: added.map((p) => p.key),
@@ -124,6 +130,7 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
     unchanged: placed.length - added.length,
     unschedulable,
     notListening,
+    serviceProblems: proxy.problems,
     statuses,
   };
 }

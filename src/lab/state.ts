@@ -6,7 +6,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import { join } from 'node:path';
 import type { RawObject } from '../api/load.js';
 import type { LabConfig, LabNode, PlacedPod } from '../model/lab.js';
-import type { ServiceAllocation } from '../model/service-table.js';
+import type { ServiceAllocation, ServiceTable } from '../model/service-table.js';
 
 export const STATE_VERSION = 1;
 
@@ -21,6 +21,10 @@ export interface LabState {
   objects: RawObject[];
   /** "ns/name" → what allocation gave each Service (cluster IP, node ports, LB IP); kept across apply. */
   serviceAllocations?: Record<string, ServiceAllocation>;
+  /** The service table every node's nftables holds; null/absent: the next sync is a full one. */
+  proxyTable?: ServiceTable | null;
+  /** LoadBalancer IP → node IP: /32 routes on the host link for externalTrafficPolicy Local. */
+  lbRoutes?: Record<string, string>;
 }
 
 export function stateRoot(): string {

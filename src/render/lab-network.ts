@@ -81,6 +81,10 @@ function nodeSteps(config: LabConfig, node: LabNode, nodes: readonly LabNode[], 
     `link set ${POD_BRIDGE} mtu ${mtu}`,
     `addr add ${node.gateway}/24 dev ${POD_BRIDGE}`,
     `link set ${POD_BRIDGE} up`,
+    // Nodes have no default route (the lab is sealed off from the host's networks), so the
+    // service CIDR is local: a packet to a Service address always reaches the proxy's hooks —
+    // DNAT in prerouting/output, or a reject in filter-input when the Service has no endpoints.
+    `route add local ${config.serviceCidr} dev lo`,
   ];
   if (config.mode === 'routed') {
     // host-gw: every other node's pod CIDR is reached through that node's underlay address.

@@ -1,0 +1,85 @@
+/**
+ * podnet's kube-proxy for a lab: the service table rendered into nftables in every node
+ * namespace, applied atomically with `nft -f`. After the first full sync only the changes are
+ * sent; any failure makes the next sync a full one. Stale UDP conntrack entries are flushed when
+ * endpoints change, and LoadBalancer IPs are routed from the host to a node that serves them.
+ */
+import type { Host } from '../host/host.js';
+import type { LabNode } from '../model/lab.js';
+import type { ServiceTable } from '../model/service-table.js';
+import { serviceView } from '../model/service-view.js';
+import type { Cluster } from '../model/types.js';
+import { staleUdpConntrack } from '../render/nft/conntrack.js';
+import { renderServicesDelta } from '../render/nft/delta.js';
+import { renderServicesFull } from '../render/nft/services.js';
+import { hostLink } from '../render/lab-network.js';
+import type { LabState } from './state.js';
+
+export const PROXY_TABLE = 'podnet';
+
+export interface ProxyReport {
+  /** Nodes that got a full sync (first sync, or after a failure). */
+  full: string[];
+  /** Allocation problems (a Service the API server would reject); those Services are left out. */
+  problems: string[];
+  flushed: number;
+}
+
+export async function syncServices(host: Host, state: LabState, cluster: Cluster, readyPods: (key: string) => boolean): Promise<ProxyReport> {
+  const view = serviceView(cluster, state, readyPods);
+  state.serviceAllocations = Object.fromEntries(view.allocations);
+  const prev = state.proxyTable ?? null;
+  const opts = { tableName: PROXY_TABLE, podCidr: state.config.podCidr };
+  const report: ProxyReport = { full: [], problems: view.problems, flushed: 0 };
+  state.proxyTable = null; // until every node has the new table
+  await Promise.all(
+    state.nodes.map(async (node) => {
+      const ref = { name: node.name, ip: node.ip };
+      let applied = false;
+      if (prev) applied = await nft(host, node, renderServicesDelta(prev, view.table, ref, opts).toString());
+      if (!applied) {
+        report.full.push(node.name);
+        const script = renderServicesFull(view.table, ref, opts).toString();
+        if (!(await nft(host, node, script, true))) throw new Error(`nft on ${node.name}: the full service ruleset was refused`);
+      }
+      for (const flush of staleUdpConntrack(prev ?? { services: [] }, view.table, ref)) {
+        await host.exec(node.netns, flush.argv); // exit 1 when nothing matched: fine
+        report.flushed++;
+      }
+    }),
+  );
+  await routeLoadBalancers(host, state, view.table);
+  state.proxyTable = view.table;
+  return report;
+}
+
+/** Runs one nft transaction in a node; false when nft refused it (a full sync comes next). */
+async function nft(host: Host, node: LabNode, script: string, mustWork = false): Promise<boolean> {
+  if (script.trim() === '') return true;
+  const r = await host.exec(node.netns, ['nft', '-f', '-'], script);
+  if (r.code !== 0 && mustWork) throw new Error(`nft on ${node.name}: ${r.stderr.trim().split('\n').slice(0, 3).join(' ')}`);
+  return r.code === 0;
+}
+
+/**
+ * The host reaches the LoadBalancer pool through node 1 (one route, made with the lab). A
+ * Service with externalTrafficPolicy Local is announced, like MetalLB's L2 mode, by a node that
+ * has a local endpoint: a /32 route to that node, kept in state so it can be replaced.
+ */
+async function routeLoadBalancers(host: Host, state: LabState, table: ServiceTable): Promise<void> {
+  const want = new Map<string, string>();
+  for (const svc of table.services) {
+    if (svc.type !== 'LoadBalancer' || !svc.loadBalancerIP || svc.externalTrafficPolicy !== 'Local') continue;
+    const nodes = new Set(svc.ports.flatMap((p) => p.endpoints.filter((e) => e.ready).map((e) => e.node)));
+    const node = state.nodes.find((n) => nodes.has(n.name));
+    if (node) want.set(svc.loadBalancerIP, node.ip);
+  }
+  const link = hostLink(state.config.name);
+  for (const [ip, via] of Object.entries(state.lbRoutes ?? {})) {
+    if (want.get(ip) !== via) await host.exec(null, ['ip', 'route', 'del', `${ip}/32`, 'dev', link]);
+  }
+  for (const [ip, via] of want) {
+    if (state.lbRoutes?.[ip] !== via) await host.exec(null, ['ip', 'route', 'replace', `${ip}/32`, 'via', via, 'dev', link]);
+  }
+  state.lbRoutes = Object.fromEntries(want);
+}

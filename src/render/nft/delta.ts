@@ -1,0 +1,133 @@
+/**
+ * Partial sync: the transaction that turns the ruleset rendered for `prev` into the one rendered
+ * for `next`, touching only the Services that changed. A Service's objects depend on nothing but
+ * the Service (see service-rules.ts), so unchanged Services are skipped after a field-by-field
+ * comparison and only changed ones are rendered twice and diffed: adding one Service on top of
+ * 10,000 is a handful of operations. The node and options must be those of the last full sync
+ * (when they change, or a sync failed, use renderServicesFull). Pure.
+ *
+ * Order inside the transaction (the kernel checks references at every step):
+ *   1 delete map elements that go or change   5 add new chains
+ *   2 flush chains that go or change          6 add the rules of new and changed chains
+ *   3 delete affinity sets that go or change  7 delete chains that go (flushed in 2, unreferenced)
+ *   4 add new (or changed) affinity sets      8 add map elements that are new or changed
+ * Deleting a chain in the transaction that deletes the last element naming it needs kernel
+ * ≥ 6.2 (before that, kube-proxy deferred the delete by a second); podnet targets newer kernels.
+ */
+import type { ServiceEntry, ServicePortEntry, ServiceTable } from '../../model/service-table.js';
+import { renderServiceFragment, type ChainSpec, type Fragment, type NodeRef, type ServiceRenderOptions } from './service-rules.js';
+import { elementText, Transaction, type ElementObj, type SetObj } from './txn.js';
+
+const EMPTY: Fragment = { sets: [], chains: [], elements: [] };
+
+interface Changes {
+  deleteElements: ElementObj[];
+  flushChains: string[];
+  deleteSets: SetObj[];
+  addSets: SetObj[];
+  addChains: string[];
+  fillChains: ChainSpec[];
+  deleteChains: string[];
+  addElements: ElementObj[];
+}
+
+export function renderServicesDelta(prev: ServiceTable, next: ServiceTable, node: NodeRef, opts: ServiceRenderOptions): Transaction {
+  const before = new Map(prev.services.map((s) => [s.key, s]));
+  const after = new Map(next.services.map((s) => [s.key, s]));
+  const c: Changes = { deleteElements: [], flushChains: [], deleteSets: [], addSets: [], addChains: [], fillChains: [], deleteChains: [], addElements: [] };
+  for (const key of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+    const p = before.get(key);
+    const n = after.get(key);
+    if (p && n && sameService(p, n)) continue;
+    diffFragments(p ? renderServiceFragment(p, node, opts) : EMPTY, n ? renderServiceFragment(n, node, opts) : EMPTY, c);
+  }
+  const tx = new Transaction('ip', opts.tableName);
+  for (const e of c.deleteElements) tx.delete(e);
+  for (const name of c.flushChains) tx.flush({ kind: 'chain', name });
+  for (const s of c.deleteSets) tx.delete(s);
+  for (const s of c.addSets) tx.add(s);
+  for (const name of c.addChains) tx.add({ kind: 'chain', name });
+  for (const ch of c.fillChains) for (const rule of ch.rules) tx.add({ kind: 'rule', chain: ch.name, rule });
+  for (const name of c.deleteChains) tx.delete({ kind: 'chain', name });
+  for (const e of c.addElements) tx.add(e);
+  return tx;
+}
+
+function diffFragments(p: Fragment, n: Fragment, c: Changes): void {
+  const elementKey = (e: ElementObj) => `${e.map ?? e.set} ${elementText(e, false)}`;
+  const pe = new Map(p.elements.map((e) => [elementKey(e), e]));
+  const ne = new Map(n.elements.map((e) => [elementKey(e), e]));
+  for (const [k, e] of pe) if (ne.get(k)?.value !== e.value) c.deleteElements.push(e);
+  for (const [k, e] of ne) if (pe.get(k)?.value !== e.value) c.addElements.push(e);
+
+  // An affinity set whose timeout changed is deleted and re-added, so every chain naming it is
+  // flushed and refilled even when its text is the same.
+  const ps = new Map(p.sets.map((s) => [s.name, s]));
+  const ns = new Map(n.sets.map((s) => [s.name, s]));
+  const recreated = new Set<string>();
+  for (const [name, s] of ps) {
+    const now = ns.get(name);
+    if (now && sameSet(s, now)) continue;
+    c.deleteSets.push(s);
+    if (now) recreated.add(name);
+  }
+  for (const [name, s] of ns) if (!ps.has(name) || recreated.has(name)) c.addSets.push(s);
+
+  const pc = new Map(p.chains.map((ch) => [ch.name, ch]));
+  const nc = new Map(n.chains.map((ch) => [ch.name, ch]));
+  const namesSet = (ch: ChainSpec) => ch.rules.some((r) => [...recreated].some((s) => r.includes(`@${s} `)));
+  for (const [name, ch] of pc) {
+    const now = nc.get(name);
+    if (!now) {
+      c.flushChains.push(name);
+      c.deleteChains.push(name);
+    } else if (!sameRules(ch.rules, now.rules) || namesSet(now)) {
+      c.flushChains.push(name);
+      c.fillChains.push(now);
+    }
+  }
+  for (const [name, ch] of nc) {
+    if (pc.has(name)) continue;
+    c.addChains.push(name);
+    c.fillChains.push(ch);
+  }
+}
+
+function sameRules(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((r, i) => r === b[i]);
+}
+
+function sameSet(a: SetObj, b: SetObj): boolean {
+  return a.type === b.type && a.timeoutSeconds === b.timeoutSeconds && (a.flags ?? []).join() === (b.flags ?? []).join();
+}
+
+/** Field-by-field equality of everything the renderer reads from a Service. */
+export function sameService(a: ServiceEntry, b: ServiceEntry): boolean {
+  if (a === b) return true;
+  return (
+    a.key === b.key &&
+    a.type === b.type &&
+    a.clusterIP === b.clusterIP &&
+    a.loadBalancerIP === b.loadBalancerIP &&
+    a.sessionAffinity === b.sessionAffinity &&
+    a.affinityTimeoutSeconds === b.affinityTimeoutSeconds &&
+    a.externalTrafficPolicy === b.externalTrafficPolicy &&
+    a.internalTrafficPolicy === b.internalTrafficPolicy &&
+    a.ports.length === b.ports.length &&
+    a.ports.every((p, i) => samePort(p, b.ports[i]))
+  );
+}
+
+function samePort(a: ServicePortEntry, b: ServicePortEntry): boolean {
+  return (
+    a.name === b.name &&
+    a.protocol === b.protocol &&
+    a.port === b.port &&
+    a.nodePort === b.nodePort &&
+    a.endpoints.length === b.endpoints.length &&
+    a.endpoints.every((e, i) => {
+      const f = b.endpoints[i];
+      return e.ip === f.ip && e.port === f.port && e.node === f.node && e.ready === f.ready && e.serving === f.serving && e.terminating === f.terminating;
+    })
+  );
+}

@@ -1,0 +1,107 @@
+/**
+ * Services on nftables for one node namespace: podnet does kube-proxy's job with the shape of
+ * kube-proxy's nftables backend — one table, verdict maps for dispatch (one lookup per packet
+ * whatever the number of Services), a chain per service port and per endpoint. Pure.
+ *
+ *   pod/external ─▶ nat-prerouting ─▶ services: @service-ips / fib-local @service-nodeports
+ *                     (-100)              └─▶ svc-/svl-/ext- chain ─▶ sep- chain: dnat to ip:port
+ *                   ─▶ routing ─▶ filter-forward/-input (-110): ct new ─▶ endpoints-check:
+ *                                   @no-endpoint-services / @no-endpoint-nodeports ─▶ reject/drop
+ *                   ─▶ nat-postrouting (100): masquerading (packets marked 0x4000)
+ *   node process ─▶ filter-output (-110, sees the VIP) ─▶ nat-output (-100) ─▶ postrouting
+ *
+ * The filter chains run at priority -110, before DNAT: in output they see the Service address;
+ * in input/forward they see what DNAT left, so only packets no chain DNAT'd are rejected.
+ */
+import type { ServiceTable } from '../../model/service-table.js';
+import * as N from './names.js';
+import { renderServiceFragment, type Fragment, type NodeRef, type ServiceRenderOptions } from './service-rules.js';
+import { Transaction, type ChainObj, type Hook } from './txn.js';
+
+export type { NodeRef, ServiceRenderOptions } from './service-rules.js';
+
+const BASE_CHAINS: readonly { name: string; type: 'filter' | 'nat'; hook: Hook; priority: number }[] = [
+  { name: N.FILTER_INPUT, type: 'filter', hook: 'input', priority: N.PRIORITY_FILTER },
+  { name: N.FILTER_FORWARD, type: 'filter', hook: 'forward', priority: N.PRIORITY_FILTER },
+  { name: N.FILTER_OUTPUT, type: 'filter', hook: 'output', priority: N.PRIORITY_FILTER },
+  { name: N.NAT_PREROUTING, type: 'nat', hook: 'prerouting', priority: N.PRIORITY_DSTNAT },
+  { name: N.NAT_OUTPUT, type: 'nat', hook: 'output', priority: N.PRIORITY_DSTNAT },
+  { name: N.NAT_POSTROUTING, type: 'nat', hook: 'postrouting', priority: N.PRIORITY_SRCNAT },
+];
+
+/** The table, its base chains and the fixed chains, maps and rules every node has. */
+function renderBase(tx: Transaction): void {
+  const chain = (name: string): ChainObj => ({ kind: 'chain', name });
+  const rule = (c: string, text: string) => tx.add({ kind: 'rule', chain: c, rule: text });
+  tx.add({ kind: 'table', comment: 'podnet: Services, kube-proxy nftables semantics' });
+  for (const b of BASE_CHAINS) tx.add({ kind: 'chain', ...b });
+  for (const c of [N.SERVICES_CHAIN, N.ENDPOINTS_CHECK_CHAIN, N.REJECT_CHAIN, N.MARK_MASQ_CHAIN, N.MASQUERADING_CHAIN]) tx.add(chain(c));
+  tx.add({ kind: 'map', name: N.SERVICE_IPS_MAP, type: `${N.ADDR_PROTO_PORT} : verdict` });
+  tx.add({ kind: 'map', name: N.SERVICE_NODEPORTS_MAP, type: `${N.PROTO_PORT} : verdict` });
+  tx.add({ kind: 'map', name: N.NO_ENDPOINT_SERVICES_MAP, type: `${N.ADDR_PROTO_PORT} : verdict` });
+  tx.add({ kind: 'map', name: N.NO_ENDPOINT_NODEPORTS_MAP, type: `${N.PROTO_PORT} : verdict` });
+
+  // New connections to a Service with no usable endpoint are refused in the filter hooks.
+  for (const c of [N.FILTER_INPUT, N.FILTER_FORWARD, N.FILTER_OUTPUT]) rule(c, `ct state new jump ${N.ENDPOINTS_CHECK_CHAIN}`);
+  // Service dispatch for pods and outside traffic (prerouting) and for the node's own (output).
+  rule(N.NAT_PREROUTING, `jump ${N.SERVICES_CHAIN}`);
+  rule(N.NAT_OUTPUT, `jump ${N.SERVICES_CHAIN}`);
+  rule(N.NAT_POSTROUTING, `jump ${N.MASQUERADING_CHAIN}`);
+
+  // ClusterIPs and LoadBalancer IPs: one map lookup on (daddr, protocol, port).
+  rule(N.SERVICES_CHAIN, `ip daddr . meta l4proto . th dport vmap @${N.SERVICE_IPS_MAP}`);
+  // NodePorts: on any local address of the node but loopback, as kube-proxy does.
+  rule(N.SERVICES_CHAIN, `fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @${N.SERVICE_NODEPORTS_MAP}`);
+  // The same two lookups for Services whose packets must be rejected or dropped.
+  rule(N.ENDPOINTS_CHECK_CHAIN, `ip daddr . meta l4proto . th dport vmap @${N.NO_ENDPOINT_SERVICES_MAP}`);
+  rule(N.ENDPOINTS_CHECK_CHAIN, `fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @${N.NO_ENDPOINT_NODEPORTS_MAP}`);
+  // TCP gets a reset, everything else ICMP port unreachable: the client fails at once.
+  rule(N.REJECT_CHAIN, 'meta l4proto tcp reject with tcp reset');
+  rule(N.REJECT_CHAIN, 'reject with icmp port-unreachable');
+  // Marking: the decision is taken in nat prerouting/output, acted on in postrouting.
+  rule(N.MARK_MASQ_CHAIN, `mark set mark or ${N.MASQ_MARK}`);
+  rule(N.MASQUERADING_CHAIN, `mark and ${N.MASQ_MARK} == 0 return`);
+  rule(N.MASQUERADING_CHAIN, `mark set mark xor ${N.MASQ_MARK}`);
+  rule(N.MASQUERADING_CHAIN, 'masquerade fully-random');
+}
+
+/** Adds one Service's objects to a transaction on a table where none of them exists yet. */
+export function addFragment(tx: Transaction, f: Fragment): void {
+  for (const s of f.sets) tx.add(s);
+  for (const c of f.chains) {
+    tx.add({ kind: 'chain', name: c.name });
+    for (const r of c.rules) tx.add({ kind: 'rule', chain: c.name, rule: r });
+  }
+  for (const e of f.elements) tx.add(e);
+}
+
+/** Services in a stable order (by key), whatever order the table lists them in. */
+export function sortedServices(table: ServiceTable): ServiceTable['services'] {
+  return [...table.services].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/**
+ * The full ruleset for one node namespace, as a transaction that creates it in a namespace where
+ * the table does not exist yet (see renderServicesFull to replace an existing one).
+ */
+export function renderServices(table: ServiceTable, node: NodeRef, opts: ServiceRenderOptions): Transaction {
+  return fill(new Transaction('ip', opts.tableName), table, node, opts);
+}
+
+function fill(tx: Transaction, table: ServiceTable, node: NodeRef, opts: ServiceRenderOptions): Transaction {
+  renderBase(tx);
+  for (const svc of sortedServices(table)) addFragment(tx, renderServiceFragment(svc, node, opts));
+  return tx;
+}
+
+/**
+ * The whole table flushed and rebuilt in one atomic transaction: `add table` (so the delete
+ * cannot fail), `delete table`, then everything. For the first sync and after any failure.
+ * Established connections keep their NAT bindings (they live in conntrack); the affinity sets
+ * start empty.
+ */
+export function renderServicesFull(table: ServiceTable, node: NodeRef, opts: ServiceRenderOptions): Transaction {
+  const tx = new Transaction('ip', opts.tableName);
+  tx.add({ kind: 'table' }).delete({ kind: 'table' });
+  return fill(tx, table, node, opts);
+}
