@@ -4,7 +4,7 @@
  * pods' ADDs can be batched into a few `ip -batch` runs.
  */
 import { parseCidr, parseIPv4 } from '../model/ip.js';
-import { ipStep, type Plan } from '../render/plan.js';
+import { ipStep, type Plan, type PlanStep } from '../render/plan.js';
 import type { Host } from '../host/host.js';
 import { CNI_ERRORS, CNI_VERSION, CniFailure, SUPPORTED_VERSIONS, type CniResult, type PodnetNetConf, type RuntimeArgs } from './types.js';
 
@@ -55,7 +55,12 @@ export function cniAdd(conf: PodnetNetConf, args: RuntimeArgs): { plan: Plan; re
   const node = ipStep(conf.nodeNetns ?? null, [
     `link add ${req.hostVeth} mtu ${conf.mtu} type veth peer name ${args.ifName} mtu ${conf.mtu}${mac} netns ${podNs}`,
     `link set ${req.hostVeth} master ${conf.bridge} up`,
+    // Hairpin: a pod reaching itself through a Service gets its own packet back through the
+    // port it came in on (with br_netfilter, bridged traffic is NATed like routed traffic).
+    `link set dev ${req.hostVeth} type bridge_slave hairpin on`,
   ]);
+  // A reused address must not be reached at the MAC of the pod that had it before.
+  const forget: PlanStep = { kind: 'exec', netns: conf.nodeNetns ?? null, argv: ['ip', 'neigh', 'flush', 'to', req.address.split('/')[0], 'dev', conf.bridge], allowFailure: true };
   const pod = ipStep(podNs, ['link set lo up', `addr add ${req.address} dev ${args.ifName}`, `link set ${args.ifName} up`, `route add default via ${conf.gateway} dev ${args.ifName}`]);
   const result: CniResult = {
     cniVersion: CNI_VERSION,
@@ -67,7 +72,7 @@ export function cniAdd(conf: PodnetNetConf, args: RuntimeArgs): { plan: Plan; re
     routes: [{ dst: '0.0.0.0/0', gw: conf.gateway }],
     dns: {},
   };
-  return { plan: [[node], [pod]], result };
+  return { plan: [[node], [pod, forget]], result };
 }
 
 /**
@@ -77,7 +82,10 @@ export function cniAdd(conf: PodnetNetConf, args: RuntimeArgs): { plan: Plan; re
 export function cniDel(conf: PodnetNetConf, args: RuntimeArgs): Plan {
   validateConf(conf);
   const hostVeth = conf.runtimeConfig?.hostVeth ?? `pv${args.containerId.replace(/[^a-zA-Z0-9]/g, '').slice(0, 10)}`;
-  return [[{ kind: 'exec', netns: conf.nodeNetns ?? null, argv: ['ip', 'link', 'del', hostVeth], allowFailure: true }]];
+  const steps: PlanStep[] = [{ kind: 'exec', netns: conf.nodeNetns ?? null, argv: ['ip', 'link', 'del', hostVeth], allowFailure: true }];
+  // The node forgets the pod's MAC, so a pod that later gets the same address is reachable at once.
+  for (const ip of conf.runtimeConfig?.ips ?? []) steps.push({ kind: 'exec', netns: conf.nodeNetns ?? null, argv: ['ip', 'neigh', 'flush', 'to', ip.split('/')[0], 'dev', conf.bridge], allowFailure: true });
+  return [steps];
 }
 
 /** CHECK: the interface exists in the pod with the expected address and the default route. */

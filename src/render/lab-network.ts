@@ -4,7 +4,7 @@
  * (host-gw style) or a VXLAN overlay (Flannel style). Pure.
  */
 import { formatIPv4, parseCidr } from '../model/ip.js';
-import { ETHERNET_MTU, labNetnsPrefix, netnsName, VXLAN_MTU, type LabConfig, type LabNode } from '../model/lab.js';
+import { ETHERNET_MTU, labNetnsPrefix, macFrom, netnsName, VXLAN_MTU, type LabConfig, type LabNode } from '../model/lab.js';
 import { ipStep, type Plan, type PlanStep } from './plan.js';
 
 export const UNDERLAY_BRIDGE = 'ul0';
@@ -48,7 +48,9 @@ export function renderLabNetwork(config: LabConfig, nodes: readonly LabNode[]): 
   ]);
   const underlay = ipStep(ul, [
     'link set lo up',
-    `link add ${UNDERLAY_BRIDGE} type bridge`,
+    // Bridges get a fixed MAC: otherwise a bridge takes its lowest port's, and changes it (cutting
+    // every neighbour's cached gateway MAC) when that port goes.
+    `link add ${UNDERLAY_BRIDGE} address ${macFrom(`ul0/${config.name}`)} type bridge`,
     `link set ${UNDERLAY_BRIDGE} up`,
     `link set host master ${UNDERLAY_BRIDGE} up`,
     ...nodes.flatMap((n) => [
@@ -77,7 +79,7 @@ function nodeSteps(config: LabConfig, node: LabNode, nodes: readonly LabNode[], 
     'link set lo up',
     `addr add ${node.ip}/${prefix} dev ${NODE_UPLINK}`,
     `link set ${NODE_UPLINK} up`,
-    `link add ${POD_BRIDGE} type bridge`,
+    `link add ${POD_BRIDGE} address ${macFrom(`cni0/${config.name}/${node.name}`)} type bridge`,
     `link set ${POD_BRIDGE} mtu ${mtu}`,
     `addr add ${node.gateway}/24 dev ${POD_BRIDGE}`,
     `link set ${POD_BRIDGE} up`,

@@ -94,10 +94,12 @@ describe('CNI operations', () => {
     expect(host.calls).toEqual([
       'ip -n pn-lab_node-2 link add pv00000007 mtu 1450 type veth peer name eth0 mtu 1450 address 02:00:00:00:00:07 netns pn-lab_pweb',
       'ip -n pn-lab_node-2 link set pv00000007 master cni0 up',
+      'ip -n pn-lab_node-2 link set dev pv00000007 type bridge_slave hairpin on',
       'ip -n pn-lab_pweb link set lo up',
       'ip -n pn-lab_pweb addr add 10.244.1.7/24 dev eth0',
       'ip -n pn-lab_pweb link set eth0 up',
       'ip -n pn-lab_pweb route add default via 10.244.1.1 dev eth0',
+      '[pn-lab_node-2] ip neigh flush to 10.244.1.7 dev cni0',
     ]);
   });
 
