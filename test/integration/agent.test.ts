@@ -220,12 +220,15 @@ describe.skipIf(!canRun)('node agent (root, network namespaces)', () => {
     const status = (await statusOf('default/p1'))!;
     const pids = status.containers.flatMap((c) => (c.pid !== undefined ? [c.pid] : []));
     expect(pids).toHaveLength(2);
+    // 'hello' does not depend on the agent; 'local' polls the agent-held server and exits once
+    // the agent is gone, so only 'hello' is certain to outlive the agent.
+    const hello = status.containers.find((c) => c.name === 'hello')!.pid!;
     process.kill(agent!.pid!, 'SIGKILL');
     await until('agent gone', () => !alive(agent!.pid!));
-    for (const pid of pids) expect(alive(pid)).toBe(true);
+    expect(alive(hello)).toBe(true);
     const recorded = fs.readdirSync(path.join(stateDir, 'pids')).map(Number);
     expect(recorded).toEqual(expect.arrayContaining(pids));
-    expect(killRecordedProcesses(stateDir)).toBeGreaterThanOrEqual(2);
+    expect(killRecordedProcesses(stateDir)).toBeGreaterThanOrEqual(1);
     for (const pid of pids) expect(alive(pid)).toBe(false);
     expect(fs.readdirSync(path.join(stateDir, 'pids'))).toEqual([]);
     // Nothing is left running inside the pod namespaces.
