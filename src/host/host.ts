@@ -84,7 +84,7 @@ export class FakeHost implements Host {
     }
   }
 
-  async exec(netns: string | null, argv: readonly string[]): Promise<ExecResult> {
+  async exec(netns: string | null, argv: readonly string[], _input?: string): Promise<ExecResult> {
     this.calls.push(`[${netns ?? 'root'}] ${argv.join(' ')}`);
     return { code: 0, stdout: '', stderr: '' };
   }
