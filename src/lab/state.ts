@@ -5,7 +5,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RawObject } from '../api/load.js';
-import type { LabConfig, LabNode, PlacedPod } from '../model/lab.js';
+import { LAB_NAME, type LabConfig, type LabNode, type PlacedPod } from '../model/lab.js';
 import type { ServiceAllocation, ServiceTable } from '../model/service-table.js';
 
 export const STATE_VERSION = 1;
@@ -31,8 +31,20 @@ export function stateRoot(): string {
   return process.env.PODNET_STATE_ROOT ?? '/run/podnet';
 }
 
+/**
+ * The lab's own directory. Every path of a lab goes through here, so a name that is not a valid
+ * lab name (e.g. "..", "a/b") is refused before anything is read, written or removed.
+ */
 export function labDir(lab: string): string {
+  if (!LAB_NAME.test(lab)) throw new LabNameError(lab);
   return join(stateRoot(), lab);
+}
+
+export class LabNameError extends Error {
+  override name = 'LabError';
+  constructor(lab: string) {
+    super(`--name: ${JSON.stringify(lab)} is not a lab name (1-11 characters: lowercase letters, digits, '-', starting with a letter)`);
+  }
 }
 
 export function writeFileAtomic(path: string, text: string): void {
@@ -69,7 +81,7 @@ export function listLabs(): string[] {
   const root = stateRoot();
   if (!existsSync(root)) return [];
   return readdirSync(root, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
+    .filter((d) => d.isDirectory() && LAB_NAME.test(d.name))
     .map((d) => d.name)
     .sort();
 }

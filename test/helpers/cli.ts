@@ -24,10 +24,12 @@ export interface CliResult {
 export interface CliOptions {
   /** Written to the CLI's stdin (then closed); without it stdin is empty. */
   input?: string;
+  /** Extra environment variables for the CLI. */
+  env?: Record<string, string>;
 }
 
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
-  const env = { ...process.env };
+  const env = { ...process.env, ...options.env };
   delete env.PODNET_DEBUG; // stack traces must never show in normal use
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO, env, stdio: ['pipe', 'pipe', 'pipe'] });
