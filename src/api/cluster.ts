@@ -6,7 +6,7 @@ import { parseCidr } from '../model/ip.js';
 import { SequentialAllocator } from '../model/ipam.js';
 import type { Cluster, EndpointSlice, Ingress, IngressClass, Namespace, NetworkPolicy, Node, Pod, Route, Secret, Service } from '../model/types.js';
 import { podKey } from '../model/types.js';
-import { isObj, readLabels, readObj, readString, readStringMap, show } from './fields.js';
+import { isDnsLabel, isDnsSubdomain, isObj, readLabels, readObj, readString, readStringMap, show } from './fields.js';
 import { readIngress, readIngressClass, readRoute } from './kinds/ingress.js';
 import { readNetworkPolicy } from './kinds/networkpolicy.js';
 import { readEndpoints, readEndpointSlice, readService } from './kinds/service.js';
@@ -123,6 +123,7 @@ function identify(raws: readonly RawObject[], sink: ProblemSink, notKubernetes: 
     }
     const label = scoped ? `${kind.toLowerCase()} ${name}` : `${kind.toLowerCase()} ${namespace}/${name}`;
     const p = sink.forObject(raw.source.file, label);
+    if (!checkNames(kind, namespace, name, p)) continue;
     if (NAMESPACED.has(kind) || CLUSTER_SCOPED.has(kind)) {
       const key = `${kind}/${namespace}/${name}`;
       const first = seen.get(key);
@@ -135,6 +136,26 @@ function identify(raws: readonly RawObject[], sink: ProblemSink, notKubernetes: 
     out.push({ raw, kind, namespace, name, p });
   }
   return out;
+}
+
+/**
+ * Names that become host resources (namespace and node names, pod names in file paths) must be
+ * what the API server accepts: a namespace is a DNS label, nodes, pods and workloads DNS
+ * subdomains. Other kinds' names only label output (real dumps carry e.g. "allow_web" policies).
+ */
+const SUBDOMAIN_NAMED = new Set(['Namespace', 'Node', 'Pod', ...WORKLOAD_KINDS]);
+
+function checkNames(kind: string, namespace: string, name: string, p: ObjectProblems): boolean {
+  let ok = true;
+  if (kind === 'Namespace' ? !isDnsLabel(name) : SUBDOMAIN_NAMED.has(kind) && !isDnsSubdomain(name)) {
+    p.error('metadata.name', `${show(name)} is not a valid ${kind === 'Namespace' ? 'DNS label' : 'DNS subdomain'} (lowercase letters, digits, '-'${kind === 'Namespace' ? '' : ", '.'"})`);
+    ok = false;
+  }
+  if (namespace !== '' && !isDnsLabel(namespace)) {
+    p.error('metadata.namespace', `${show(namespace)} is not a valid namespace name (a DNS label)`);
+    ok = false;
+  }
+  return ok;
 }
 
 function checkPodNames(pods: readonly Pod[], sink: ProblemSink): void {

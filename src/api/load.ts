@@ -32,8 +32,14 @@ export function listManifestFiles(paths: readonly string[], problems: Problem[])
       problems.push({ file: path, message: 'no such file or directory' });
       continue;
     }
-    if (stat.isDirectory()) files.push(...walk(path));
-    else files.push(path);
+    if (!stat.isDirectory()) files.push(path);
+    else {
+      try {
+        files.push(...walk(path));
+      } catch (e) {
+        problems.push({ file: path, message: `cannot read directory: ${(e as Error).message}` });
+      }
+    }
   }
   return files;
 }
@@ -63,7 +69,13 @@ export function parseManifestText(text: string, file: string, problems: Problem[
       problems.push({ file, message: `invalid YAML at ${where}: ${reason}` });
       return;
     }
-    const value: unknown = doc.toJS({ maxAliasCount: 1000 });
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 1000 });
+    } catch (e) {
+      problems.push({ file, message: `invalid YAML in document ${index + 1}: ${(e as Error).message}` });
+      return;
+    }
     unpack(value, { file, doc: index }, '', out, problems);
   });
   return out;

@@ -34,6 +34,7 @@ export function registerApply(program: Command): void {
           for (const u of report.unschedulable) write(`pending: ${u.key}: ${u.reason}`);
           for (const p of report.notListening) write(`warning: ${p} is declared but nothing listens on it yet`);
           for (const p of report.serviceProblems) write(`warning: ${p}`);
+          for (const p of report.podProblems) write(`warning: pod not started: ${p}`);
         }),
       );
   }

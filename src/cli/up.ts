@@ -51,6 +51,7 @@ export function upSummary(state: LabState, report: ReconcileReport, ms: number):
   for (const u of report.unschedulable) lines.push(`pending: ${u.key}: ${u.reason}`);
   for (const p of report.notListening) lines.push(`warning: ${p} is declared but nothing listens on it yet`);
   for (const p of report.serviceProblems) lines.push(`warning: ${p}`);
+  for (const p of report.podProblems) lines.push(`warning: pod not started: ${p}`);
   lines.push('', `next: podnet get pods -A -o wide --name ${config.name}    podnet down --name ${config.name}`);
   return lines.join('\n');
 }

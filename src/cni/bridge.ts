@@ -12,7 +12,8 @@ const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
 
 /** The namespace name `ip` takes for a netns path under /run/netns (or the path itself). */
 export function netnsArg(path: string): string {
-  return path.startsWith('/run/netns/') ? path.slice('/run/netns/'.length) : path;
+  for (const dir of ['/run/netns/', '/var/run/netns/']) if (path.startsWith(dir)) return path.slice(dir.length);
+  return path;
 }
 
 export function validateConf(conf: PodnetNetConf): void {

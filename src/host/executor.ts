@@ -19,7 +19,7 @@ export async function applyPlan(host: Host, plan: Plan): Promise<void> {
 }
 
 async function runStep(host: Host, step: PlanStep): Promise<void> {
-  if (step.kind === 'ip') return host.ipBatch(step.netns, step.lines, false, step.tool ?? 'ip');
+  if (step.kind === 'ip') return host.ipBatch(step.netns, step.lines, step.force ?? false, step.tool ?? 'ip');
   const r = await host.exec(step.netns, step.argv);
   if (r.code !== 0 && !step.allowFailure) {
     throw new HostError(`${step.netns ? `[${step.netns}] ` : ''}${step.argv.join(' ')}: exit ${r.code}: ${r.stderr.trim()}`, r.stderr);

@@ -30,6 +30,8 @@ export interface ReconcileReport {
   notListening: string[];
   /** Services left out because the API server would reject them (allocation conflicts). */
   serviceProblems: string[];
+  /** Pods an agent could not start (e.g. a port already taken in a shared namespace); the rest run. */
+  podProblems: string[];
   statuses: AgentPodStatus[];
 }
 
@@ -87,6 +89,9 @@ export async function labUp(host: Host, config: LabConfig, objects: RawObject[])
   if ((await host.exec(null, ['ip', 'link', 'show', hostLink(config.name)])).code === 0) leftovers.push(`link ${hostLink(config.name)}`);
   if (leftovers.length > 0) throw new LabError(`parts of a lab ${JSON.stringify(config.name)} exist (${leftovers[0]}, …): run 'podnet down --name ${config.name}' first`);
   const manifestNodes = readCluster(objects, { podCidr: config.podCidr }).nodes; // validates the input before anything is created
+  // Node manifests may ask for more nodes than --nodes: the limits hold for the real count.
+  const effective = validateLabConfig({ ...config, nodes: Math.max(config.nodes, manifestNodes.length) });
+  if (effective.length > 0) throw new LabError(effective.map((p) => `${p} (${manifestNodes.length} Node manifests)`).join('\n'));
   const nodes = planNodes(config, manifestNodes);
   const state: LabState = { version: 1, config, phase: 'creating', createdAt: new Date().toISOString(), nodes, placements: [], objects };
   saveState(state); // first, so that `down` knows the lab even if we crash from here on
@@ -119,7 +124,7 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   state.placements = placed;
   saveState(state);
   const specs = agentSpecs(cluster, placed);
-  const statuses = await syncAgents(state, specs);
+  const { statuses, errors: podProblems } = await syncAgents(state, specs);
   const ready = new Set(statuses.filter((s) => s.ready).map((s) => s.key));
   const proxy = await syncServices(host, state, labCluster(state), (key) => ready.has(key));
   saveState(state);
@@ -131,6 +136,7 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
     unschedulable,
     notListening,
     serviceProblems: proxy.problems,
+    podProblems,
     statuses,
   };
 }
@@ -156,8 +162,12 @@ function agentSpecs(cluster: Cluster, placed: readonly PlacedPod[]): AgentPodSpe
   });
 }
 
-/** Starts missing agents and hands each node its pods; returns every pod's status. */
-async function syncAgents(state: LabState, specs: AgentPodSpec[]): Promise<AgentPodStatus[]> {
+/**
+ * Starts missing agents and hands each node its pods; returns every pod's status. A pod that
+ * cannot start fails alone (as in Kubernetes): its problem is reported, the rest go on.
+ */
+async function syncAgents(state: LabState, specs: AgentPodSpec[]): Promise<{ statuses: AgentPodStatus[]; errors: string[] }> {
+  const errors: string[] = [];
   const dir = labDir(state.config.name);
   const results = await Promise.all(
     state.nodes.map(async (node) => {
@@ -167,11 +177,11 @@ async function syncAgents(state: LabState, specs: AgentPodSpec[]): Promise<Agent
         await startAgent(dir, node.name, node.netns);
       }
       const reply = await request(dir, node.name, { op: 'sync', pods: specs.filter((s) => s.node === node.name) }, 120_000);
-      if (!reply.ok) throw new Error(`agent ${node.name}: ${reply.error}`);
+      if (!reply.ok) errors.push(`${node.name}: ${reply.error}`);
       return reply.pods ?? [];
     }),
   );
-  return results.flat();
+  return { statuses: results.flat(), errors };
 }
 
 /** Every pod's status from the agents (pods of an unreachable agent are absent). */

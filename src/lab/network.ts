@@ -23,7 +23,8 @@ export function renderPodsAdd(config: LabConfig, nodes: readonly LabNode[], pods
   const withNs = pods.filter((p) => p.netns !== null);
   if (withNs.length === 0) return [];
   const byName = new Map(nodes.map((n) => [n.name, n]));
-  const create: Plan = [[ipStep(null, withNs.map((p) => `netns add ${p.netns}`))]];
+  // Idempotent: a namespace left by an interrupted run (never recorded in state) is replaced.
+  const create: Plan = [[{ kind: 'ip', netns: null, lines: withNs.map((p) => `netns del ${p.netns}`), force: true }], [ipStep(null, withNs.map((p) => `netns add ${p.netns}`))]];
   const adds = withNs.map((p) => cniAdd(netConf(config, byName.get(p.node)!, p), { containerId: p.key, netns: `/run/netns/${p.netns}`, ifName: 'eth0' }).plan);
   return coalesce([...create, ...mergePlans(...adds)]);
 }
@@ -34,5 +35,6 @@ export function renderPodsDel(config: LabConfig, nodes: readonly LabNode[], pods
   if (withNs.length === 0) return [];
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const dels = withNs.map((p) => cniDel(netConf(config, byName.get(p.node)!, p), { containerId: p.key, netns: `/run/netns/${p.netns}`, ifName: 'eth0' }));
-  return [...mergePlans(...dels), [{ kind: 'ip', netns: null, lines: withNs.map((p) => `netns del ${p.netns}`) }]];
+  // Tolerant, as the CNI spec asks of DEL: a namespace that is already gone is no failure.
+  return [...mergePlans(...dels), [{ kind: 'ip', netns: null, lines: withNs.map((p) => `netns del ${p.netns}`), force: true }]];
 }

@@ -13,7 +13,7 @@ import { staleUdpConntrack } from '../render/nft/conntrack.js';
 import { renderServicesDelta } from '../render/nft/delta.js';
 import { renderServicesFull } from '../render/nft/services.js';
 import { hostLink } from '../render/lab-network.js';
-import type { LabState } from './state.js';
+import { saveState, type LabState } from './state.js';
 
 export const PROXY_TABLE = 'podnet';
 
@@ -31,7 +31,8 @@ export async function syncServices(host: Host, state: LabState, cluster: Cluster
   const prev = state.proxyTable ?? null;
   const opts = { tableName: PROXY_TABLE, podCidr: state.config.podCidr };
   const report: ProxyReport = { full: [], problems: view.problems, flushed: 0 };
-  state.proxyTable = null; // until every node has the new table
+  state.proxyTable = null; // until every node has the new table: a crash from here on means a full sync next time
+  saveState(state);
   await Promise.all(
     state.nodes.map(async (node) => {
       const ref = { name: node.name, ip: node.ip };

@@ -7,7 +7,7 @@
 export type BatchTool = 'ip' | 'bridge';
 
 export type PlanStep =
-  | { kind: 'ip'; netns: string | null; lines: readonly string[]; tool?: BatchTool }
+  | { kind: 'ip'; netns: string | null; lines: readonly string[]; tool?: BatchTool; /** `-force`: go on past failing lines, never fail */ force?: boolean }
   | { kind: 'exec'; netns: string | null; argv: readonly string[]; allowFailure?: boolean };
 
 export type Plan = readonly (readonly PlanStep[])[];
@@ -28,7 +28,7 @@ export function coalesce(plan: Plan): Plan {
     const out: PlanStep[] = [];
     const byNs = new Map<string, { kind: 'ip'; netns: string | null; lines: string[]; tool?: BatchTool }>();
     for (const step of stage) {
-      if (step.kind !== 'ip') {
+      if (step.kind !== 'ip' || step.force) {
         out.push(step);
         continue;
       }
@@ -53,7 +53,7 @@ export function formatPlan(plan: Plan): string {
     for (const step of stage) {
       const where = step.netns ?? 'root';
       if (step.kind === 'ip') {
-        out.push(`${step.tool ?? 'ip'} ${step.netns ? `-n ${step.netns} ` : ''}-batch - <<EOF`, ...step.lines, 'EOF');
+        out.push(`${step.tool ?? 'ip'} ${step.netns ? `-n ${step.netns} ` : ''}${step.force ? '-force ' : ''}-batch - <<EOF`, ...step.lines, 'EOF');
       } else out.push(`[${where}] ${step.argv.join(' ')}${step.allowFailure ? '  # may fail' : ''}`);
     }
   });

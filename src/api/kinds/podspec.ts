@@ -1,7 +1,7 @@
 /** PodSpec and pod metadata reading, shared by Pod and every workload's template. */
 import type { Container, ContainerPort } from '../../model/types.js';
 import type { Labels } from '../../model/labels.js';
-import { isPortName, join, readArray, readBool, readInt, readLabels, readObj, readProtocol, readString, show, type Obj } from '../fields.js';
+import { isDnsLabel, isPortName, join, readArray, readBool, readInt, readLabels, readObj, readProtocol, readString, show, type Obj } from '../fields.js';
 import type { ObjectProblems } from '../problems.js';
 
 export interface PodTemplate {
@@ -28,7 +28,7 @@ export function readPodTemplate(meta: Obj | undefined, spec: Obj | undefined, pa
   if (!list || list.length === 0) p.error(join(specPath, 'containers'), 'required field is missing: a pod needs at least one container');
   const names = new Set<string>();
   (list ?? []).forEach((c, i) => {
-    const container = readContainer(c, join(join(specPath, 'containers'), i), p);
+    const container = readContainer(c, join(join(specPath, 'containers'), i), p, i);
     if (!container) return;
     if (container.name !== '' && names.has(container.name)) p.error(join(join(join(specPath, 'containers'), i), 'name'), `duplicate container name ${show(container.name)}`);
     names.add(container.name);
@@ -42,16 +42,26 @@ export function readPodTemplate(meta: Obj | undefined, spec: Obj | undefined, pa
     nodeSelector,
     hostname: readString(spec.hostname, join(specPath, 'hostname'), p),
     subdomain: readString(spec.subdomain, join(specPath, 'subdomain'), p),
-    restartPolicy: readString(spec.restartPolicy, join(specPath, 'restartPolicy'), p),
+    restartPolicy: readRestartPolicy(spec.restartPolicy, join(specPath, 'restartPolicy'), p),
     containers,
   };
 }
 
-function readContainer(v: unknown, path: string, p: ObjectProblems): Container | undefined {
+const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
+
+function readRestartPolicy(v: unknown, path: string, p: ObjectProblems): string | undefined {
+  const s = readString(v, path, p);
+  if (s !== undefined && !RESTART_POLICIES.includes(s)) p.error(path, `${show(s)} is not valid (${RESTART_POLICIES.join(', ')})`);
+  return s;
+}
+
+function readContainer(v: unknown, path: string, p: ObjectProblems, index: number): Container | undefined {
   const o = readObj(v, path, p);
   if (!o) return undefined;
   const name = readString(o.name, join(path, 'name'), p);
-  if (name === undefined) p.warn(join(path, 'name'), 'required field is missing');
+  if (name === undefined) p.warn(join(path, 'name'), `required field is missing; called container-${index}`);
+  // Container names reach file names (logs): a DNS label, as the API server requires.
+  else if (!isDnsLabel(name)) p.error(join(path, 'name'), `${show(name)} is not a valid container name (a DNS label)`);
   const ports: ContainerPort[] = [];
   (readArray(o.ports, join(path, 'ports'), p) ?? []).forEach((x, i) => {
     const pp = join(join(path, 'ports'), i);
@@ -79,7 +89,7 @@ function readContainer(v: unknown, path: string, p: ObjectProblems): Container |
   });
   const strings = (x: unknown, sub: string) => readArray(x, join(path, sub), p)?.map((s) => String(s));
   return {
-    name: name ?? '',
+    name: name ?? `container-${index}`,
     image: readString(o.image, join(path, 'image'), p),
     command: strings(o.command, 'command'),
     args: strings(o.args, 'args'),

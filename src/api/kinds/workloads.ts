@@ -9,6 +9,9 @@ import { isObj, readInt, readObj, readSelector, readString, join, type Obj } fro
 import type { ObjectProblems } from '../problems.js';
 import { readPodTemplate, type PodTemplate } from './podspec.js';
 
+/** podnet models pods one by one: a workload may have at most this many. */
+export const MAX_PODS_PER_WORKLOAD = 100_000;
+
 export const WORKLOAD_KINDS = ['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
@@ -73,7 +76,7 @@ export function expandWorkload(kind: WorkloadKind, obj: Obj, namespace: string, 
   const selector = readSelector(spec.selector, 'spec.selector', p);
   if (!selector) p.error('spec.selector', 'required field is missing');
   else if (!matchesSelector(selector, template.labels)) p.error('spec.selector', 'does not match template labels (spec.template.metadata.labels)');
-  const replicas = readInt(spec.replicas, 'spec.replicas', p, 0) ?? 1;
+  const replicas = readInt(spec.replicas, 'spec.replicas', p, 0, MAX_PODS_PER_WORKLOAD) ?? 1;
   switch (kind) {
     case 'Deployment': {
       const hash = podTemplateHash(spec.template);
@@ -101,7 +104,7 @@ export function expandWorkload(kind: WorkloadKind, obj: Obj, namespace: string, 
 
 function expandJob(spec: Obj, path: string, jobName: string, base: PodBase, owner: Owner, p: ObjectProblems): Pod[] {
   const template = readTemplate(spec, path, p);
-  const parallelism = readInt(spec.parallelism, join(path, 'parallelism'), p, 0) ?? 1;
+  const parallelism = readInt(spec.parallelism, join(path, 'parallelism'), p, 0, MAX_PODS_PER_WORKLOAD) ?? 1;
   const labels = { ...template.labels, 'job-name': jobName, 'batch.kubernetes.io/job-name': jobName };
   return range(parallelism).map((i) => makePod(base, `${jobName}-${generatedSuffix(`${base.namespace}/${jobName}/${i}`)}`, { ...template, labels }, owner));
 }
