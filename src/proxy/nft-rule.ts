@@ -7,6 +7,8 @@
 
 export type Item =
   | { kind: 'ct-new' }
+  | { kind: 'ct-dnat' }
+  | { kind: 'in-set'; key: 'daddr.proto.dport' | 'saddr.daddr'; set: string }
   | { kind: 'fib-local'; field: 'saddr' | 'daddr' }
   | { kind: 'ip'; field: 'saddr' | 'daddr'; negate: boolean; value: string }
   | { kind: 'l4proto'; proto: string }
@@ -55,15 +57,21 @@ function parse(text: string): Item[] {
   const items: Item[] = [];
   while (i < t.length) {
     const w = t[i];
-    if (w === 'ct') (take('ct', 'state', 'new'), items.push({ kind: 'ct-new' }));
+    if (w === 'ct' && t[i + 1] === 'status') (take('ct', 'status', 'dnat'), items.push({ kind: 'ct-dnat' }));
+    else if (w === 'ct') (take('ct', 'state', 'new'), items.push({ kind: 'ct-new' }));
     else if (w === 'fib') {
       i++;
       const field = t[i++] === 'saddr' ? 'saddr' : 'daddr';
       take('type', 'local');
       items.push({ kind: 'fib-local', field });
+    } else if (w === 'ip' && t[i + 2] === '.' && t[i + 1] === 'saddr') {
+      take('ip', 'saddr', '.', 'ip', 'daddr');
+      if (!t[i]?.startsWith('@')) fail('expected @set');
+      items.push({ kind: 'in-set', key: 'saddr.daddr', set: t[i++].slice(1) });
     } else if (w === 'ip' && t[i + 2] === '.') {
-      take('ip', 'daddr', '.', 'meta', 'l4proto', '.', 'th', 'dport', 'vmap');
-      items.push({ kind: 'vmap', key: 'daddr.proto.dport', map: t[i++].replace(/^@/, '') });
+      take('ip', 'daddr', '.', 'meta', 'l4proto', '.', 'th', 'dport');
+      if (t[i]?.startsWith('@')) items.push({ kind: 'in-set', key: 'daddr.proto.dport', set: t[i++].slice(1) });
+      else (take('vmap'), items.push({ kind: 'vmap', key: 'daddr.proto.dport', map: t[i++].replace(/^@/, '') }));
     } else if (w === 'ip') {
       i++;
       const field = t[i++];

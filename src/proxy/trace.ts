@@ -152,6 +152,12 @@ class Walker {
         switch (item.kind) {
           case 'ct-new':
             return [b]; // the tracer follows the first packet of a connection
+          case 'ct-dnat':
+            return test(p.dnat !== undefined);
+          case 'in-set': {
+            const key = item.key === 'saddr.daddr' ? `${p.src} . ${p.dst}` : `${p.dst} . ${p.proto} . ${p.dport}`;
+            return test(this.t.sets.get(item.set)!.elements.has(key));
+          }
           case 'fib-local':
             return test(this.isLocal(item.field === 'saddr' ? p.src : p.dst));
           case 'ip': {

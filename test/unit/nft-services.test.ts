@@ -28,7 +28,9 @@ const loaded = (table: ServiceTable, opts: ServiceRenderOptions = OPTS) => {
 
 describe('renderServices', () => {
   it('renders the full ruleset of a representative table (golden)', () => {
-    golden('nft-services.txt', renderServices(representativeTable(), NODE, OPTS).toString());
+    golden('nft-services.txt', renderServices(representativeTable(), NODE, OPTS).toLines());
+    // The script nft -f loads: the same transaction in block syntax, elements batched.
+    golden('nft-services.nft', renderServices(representativeTable(), NODE, OPTS).toString());
   });
 
   it('renders nothing per Service for headless and ExternalName Services', () => {
@@ -44,7 +46,7 @@ describe('renderServices', () => {
   });
 
   it("renders kube-proxy's numgen vmap when asked", () => {
-    const text = renderServices(representativeTable(), NODE, { ...OPTS, loadBalancing: 'vmap' }).toString();
+    const text = renderServices(representativeTable(), NODE, { ...OPTS, loadBalancing: 'vmap' }).toLines();
     expect(text).toMatch(/svc-\S+default\/web\/tcp\/http numgen random mod 3 vmap \{ 0 : goto sep-\S+10\.244\.0\.5\/8080, 1 : goto sep-\S+, 2 : goto sep-\S+ \}/);
     const rs = loaded(representativeTable(), { ...OPTS, loadBalancing: 'vmap' });
     expect(traceRuleset(rs, 'podnet', TRACE_NODE, { src: '10.244.0.20', dst: '10.96.0.10', protocol: 'TCP', dport: 80, from: 'pod' }).destinations).toHaveLength(3);
@@ -127,7 +129,7 @@ describe('tracer over the rendered ruleset (node-1: 100.64.0.2, pod gateway 10.2
 
 describe('renderServicesDelta', () => {
   it('renders only what changed (golden)', () => {
-    golden('nft-services-delta.txt', renderServicesDelta(representativeTable(), changedTable(), NODE, OPTS).toString());
+    golden('nft-services-delta.txt', renderServicesDelta(representativeTable(), changedTable(), NODE, OPTS).toLines());
   });
 
   it('full(prev) + delta = full(next), and back', () => {
@@ -166,6 +168,21 @@ describe('renderServicesDelta', () => {
     expect(tx.toString()).toContain('add element ip podnet service-ips { 10.97.0.1 . tcp . 80 : goto svc-');
   });
 
+  it('keeps a hairpin pair while another Service still has the endpoint, deletes it once with the last', () => {
+    const a = svc('default/a', '10.96.1.1', [port(80, [ep('10.244.0.50', 'node-1')])]);
+    const b = svc('default/b', '10.96.1.2', [port(80, [ep('10.244.0.50', 'node-1')]), port(81, [ep('10.244.0.50', 'node-1')])]);
+    const pair = 'hairpin-endpoints { 10.244.0.50 . 10.244.0.50 }';
+    const both = { services: [a, b] };
+    expect(renderServices(both, NODE, OPTS).toLines().split(pair).length - 1).toBe(1);
+    const onlyB = renderServicesDelta(both, { services: [b] }, NODE, OPTS).toLines();
+    expect(onlyB).not.toContain('hairpin');
+    const none = renderServicesDelta(both, { services: [] }, NODE, OPTS).toLines();
+    expect(none.split(pair).length - 1).toBe(1);
+    const rs = loaded(both);
+    rs.apply(renderServicesDelta(both, { services: [b] }, NODE, OPTS));
+    expect(rs.dump()).toBe(loaded({ services: [b] }).dump());
+  });
+
   it('keeps an endpoint change inside its Service', () => {
     const t = representativeTable();
     const next = structuredClone(t);
@@ -175,7 +192,8 @@ describe('renderServicesDelta', () => {
     const text = renderServicesDelta(t, next, NODE, OPTS).toString();
     expect(text).toMatch(/flush chain ip podnet svc-\S+default\/web\/tcp\/http\n/);
     expect(text).toMatch(/delete chain ip podnet sep-\S+10\.244\.1\.5\/8080\n/);
-    expect(text).not.toContain('element');
+    // No map element changes; only the endpoint's hairpin pair goes (no other Service uses it).
+    expect(text.split('\n').filter((l) => l.includes('element'))).toEqual(['delete element ip podnet hairpin-endpoints { 10.244.1.5 . 10.244.1.5 }']);
   });
 });
 

@@ -17,7 +17,7 @@ describe('Transaction', () => {
       .delete({ kind: 'element', map: 'm', key: ['tcp', '80'], value: 'goto x' })
       .flush({ kind: 'chain', name: 'x' })
       .delete({ kind: 'set', name: 's', type: 'ipv4_addr' });
-    expect(tx.toString()).toBe(
+    expect(tx.toLines()).toBe(
       [
         'add table ip t { comment "c" ; }',
         'add chain ip t pre { type nat hook prerouting priority -100 ; policy accept ; }',
@@ -33,6 +33,59 @@ describe('Transaction', () => {
       ].join('\n'),
     );
     expect(tx.size).toBe(10);
+  });
+
+  it('renders the script compactly: a table block per run of adds, elements batched per set', () => {
+    const tx = new Transaction('ip', 't')
+      .add({ kind: 'table' })
+      .delete({ kind: 'table' })
+      .add({ kind: 'table', comment: 'c' })
+      .add({ kind: 'chain', name: 'pre', type: 'nat', hook: 'prerouting', priority: -100 })
+      .add({ kind: 'map', name: 'm', type: 'inet_proto . inet_service : verdict' })
+      .add({ kind: 'rule', chain: 'pre', rule: 'jump x' }) // x is declared later in the block
+      .add({ kind: 'chain', name: 'x' })
+      .add({ kind: 'element', map: 'm', key: ['tcp', '80'], value: 'goto x' })
+      .add({ kind: 'set', name: 's', type: 'ipv4_addr' })
+      .add({ kind: 'element', set: 's', key: ['1.2.3.4'] })
+      .add({ kind: 'chain', name: 'y' })
+      .add({ kind: 'rule', chain: 'x', rule: 'ip saddr @s drop' })
+      .add({ kind: 'element', map: 'm', key: ['udp', '53'], value: 'goto y' })
+      .delete({ kind: 'element', map: 'm', key: ['tcp', '80'] })
+      .delete({ kind: 'element', map: 'm', key: ['udp', '53'] })
+      .delete({ kind: 'element', set: 's', key: ['1.2.3.4'] })
+      .flush({ kind: 'chain', name: 'x' })
+      .add({ kind: 'rule', chain: 'x', rule: 'accept' });
+    expect(tx.toString()).toBe(
+      [
+        'add table ip t',
+        'delete table ip t',
+        'add table ip t { comment "c" ; }',
+        'add map ip t m { type inet_proto . inet_service : verdict ; }',
+        'add set ip t s { type ipv4_addr ; }',
+        'table ip t {',
+        'chain pre {',
+        'type nat hook prerouting priority -100 ; policy accept ;',
+        'jump x',
+        '}',
+        'chain x {',
+        'ip saddr @s drop',
+        '}',
+        'chain y {',
+        '}',
+        '}',
+        'add element ip t m { tcp . 80 : goto x, udp . 53 : goto y }',
+        'add element ip t s { 1.2.3.4 }',
+        'delete element ip t m { tcp . 80, udp . 53 }',
+        'delete element ip t s { 1.2.3.4 }',
+        'flush chain ip t x',
+        'table ip t {',
+        'chain x {',
+        'accept',
+        '}',
+        '}',
+        '',
+      ].join('\n'),
+    );
   });
 
   const invalid: [string, Verb, NftObject][] = [

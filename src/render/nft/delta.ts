@@ -11,11 +11,14 @@
  *   2 flush chains that go or change          6 add the rules of new and changed chains
  *   3 delete affinity sets that go or change  7 delete chains that go (flushed in 2, unreferenced)
  *   4 add new (or changed) affinity sets      8 add map elements that are new or changed
+ * Hairpin pairs (@hairpin-endpoints) are shared between Services: one is deleted only when no
+ * Service of `next` renders it any more (see sharedElements).
  * Deleting a chain in the transaction that deletes the last element naming it needs kernel
  * ≥ 6.2 (before that, kube-proxy deferred the delete by a second); podnet targets newer kernels.
  */
 import type { ServiceEntry, ServicePortEntry, ServiceTable } from '../../model/service-table.js';
 import { renderServiceFragment, type ChainSpec, type Fragment, type NodeRef, type ServiceRenderOptions } from './service-rules.js';
+import { HAIRPIN_SET } from './names.js';
 import { elementText, Transaction, type ElementObj, type SetObj } from './txn.js';
 
 const EMPTY: Fragment = { sets: [], chains: [], elements: [] };
@@ -35,12 +38,20 @@ export function renderServicesDelta(prev: ServiceTable, next: ServiceTable, node
   const before = new Map(prev.services.map((s) => [s.key, s]));
   const after = new Map(next.services.map((s) => [s.key, s]));
   const c: Changes = { deleteElements: [], flushChains: [], deleteSets: [], addSets: [], addChains: [], fillChains: [], deleteChains: [], addElements: [] };
+  const unchanged: ServiceEntry[] = [];
+  const sharedNext = new Set<string>(); // hairpin pairs the changed Services render in `next`
   for (const key of [...new Set([...before.keys(), ...after.keys()])].sort()) {
     const p = before.get(key);
     const n = after.get(key);
-    if (p && n && sameService(p, n)) continue;
-    diffFragments(p ? renderServiceFragment(p, node, opts) : EMPTY, n ? renderServiceFragment(n, node, opts) : EMPTY, c);
+    if (p && n && sameService(p, n)) {
+      unchanged.push(n);
+      continue;
+    }
+    const nf = n ? renderServiceFragment(n, node, opts) : EMPTY;
+    for (const e of nf.elements) if (e.set === HAIRPIN_SET) sharedNext.add(elementText(e, false));
+    diffFragments(p ? renderServiceFragment(p, node, opts) : EMPTY, nf, c);
   }
+  sharedElements(c, sharedNext, unchanged, node, opts);
   const tx = new Transaction('ip', opts.tableName);
   for (const e of c.deleteElements) tx.delete(e);
   for (const name of c.flushChains) tx.flush({ kind: 'chain', name });
@@ -53,12 +64,37 @@ export function renderServicesDelta(prev: ServiceTable, next: ServiceTable, node
   return tx;
 }
 
+/**
+ * Hairpin pairs are shared: several Services (or ports) may render the same one. A pair is
+ * deleted only when no Service of `next` renders it any more — neither a changed one nor an
+ * unchanged one (only those with an endpoint at one of the candidate addresses are rendered
+ * again) — and every pair is deleted or added at most once.
+ */
+function sharedElements(c: Changes, sharedNext: Set<string>, unchanged: readonly ServiceEntry[], node: NodeRef, opts: ServiceRenderOptions): void {
+  const candidates = new Map<string, ElementObj>();
+  for (const e of c.deleteElements) if (e.set === HAIRPIN_SET && !sharedNext.has(elementText(e, false))) candidates.set(elementText(e, false), e);
+  if (candidates.size > 0) {
+    const ips = new Set([...candidates.values()].map((e) => e.key[0]));
+    for (const svc of unchanged) {
+      if (!svc.ports.some((p) => p.endpoints.some((e) => ips.has(e.ip)))) continue;
+      for (const e of renderServiceFragment(svc, node, opts).elements) if (e.set === HAIRPIN_SET) candidates.delete(elementText(e, false));
+    }
+  }
+  c.deleteElements = [...c.deleteElements.filter((e) => e.set !== HAIRPIN_SET), ...candidates.values()];
+  const added = new Set<string>();
+  c.addElements = c.addElements.filter((e) => {
+    if (e.set !== HAIRPIN_SET) return true;
+    const k = elementText(e, false);
+    return added.has(k) ? false : (added.add(k), true);
+  });
+}
+
 function diffFragments(p: Fragment, n: Fragment, c: Changes): void {
   const elementKey = (e: ElementObj) => `${e.map ?? e.set} ${elementText(e, false)}`;
   const pe = new Map(p.elements.map((e) => [elementKey(e), e]));
   const ne = new Map(n.elements.map((e) => [elementKey(e), e]));
-  for (const [k, e] of pe) if (ne.get(k)?.value !== e.value) c.deleteElements.push(e);
-  for (const [k, e] of ne) if (pe.get(k)?.value !== e.value) c.addElements.push(e);
+  for (const [k, e] of pe) if (!ne.has(k) || ne.get(k)!.value !== e.value) c.deleteElements.push(e);
+  for (const [k, e] of ne) if (!pe.has(k) || pe.get(k)!.value !== e.value) c.addElements.push(e);
 
   // An affinity set whose timeout changed is deleted and re-added, so every chain naming it is
   // flushed and refilled even when its text is the same.

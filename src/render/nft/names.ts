@@ -22,6 +22,12 @@ export const NAT_POSTROUTING = 'nat-postrouting';
 export const SERVICES_CHAIN = 'services';
 export const SERVICE_IPS_MAP = 'service-ips';
 export const SERVICE_NODEPORTS_MAP = 'service-nodeports';
+/** (ClusterIP . protocol . port) of every Service port with internal endpoints: traffic to them
+ *  from outside the pod network is marked for masquerade in the services chain. */
+export const CLUSTER_IPS_SET = 'cluster-ips';
+/** (endpoint IP . endpoint IP) for every endpoint: a DNAT'd packet whose source is its new
+ *  destination (hairpin) is marked for masquerade in nat-postrouting. Shared between Services. */
+export const HAIRPIN_SET = 'hairpin-endpoints';
 
 /** Services without (usable) endpoints: rejected or dropped in the filter hooks. */
 export const ENDPOINTS_CHECK_CHAIN = 'endpoints-check';
@@ -38,6 +44,7 @@ export const MASQ_MARK = '0x4000';
 /** The map key types. */
 export const ADDR_PROTO_PORT = 'ipv4_addr . inet_proto . inet_service';
 export const PROTO_PORT = 'inet_proto . inet_service';
+export const ADDR_ADDR = 'ipv4_addr . ipv4_addr';
 
 /** Prefixes of derived names (each ≤ PREFIX_MAX characters, trailing hyphen included). */
 export const SERVICE_CHAIN_PREFIX = 'svc-'; // a service port's endpoints (Cluster policy)

@@ -99,6 +99,10 @@ function renderPort(out: Fragment, svc: ServiceEntry, port: ServicePortEntry, no
   // ClusterIP: dispatch to the internal policy chain, or reject/drop in the filter hooks.
   if (hasInternal) el(N.SERVICE_IPS_MAP, vip, `goto ${internalChain}`);
   else el(N.NO_ENDPOINT_SERVICES_MAP, vip, noEndpoints);
+  // Traffic to the ClusterIP from outside the pod network (the node, the host) is masqueraded,
+  // so that replies come back through this node: marked by the services chain's @cluster-ips
+  // rule just before its dispatch, i.e. exactly when the internal chain is entered for the VIP.
+  if (hasInternal) out.elements.push({ kind: 'element', set: N.CLUSTER_IPS_SET, key: vip });
   // LoadBalancer IP: external traffic to the Service, like a NodePort.
   if (lbIP !== undefined) {
     if (hasEndpoints) el(N.SERVICE_IPS_MAP, [lbIP, proto, String(port.port)], `goto ${externalChain}`);
@@ -124,11 +128,6 @@ function renderPort(out: Fragment, svc: ServiceEntry, port: ServicePortEntry, no
   };
   const policyChain = (name: string, eps: ServiceEndpoint[]): ChainSpec => {
     const rules: string[] = [];
-    // Traffic to the ClusterIP from outside the pod network (the node, the host) is masqueraded,
-    // so that replies come back through this node.
-    if (name === internalChain && hasInternal) {
-      rules.push(`ip daddr ${svc.clusterIP} ${proto} dport ${port.port} ip saddr != ${opts.podCidr} jump ${N.MARK_MASQ_CHAIN}`);
-    }
     // ClientIP affinity: a client seen recently goes back to the endpoint it used.
     if (affinity) for (const ep of eps) rules.push(`ip saddr @${epInfo(ep).set} goto ${epInfo(ep).chain}`);
     rules.push(...balance(eps.map((ep) => epInfo(ep).chain), opts.loadBalancing ?? 'rules'));
@@ -157,9 +156,10 @@ function renderPort(out: Fragment, svc: ServiceEntry, port: ServicePortEntry, no
   const endpointSpecs: ChainSpec[] = [];
   for (const { ep, chain, set } of endpointChains.values()) {
     if (affinity) out.sets.push({ kind: 'set', name: set, type: 'ipv4_addr', flags: ['dynamic', 'timeout'], timeoutSeconds: svc.affinityTimeoutSeconds });
+    // Hairpin: a pod reaching itself through the Service is masqueraded so the reply returns
+    // (nat-postrouting matches the DNAT'd packet's source . destination against this pair).
+    out.elements.push({ kind: 'element', set: N.HAIRPIN_SET, key: [ep.ip, ep.ip] });
     const rules = [
-      // Hairpin: a pod reaching itself through the Service is masqueraded so the reply returns.
-      `ip saddr ${ep.ip} jump ${N.MARK_MASQ_CHAIN}`,
       // Affinity: remember this client for this endpoint (the set's timeout ages it out).
       ...(affinity ? [`update @${set} { ip saddr }`] : []),
       // The DNAT itself (a NAT statement ends the chain; conntrack keeps the binding).

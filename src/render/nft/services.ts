@@ -3,11 +3,13 @@
  * kube-proxy's nftables backend — one table, verdict maps for dispatch (one lookup per packet
  * whatever the number of Services), a chain per service port and per endpoint. Pure.
  *
- *   pod/external ─▶ nat-prerouting ─▶ services: @service-ips / fib-local @service-nodeports
- *                     (-100)              └─▶ svc-/svl-/ext- chain ─▶ sep- chain: dnat to ip:port
+ *   pod/external ─▶ nat-prerouting ─▶ services: mark @cluster-ips from outside the pod network,
+ *                     (-100)              then @service-ips / fib-local @service-nodeports
+ *                                         └─▶ svc-/svl-/ext- chain ─▶ sep- chain: dnat to ip:port
  *                   ─▶ routing ─▶ filter-forward/-input (-110): ct new ─▶ endpoints-check:
  *                                   @no-endpoint-services / @no-endpoint-nodeports ─▶ reject/drop
- *                   ─▶ nat-postrouting (100): masquerading (packets marked 0x4000)
+ *                   ─▶ nat-postrouting (100): mark hairpin (DNAT'd, source . destination in
+ *                                   @hairpin-endpoints), masquerading (packets marked 0x4000)
  *   node process ─▶ filter-output (-110, sees the VIP) ─▶ nat-output (-100) ─▶ postrouting
  *
  * The filter chains run at priority -110, before DNAT: in output they see the Service address;
@@ -30,7 +32,7 @@ const BASE_CHAINS: readonly { name: string; type: 'filter' | 'nat'; hook: Hook; 
 ];
 
 /** The table, its base chains and the fixed chains, maps and rules every node has. */
-function renderBase(tx: Transaction): void {
+function renderBase(tx: Transaction, opts: ServiceRenderOptions): void {
   const chain = (name: string): ChainObj => ({ kind: 'chain', name });
   const rule = (c: string, text: string) => tx.add({ kind: 'rule', chain: c, rule: text });
   tx.add({ kind: 'table', comment: 'podnet: Services, kube-proxy nftables semantics' });
@@ -40,14 +42,23 @@ function renderBase(tx: Transaction): void {
   tx.add({ kind: 'map', name: N.SERVICE_NODEPORTS_MAP, type: `${N.PROTO_PORT} : verdict` });
   tx.add({ kind: 'map', name: N.NO_ENDPOINT_SERVICES_MAP, type: `${N.ADDR_PROTO_PORT} : verdict` });
   tx.add({ kind: 'map', name: N.NO_ENDPOINT_NODEPORTS_MAP, type: `${N.PROTO_PORT} : verdict` });
+  tx.add({ kind: 'set', name: N.CLUSTER_IPS_SET, type: N.ADDR_PROTO_PORT });
+  tx.add({ kind: 'set', name: N.HAIRPIN_SET, type: N.ADDR_ADDR });
 
   // New connections to a Service with no usable endpoint are refused in the filter hooks.
   for (const c of [N.FILTER_INPUT, N.FILTER_FORWARD, N.FILTER_OUTPUT]) rule(c, `ct state new jump ${N.ENDPOINTS_CHECK_CHAIN}`);
   // Service dispatch for pods and outside traffic (prerouting) and for the node's own (output).
   rule(N.NAT_PREROUTING, `jump ${N.SERVICES_CHAIN}`);
   rule(N.NAT_OUTPUT, `jump ${N.SERVICES_CHAIN}`);
+  // Hairpin: a packet DNAT'd to an endpoint that is its own source is masqueraded, so the reply
+  // comes back through the node (one set lookup instead of a rule per endpoint chain).
+  rule(N.NAT_POSTROUTING, `ct status dnat ip saddr . ip daddr @${N.HAIRPIN_SET} jump ${N.MARK_MASQ_CHAIN}`);
   rule(N.NAT_POSTROUTING, `jump ${N.MASQUERADING_CHAIN}`);
 
+  // ClusterIPs from outside the pod network (the node, the host) are masqueraded: marked here,
+  // right before the dispatch that sends them to their internal chain (one set lookup instead of
+  // a rule per service chain).
+  rule(N.SERVICES_CHAIN, `ip saddr != ${opts.podCidr} ip daddr . meta l4proto . th dport @${N.CLUSTER_IPS_SET} jump ${N.MARK_MASQ_CHAIN}`);
   // ClusterIPs and LoadBalancer IPs: one map lookup on (daddr, protocol, port).
   rule(N.SERVICES_CHAIN, `ip daddr . meta l4proto . th dport vmap @${N.SERVICE_IPS_MAP}`);
   // NodePorts: on any local address of the node but loopback, as kube-proxy does.
@@ -66,13 +77,21 @@ function renderBase(tx: Transaction): void {
 }
 
 /** Adds one Service's objects to a transaction on a table where none of them exists yet. */
-export function addFragment(tx: Transaction, f: Fragment): void {
+export function addFragment(tx: Transaction, f: Fragment, shared: Set<string> = new Set()): void {
   for (const s of f.sets) tx.add(s);
   for (const c of f.chains) {
     tx.add({ kind: 'chain', name: c.name });
     for (const r of c.rules) tx.add({ kind: 'rule', chain: c.name, rule: r });
   }
-  for (const e of f.elements) tx.add(e);
+  for (const e of f.elements) {
+    // Hairpin pairs are shared between Services (and ports): each is added once.
+    if (e.set === N.HAIRPIN_SET) {
+      const k = e.key.join(' . ');
+      if (shared.has(k)) continue;
+      shared.add(k);
+    }
+    tx.add(e);
+  }
 }
 
 /** Services in a stable order (by key), whatever order the table lists them in. */
@@ -89,8 +108,9 @@ export function renderServices(table: ServiceTable, node: NodeRef, opts: Service
 }
 
 function fill(tx: Transaction, table: ServiceTable, node: NodeRef, opts: ServiceRenderOptions): Transaction {
-  renderBase(tx);
-  for (const svc of sortedServices(table)) addFragment(tx, renderServiceFragment(svc, node, opts));
+  renderBase(tx, opts);
+  const shared = new Set<string>();
+  for (const svc of sortedServices(table)) addFragment(tx, renderServiceFragment(svc, node, opts), shared);
   return tx;
 }
 

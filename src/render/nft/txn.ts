@@ -103,8 +103,47 @@ export class Transaction {
     return this.ops.length;
   }
 
-  /** The `nft -f` script. Throws the sticky error instead of producing a partial script. */
+  /**
+   * The `nft -f` script. Throws the sticky error instead of producing a partial script.
+   *
+   * Compact, because nft's cost is per command: each run of consecutive `add` operations becomes
+   * its tables, sets and maps (one line each), then ONE `table … { chain … { rules } … }` block
+   * with the run's chains and rules (nft creates a block's chains before its rules, so a rule may
+   * jump to a chain declared later), then one `add element` per set or map with all of the run's
+   * elements (after the block: their verdicts name its chains); consecutive deletes of elements
+   * of one set or map become one command too. Same transaction, same order of dependencies as
+   * the operations (see toLines for the one-operation-per-line form).
+   */
   toString(): string {
+    if (this.error) throw this.error;
+    const t = `${this.family} ${this.table}`;
+    const out: string[] = [];
+    let i = 0;
+    while (i < this.ops.length) {
+      const op = this.ops[i];
+      if (op.verb === 'add') {
+        let j = i;
+        while (j < this.ops.length && this.ops[j].verb === 'add') j++;
+        addRun(this.ops.slice(i, j), t, out);
+        i = j;
+      } else if (op.verb === 'delete' && op.obj.kind === 'element') {
+        const name = op.obj.set ?? op.obj.map;
+        const keys: string[] = [];
+        while (i < this.ops.length && this.ops[i].verb === 'delete' && this.ops[i].obj.kind === 'element' && ((this.ops[i].obj as ElementObj).set ?? (this.ops[i].obj as ElementObj).map) === name) {
+          keys.push(elementText(this.ops[i].obj as ElementObj, false));
+          i++;
+        }
+        out.push(`delete element ${t} ${name} { ${keys.join(', ')} }\n`);
+      } else {
+        out.push(`${op.verb} ${format(op, t)}\n`);
+        i++;
+      }
+    }
+    return out.join('');
+  }
+
+  /** One operation per line (`add rule …`, `add element …`): the same transaction as toString. */
+  toLines(): string {
     if (this.error) throw this.error;
     const t = `${this.family} ${this.table}`;
     return this.ops.map((op) => `${op.verb} ${format(op, t)}\n`).join('');
@@ -158,6 +197,35 @@ function validate(verb: Verb, obj: NftObject): string | undefined {
       return badName(obj.set ?? obj.map);
     }
   }
+}
+
+/** A run of `add` operations: see Transaction.toString. */
+function addRun(ops: readonly Operation[], t: string, out: string[]): void {
+  const chains = new Map<string, { head?: string; rules: string[] }>();
+  const elements = new Map<string, { kind: 'set' | 'map'; items: string[] }>();
+  const chain = (name: string) => {
+    let c = chains.get(name);
+    if (!c) chains.set(name, (c = { rules: [] }));
+    return c;
+  };
+  for (const op of ops) {
+    const o = op.obj;
+    if (o.kind === 'chain') {
+      const c = chain(o.name);
+      if (o.type) c.head = `type ${o.type} hook ${o.hook} priority ${o.priority} ; policy accept ;`;
+    } else if (o.kind === 'rule') chain(o.chain).rules.push(o.rule);
+    else if (o.kind === 'element') {
+      const name = (o.set ?? o.map)!;
+      let e = elements.get(name);
+      if (!e) elements.set(name, (e = { kind: o.set !== undefined ? 'set' : 'map', items: [] }));
+      e.items.push(elementText(o));
+    } else out.push(`add ${format(op, t)}\n`); // table, set, map
+  }
+  if (chains.size > 0) {
+    const body = [...chains].map(([name, c]) => `chain ${name} {\n${c.head ? `${c.head}\n` : ''}${c.rules.map((r) => `${r}\n`).join('')}}\n`);
+    out.push(`table ${t} {\n${body.join('')}}\n`);
+  }
+  for (const [name, e] of elements) out.push(`add element ${t} ${name} { ${e.items.join(', ')} }\n`);
 }
 
 function format(op: Operation, t: string): string {
