@@ -4,13 +4,13 @@
  * so it also cleans up after podnet or an agent was killed with SIGKILL mid-way.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Host } from '../host/host.js';
 import { labNetnsPrefix } from '../model/lab.js';
 import { hostLink, renderLabTeardown } from '../render/lab-network.js';
 import { applyPlan } from '../host/executor.js';
 import { request, sleep } from './agent-client.js';
-import { killRecordedProcesses } from './agent/cleanup.js';
+import { isAlive, killRecordedProcesses, startedFor } from './agent/cleanup.js';
 import { labDir, removeLabDir } from './state.js';
 
 export interface DownReport {
@@ -58,7 +58,7 @@ async function stopAgents(dir: string): Promise<number> {
       } catch {
         /* not answering: killed below */
       }
-      if (isAlive(pid) && belongsTo(pid, dir)) process.kill(pid, 'SIGKILL');
+      if (isAlive(pid) && startedFor(pid, dir)) process.kill(pid, 'SIGKILL');
     }),
   );
   return nodes.length;
@@ -77,7 +77,7 @@ async function killMarkedProcesses(dir: string): Promise<number> {
     } catch {
       return killed.size; // no /proc
     }
-    const found = pids.filter((pid) => pid !== process.pid && (belongsTo(pid, dir) || belongsTo(pid, resolve(dir))));
+    const found = pids.filter((pid) => pid !== process.pid && startedFor(pid, dir));
     if (found.length === 0) break;
     for (const pid of found) {
       try {
@@ -90,23 +90,4 @@ async function killMarkedProcesses(dir: string): Promise<number> {
     await sleep(50);
   }
   return killed.size;
-}
-
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The process was started for this lab: its environment names the lab's state directory. */
-export function belongsTo(pid: number, dir: string): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`PODNET_STATE_DIR=${dir}`);
-  } catch {
-    return false;
-  }
 }

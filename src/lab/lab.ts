@@ -8,13 +8,14 @@ import { applyPlan } from '../host/executor.js';
 import type { Host } from '../host/host.js';
 import { labNetnsPrefix, placePods, planNodes, validateLabConfig, type LabConfig, type LabNode, type PlacedPod } from '../model/lab.js';
 import { stableJson } from '../model/names.js';
+import { parseCidr } from '../model/ip.js';
 import type { Cluster, Node, Pod } from '../model/types.js';
 import { podKey } from '../model/types.js';
 import { hostLink, renderLabNetwork } from '../render/lab-network.js';
 import { request, startAgent, type AgentPodSpec, type AgentPodStatus } from './agent-client.js';
 import { renderPodsAdd, renderPodsDel } from './network.js';
 import { syncServices } from './proxy.js';
-import { labDir, loadState, saveState, type LabState } from './state.js';
+import { labDir, listLabs, loadState, saveState, type LabState } from './state.js';
 
 /** A lab-level problem the user can fix (exists already, not found, bad flags): exit code 2. */
 export class LabError extends Error {
@@ -81,6 +82,23 @@ function extraNodes(nodes: readonly LabNode[], objects: readonly RawObject[]): N
   return nodes.filter((n) => !declared.has(n.name)).map((n) => ({ name: n.name, labels: n.labels, internalIP: n.ip, podCIDR: n.podCidr }));
 }
 
+/**
+ * Labs share the host's routing table through their host links: their node networks and
+ * LoadBalancer pools must not overlap (the default /24s are chosen by name, so two names can
+ * meet). Pod and service CIDRs stay inside each lab's namespaces and may repeat.
+ */
+function checkOtherLabs(config: LabConfig): void {
+  const mine = [config.nodeCidr, config.lbCidr].flatMap((c) => (c ? [parseCidr(c)!] : []));
+  for (const name of listLabs()) {
+    const other = name === config.name ? null : loadState(name);
+    if (!other) continue;
+    for (const theirs of [other.config.nodeCidr, other.config.lbCidr].flatMap((c) => (c ? [parseCidr(c)!] : []))) {
+      const clash = mine.find((m) => m.start <= theirs.end && theirs.start <= m.end);
+      if (clash) throw new LabError(`${clash.text} overlaps ${theirs.text} of lab ${JSON.stringify(name)}: choose other ranges with --node-cidr and --lb-cidr`);
+    }
+  }
+}
+
 export async function labUp(host: Host, config: LabConfig, objects: RawObject[]): Promise<{ state: LabState; report: ReconcileReport }> {
   const problems = validateLabConfig(config);
   if (problems.length > 0) throw new LabError(problems.join('\n'));
@@ -88,6 +106,7 @@ export async function labUp(host: Host, config: LabConfig, objects: RawObject[])
   const leftovers = (await host.listNetns()).filter((n) => n.startsWith(labNetnsPrefix(config.name)));
   if ((await host.exec(null, ['ip', 'link', 'show', hostLink(config.name)])).code === 0) leftovers.push(`link ${hostLink(config.name)}`);
   if (leftovers.length > 0) throw new LabError(`parts of a lab ${JSON.stringify(config.name)} exist (${leftovers[0]}, …): run 'podnet down --name ${config.name}' first`);
+  checkOtherLabs(config);
   const manifestNodes = readCluster(objects, { podCidr: config.podCidr }).nodes; // validates the input before anything is created
   // Node manifests may ask for more nodes than --nodes: the limits hold for the real count.
   const effective = validateLabConfig({ ...config, nodes: Math.max(config.nodes, manifestNodes.length) });

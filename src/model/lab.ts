@@ -149,6 +149,8 @@ export function placePods(lab: string, pods: readonly Pod[], nodes: readonly Lab
   const unschedulable: { key: string; reason: string }[] = [];
   const keyOf = (p: Pod) => `${p.namespace}/${p.name}`;
   const fresh: Pod[] = [];
+  // Derived names are 32-bit hashes: collisions are rare but possible, so they are checked.
+  const names = new Set([...previous.values()].flatMap((p) => [p.hostVeth, ...(p.netns ? [p.netns.slice(labNetnsPrefix(lab).length)] : [])]));
   for (const pod of pods) {
     const prev = previous.get(keyOf(pod));
     if (prev && nodes.some((n) => n.name === prev.node) && (!pod.nodeName || pod.nodeName === prev.node) && (prev.netns === null) === pod.hostNetwork) {
@@ -175,9 +177,17 @@ export function placePods(lab: string, pods: readonly Pod[], nodes: readonly Lab
       ip = found;
     }
     load.set(node.name, (load.get(node.name) ?? 0) + 1);
-    placed.push({ key, node: node.name, ip, netns: pod.hostNetwork ? null : netnsName(lab, `p${hash8(key)}`), hostVeth: `pv${hash8(`${lab}/${key}`)}`, mac: macFrom(`pod/${lab}/${key}`) });
+    placed.push({ key, node: node.name, ip, netns: pod.hostNetwork ? null : netnsName(lab, unique(`p`, key, names)), hostVeth: unique('pv', `${lab}/${key}`, names), mac: macFrom(`pod/${lab}/${key}`) });
   }
   return { placed, unschedulable };
+}
+
+/** prefix + 8 hex characters of the seed's hash, salted until it is not in `taken`. */
+function unique(prefix: string, seed: string, taken: Set<string>): string {
+  let name = `${prefix}${hash8(seed)}`;
+  for (let salt = 1; taken.has(name); salt++) name = `${prefix}${hash8(`${seed}#${salt}`)}`;
+  taken.add(name);
+  return name;
 }
 
 function nextFreeIP(node: LabNode, used: Set<number>): string | null {

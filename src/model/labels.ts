@@ -46,10 +46,6 @@ export function matchesSelector(selector: Selector, labels: Labels): boolean {
   return true;
 }
 
-export function isSelectAll(selector: Selector): boolean {
-  return Object.keys(selector.matchLabels).length === 0 && selector.matchExpressions.length === 0;
-}
-
 export function formatSelector(selector: Selector): string {
   const parts = Object.entries(selector.matchLabels).map(([k, v]) => `${k}=${v}`);
   for (const r of selector.matchExpressions) {

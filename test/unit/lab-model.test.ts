@@ -147,3 +147,19 @@ describe('applyPlan', () => {
     expect(host.calls).toEqual(['ip netns add a', 'ip -n a boom']);
   });
 });
+
+describe('derived pod names', () => {
+  it('are unique even when hashes would collide (salted), and stable for placed pods', () => {
+    const nodes = planNodes(base, []);
+    const many = Array.from({ length: 400 }, (_, i) => pod(`p${i}`));
+    const { placed } = placePods('lab', many, nodes);
+    expect(new Set(placed.map((p) => p.netns)).size).toBe(400);
+    expect(new Set(placed.map((p) => p.hostVeth)).size).toBe(400);
+    // A previously placed pod keeps its names; a new pod never takes one of them.
+    const prev = new Map(placed.map((p) => [p.key, p]));
+    const again = placePods('lab', [...many, pod('extra')], nodes, prev).placed;
+    expect(again.filter((p) => p.key !== 'default/extra')).toEqual(placed);
+    const extra = again.find((p) => p.key === 'default/extra')!;
+    expect(placed.map((p) => p.hostVeth)).not.toContain(extra.hostVeth);
+  });
+});

@@ -48,7 +48,7 @@ function sleepSync(ms: number): void {
 }
 
 /** Whether the process exists and is not a zombie waiting to be reaped. */
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // "pid (comm) S ...": the state follows the last ')' (comm may contain parentheses).
@@ -64,4 +64,9 @@ function belongsTo(pid: number, marker: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The process was started for the lab whose state directory is `stateDir`. */
+export function startedFor(pid: number, stateDir: string): boolean {
+  return belongsTo(pid, `${STATE_DIR_ENV}=${path.resolve(stateDir)}`);
 }

@@ -19,16 +19,6 @@ export function forgetPid(stateDir: string, pid: number): void {
   fs.rmSync(path.join(pidsDir(stateDir), String(pid)), { force: true });
 }
 
-/** Whether a process with this PID exists (signal 0 probes without sending anything). */
-export function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Sends a signal to a process group (or the process when it leads none), ignoring ESRCH. */
 export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
