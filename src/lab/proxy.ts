@@ -11,6 +11,7 @@ import { serviceView } from '../model/service-view.js';
 import type { Cluster } from '../model/types.js';
 import { staleUdpConntrack } from '../render/nft/conntrack.js';
 import { renderServicesDelta } from '../render/nft/delta.js';
+import { usableEndpoints } from '../render/nft/service-rules.js';
 import { renderServicesFull } from '../render/nft/services.js';
 import { hostLink } from '../render/lab-network.js';
 import { saveState, type LabState } from './state.js';
@@ -71,7 +72,8 @@ async function routeLoadBalancers(host: Host, state: LabState, table: ServiceTab
   const want = new Map<string, string>();
   for (const svc of table.services) {
     if (svc.type !== 'LoadBalancer' || !svc.loadBalancerIP || svc.externalTrafficPolicy !== 'Local') continue;
-    const nodes = new Set(svc.ports.flatMap((p) => p.endpoints.filter((e) => e.ready).map((e) => e.node)));
+    // The endpoints the rules use (ready ones, else serving-terminating ones).
+    const nodes = new Set(svc.ports.flatMap((p) => usableEndpoints(p.endpoints).map((e) => e.node)));
     const node = state.nodes.find((n) => nodes.has(n.name));
     if (node) want.set(svc.loadBalancerIP, node.ip);
   }

@@ -196,8 +196,8 @@ function allocateNodePorts(services: readonly Service[], previous: ReadonlyMap<s
 }
 
 class NodePortAllocator {
-  /** node port → the Service holding it, the service port number it serves and its protocols. */
-  private readonly owner = new Map<number, { key: string; port: number; protocols: Set<string> }>();
+  /** node port → the Service holding it and the protocols it is used for. */
+  private readonly owner = new Map<number, { key: string; protocols: Set<string> }>();
   readonly byService = new Map<string, Record<string, number>>();
   private cursor = NODE_PORT_MIN;
 
@@ -212,9 +212,11 @@ class NodePortAllocator {
     if (np < NODE_PORT_MIN || np > NODE_PORT_MAX) return `${np} is not in the valid range ${NODE_PORT_MIN}-${NODE_PORT_MAX}`;
     const held = this.owner.get(np);
     if (held && held.key !== key) return `${np} is already allocated to service ${held.key}`;
-    if (held && (held.port !== p.port || held.protocols.has(p.protocol))) return `${np} is already used by another port of this service`;
+    // Upstream validation only requires (nodePort, protocol) to be unique: 80/TCP and 81/UDP of
+    // one Service may share a node port.
+    if (held && held.protocols.has(p.protocol)) return `${np} is already used by another port of this service`;
     if (held) held.protocols.add(p.protocol);
-    else this.owner.set(np, { key, port: p.port, protocols: new Set([p.protocol]) });
+    else this.owner.set(np, { key, protocols: new Set([p.protocol]) });
     this.byService.set(key, { ...(this.byService.get(key) ?? {}), [p.name ?? '']: np });
     return undefined;
   }

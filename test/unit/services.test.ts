@@ -321,3 +321,25 @@ describe('kubectl views', () => {
     expect(sliceColumns(slice)).toEqual({ ports: '<unset>', endpoints: '1.1.1.1,1.1.1.2,1.1.1.3 + 1 more...' });
   });
 });
+
+describe('node ports shared across protocols', () => {
+  const yaml = (second: string) => `apiVersion: v1
+kind: Service
+metadata: {name: dns}
+spec:
+  type: NodePort
+  selector: {app: dns}
+  ports:
+  - {name: a, port: 80, protocol: TCP, nodePort: 30053}
+  - {name: b, port: 81, protocol: ${second}, nodePort: 30053}
+`;
+  it('accepts one node port for different protocols (upstream: (nodePort, protocol) is unique)', () => {
+    const r = allocateServices(loadCluster([yaml('UDP')]).services, { serviceCidr: '10.96.0.0/12' });
+    expect(r.problems).toEqual([]);
+    expect(r.allocations.get('default/dns')?.nodePorts).toEqual({ a: 30053, b: 30053 });
+  });
+  it('rejects one node port twice for the same protocol', () => {
+    const r = allocateServices(loadCluster([yaml('TCP')]).services, { serviceCidr: '10.96.0.0/12' });
+    expect(r.problems.join('\n')).toContain('30053 is already used by another port of this service');
+  });
+});
