@@ -20,7 +20,7 @@ echo "== podnet up: 2 nodes, routed, real namespaces and processes"
 podnet up --name "$lab" -f examples/shop
 podnet get pods -A -o wide --name "$lab"
 echo
-echo "== real packets (NetworkPolicy enforcement comes with a later issue: today every probe connects)"
+echo "== real packets, pod to pod across nodes (NetworkPolicy enforcement comes with a later issue)"
 ips=$(podnet get pods -A -o json --name "$lab" | node -e '
   const l = JSON.parse(require("fs").readFileSync(0, "utf8"));
   for (const p of l.items) console.log(p.metadata.namespace + "/" + p.metadata.name, p.status.podIP, p.spec.nodeName);')
@@ -29,5 +29,14 @@ api_ip=$(echo "$ips" | awk '/shop\/api-/{print $2; exit}')
 web=$(echo "$ips" | awk '/shop\/web-/{print $1; exit}')
 echo "-- $web -> api $api_ip:8080"
 podnet exec --name "$lab" "$web" -- node -e "fetch('http://$api_ip:8080/hello').then(r => r.json()).then(j => console.log('answered by', j.pod, 'on', j.node, '- saw client', j.remoteAddress))"
+echo
+echo "== Services: the api ClusterIP spreads requests over both api pods (nftables, kube-proxy style)"
+podnet get svc -A --name "$lab"
+vip=$(podnet get svc -n shop -o json --name "$lab" | node -e '
+  const l = JSON.parse(require("fs").readFileSync(0, "utf8"));
+  console.log(l.items.find((i) => i.metadata.name === "api").spec.clusterIP);')
+podnet exec --name "$lab" "$web" -- node -e "
+  const get = () => new Promise((ok) => require('http').get('http://$vip/', { agent: false }, (r) => { let b = ''; r.on('data', (d) => (b += d)); r.on('end', () => ok(JSON.parse(b))); }));
+  (async () => { for (let i = 0; i < 6; i++) console.log('new connection to api.shop ($vip) ->', (await get()).pod); })()"
 podnet down --name "$lab"
 trap - EXIT
