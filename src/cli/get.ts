@@ -46,6 +46,16 @@ export function registerGet(program: Command): void {
     );
 }
 
+/** The object as it was applied, with its namespace filled in (what kubectl would get back). */
+function manifest(state: LabState, kind: string, o: { namespace: string; name: string }): Record<string, unknown> {
+  const raw = state.objects.find((r) => {
+    const m = (r.obj.metadata ?? {}) as { name?: string; namespace?: string };
+    return r.obj.kind === kind && m.name === o.name && (m.namespace || 'default') === o.namespace;
+  });
+  const obj = raw ? structuredClone(raw.obj) : { kind, metadata: {} };
+  return { ...obj, metadata: { ...(obj.metadata as Record<string, unknown>), name: o.name, namespace: o.namespace } };
+}
+
 interface View { headers: string[]; wideHeaders: string[]; rows: string[][]; items: unknown[] }
 
 function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<string, AgentPodStatus>, opts: GetOptions): View {
@@ -114,7 +124,7 @@ function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<s
         headers: nsCol(['NAME', 'CLASS', 'HOSTS', 'ADDRESS', 'PORTS', 'AGE']),
         wideHeaders: nsCol(['NAME', 'CLASS', 'HOSTS', 'ADDRESS', 'PORTS', 'AGE']),
         rows: ings.map((i) => withNs(i.namespace, [i.name, i.className ?? '<none>', i.rules.map((r) => r.host ?? '*').join(',') || '*', '', i.tls.length > 0 ? '80, 443' : '80', age])),
-        items: ings.map((i) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: meta(i), spec: { ingressClassName: i.className, rules: i.rules, tls: i.tls }, status: { loadBalancer: {} } })),
+        items: ings.map((i) => ({ ...manifest(state, 'Ingress', i), status: { loadBalancer: {} } })),
       };
     }
     default: {
@@ -124,7 +134,12 @@ function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<s
         headers: nsCol(['NAME', 'POD-SELECTOR', 'AGE']),
         wideHeaders: nsCol(['NAME', 'POD-SELECTOR', 'AGE']),
         rows: pols.map((p) => withNs(p.namespace, [p.name, sel(p), age])),
-        items: pols.map((p) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta(p), spec: { podSelector: p.podSelector, policyTypes: [...(p.affectsIngress ? ['Ingress'] : []), ...(p.affectsEgress ? ['Egress'] : [])], ingress: p.ingress, egress: p.egress } })),
+        items: pols.map((p) => {
+          // As the API server returns it: the manifest, with the defaulted policyTypes.
+          const obj = manifest(state, 'NetworkPolicy', p);
+          const spec = (obj.spec ?? {}) as Record<string, unknown>;
+          return { ...obj, spec: { ...spec, policyTypes: [...(p.affectsIngress ? ['Ingress'] : []), ...(p.affectsEgress ? ['Egress'] : [])] } };
+        }),
       };
     }
   }
