@@ -1,0 +1,257 @@
+/**
+ * The cluster DNS server: UDP and TCP (RFC 1035 4.2.2 length-prefixed messages, RFC 7766
+ * pipelining) on one address and port, answering from a RecordSet and forwarding other names to
+ * upstream resolvers. Hostile input never throws out of a handler: undecodable queries get a
+ * header-only FORMERR (or nothing, if they are not even queries), TCP connections have an idle
+ * timeout, a bounded buffer and a bound on queries in flight.
+ */
+import dgram from 'node:dgram';
+import net from 'node:net';
+import dnsPacket, { type Packet, type RecordType } from 'dns-packet';
+import type { RecordSet } from './records.js';
+import { errorResponse, fit, RCODE, resolveQuery, type Transport } from './resolve.js';
+
+export interface Upstream {
+  address: string;
+  port: number;
+}
+
+export interface DnsServerOptions {
+  address?: string;
+  /** 0: any free port (the same one for UDP and TCP). */
+  port?: number;
+  records: RecordSet;
+  upstreams?: readonly Upstream[];
+  /** Per upstream attempt (default 2000 ms). */
+  forwardTimeoutMs?: number;
+  /** A TCP connection with no traffic for this long is closed (default 10 s, RFC 7766 6.2.3). */
+  tcpIdleTimeoutMs?: number;
+  maxTcpConnections?: number;
+  /** Forwarded queries in flight at most; beyond it queries get SERVFAIL at once. */
+  maxForwards?: number;
+}
+
+const HEADER = 12;
+const MAX_MESSAGE = 65535;
+const MAX_PIPELINED = 32;
+const MAX_UNREAD = 1 << 20;
+
+export class DnsServer {
+  private records: RecordSet;
+  private forwards = 0;
+  private readonly conns = new Set<net.Socket>();
+
+  private constructor(
+    private readonly options: DnsServerOptions,
+    private readonly udp: dgram.Socket,
+    private readonly tcp: net.Server,
+  ) {
+    this.records = options.records;
+  }
+
+  /** Binds TCP, then UDP on the same port (retrying with a new port when 0 was asked for). */
+  static async start(options: DnsServerOptions): Promise<DnsServer> {
+    const address = options.address ?? '127.0.0.1';
+    for (let attempt = 0; ; attempt++) {
+      const tcp = net.createServer();
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen({ host: address, port: options.port ?? 0 }, () => resolve());
+      });
+      const port = (tcp.address() as net.AddressInfo).port;
+      const udp = dgram.createSocket(net.isIPv6(address) ? 'udp6' : 'udp4');
+      try {
+        await new Promise<void>((resolve, reject) => {
+          udp.once('error', reject);
+          udp.bind(port, address, () => resolve());
+        });
+      } catch (err) {
+        udp.close();
+        await new Promise((r) => tcp.close(r));
+        if ((options.port ?? 0) !== 0 || attempt >= 5) throw err;
+        continue;
+      }
+      const server = new DnsServer(options, udp, tcp);
+      server.listen();
+      return server;
+    }
+  }
+
+  get port(): number {
+    return (this.tcp.address() as net.AddressInfo).port;
+  }
+
+  /** Swaps the records: queries from now on see the new set, whole (no partial state). */
+  update(records: RecordSet): void {
+    this.records = records;
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.conns) c.destroy();
+    await Promise.all([new Promise((r) => this.udp.close(() => r(undefined))), new Promise((r) => this.tcp.close(() => r(undefined)))]);
+  }
+
+  private listen(): void {
+    this.udp.on('error', () => {});
+    this.udp.on('message', (msg, rinfo) => {
+      void this.handle(msg, 'udp').then((out) => {
+        if (out) this.udp.send(out, rinfo.port, rinfo.address, () => {});
+      });
+    });
+    this.tcp.on('error', () => {});
+    this.tcp.on('connection', (conn) => this.serveTcp(conn));
+  }
+
+  private serveTcp(conn: net.Socket): void {
+    if (this.conns.size >= (this.options.maxTcpConnections ?? 256)) return void conn.destroy();
+    this.conns.add(conn);
+    conn.on('close', () => this.conns.delete(conn));
+    conn.on('error', () => {});
+    conn.setTimeout(this.options.tcpIdleTimeoutMs ?? 10_000, () => conn.destroy());
+    let buf: Buffer = Buffer.alloc(0);
+    let pending = 0;
+    conn.on('data', (chunk: Buffer) => {
+      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+      // Whole messages are consumed as soon as they are complete, so buf stays below 2 + 65535 + one chunk.
+      while (buf.length >= 2) {
+        const len = buf.readUInt16BE(0);
+        if (len < HEADER) return void conn.destroy();
+        if (buf.length < 2 + len) break;
+        const msg = buf.subarray(2, 2 + len);
+        buf = buf.subarray(2 + len);
+        if (++pending > MAX_PIPELINED) return void conn.destroy();
+        void this.handle(msg, 'tcp').then((out) => {
+          pending--;
+          if (!out || conn.destroyed || out.length > MAX_MESSAGE) return;
+          const prefix = Buffer.alloc(2);
+          prefix.writeUInt16BE(out.length);
+          conn.write(Buffer.concat([prefix, out]));
+          // A client that sends but never reads must not make us buffer without end.
+          if (conn.writableLength > MAX_UNREAD) conn.destroy();
+        });
+      }
+    });
+  }
+
+  /** One message in, at most one message out; never throws. */
+  private async handle(msg: Buffer, transport: Transport): Promise<Buffer | null> {
+    if (msg.length < HEADER || msg.length > MAX_MESSAGE) return null;
+    const id = msg.readUInt16BE(0);
+    const flags = msg.readUInt16BE(2);
+    if (flags & 0x8000) return null; // a response: never answer those (no reflection loops)
+    let query: dnsPacket.DecodedPacket;
+    try {
+      query = dnsPacket.decode(msg);
+    } catch {
+      return safeEncode(errorResponse(id, RCODE.FORMERR, flags));
+    }
+    try {
+      const res = resolveQuery(query, this.records, transport);
+      if (res.kind === 'drop') return null;
+      if (res.kind === 'answer') {
+        const response = res.chase ? await this.chase(res.response, res.chase, res.limit ?? 512, transport) : res.response;
+        return safeEncode(response) ?? safeEncode(errorResponse(id, RCODE.SERVFAIL, flags));
+      }
+      const upstreamAnswer = await this.forward(msg, transport);
+      if (upstreamAnswer) return upstreamAnswer;
+      return safeEncode({ ...errorResponse(id, RCODE.SERVFAIL, flags), questions: query.questions }) ?? safeEncode(errorResponse(id, RCODE.SERVFAIL, flags));
+    } catch {
+      return safeEncode(errorResponse(id, RCODE.SERVFAIL, flags));
+    }
+  }
+
+  /** Appends the upstream's answer for a CNAME target outside the zone; the CNAME alone if none comes. */
+  private async chase(response: Packet, target: { name: string; type: string }, limit: number, transport: Transport): Promise<Packet> {
+    const q = safeEncode({ type: 'query', id: 0, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name: target.name, type: target.type as RecordType, class: 'IN' }] });
+    const reply = q && (await this.forward(q, transport));
+    if (!reply) return response;
+    try {
+      const upstream = dnsPacket.decode(reply);
+      if ((upstream.flags ?? 0) & 0xf) return response;
+      return fit({ ...response, answers: [...(response.answers ?? []), ...(upstream.answers ?? [])] }, limit);
+    } catch {
+      return response;
+    }
+  }
+
+  /** Tries each upstream in turn with the client's query under a fresh ID; the client's ID is put back. */
+  private async forward(msg: Buffer, transport: Transport): Promise<Buffer | null> {
+    const upstreams = this.options.upstreams ?? [];
+    if (upstreams.length === 0 || this.forwards >= (this.options.maxForwards ?? 1024)) return null;
+    this.forwards++;
+    try {
+      for (const up of upstreams) {
+        const query = Buffer.from(msg);
+        const id = Math.floor(Math.random() * 0x10000);
+        query.writeUInt16BE(id, 0);
+        const timeout = this.options.forwardTimeoutMs ?? 2000;
+        const reply = await (transport === 'udp' ? forwardUdp(query, up, timeout) : forwardTcp(query, up, timeout)).catch(() => null);
+        if (reply && reply.length >= HEADER && reply.readUInt16BE(0) === id && reply.readUInt16BE(2) & 0x8000) {
+          const out = Buffer.from(reply);
+          out.writeUInt16BE(msg.readUInt16BE(0), 0);
+          return out;
+        }
+      }
+      return null;
+    } finally {
+      this.forwards--;
+    }
+  }
+}
+
+function safeEncode(p: Packet): Buffer | null {
+  try {
+    return dnsPacket.encode(p);
+  } catch {
+    return null;
+  }
+}
+
+function forwardUdp(query: Buffer, up: Upstream, timeoutMs: number): Promise<Buffer | null> {
+  return new Promise((resolve) => {
+    const sock = dgram.createSocket(net.isIPv6(up.address) ? 'udp6' : 'udp4');
+    let finished = false;
+    const done = (out: Buffer | null): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      sock.close();
+      resolve(out);
+    };
+    const timer = setTimeout(() => done(null), timeoutMs);
+    sock.on('error', () => done(null));
+    sock.on('message', (reply, rinfo) => {
+      // Only the upstream's own address and port, with our ID (checked by the caller).
+      if (rinfo.port === up.port && reply.length >= HEADER && reply.readUInt16BE(0) === query.readUInt16BE(0)) done(reply);
+    });
+    sock.send(query, up.port, up.address, (err) => err && done(null));
+  });
+}
+
+function forwardTcp(query: Buffer, up: Upstream, timeoutMs: number): Promise<Buffer | null> {
+  return new Promise((resolve) => {
+    const conn = net.connect({ host: up.address, port: up.port });
+    let buf: Buffer = Buffer.alloc(0);
+    let finished = false;
+    const done = (out: Buffer | null): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      conn.destroy();
+      resolve(out);
+    };
+    const timer = setTimeout(() => done(null), timeoutMs);
+    conn.on('error', () => done(null));
+    conn.on('close', () => done(null));
+    conn.on('connect', () => {
+      const prefix = Buffer.alloc(2);
+      prefix.writeUInt16BE(query.length);
+      conn.write(Buffer.concat([prefix, query]));
+    });
+    conn.on('data', (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      if (buf.length > 2 + MAX_MESSAGE) return done(null);
+      if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) done(buf.subarray(2, 2 + buf.readUInt16BE(0)));
+    });
+  });
+}
