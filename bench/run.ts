@@ -9,6 +9,7 @@ export interface Benchmark {
 const BENCHMARKS = new Map<string, () => Promise<Benchmark>>([
   ['analyze', () => import('./analyze.js')],
   ['pods', () => import('./pods.js')],
+  ['memory', () => import('./memory.js')],
   ['datapath', () => import('./datapath.js')],
   ['services', () => import('./services.js')],
 ]);
