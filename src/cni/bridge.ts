@@ -64,7 +64,8 @@ export function cniAdd(conf: PodnetNetConf, args: RuntimeArgs): { plan: Plan; re
   const forget: PlanStep = { kind: 'exec', netns: conf.nodeNetns ?? null, argv: ['ip', 'neigh', 'flush', 'to', req.address.split('/')[0], 'dev', conf.bridge], allowFailure: true };
   const pod = ipStep(podNs, ['link set lo up', `addr add ${req.address} dev ${args.ifName}`, `link set ${args.ifName} up`, `route add default via ${conf.gateway} dev ${args.ifName}`]);
   const result: CniResult = {
-    cniVersion: CNI_VERSION,
+    // "The result is returned in the same cniVersion as the configuration."
+    cniVersion: conf.cniVersion,
     interfaces: [
       { name: req.hostVeth },
       { name: args.ifName, ...(req.mac ? { mac: req.mac } : {}), mtu: conf.mtu, sandbox: args.netns },

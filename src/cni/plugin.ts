@@ -20,7 +20,8 @@ export async function runPlugin(env: NodeJS.ProcessEnv, stdin: string): Promise<
     } catch (e) {
       throw new CniFailure(CNI_ERRORS.decodeFailure, 'network configuration on stdin is not valid JSON', (e as Error).message);
     }
-    const args: RuntimeArgs = { containerId: env.CNI_CONTAINERID ?? '', netns: env.CNI_NETNS ?? '', ifName: env.CNI_IFNAME ?? 'eth0' };
+    // CNI_IFNAME is required: an empty one fails ADD's interface-name check (after the version check).
+    const args: RuntimeArgs = { containerId: env.CNI_CONTAINERID ?? '', netns: env.CNI_NETNS ?? '', ifName: env.CNI_IFNAME ?? '' };
     const host = new LinuxHost();
     switch (command) {
       case 'ADD': {
