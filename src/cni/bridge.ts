@@ -70,7 +70,8 @@ export function cniAdd(conf: PodnetNetConf, args: RuntimeArgs): { plan: Plan; re
       { name: req.hostVeth },
       { name: args.ifName, ...(req.mac ? { mac: req.mac } : {}), mtu: conf.mtu, sandbox: args.netns },
     ],
-    ips: [{ address: req.address, gateway: conf.gateway, interface: 1 }],
+    // 0.4.0 results name the IP version of each address; 1.0.0 dropped the field.
+    ips: [{ ...(conf.cniVersion === '0.4.0' ? { version: '4' } : {}), address: req.address, gateway: conf.gateway, interface: 1 }],
     routes: [{ dst: '0.0.0.0/0', gw: conf.gateway }],
     dns: {},
   };

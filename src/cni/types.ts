@@ -37,7 +37,7 @@ export interface CniInterface {
 export interface CniResult {
   cniVersion: string;
   interfaces: CniInterface[];
-  ips: { address: string; gateway?: string; interface?: number }[];
+  ips: { version?: string; address: string; gateway?: string; interface?: number }[];
   routes: { dst: string; gw?: string }[];
   dns: Record<string, unknown>;
 }

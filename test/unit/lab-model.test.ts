@@ -163,3 +163,12 @@ describe('derived pod names', () => {
     expect(placed.map((p) => p.hostVeth)).not.toContain(extra.hostVeth);
   });
 });
+
+describe('CNI result versions', () => {
+  it('answers in the configuration\'s cniVersion (0.4.0 results carry the IP version)', () => {
+    const conf: PodnetNetConf = { cniVersion: '0.4.0', name: 'n', type: 'podnet', bridge: 'cni0', mtu: 1500, gateway: '10.244.0.1', runtimeConfig: { ips: ['10.244.0.9/24'] } };
+    const { result } = cniAdd(conf, { containerId: 'c1', netns: '/var/run/netns/x', ifName: 'eth0' });
+    expect(result.cniVersion).toBe('0.4.0');
+    expect(result.ips).toEqual([{ version: '4', address: '10.244.0.9/24', gateway: '10.244.0.1', interface: 1 }]);
+  });
+});
