@@ -207,18 +207,28 @@ function safeEncode(p: Packet): Buffer | null {
   }
 }
 
-function forwardUdp(query: Buffer, up: Upstream, timeoutMs: number): Promise<Buffer | null> {
+/**
+ * One upstream exchange: settled by the first `done`, or with null after `timeoutMs`; the
+ * socket is released exactly once either way.
+ */
+function exchange(timeoutMs: number, release: () => void, start: (done: (out: Buffer | null) => void) => void): Promise<Buffer | null> {
   return new Promise((resolve) => {
-    const sock = dgram.createSocket(net.isIPv6(up.address) ? 'udp6' : 'udp4');
     let finished = false;
     const done = (out: Buffer | null): void => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
-      sock.close();
+      release();
       resolve(out);
     };
     const timer = setTimeout(() => done(null), timeoutMs);
+    start(done);
+  });
+}
+
+function forwardUdp(query: Buffer, up: Upstream, timeoutMs: number): Promise<Buffer | null> {
+  const sock = dgram.createSocket(net.isIPv6(up.address) ? 'udp6' : 'udp4');
+  return exchange(timeoutMs, () => sock.close(), (done) => {
     sock.on('error', () => done(null));
     sock.on('message', (reply, rinfo) => {
       // Only the upstream's own address and port, with our ID (checked by the caller).
@@ -229,18 +239,9 @@ function forwardUdp(query: Buffer, up: Upstream, timeoutMs: number): Promise<Buf
 }
 
 function forwardTcp(query: Buffer, up: Upstream, timeoutMs: number): Promise<Buffer | null> {
-  return new Promise((resolve) => {
-    const conn = net.connect({ host: up.address, port: up.port });
-    let buf: Buffer = Buffer.alloc(0);
-    let finished = false;
-    const done = (out: Buffer | null): void => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      conn.destroy();
-      resolve(out);
-    };
-    const timer = setTimeout(() => done(null), timeoutMs);
+  const conn = net.connect({ host: up.address, port: up.port });
+  let buf: Buffer = Buffer.alloc(0);
+  return exchange(timeoutMs, () => conn.destroy(), (done) => {
     conn.on('error', () => done(null));
     conn.on('close', () => done(null));
     conn.on('connect', () => {
