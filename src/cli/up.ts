@@ -19,9 +19,10 @@ export function registerUp(program: Command): void {
     .option('--service-cidr <cidr>', 'service CIDR', '10.96.0.0/12')
     .option('--node-cidr <cidr>', 'node network (default: a /24 in 100.64.0.0/10 chosen by lab name)')
     .option('--lb-cidr <cidr>', 'LoadBalancer IP pool, reachable from the host (default: the /24 after the node network)')
+    .option('--dns', 'run cluster DNS: kube-system/coredns behind kube-dns (10th address of the service CIDR), resolv.conf per pod')
     .option('--vxlan-checksum-offload', 'vxlan mode: keep TX checksum offload on flannel.1 (faster; Flannel turns it off)')
     .option('-f, --filename <path>', 'manifest file, directory or -; repeatable', collect)
-    .action((opts: { name: string; nodes: string; mode: string; podCidr: string; serviceCidr: string; nodeCidr?: string; lbCidr?: string; vxlanChecksumOffload?: boolean; filename?: string[] }) =>
+    .action((opts: { name: string; nodes: string; mode: string; podCidr: string; serviceCidr: string; nodeCidr?: string; lbCidr?: string; vxlanChecksumOffload?: boolean; dns?: boolean; filename?: string[] }) =>
       run(async () => {
         if (!/^[0-9]+$/.test(opts.nodes)) throw new UsageError(`--nodes: ${JSON.stringify(opts.nodes)} is not a number`);
         const config: LabConfig = {
@@ -33,6 +34,7 @@ export function registerUp(program: Command): void {
           nodeCidr: opts.nodeCidr ?? defaultNodeCidr(opts.name),
           lbCidr: opts.lbCidr ?? (opts.nodeCidr ? undefined : defaultLbCidr(opts.name)),
           ...(opts.vxlanChecksumOffload ? { vxlanChecksumOffload: true } : {}),
+          ...(opts.dns ? { dns: true } : {}),
         };
         const objects = opts.filename && opts.filename.length > 0 ? loadManifests(opts.filename) : [];
         const host = requireRoot('podnet up');

@@ -11,6 +11,7 @@ import { hostLink, renderLabTeardown } from '../render/lab-network.js';
 import { applyPlan } from '../host/executor.js';
 import { request, sleep } from './agent-client.js';
 import { isAlive, killRecordedProcesses, startedFor } from './agent/cleanup.js';
+import { removeResolvConfs } from './resolv.js';
 import { labDir, removeLabDir } from './state.js';
 
 export interface DownReport {
@@ -38,6 +39,7 @@ export async function labDown(host: Host, lab: string): Promise<DownReport> {
     }
   }
   await applyPlan(host, renderLabTeardown(lab, namespaces));
+  removeResolvConfs(lab);
   // Gone with the underlay namespace already, unless that namespace was never made.
   await host.exec(null, ['ip', 'link', 'del', hostLink(lab)]);
   removeLabDir(lab);

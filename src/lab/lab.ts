@@ -15,6 +15,8 @@ import { hostLink, renderLabNetwork } from '../render/lab-network.js';
 import { request, startAgent, type AgentPodSpec, type AgentPodStatus } from './agent-client.js';
 import { renderPodsAdd, renderPodsDel } from './network.js';
 import { syncServices } from './proxy.js';
+import { writeResolvConfs } from './resolv.js';
+import { withSystemObjects } from './system.js';
 import { labDir, listLabs, loadState, saveState, type LabState } from './state.js';
 
 /** A lab-level problem the user can fix (exists already, not found, bad flags): exit code 2. */
@@ -65,7 +67,8 @@ async function waitForCommandPorts(host: Host, state: LabState, specs: readonly 
 
 /** Translates the objects for this lab: nodes from Node manifests or generated, pods placed. */
 export function labCluster(state: Pick<LabState, 'config' | 'nodes' | 'objects' | 'placements'>): Cluster {
-  const base = readCluster(state.objects, { podCidr: state.config.podCidr, extraNodes: extraNodes(state.nodes, state.objects) });
+  const objects = withSystemObjects(state.config, state.objects);
+  const base = readCluster(objects, { podCidr: state.config.podCidr, extraNodes: extraNodes(state.nodes, objects) });
   const placed = new Map(state.placements.map((p) => [p.key, p]));
   const nodeIP = new Map(state.nodes.map((n) => [n.name, n.ip]));
   const pods = base.pods.map((p): Pod => {
@@ -142,6 +145,7 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   await applyPlan(host, renderPodsAdd(state.config, state.nodes, added));
   state.placements = placed;
   saveState(state);
+  writeResolvConfs(state, cluster, added, removed);
   const specs = agentSpecs(cluster, placed);
   const { statuses, errors: podProblems } = await syncAgents(state, specs);
   const ready = new Set(statuses.filter((s) => s.ready).map((s) => s.key));

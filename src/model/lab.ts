@@ -25,6 +25,8 @@ export interface LabConfig {
    * turning it off also turns off TSO, which costs most of the overlay's throughput.
    */
   vxlanChecksumOffload?: boolean;
+  /** Run cluster DNS: kube-system/coredns pods behind kube-dns, and a resolv.conf for every pod. */
+  dns?: boolean;
 }
 
 export const LAB_NAME = /^[a-z][a-z0-9-]{0,10}$/;

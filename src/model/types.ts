@@ -71,7 +71,16 @@ export interface Pod {
   /** The workload this pod belongs to; a bare pod owns itself (kind Pod). */
   owner: Owner;
   restartPolicy?: string;
+  /** ClusterFirst (default), ClusterFirstWithHostNet, Default or None. */
+  dnsPolicy?: string;
+  dnsConfig?: DnsConfig;
   source: Source;
+}
+
+export interface DnsConfig {
+  nameservers: readonly string[];
+  searches: readonly string[];
+  options: readonly { name: string; value?: string }[];
 }
 
 export interface ServicePort {

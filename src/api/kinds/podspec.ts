@@ -1,5 +1,5 @@
 /** PodSpec and pod metadata reading, shared by Pod and every workload's template. */
-import type { Container, ContainerPort } from '../../model/types.js';
+import type { Container, ContainerPort, DnsConfig } from '../../model/types.js';
 import type { Labels } from '../../model/labels.js';
 import { isDnsLabel, isPortName, join, readArray, readBool, readInt, readLabels, readObj, readProtocol, readString, show, type Obj } from '../fields.js';
 import type { ObjectProblems } from '../problems.js';
@@ -12,6 +12,8 @@ export interface PodTemplate {
   hostname?: string;
   subdomain?: string;
   restartPolicy?: string;
+  dnsPolicy?: string;
+  dnsConfig?: DnsConfig;
   containers: Container[];
 }
 
@@ -43,11 +45,34 @@ export function readPodTemplate(meta: Obj | undefined, spec: Obj | undefined, pa
     hostname: readString(spec.hostname, join(specPath, 'hostname'), p),
     subdomain: readString(spec.subdomain, join(specPath, 'subdomain'), p),
     restartPolicy: readRestartPolicy(spec.restartPolicy, join(specPath, 'restartPolicy'), p),
+    dnsPolicy: readDnsPolicy(spec.dnsPolicy, join(specPath, 'dnsPolicy'), p),
+    dnsConfig: readDnsConfig(spec.dnsConfig, join(specPath, 'dnsConfig'), p),
     containers,
   };
 }
 
 const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
+const DNS_POLICIES = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'];
+
+function readDnsPolicy(v: unknown, path: string, p: ObjectProblems): string | undefined {
+  const s = readString(v, path, p);
+  if (s !== undefined && !DNS_POLICIES.includes(s)) p.error(path, `${show(s)} is not valid (${DNS_POLICIES.join(', ')})`);
+  return s;
+}
+
+function readDnsConfig(v: unknown, path: string, p: ObjectProblems): DnsConfig | undefined {
+  const o = readObj(v, path, p);
+  if (!o) return undefined;
+  const strings = (key: string) => (readArray(o[key], join(path, key), p) ?? []).map((x, i) => readString(x, join(join(path, key), i), p) ?? '');
+  const options = (readArray(o.options, join(path, 'options'), p) ?? []).flatMap((x, i) => {
+    const opt = readObj(x, join(join(path, 'options'), i), p);
+    const name = opt ? readString(opt.name, join(join(join(path, 'options'), i), 'name'), p) : undefined;
+    if (!name) return [];
+    const value = readString(opt!.value, join(join(join(path, 'options'), i), 'value'), p);
+    return [value === undefined ? { name } : { name, value }];
+  });
+  return { nameservers: strings('nameservers'), searches: strings('searches'), options };
+}
 
 function readRestartPolicy(v: unknown, path: string, p: ObjectProblems): string | undefined {
   const s = readString(v, path, p);

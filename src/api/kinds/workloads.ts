@@ -34,6 +34,8 @@ function makePod(base: PodBase, name: string, t: PodTemplate, owner: Owner, extr
     containers: t.containers,
     owner,
     restartPolicy: t.restartPolicy,
+    dnsPolicy: t.dnsPolicy,
+    dnsConfig: t.dnsConfig,
     source: base.source,
     ...extra,
   };

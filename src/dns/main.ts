@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/**
+ * podnet's cluster DNS as a pod (kube-system/coredns): serves the lab's records on port 53, UDP
+ * and TCP, and follows the lab's state file so answers change within a second of an apply.
+ * The lab is sealed off from other networks, so names outside the zone get SERVFAIL.
+ */
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { join } from 'node:path';
+import { labCluster } from '../lab/lab.js';
+import type { LabState } from '../lab/state.js';
+import { CLUSTER_ZONE } from '../lab/system.js';
+import { serviceView } from '../model/service-view.js';
+import { buildRecordSet, type RecordSet } from './records.js';
+import { DnsServer } from './server.js';
+
+const stateDir = process.env.PODNET_STATE_DIR;
+if (!stateDir) {
+  process.stderr.write('podnet dns: PODNET_STATE_DIR is not set\n');
+  process.exit(2);
+}
+const stateFile = join(stateDir, 'lab.json');
+
+function records(): RecordSet {
+  const state = JSON.parse(readFileSync(stateFile, 'utf8')) as LabState;
+  const cluster = labCluster(state);
+  const placed = new Set(state.placements.map((p) => p.key));
+  return buildRecordSet(cluster, serviceView(cluster, state, (key) => placed.has(key)), { zone: CLUSTER_ZONE });
+}
+
+const server = await DnsServer.start({ address: '0.0.0.0', port: 53, records: records() });
+process.stdout.write(`podnet dns: serving ${CLUSTER_ZONE} on :53\n`);
+watchFile(stateFile, { interval: 200 }, () => {
+  try {
+    server.update(records());
+    process.stdout.write('podnet dns: records updated\n');
+  } catch (e) {
+    process.stdout.write(`podnet dns: keeping the old records: ${(e as Error).message}\n`);
+  }
+});
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    unwatchFile(stateFile);
+    void server.close().finally(() => process.exit(0));
+  });
+}
