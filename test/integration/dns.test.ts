@@ -43,7 +43,7 @@ describe.skipIf(!CAN_RUN_LAB)('cluster DNS in a lab (root, real packets)', () =>
     expect((await inPod('shop/client', ['getent', 'hosts', 'nothere.shop.svc.cluster.local'])).code).toBe(2);
   });
 
-  it('answers headless A records, StatefulSet hostnames, SRV, PTR, CNAME and the schema TXT', async () => {
+  it('answers headless A records, StatefulSet hostnames, SRV, PTR, CNAME, pod records and the schema TXT', async () => {
     const script = `
       const dns = require('dns').promises; const r = new dns.Resolver(); r.setServers(['10.96.0.10']);
       const out = {};
@@ -57,10 +57,12 @@ describe.skipIf(!CAN_RUN_LAB)('cluster DNS in a lab (root, real packets)', () =>
         await run('nx', () => r.resolve4('nothere.shop.svc.cluster.local'));
         const web = await r.resolve4('web.shop.svc.cluster.local');
         await run('ptr', () => r.reverse(web[0]));
+        await run('pod', () => r.resolve4(process.argv[1].replaceAll('.', '-') + '.shop.pod.cluster.local'));
         console.log(JSON.stringify(out));
       })();`;
-    const out = JSON.parse((await node('shop/client', script)).stdout) as Record<string, unknown>;
     const pods = await lab.pods();
+    const clientIP = pods.find((p) => p.name === 'client')!.ip;
+    const out = JSON.parse((await inPod('shop/client', [process.execPath, '-e', script, clientIP])).stdout) as Record<string, unknown>;
     const dbIPs = pods.filter((p) => p.name.startsWith('db-')).map((p) => p.ip).sort();
     expect((out.headless as string[]).sort()).toEqual(dbIPs);
     expect(out.host).toEqual([pods.find((p) => p.name === 'db-0')!.ip]);
@@ -69,6 +71,7 @@ describe.skipIf(!CAN_RUN_LAB)('cluster DNS in a lab (root, real packets)', () =>
     expect(out.txt).toEqual([['1.1.0']]);
     expect(out.nx).toBe('ENOTFOUND');
     expect(out.ptr).toEqual(['web.shop.svc.cluster.local']);
+    expect(out.pod).toEqual([clientIP]); // a-b-c-d.<ns>.pod.cluster.local
   });
 
   it('follows apply: a new Service resolves right after apply returns (the server watches the state file every 200 ms)', async () => {
