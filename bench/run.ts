@@ -12,6 +12,7 @@ const BENCHMARKS = new Map<string, () => Promise<Benchmark>>([
   ['memory', () => import('./memory.js')],
   ['datapath', () => import('./datapath.js')],
   ['services', () => import('./services.js')],
+  ['dns', () => import('./dns.js')],
 ]);
 
 function usage(): string {
