@@ -30,13 +30,14 @@ web=$(echo "$ips" | awk '/shop\/web-/{print $1; exit}')
 echo "-- $web -> api $api_ip:8080"
 podnet exec --name "$lab" "$web" -- node -e "fetch('http://$api_ip:8080/hello').then(r => r.json()).then(j => console.log('answered by', j.pod, 'on', j.node, '- saw client', j.remoteAddress))"
 echo
-echo "== Services: the api ClusterIP spreads requests over both api pods (nftables, kube-proxy style)"
+echo "== Services and DNS: the name api.shop resolves (cluster DNS) to the api ClusterIP, which spreads"
+echo "   new connections over both api pods (nftables, kube-proxy style)"
 podnet get svc -A --name "$lab"
 vip=$(podnet get svc -n shop -o json --name "$lab" | node -e '
   const l = JSON.parse(require("fs").readFileSync(0, "utf8"));
   console.log(l.items.find((i) => i.metadata.name === "api").spec.clusterIP);')
 podnet exec --name "$lab" "$web" -- node -e "
-  const get = () => new Promise((ok) => require('http').get('http://$vip/', { agent: false }, (r) => { let b = ''; r.on('data', (d) => (b += d)); r.on('end', () => ok(JSON.parse(b))); }));
-  (async () => { for (let i = 0; i < 6; i++) console.log('new connection to api.shop ($vip) ->', (await get()).pod); })()"
+  const get = () => new Promise((ok) => require('http').get('http://api.shop/', { agent: false }, (r) => { let b = ''; r.on('data', (d) => (b += d)); r.on('end', () => ok(JSON.parse(b))); }));
+  (async () => { for (let i = 0; i < 6; i++) console.log('new connection to http://api.shop/ ($vip) ->', (await get()).pod); })()"
 podnet down --name "$lab"
 trap - EXIT

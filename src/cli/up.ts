@@ -19,7 +19,8 @@ export function registerUp(program: Command): void {
     .option('--service-cidr <cidr>', 'service CIDR', '10.96.0.0/12')
     .option('--node-cidr <cidr>', 'node network (default: a /24 in 100.64.0.0/10 chosen by lab name)')
     .option('--lb-cidr <cidr>', 'LoadBalancer IP pool, reachable from the host (default: the /24 after the node network)')
-    .option('--dns', 'run cluster DNS: kube-system/coredns behind kube-dns (10th address of the service CIDR), resolv.conf per pod')
+    .option('--dns', 'run cluster DNS (the default): kube-system/coredns behind kube-dns at the 10th address of the service CIDR, a resolv.conf per pod', true)
+    .option('--no-dns', 'no cluster DNS: pods keep the host\'s resolver')
     .option('--vxlan-checksum-offload', 'vxlan mode: keep TX checksum offload on flannel.1 (faster; Flannel turns it off)')
     .option('-f, --filename <path>', 'manifest file, directory or -; repeatable', collect)
     .action((opts: { name: string; nodes: string; mode: string; podCidr: string; serviceCidr: string; nodeCidr?: string; lbCidr?: string; vxlanChecksumOffload?: boolean; dns?: boolean; filename?: string[] }) =>

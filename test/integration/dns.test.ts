@@ -12,7 +12,7 @@ describe.skipIf(!CAN_RUN_LAB)('cluster DNS in a lab (root, real packets)', () =>
   const node = (pod: string, script: string) => inPod(pod, [process.execPath, '-e', script]);
 
   beforeAll(async () => {
-    await lab.up(['--dns', '-f', fx('base.yaml')]);
+    await lab.up(['--dns', '-f', fx('base.yaml')]); // the default; explicit because TestLab adds --no-dns otherwise
   });
   afterAll(async () => {
     await lab.cleanup();

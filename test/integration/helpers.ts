@@ -221,7 +221,9 @@ export class TestLab {
 
   /** The CLI argv for `podnet <command> --name LAB <rest...>`. */
   argv(command: string, rest: readonly string[] = []): string[] {
-    return [process.execPath, '--import', 'tsx', 'src/cli/main.ts', command, '--name', this.name, ...rest];
+    // Cluster DNS is on by default; tests that are not about DNS leave it out (fewer pods, faster).
+    const dns = command === 'up' && !rest.includes('--dns') ? ['--no-dns'] : [];
+    return [process.execPath, '--import', 'tsx', 'src/cli/main.ts', command, '--name', this.name, ...dns, ...rest];
   }
 
   cli(command: string, rest: readonly string[] = [], timeoutMs = 120_000): Promise<CliResult> {
