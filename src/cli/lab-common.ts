@@ -1,15 +1,10 @@
 /** Plumbing shared by the lab commands (up, down, apply, get, exec, logs). */
-import type { Command } from 'commander';
 import { LinuxHost, type Host } from '../host/host.js';
 import { LabError } from '../lab/lab.js';
 import { loadState, type LabState } from '../lab/state.js';
 import { UsageError } from './common.js';
 
 export const DEFAULT_LAB = 'podnet';
-
-export function nameOption(cmd: Command): Command {
-  return cmd.option('--name <lab>', 'the lab', DEFAULT_LAB);
-}
 
 export function requireRoot(what: string): Host {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {

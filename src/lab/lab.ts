@@ -67,8 +67,17 @@ async function waitForCommandPorts(host: Host, state: LabState, specs: readonly 
 
 /** Translates the objects for this lab: nodes from Node manifests or generated, pods placed. */
 export function labCluster(state: Pick<LabState, 'config' | 'nodes' | 'objects' | 'placements'>): Cluster {
+  return placeOnto(translateLab(state), state);
+}
+
+/** The lab's objects (with the system ones) as a Cluster, before placement. */
+function translateLab(state: Pick<LabState, 'config' | 'nodes' | 'objects'>): Cluster {
   const objects = withSystemObjects(state.config, state.objects);
-  const base = readCluster(objects, { podCidr: state.config.podCidr, extraNodes: extraNodes(state.nodes, objects) });
+  return readCluster(objects, { podCidr: state.config.podCidr, extraNodes: extraNodes(state.nodes, objects) });
+}
+
+/** Pods get the IP and node their placement gave them; nodes are the lab's. */
+function placeOnto(base: Cluster, state: Pick<LabState, 'nodes' | 'placements'>): Cluster {
   const placed = new Map(state.placements.map((p) => [p.key, p]));
   const nodeIP = new Map(state.nodes.map((n) => [n.name, n.ip]));
   const pods = base.pods.map((p): Pod => {
@@ -132,7 +141,8 @@ export async function labUp(host: Host, config: LabConfig, objects: RawObject[])
 
 /** Makes the running lab match `objects`: pods added, removed or restarted; the rest untouched. */
 export async function reconcile(host: Host, state: LabState, objects: RawObject[]): Promise<ReconcileReport> {
-  const cluster = labCluster({ ...state, objects, placements: [] });
+  const base = translateLab({ ...state, objects });
+  const cluster = placeOnto(base, { ...state, placements: [] });
   const previous = new Map(state.placements.map((p) => [p.key, p]));
   const { placed, unschedulable } = placePods(state.config.name, cluster.pods, state.nodes, previous);
   const next = new Map(placed.map((p) => [p.key, p]));
@@ -149,7 +159,7 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   const specs = agentSpecs(cluster, placed);
   const { statuses, errors: podProblems } = await syncAgents(state, specs);
   const ready = new Set(statuses.filter((s) => s.ready).map((s) => s.key));
-  const proxy = await syncServices(host, state, labCluster(state), (key) => ready.has(key));
+  const proxy = await syncServices(host, state, placeOnto(base, state), (key) => ready.has(key));
   saveState(state);
   const notListening = await waitForCommandPorts(host, state, specs.filter((s) => added.some((a) => a.key === s.key)));
   return {

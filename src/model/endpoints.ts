@@ -65,7 +65,8 @@ function controllerSlices(s: Service, pods: readonly Pod[], readyPods: (podKey: 
     );
 }
 
-function selects(s: Service, pod: Pod): boolean {
+/** The Service's selector picks the pod (a selector is labels that must all be equal). */
+export function selects(s: Service, pod: Pod): boolean {
   return Object.entries(s.selector ?? {}).every(([k, v]) => pod.labels[k] === v);
 }
 

@@ -4,7 +4,7 @@
  * the namespace of a well-known controller (ingress-nginx, or OpenShift's
  * openshift-ingress-operator), as an unlabelled pod; a connection counts when any of them may open it.
  */
-import { matchesSelector } from '../model/labels.js';
+import { selects } from '../model/endpoints.js';
 import type { Cluster, Ingress, IngressBackend, Pod, Service } from '../model/types.js';
 import { ConnSet } from './conns.js';
 import { namedPortConns, PolicyEngine, type EngineOptions, type Endpoint } from './engine.js';
@@ -65,7 +65,7 @@ export function findService(cluster: Cluster, namespace: string, name: string): 
 export function selectedPods(cluster: Cluster, svc: Service): Pod[] {
   const selector = svc.selector;
   if (!selector || Object.keys(selector).length === 0) return [];
-  return cluster.pods.filter((p) => p.namespace === svc.namespace && matchesSelector({ matchLabels: selector, matchExpressions: [] }, p.labels));
+  return cluster.pods.filter((p) => p.namespace === svc.namespace && selects(svc, p));
 }
 
 function targetConns(pod: Pod, targetPort: number | string): ConnSet {
