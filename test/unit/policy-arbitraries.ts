@@ -15,12 +15,12 @@ const OPT_PROTOCOL = fc.option(PROTOCOL, { nil: undefined });
 const PORTS = [53, 80, 443, 7070, 8080, 8081, 9000];
 
 // Pods: labels over a small alphabet. Namespaces: their own labels, plus the automatic name label.
-const POD_KEYS = ['app', 'tier'];
-const POD_VALUES = ['a', 'b', 'c'];
+export const POD_KEYS = ['app', 'tier'];
+export const POD_VALUES = ['a', 'b', 'c'];
 const NS_KEYS = ['team', 'env', 'kubernetes.io/metadata.name'];
 const NS_VALUES = ['x', 'y', 'ns0', 'ns1'];
 
-function labelsArb(keys: readonly string[], values: readonly string[]): fc.Arbitrary<Record<string, string>> {
+export function labelsArb(keys: readonly string[], values: readonly string[]): fc.Arbitrary<Record<string, string>> {
   const v = fc.constantFrom(...values);
   return fc.record(Object.fromEntries(keys.map((k) => [k, v])), { requiredKeys: [] }) as fc.Arbitrary<Record<string, string>>;
 }
@@ -53,12 +53,13 @@ const IP_BLOCK = fc.constantFrom<Obj>(
   { cidr: '10.244.0.0/16' },
 );
 
-const PEER = fc.oneof(
-  fc.record({ podSelector: POD_SELECTOR }),
-  fc.record({ namespaceSelector: NS_SELECTOR }),
-  fc.record({ podSelector: POD_SELECTOR, namespaceSelector: NS_SELECTOR }),
-  fc.record({ ipBlock: IP_BLOCK }),
-);
+const peerArb = (ipBlock: fc.Arbitrary<Obj>) =>
+  fc.oneof(
+    fc.record({ podSelector: POD_SELECTOR }),
+    fc.record({ namespaceSelector: NS_SELECTOR }),
+    fc.record({ podSelector: POD_SELECTOR, namespaceSelector: NS_SELECTOR }),
+    fc.record({ ipBlock }),
+  );
 
 const POLICY_PORT = fc.oneof(
   { weight: 2, arbitrary: fc.record({ port: fc.constantFrom(...PORTS), protocol: OPT_PROTOCOL }) },
@@ -78,19 +79,25 @@ function listField<T>(item: fc.Arbitrary<T>, max: number, listWeight = 1): fc.Ar
   );
 }
 
-const RULE = (peerField: 'from' | 'to') => fc.record({ [peerField]: listField(PEER, 2), ports: listField(POLICY_PORT, 2, 4) });
+const ruleArb = (peerField: 'from' | 'to', ipBlock: fc.Arbitrary<Obj>) => fc.record({ [peerField]: listField(peerArb(ipBlock), 2), ports: listField(POLICY_PORT, 2, 4) });
 
 const POLICY_TYPES = fc.constantFrom(undefined, ['Ingress'], ['Egress'], ['Ingress', 'Egress']);
 
-const POLICY = fc.record({
-  ns: fc.nat(3),
-  spec: fc.record({
-    podSelector: POD_SELECTOR,
-    policyTypes: POLICY_TYPES,
-    ingress: listField(RULE('from'), 3),
-    egress: listField(RULE('to'), 3),
-  }),
-});
+/**
+ * A NetworkPolicy in namespace number `ns` (0-3) using every feature; `ipBlock` chooses the
+ * blocks (the default ones are around the unit tests' node addresses 172.18.0.x).
+ */
+export const policyArb = (ipBlock: fc.Arbitrary<Obj> = IP_BLOCK) =>
+  fc.record({
+    ns: fc.nat(3),
+    spec: fc.record({
+      podSelector: POD_SELECTOR,
+      policyTypes: POLICY_TYPES,
+      ingress: listField(ruleArb('from', ipBlock), 3),
+      egress: listField(ruleArb('to', ipBlock), 3),
+    }),
+  });
+const POLICY = policyArb();
 
 /** A named container port, missing on about one pod in three; the first protocol is the usual one. */
 const CONTAINER_PORT = (name: string, ports: readonly number[], protocols: readonly Protocol[]) =>
