@@ -82,6 +82,17 @@ export function validateLabConfig(c: LabConfig): string[] {
     const up = parseUpstreamSpec(c.dnsUpstream);
     if ('error' in up) problems.push(`--dns-upstream: ${up.error}`);
     else if (!c.dns) problems.push('--dns-upstream: cluster DNS is off (--no-dns): there is nothing to forward');
+    else if (up.kind === 'list') {
+      // The forwarder runs in the host's namespace: pod and Service addresses are not reachable there.
+      for (const [flag, range] of [['--pod-cidr', pod], ['--service-cidr', svc]] as const) {
+        if (!range || range.family !== 4) continue;
+        const inside = up.upstreams.find((u) => {
+          const ip = parseIPv4(u.address);
+          return ip !== null && ip >= range.start && ip <= range.end;
+        });
+        if (inside) problems.push(`--dns-upstream: ${inside.address} is inside the lab's ${flag} ${range.text}: the forwarder runs on the host, which cannot reach it`);
+      }
+    }
   }
   const ranges = [pod, svc, node, lb].filter((r) => r && r.family === 4) as { start: number; end: number; text: string }[];
   for (let i = 0; i < ranges.length; i++) {

@@ -79,6 +79,9 @@ describe('validateLabConfig: --dns-upstream', () => {
     ['a list', { dnsUpstream: '127.0.0.1:5353,192.0.2.1' }, []],
     ['not an address', { dnsUpstream: 'nope' }, ['--dns-upstream: "nope" is not an IP address (IPv4, IPv6; a port as ADDR:PORT or [IPv6]:PORT)']],
     ['a bad port', { dnsUpstream: '127.0.0.1:70000' }, ['--dns-upstream: "127.0.0.1:70000": the port must be 1-65535']],
+    ['a Service address', { dnsUpstream: '127.0.0.1,10.96.0.10' }, ["--dns-upstream: 10.96.0.10 is inside the lab's --service-cidr 10.96.0.0/12: the forwarder runs on the host, which cannot reach it"]],
+    ['a pod address', { dnsUpstream: '10.244.1.5:5353' }, ["--dns-upstream: 10.244.1.5 is inside the lab's --pod-cidr 10.244.0.0/16: the forwarder runs on the host, which cannot reach it"]],
+    ['a node address (reachable from the host)', { dnsUpstream: '100.64.0.10' }, []],
     ['with --no-dns', { dns: undefined, dnsUpstream: 'none' }, ['--dns-upstream: cluster DNS is off (--no-dns): there is nothing to forward']],
   ])('%s', (_name, extra, want) => {
     expect(validateLabConfig(config(extra))).toEqual(want);
