@@ -13,6 +13,7 @@ import type { Cluster, Node, Pod } from '../model/types.js';
 import { podKey } from '../model/types.js';
 import { hostLink, renderLabNetwork } from '../render/lab-network.js';
 import { request, startAgent, type AgentPodSpec, type AgentPodStatus } from './agent-client.js';
+import { ensureDnsForwarder } from './dns-forwarder.js';
 import { renderPodsAdd, renderPodsDel } from './network.js';
 import { syncPolicies, type PolicySyncReport } from './policy.js';
 import { syncServices } from './proxy.js';
@@ -160,6 +161,7 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   state.placements = placed;
   saveState(state);
   writeResolvConfs(state, cluster, added, removed);
+  await ensureDnsForwarder(state);
   const specs = agentSpecs(cluster, placed);
   const { statuses, errors: podProblems } = await syncAgents(state, specs);
   const ready = new Set(statuses.filter((s) => s.ready).map((s) => s.key));
