@@ -10,6 +10,8 @@ import { registerDown } from './down.js';
 import { registerExec } from './exec.js';
 import { registerGet } from './get.js';
 import { registerProbe } from './probe.js';
+import { registerTrace } from './trace.js';
+import { registerFlows } from './flows.js';
 import { registerUp } from './up.js';
 
 const program = new Command();
@@ -31,5 +33,7 @@ registerApply(program);
 registerGet(program);
 registerExec(program);
 registerProbe(program);
+registerTrace(program);
+registerFlows(program);
 
 await program.parseAsync(process.argv);

@@ -21,7 +21,10 @@ export function dnsCommand(): string[] {
   const here = dirname(fileURLToPath(import.meta.url));
   const js = join(here, '..', 'dns', 'main.js');
   if (existsSync(js)) return [process.execPath, js];
-  return [process.execPath, '--import', import.meta.resolve('tsx'), join(here, '..', 'dns', 'main.ts')];
+  // import.meta.resolve is missing under vitest's module runner (pure callers such as an offline
+  // trace only need the command's shape there).
+  const tsx = typeof import.meta.resolve === 'function' ? import.meta.resolve('tsx') : 'tsx';
+  return [process.execPath, '--import', tsx, join(here, '..', 'dns', 'main.ts')];
 }
 
 export function systemObjects(config: LabConfig): RawObject[] {

@@ -1,0 +1,70 @@
+/**
+ * What a trace looks at, computed purely: the cluster with every pod placed, the lab's nodes and
+ * mode, the service table the nodes' nftables hold, and the cluster DNS records. From a running
+ * lab's state (the tables it applied), or offline from manifests with the placement and
+ * allocations a fresh `podnet up` would make (src/model/lab.ts, src/model/service-view.ts).
+ */
+import { readCluster } from '../api/cluster.js';
+import type { RawObject } from '../api/load.js';
+import { buildRecordSet, type RecordSet } from '../dns/records.js';
+import { labCluster } from '../lab/lab.js';
+import { CLUSTER_ZONE, kubeDnsIP } from '../lab/system.js';
+import { placePods, planNodes, type LabConfig, type LabNode, type PlacedPod } from '../model/lab.js';
+import type { ServiceTable } from '../model/service-table.js';
+import { serviceView } from '../model/service-view.js';
+import type { Cluster } from '../model/types.js';
+
+export interface TraceWorld {
+  config: LabConfig;
+  nodes: LabNode[];
+  cluster: Cluster;
+  placements: PlacedPod[];
+  /** The service table rendered into every node's `ip podnet` table. */
+  table: ServiceTable;
+  /** Cluster DNS records; null when the lab runs without cluster DNS. */
+  dns: RecordSet | null;
+  dnsServer: string | null;
+  /** Nodes and placements are predicted from manifests, not read from a running lab. */
+  offline: boolean;
+}
+
+/** What of a lab's state a trace needs (LabState satisfies it). */
+export interface TraceLabState {
+  config: LabConfig;
+  nodes: LabNode[];
+  placements: PlacedPod[];
+  objects: RawObject[];
+  serviceAllocations?: Record<string, import('../model/service-table.js').ServiceAllocation>;
+  proxyTable?: ServiceTable | null;
+}
+
+/**
+ * A running lab: the service table it last applied (what the kernel has), else the one it would
+ * compute; DNS records as its DNS server builds them (every placed pod counts as ready).
+ */
+export function labWorld(state: TraceLabState, ready?: (podKey: string) => boolean): TraceWorld {
+  const cluster = labCluster(state);
+  const placed = new Set(state.placements.map((p) => p.key));
+  const isReady = ready ?? ((key: string) => placed.has(key));
+  const view = serviceView(cluster, state, isReady);
+  const dnsView = serviceView(cluster, state, (key) => placed.has(key));
+  return {
+    config: state.config,
+    nodes: state.nodes,
+    cluster,
+    placements: state.placements,
+    table: state.proxyTable ?? view.table,
+    dns: state.config.dns ? buildRecordSet(cluster, dnsView, { zone: CLUSTER_ZONE }) : null,
+    dnsServer: state.config.dns ? kubeDnsIP(state.config.serviceCidr) : null,
+    offline: false,
+  };
+}
+
+/** Manifests only: nodes, placement and allocations as `podnet up` with `config` would make them. */
+export function offlineWorld(config: LabConfig, objects: RawObject[]): TraceWorld {
+  const base = { config, objects, placements: [] as PlacedPod[] };
+  const nodes = planNodes(config, readCluster(objects, { podCidr: config.podCidr }).nodes);
+  const cluster0 = labCluster({ ...base, nodes });
+  const { placed } = placePods(config.name, cluster0.pods, nodes);
+  return { ...labWorld({ ...base, nodes, placements: placed }), offline: true };
+}
