@@ -14,6 +14,7 @@ import { podKey } from '../model/types.js';
 import { hostLink, renderLabNetwork } from '../render/lab-network.js';
 import { request, startAgent, type AgentPodSpec, type AgentPodStatus } from './agent-client.js';
 import { ensureDnsForwarder } from './dns-forwarder.js';
+import { ensureMonitor } from './monitor.js';
 import { renderPodsAdd, renderPodsDel } from './network.js';
 import { syncPolicies, type PolicySyncReport } from './policy.js';
 import { syncServices } from './proxy.js';
@@ -165,8 +166,11 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   const specs = agentSpecs(cluster, placed);
   const { statuses, errors: podProblems } = await syncAgents(state, specs);
   const ready = new Set(statuses.filter((s) => s.ready).map((s) => s.key));
+  const servicesStart = performance.now();
   const proxy = await syncServices(host, state, placeOnto(base, state), (key) => ready.has(key));
+  state.sync = syncStats(state, performance.now() - servicesStart, policy);
   saveState(state);
+  await ensureMonitor(state);
   const notListening = await waitForCommandPorts(host, state, specs.filter((s) => added.some((a) => a.key === s.key)));
   return {
     added: added.map((p) => p.key),
@@ -178,6 +182,21 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
     podProblems,
     statuses,
     policy,
+  };
+}
+
+function syncStats(state: LabState, servicesMs: number, policy: PolicySyncReport): NonNullable<LabState['sync']> {
+  const services = state.proxyTable?.services ?? [];
+  return {
+    at: new Date().toISOString(),
+    count: (state.sync?.count ?? 0) + 1,
+    servicesMs,
+    services: services.length,
+    endpoints: services.reduce((n, s) => n + s.ports.reduce((m, p) => m + p.endpoints.length, 0), 0),
+    policyCompileMs: policy.compileMs,
+    policyApplyMs: policy.applyMs,
+    isolatedPods: policy.isolatedPods,
+    policyElements: policy.elements,
   };
 }
 

@@ -8,6 +8,7 @@ import type { RawObject } from '../api/load.js';
 import { LAB_NAME, type LabConfig, type LabNode, type PlacedPod } from '../model/lab.js';
 import type { ServiceAllocation, ServiceTable } from '../model/service-table.js';
 import type { Upstream } from '../dns/upstream.js';
+import type { SyncStats } from '../metrics/render.js';
 
 export const STATE_VERSION = 1;
 
@@ -31,6 +32,10 @@ export interface LabState {
    * the PID of the forwarder relaying to them (src/dns/forwarder.ts).
    */
   dnsForwarder?: { upstreams: Upstream[]; pid?: number };
+  /** The last reconcile's sync durations and sizes (served by /metrics). */
+  sync?: SyncStats;
+  /** The monitor process (flows collector, /metrics on 127.0.0.1:port): src/lab/monitor.ts. */
+  monitor?: { pid: number; port: number };
 }
 
 export function stateRoot(): string {

@@ -5,6 +5,8 @@
  *   filter forward (priority 0, after Service DNAT in prerouting, so Service traffic is judged
  *   on the real pod IPs; bridged same-node traffic comes here too, through br_netfilter):
  *     ct state established,related accept
+ *     meta nftrace set 1            the first packet of each connection is traced: `podnet flows`
+ *                                   reads the verdicts with `nft monitor trace` (src/flows/)
  *     ip saddr vmap @egress-pods    pod isolated for egress ─▶ jump egr-<ip>
  *     ip daddr vmap @ingress-pods   pod isolated for ingress ─▶ jump ing-<ip>
  *   egr-<ip>: ip daddr . meta l4proto . th dport @egr-<ip> return, else counter reject
@@ -52,6 +54,8 @@ export function renderPolicyFull(pods: readonly PodPolicy[], node: string, table
   tx.add({ kind: 'chain', name: POLICY_FORWARD, type: 'filter', hook: 'forward', priority: PRIORITY_POLICY });
   const rule = (chain: string, text: string) => tx.add({ kind: 'rule', chain, rule: text });
   rule(POLICY_FORWARD, 'ct state established,related accept');
+  // Costs nothing while no `nft monitor trace` listens (the kernel checks for listeners first).
+  rule(POLICY_FORWARD, 'meta nftrace set 1');
   rule(POLICY_FORWARD, `ip saddr vmap @${EGRESS_MAP}`);
   rule(POLICY_FORWARD, `ip daddr vmap @${INGRESS_MAP}`);
   const local = pods.filter((p) => p.node === node).sort((a, b) => a.key.localeCompare(b.key));

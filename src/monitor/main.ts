@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+/**
+ * The lab's monitor process (root namespace, one per lab): collects flows from every node
+ * (src/flows/collector.ts) and serves Prometheus metrics on 127.0.0.1 (GET /metrics). It follows
+ * the lab's state file for the cluster, writes the port it listens on to <state>/monitor.port and
+ * carries PODNET_STATE_DIR, so `podnet down` ends it with the lab's other processes.
+ */
+import { readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { startCollector } from '../flows/collector.js';
+import { labCluster } from '../lab/lab.js';
+import type { LabState } from '../lab/state.js';
+import { collectTables } from '../metrics/collect.js';
+import { renderMetrics } from '../metrics/render.js';
+import type { Cluster } from '../model/types.js';
+
+const stateDir = process.env.PODNET_STATE_DIR;
+if (!stateDir) {
+  process.stderr.write('podnet monitor: PODNET_STATE_DIR is not set\n');
+  process.exit(2);
+}
+const stateFile = join(stateDir, 'lab.json');
+const log = (line: string) => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+process.stderr.on('error', () => {});
+
+let cached: { mtimeMs: number; state: LabState; cluster: Cluster } | null = null;
+function current(): { state: LabState; cluster: Cluster } {
+  const mtimeMs = statSync(stateFile).mtimeMs;
+  if (!cached || cached.mtimeMs !== mtimeMs) {
+    try {
+      const state = JSON.parse(readFileSync(stateFile, 'utf8')) as LabState;
+      cached = { mtimeMs, state, cluster: labCluster(state) };
+    } catch (e) {
+      if (!cached) throw e; // mid-rename: keep the last good one
+    }
+  }
+  return cached!;
+}
+
+const flows = new Map<string, number>();
+const { state } = current();
+const collector = startCollector({
+  stateDir,
+  nodes: state.nodes,
+  cluster: () => current().cluster,
+  log,
+  onFlow: (f) => {
+    for (const p of f.policies.length > 0 ? f.policies.map((x) => x.split(' ')[0]) : ['']) flows.set(`${f.verdict}\t${p}`, (flows.get(`${f.verdict}\t${p}`) ?? 0) + 1);
+  },
+});
+
+const server = createServer((req, res) => {
+  if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics\n');
+    return;
+  }
+  const { state: s, cluster } = current();
+  collectTables(s.nodes, cluster).then(
+    ({ counts, drops }) => {
+      const body = renderMetrics({ lab: s.config.name, sync: s.sync ?? null, tables: counts, drops, flows });
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body);
+    },
+    (e: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${e.message}\n`),
+  );
+});
+server.listen(0, '127.0.0.1', () => {
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const path = join(stateDir, 'monitor.port');
+  writeFileSync(`${path}.tmp`, `${port}\n`);
+  renameSync(`${path}.tmp`, path);
+  log(`monitor for lab ${state.config.name}: flows from ${state.nodes.length} nodes, metrics on http://127.0.0.1:${port}/metrics`);
+});
+const stop = () => {
+  collector.stop();
+  server.close();
+  process.exit(0);
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
