@@ -44,8 +44,10 @@ export function countTables(node: string, tables: Record<string, NftItem[]>, clu
       if (!m || !counter) continue;
       const direction = m[1] === 'egr' ? 'egress' : 'ingress';
       const pod = cluster.pods.find((p) => p.ip === m[2] && !p.hostNetwork);
-      const ip = parseIPv4('255.255.255.255')!;
-      const policies = pod ? explain(cluster, { kind: 'pod', pod }, { kind: 'ip', start: ip, end: ip })[direction].selectedBy.map((p) => p.policy) : [];
+      // The policies isolating the pod on that side do not depend on the peer: any address will do.
+      const peer = { kind: 'ip' as const, start: parseIPv4('192.0.2.1')!, end: parseIPv4('192.0.2.1')! };
+      const self = pod ? { kind: 'pod' as const, pod } : null;
+      const policies = !self ? [] : direction === 'egress' ? explain(cluster, self, peer).egress.selectedBy.map((p) => p.policy) : explain(cluster, peer, self).ingress.selectedBy.map((p) => p.policy);
       drops.push({ node, pod: pod ? podKey(pod) : m[2], direction, packets: counter.packets ?? 0, policies });
     }
     counts.push({ node, table, rules, elements });
