@@ -25,15 +25,16 @@ const log = (line: string) => void process.stderr.write(`${new Date().toISOStrin
 process.stderr.on('error', () => {});
 
 let cached: { mtimeMs: number; state: LabState; cluster: Cluster } | null = null;
+/** The lab as its state file says now; the last good one while the file cannot be read. */
 function current(): { state: LabState; cluster: Cluster } {
-  const mtimeMs = statSync(stateFile).mtimeMs;
-  if (!cached || cached.mtimeMs !== mtimeMs) {
-    try {
+  try {
+    const mtimeMs = statSync(stateFile).mtimeMs;
+    if (!cached || cached.mtimeMs !== mtimeMs) {
       const state = JSON.parse(readFileSync(stateFile, 'utf8')) as LabState;
       cached = { mtimeMs, state, cluster: labCluster(state) };
-    } catch (e) {
-      if (!cached) throw e; // mid-rename: keep the last good one
     }
+  } catch (e) {
+    if (!cached) throw e; // at start: nothing to monitor
   }
   return cached!;
 }
