@@ -6,6 +6,8 @@
  * and /metrics. Needs root, `ip` and `nft`.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAN_RUN_LAB, REPO, TestLab, until } from './helpers.js';
 import { policy, writeManifest, type Obj } from './policy-lab.js';
@@ -187,6 +189,21 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_NFT)('podnet trace, flows and metrics (rou
     const drops = /^podnet_policy_drops_total\{lab="[^"]+",policy="default\/db-from-api",direction="ingress"\} (\d+)$/m.exec(text);
     expect(Number(drops?.[1])).toBeGreaterThan(0);
     expect(text).toMatch(/^podnet_flows_total\{lab="[^"]+",verdict="denied",policy="default\/locked-egress"\} [1-9]\d*$/m);
+  }, T);
+
+  it('a monitor that died is started again by apply, and collects again', async () => {
+    const state = () => JSON.parse(readFileSync(join(lab.stateDir, 'lab.json'), 'utf8')) as { monitor: { pid: number; port: number } };
+    const before = state().monitor;
+    process.kill(before.pid, 'SIGKILL'); // this test's own lab's process, by its recorded PID
+    await until('the monitor gone', () => !existsSync(`/proc/${before.pid}`) || readFileSync(`/proc/${before.pid}/stat`, 'utf8').includes(') Z'));
+    const down = await lab.cli('metrics');
+    expect(down.code).toBe(2);
+    expect(down.stderr).toMatch(/does not answer/);
+    await lab.ok('apply', ['-f', manifest]);
+    expect(state().monitor.pid).not.toBe(before.pid);
+    expect(await lab.ok('metrics')).toMatch(/^podnet_syncs_total\{lab="[^"]+"\} 2$/m);
+    await lab.cli('probe', ['default/locked', 'default/web-b', '--port', '8080']);
+    await until('the new monitor records a denial', async () => (await flows()).some((f) => f.src.pod === 'default/locked' && f.dst.pod === 'default/web-b'));
   }, T);
 });
 
