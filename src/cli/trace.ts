@@ -37,7 +37,7 @@ export function registerTrace(program: Command): void {
     .argument('<from>', 'source pod: ns/name, or name with -n')
     .argument('<to>', 'a pod (ns/name), an address (IP[:PORT]), a URL, or a name as the pod would resolve it (web, web.shop, …)')
     .option('--name <lab>', 'the lab', DEFAULT_LAB)
-    .option('-n, --namespace <ns>', 'namespace of a FROM given without one', 'default')
+    .option('-n, --namespace <ns>', 'namespace of a FROM (and of a TO pod) given without one', 'default')
     .option('-f, --filename <path>', 'offline: trace over these manifests instead of a lab; repeatable', collect)
     .option('--nodes <n>', 'offline: number of nodes', '2')
     .option('--mode <mode>', 'offline: routed or vxlan', 'routed')
@@ -61,11 +61,11 @@ export function registerTrace(program: Command): void {
           const placements = new Map(state.placements.map((p) => [p.key, p]));
           const nodeNetns = new Map(state.nodes.map((n) => [n.name, n.netns]));
           lab = { world: labWorld(state, (key) => statuses.get(key)?.ready === true), netns: (key) => placements.get(key)!.netns ?? nodeNetns.get(placements.get(key)!.node)! };
-          const t = traced(lab.world, { from: src, to: target, toText: to, port, protocol });
+          const t = traced(lab.world, { from: src, to: target, toText: to, port, protocol, namespace: opts.namespace });
           const probe = opts.probe ? await probeTrace(t, (targets) => probeFrom(host, lab!.netns(src), targets)) : undefined;
           return print(format, t, probe);
         }
-        print(format, traced(world, { from: src, to: target, toText: to, port, protocol }), undefined);
+        print(format, traced(world, { from: src, to: target, toText: to, port, protocol, namespace: opts.namespace }), undefined);
       }),
     );
 }

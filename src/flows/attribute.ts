@@ -9,7 +9,7 @@ import { parseIPv4 } from '../model/ip.js';
 import { podKey, type Cluster, type Pod, type Protocol } from '../model/types.js';
 import type { Endpoint } from '../policy/engine.js';
 import { explain } from '../policy/explain.js';
-import type { FlowEvent } from './parse.js';
+import { TraceParser, type FlowEvent } from './parse.js';
 
 export interface FlowRecord {
   time: string;
@@ -90,5 +90,27 @@ export class Deduper {
     this.seen.delete(key);
     this.seen.set(key, now);
     return last === undefined || now - last > this.windowMs;
+  }
+}
+
+/**
+ * One node's `nft monitor trace` lines in, that node's flow records out: parsing, folding
+ * retransmissions (per node: both ends' nodes see a cross-node connection) and attribution.
+ */
+export class NodeFlowReader {
+  private readonly parser: TraceParser;
+  private readonly dedupe = new Deduper();
+
+  constructor(
+    private readonly node: string,
+    table: string,
+  ) {
+    this.parser = new TraceParser(table);
+  }
+
+  feed(line: string, cluster: () => Cluster, now: Date): FlowRecord | null {
+    const e = this.parser.feed(line);
+    if (!e || !this.dedupe.fresh(e, now.getTime())) return null;
+    return attributeFlow(cluster(), this.node, e, now);
   }
 }

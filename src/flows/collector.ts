@@ -11,8 +11,7 @@ import { createInterface } from 'node:readline';
 import { baseEnv } from '../lab/agent/paths.js';
 import { POLICY_TABLE } from '../render/nft/policy.js';
 import type { Cluster } from '../model/types.js';
-import { attributeFlow, Deduper, type FlowRecord } from './attribute.js';
-import { TraceParser } from './parse.js';
+import { NodeFlowReader, type FlowRecord } from './attribute.js';
 
 export const FLOWS_FILE = 'flows.jsonl';
 export const FLOWS_MAX_BYTES = 64 * 1024 * 1024;
@@ -33,7 +32,6 @@ export function startCollector(opts: CollectorOptions): { stop: () => void } {
   const children = new Set<ChildProcess>();
   let stopped = false;
   const out = flowsPath(opts.stateDir);
-  const dedupe = new Deduper();
   const write = (f: FlowRecord) => {
     try {
       if ((statSync(out, { throwIfNoEntry: false })?.size ?? 0) > FLOWS_MAX_BYTES) renameSync(out, `${out}.1`);
@@ -47,11 +45,9 @@ export function startCollector(opts: CollectorOptions): { stop: () => void } {
     if (stopped) return;
     const child = spawn('ip', ['netns', 'exec', node.netns, 'nft', 'monitor', 'trace'], { stdio: ['ignore', 'pipe', 'pipe'], env: baseEnv(opts.stateDir) });
     children.add(child);
-    const parser = new TraceParser(POLICY_TABLE);
+    const reader = new NodeFlowReader(node.name, POLICY_TABLE);
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      const e = parser.feed(line);
-      if (!e || !dedupe.fresh(e, Date.now())) return;
-      const f = attributeFlow(opts.cluster(), node.name, e, new Date());
+      const f = reader.feed(line, opts.cluster, new Date());
       if (f) write(f);
     });
     createInterface({ input: child.stderr! }).on('line', (line) => opts.log(`${node.name}: nft monitor: ${line}`));

@@ -26,6 +26,8 @@ export interface TraceRequest {
   to: TraceTarget;
   /** As typed, for the report. */
   toText: string;
+  /** Where a bare TO name that no DNS answers is looked for as a pod (default "default"). */
+  namespace?: string;
   port?: number;
   protocol: Protocol;
 }
@@ -105,6 +107,9 @@ export function buildTrace(w: TraceWorld, req: TraceRequest): Trace {
   else {
     dns = lookupName(src, req.to.name, w.dns, w.dnsServer, CLUSTER_ZONE);
     const answered = dns.answered;
+    // A bare name no cluster DNS name answers may be a pod of the namespace (`trace a b`).
+    const asPod = !req.to.name.includes('.') && !req.to.url && answered?.result !== 'answer' ? podByKey(w, `${req.namespace ?? 'default'}/${req.to.name}`) : undefined;
+    if (asPod) return buildTrace(w, { ...req, to: { kind: 'pod', ref: podKey(asPod) }, port: req.port ?? req.to.port });
     if (!answered || answered.result === 'forward') {
       const port = req.port ?? req.to.port ?? null;
       const verdict = dns.skipped ? 'UNRESOLVED' : answered ? 'FORWARDED' : 'UNRESOLVED';

@@ -45,15 +45,14 @@ export interface TraceLabState {
 export function labWorld(state: TraceLabState, ready?: (podKey: string) => boolean): TraceWorld {
   const cluster = labCluster(state);
   const placed = new Set(state.placements.map((p) => p.key));
-  const isReady = ready ?? ((key: string) => placed.has(key));
-  const view = serviceView(cluster, state, isReady);
   const dnsView = serviceView(cluster, state, (key) => placed.has(key));
+  const table = state.proxyTable ?? (ready ? serviceView(cluster, state, ready).table : dnsView.table);
   return {
     config: state.config,
     nodes: state.nodes,
     cluster,
     placements: state.placements,
-    table: state.proxyTable ?? view.table,
+    table,
     dns: state.config.dns ? buildRecordSet(cluster, dnsView, { zone: CLUSTER_ZONE }) : null,
     dnsServer: state.config.dns ? kubeDnsIP(state.config.serviceCidr) : null,
     offline: false,

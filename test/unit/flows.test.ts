@@ -1,7 +1,7 @@
 // podnet flows: nft monitor trace lines -> connection verdicts -> flow records with pods and the
 // deciding policy (engine attribution), one report per connection; /metrics text.
 import { describe, expect, it } from 'vitest';
-import { attributeFlow, Deduper } from '../../src/flows/attribute.js';
+import { attributeFlow, Deduper, NodeFlowReader } from '../../src/flows/attribute.js';
 import { formatFlowText, parseFlowLines } from '../../src/flows/format.js';
 import { packetFields, TraceParser, type FlowEvent } from '../../src/flows/parse.js';
 import { countTables } from '../../src/metrics/collect.js';
@@ -79,6 +79,19 @@ describe('attributeFlow', () => {
     expect(d.fresh(e, 1000)).toBe(false);
     expect(d.fresh({ ...e, sport: 2 }, 1000)).toBe(true);
     expect(d.fresh(e, 9000)).toBe(true);
+  });
+
+  it('a cross-node connection seen by both nodes is reported once, by the destination\'s, in either order', () => {
+    const lines = (id: string) => [pkt(id, ip('client'), ip('web-b')), `trace id ${id} ip podnet-policy forward policy accept`];
+    for (const order of [['node-1', 'node-2'], ['node-2', 'node-1']]) {
+      const readers = new Map(order.map((n) => [n, new NodeFlowReader(n, 'podnet-policy')]));
+      const out = order.flatMap((n) => lines(n === 'node-1' ? 'a1' : 'b2').map((l) => readers.get(n)!.feed(l, () => W.cluster, at))).filter((f) => f !== null);
+      expect(out.map((f) => [f!.node, f!.dst.pod])).toEqual([['node-2', 'default/web-b']]);
+    }
+    // A retransmission on the same node is folded.
+    const r = new NodeFlowReader('node-2', 'podnet-policy');
+    const twice = [...lines('c1'), ...lines('c2')].map((l) => r.feed(l, () => W.cluster, at)).filter((f) => f !== null);
+    expect(twice).toHaveLength(1);
   });
 
   it('formats text and reads JSON lines back, skipping torn ones', () => {

@@ -108,6 +108,14 @@ describe('buildTrace', () => {
     expect(byIP.dns).toBeNull();
   });
 
+  it('a bare name that no cluster name answers is a pod of the namespace', () => {
+    const t = buildTrace(W.routed, { from: 'default/client', to: parseTarget('web-b'), toText: 'web-b', protocol: 'TCP', namespace: 'default' });
+    expect(t.dns).toBeNull();
+    expect(t.paths.map((p) => p.pod)).toEqual(['default/web-b']);
+    // A Service of that name wins: the name resolves.
+    expect(trace('web').service).not.toBeNull();
+  });
+
   it('an address that is a pod IP is that pod', () => {
     expect(trace(`${ip('routed', 'default/web-b')}:8080`).paths[0].pod).toBe('default/web-b');
   });
