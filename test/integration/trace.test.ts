@@ -221,9 +221,12 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_NFT)('podnet trace in a VXLAN lab', () => 
     const t = JSON.parse(await lab.ok('trace', ['default/a', 'default/b', '-o', 'json'])) as TraceJson;
     expect(t.paths[0].route.map((r) => r.kind)).toEqual(['vxlan']);
     expect(t.probe).toMatchObject({ outcome: { verdict: 'open' }, agrees: true });
-    // Without cluster DNS a name is not looked up in the cluster at all.
-    const byName = JSON.parse(await lab.ok('trace', ['default/a', 'b', '-o', 'json'])) as TraceJson;
+    // Without cluster DNS a name is not looked up in the cluster at all; a bare one is a pod.
+    const byName = JSON.parse(await lab.ok('trace', ['default/a', 'b.default', '-o', 'json'])) as TraceJson & { dns: { skipped?: string } };
     expect(byName.verdict).toBe('UNRESOLVED');
+    expect(byName.dns.skipped).toMatch(/without cluster DNS/);
     expect(byName.probe).toBeNull();
+    const bare = JSON.parse(await lab.ok('trace', ['a', 'b', '-o', 'json'])) as TraceJson;
+    expect(bare.paths.map((p) => p.pod)).toEqual(['default/b']);
   }, T);
 });
