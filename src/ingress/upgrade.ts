@@ -53,9 +53,11 @@ export function forwardUpgrade(ctx: ProxyContext, req: http.IncomingMessage, soc
       socket.destroy();
       upSocket.destroy();
     };
-    socket.on('error', close).on('close', close);
-    upSocket.on('error', close).on('close', close);
-    socket.pipe(upSocket).pipe(socket);
+    // No half-open tunnels (as nginx): when one side ends, the other is ended, then both closed.
+    socket.on('error', close).on('close', close).on('end', () => upSocket.end(close));
+    upSocket.on('error', close).on('close', close).on('end', () => socket.end(close));
+    socket.pipe(upSocket, { end: false });
+    upSocket.pipe(socket, { end: false });
   });
   upReq.on('response', (upRes) => {
     // The endpoint declined the upgrade: its answer goes back as is, delimited by closing.

@@ -19,6 +19,7 @@ const field = (map: string, key: string) => `${map}[${key}]`;
 
 export function readSecret(obj: Obj, namespace: string, name: string, source: Source, p: ObjectProblems): Secret {
   const data: Record<string, string> = {};
+  const given = new Set([obj.data, obj.stringData].flatMap((m) => (isObj(m) ? Object.keys(m) : [])));
   readEntries(obj.data, 'data', p, (key, value, path) => {
     const compact = value.replace(/[\r\n]/g, '');
     if (!BASE64.test(compact)) p.error(path, 'is not valid base64');
@@ -30,7 +31,7 @@ export function readSecret(obj: Obj, namespace: string, name: string, source: So
     data[key] = Buffer.from(value, 'utf8').toString('base64');
   });
   const type = readString(obj.type, 'type', p) ?? 'Opaque';
-  if (type === TLS_SECRET_TYPE) checkTls(data, p);
+  if (type === TLS_SECRET_TYPE) checkTls(data, given, p);
   return { namespace, name, type, data, source };
 }
 
@@ -52,11 +53,13 @@ function readEntries(v: unknown, map: string, p: ObjectProblems, each: (key: str
  * rejects the Secret otherwise). It does not parse them; PEM that cannot be a certificate or a
  * key is a warning here, and the ingress controller skips that Secret.
  */
-function checkTls(data: Record<string, string>, p: ObjectProblems): void {
+function checkTls(data: Record<string, string>, given: ReadonlySet<string>, p: ObjectProblems): void {
   const pem = { [TLS_CERT_KEY]: /-----BEGIN CERTIFICATE-----/, [TLS_KEY_KEY]: /-----BEGIN [A-Z ]*PRIVATE KEY-----/ };
   for (const [key, marker] of Object.entries(pem)) {
     const value = data[key];
-    if (value === undefined) p.error(field('data', key), `required for type ${TLS_SECRET_TYPE}`);
+    if (value === undefined) {
+      if (!given.has(key)) p.error(field('data', key), `required for type ${TLS_SECRET_TYPE}`);
+    }
     else if (!marker.test(Buffer.from(value, 'base64').toString('latin1'))) {
       p.warn(field('data', key), `is not a PEM ${key === TLS_CERT_KEY ? 'certificate' : 'private key'}: ingress controllers cannot use it`);
     }
