@@ -7,7 +7,7 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { join } from 'node:path';
 import type { LabState } from '../lab/state.js';
-import { selfSigned } from './certs.js';
+import { selfSigned, type KeyPair } from './certs.js';
 import { configFromState, describe } from './config.js';
 import { IngressServer } from './server.js';
 
@@ -25,7 +25,7 @@ if (!stateDir) {
 }
 const stateFile = join(stateDir, 'lab.json');
 
-let defaultCert;
+let defaultCert: KeyPair;
 try {
   defaultCert = selfSigned();
 } catch (e) {

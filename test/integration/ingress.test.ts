@@ -163,7 +163,7 @@ describe.skipIf(!CAN_RUN_LAB)('ingress controller in a lab', () => {
       ['foreign.ingress.test', '/', '404'], // class nginx: not podnet's
       ['nobody.ingress.test', '/', '404'],
     ];
-    const got = [];
+    const got: string[] = [];
     for (const [host, p] of cases) got.push(app(await hostGet(lbIP, host, p)));
     expect(cases.map(([h, p], i) => `${h}${p} → ${got[i]}`)).toEqual(cases.map(([h, p, want]) => `${h}${p} → ${want}`));
   });
