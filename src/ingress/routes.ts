@@ -174,7 +174,10 @@ export type RouteResult = { kind: 'target'; target: Target; rule?: PathRule } | 
  * your default backend."
  */
 export function route(table: RouteTable, hostHeader: string | undefined, url: string | undefined): RouteResult {
-  const routes = hostRoutes(table, requestHost(hostHeader));
+  // RFC 9112 §3.2.2: for an absolute-form target the server "MUST ignore the received Host header
+  // field" and use the target's authority.
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url ?? '')?.[1];
+  const routes = hostRoutes(table, requestHost(authority ?? hostHeader));
   const path = requestPath(url);
   const rule = routes?.paths.find((r) => pathMatches(r, path));
   if (rule) return { kind: 'target', target: rule.target, rule };

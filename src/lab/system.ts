@@ -24,7 +24,9 @@ function programCommand(dir: string): string[] {
   const here = dirname(fileURLToPath(import.meta.url));
   const js = join(here, '..', dir, 'main.js');
   if (existsSync(js)) return [process.execPath, js];
-  return [process.execPath, '--import', import.meta.resolve('tsx'), join(here, '..', dir, 'main.ts')];
+  // vitest's module runner has no import.meta.resolve (unit tests build these objects, never run them).
+  const tsx = typeof import.meta.resolve === 'function' ? import.meta.resolve('tsx') : 'tsx';
+  return [process.execPath, '--import', tsx, join(here, '..', dir, 'main.ts')];
 }
 
 /** The DNS server's command line. */

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/api/problems.js';
 import { INGRESS_CONTROLLER, selectIngresses } from '../../src/ingress/classes.js';
 import { buildTlsTable, secretForServerName } from '../../src/ingress/tls-hosts.js';
+import { withSystemObjects } from '../../src/lab/system.js';
 import { readObjects } from './fixtures.js';
 
 type Obj = Record<string, unknown>;
@@ -118,5 +119,30 @@ describe('Secret reader', () => {
   it('PEM that is not a certificate or key is a warning, not an error', () => {
     const c = readObjects([tlsSecret('s', { stringData: { 'tls.crt': 'hello', 'tls.key': KEY } })]);
     expect(c.notes).toEqual(['warning: gen.yaml: secret web/s: data[tls.crt]: is not a PEM certificate: ingress controllers cannot use it']);
+  });
+});
+
+describe('objects a lab adds for Ingresses (src/lab/system.ts)', () => {
+  const config = { name: 'lab', nodes: 2, mode: 'routed' as const, podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12', nodeCidr: '100.64.0.0/24', dns: false };
+  const raw = (obj: Obj) => ({ obj, source: { file: 'user.yaml', doc: 0 }, prefix: '' });
+  const keys = (objs: { obj: Obj }[]) => objs.map((o) => `${String(o.obj.kind)}/${String((o.obj.metadata as Obj).name)}`);
+
+  it('nothing without an Ingress; with one: namespace, class, LoadBalancer Service and controller Deployment', () => {
+    expect(withSystemObjects(config, [raw(cls('x', 'y'))]).length).toBe(1);
+    const all = withSystemObjects(config, [raw(ing('a'))]);
+    expect(keys(all)).toEqual(['Namespace/podnet-ingress', 'IngressClass/podnet', 'Service/podnet-ingress-controller', 'Deployment/podnet-ingress-controller', 'Ingress/a']);
+    const c = readObjects(all.map((o) => o.obj));
+    expect(c.ingressClasses).toEqual([expect.objectContaining({ name: 'podnet', controller: INGRESS_CONTROLLER, isDefault: true })]);
+    expect(c.services[0]).toMatchObject({ namespace: 'podnet-ingress', type: 'LoadBalancer', externalTrafficPolicy: 'Local', ports: [{ port: 80 }, { port: 443 }] });
+    expect(c.pods.filter((p) => p.namespace === 'podnet-ingress').map((p) => p.containers[0].ports.map((x) => x.containerPort))).toEqual([[80, 443]]);
+    expect(selectIngresses(c).handled.map((i) => i.name)).toEqual(['a']);
+  });
+
+  it("podnet's class is not the default when the user marks another; a user's own `podnet` class wins", () => {
+    const withNginx = readObjects(withSystemObjects(config, [raw(cls('nginx', 'k8s.io/ingress-nginx', true)), raw(ing('a'))]).map((o) => o.obj));
+    expect(withNginx.ingressClasses.map((c) => [c.name, c.isDefault])).toEqual([['podnet', false], ['nginx', true]]);
+    const own = withSystemObjects(config, [raw(cls('podnet', INGRESS_CONTROLLER)), raw(ing('a'))]);
+    expect(keys(own).filter((k) => k === 'IngressClass/podnet')).toHaveLength(1);
+    expect(readObjects(own.map((o) => o.obj)).ingressClasses[0].isDefault).toBe(false);
   });
 });

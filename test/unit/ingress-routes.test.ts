@@ -101,6 +101,8 @@ describe('path matching: the Ingress reference examples', () => {
     const t = table([ingress('i', { rules: [{ http: { paths: [p('/q', 'Exact', 'exact'), p('/', 'Prefix', 'a')] } }] })]);
     expect(lands(t, 'x', '/q?x=/y')).toBe('exact');
     expect(lands(t, 'x', 'http://x/q#frag')).toBe('exact');
+    const hosts = table([ingress('h', { rules: [{ host: 'a.test', http: { paths: [p('/', 'Prefix', 'a')] } }, { host: 'b.test', http: { paths: [p('/', 'Prefix', 'b')] } }] })]);
+    expect(lands(hosts, 'a.test', 'http://b.test:8080/x')).toBe('b'); // absolute-form: its authority, not Host
     expect(requestPath('http://host:81')).toBe('/');
   });
 });
