@@ -3,6 +3,8 @@
  * 1,000 ClusterIP Service names) against podnet's DnsServer and against Knot DNS serving the same
  * names from a zone file, in the same run, rounds interleaved (podnet, knot, podnet, knot, …).
  * Both servers run as child processes on 127.0.0.1, so the bench process's own CPU does not count.
+ * Neither has an upstream: every name asked is in the zone, nothing is forwarded (and never to the
+ * host's resolvers).
  * Target: podnet's median QPS ≥ 0.5 × knot's. Installs dnsperf and knot if missing (root).
  * Exit 1 with --strict when the target is missed; always 1 if the two servers disagree on an answer.
  */

@@ -13,6 +13,7 @@ const BENCHMARKS = new Map<string, () => Promise<Benchmark>>([
   ['datapath', () => import('./datapath.js')],
   ['services', () => import('./services.js')],
   ['dns', () => import('./dns.js')],
+  ['policy', () => import('./policy.js')],
   ['ingress', () => import('./ingress.js')],
 ]);
 

@@ -17,7 +17,8 @@ lab=${lab:0:11}
 trap 'podnet down --name "$lab" >/dev/null 2>&1 || true' EXIT
 echo
 echo "== podnet up: 2 nodes, routed, real namespaces and processes"
-podnet up --name "$lab" -f examples/shop
+# --dns-upstream none: names outside the cluster get SERVFAIL; the demo never asks the host's resolvers.
+podnet up --name "$lab" --dns-upstream none -f examples/shop
 podnet get pods -A -o wide --name "$lab"
 echo
 echo "== real packets, pod to pod across nodes (NetworkPolicy enforcement comes with a later issue)"

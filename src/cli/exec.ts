@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { containerLogPath } from '../lab/agent/paths.js';
+import { hostNetworkResolvConf, withResolvConf } from '../lab/agent/resolv-mount.js';
 import type { Command } from 'commander';
 import { labCluster } from '../lab/lab.js';
 import { labDir, type LabState } from '../lab/state.js';
@@ -23,8 +24,12 @@ export function registerExec(program: Command): void {
         const state = requireLab(opts.name);
         const pod = findPod(state, podRef, opts.namespace);
         const netns = pod.netns ?? state.nodes.find((n) => n.name === pod.node)!.netns;
+        // A hostNetwork pod with its own resolv.conf: as its containers see it (agent/resolv-mount.ts).
+        const [ns, name] = pod.key.split('/');
+        const resolvConf = hostNetworkResolvConf(labDir(state.config.name), ns, name);
+        const argv = pod.netns === null && existsSync(resolvConf) ? withResolvConf(resolvConf, command) : command;
         const code = await new Promise<number>((resolve) => {
-          const child = spawn('ip', ['netns', 'exec', netns, ...command], { stdio: 'inherit' });
+          const child = spawn('ip', ['netns', 'exec', netns, ...argv], { stdio: 'inherit' });
           child.on('error', () => resolve(127));
           child.on('close', (c, signal) => resolve(c ?? (signal ? 128 : 1)));
         });

@@ -9,6 +9,7 @@ import { EXIT_INPUT } from './common.js';
 import { registerDown } from './down.js';
 import { registerExec } from './exec.js';
 import { registerGet } from './get.js';
+import { registerProbe } from './probe.js';
 import { registerUp } from './up.js';
 
 const program = new Command();
@@ -29,5 +30,6 @@ registerDown(program);
 registerApply(program);
 registerGet(program);
 registerExec(program);
+registerProbe(program);
 
 await program.parseAsync(process.argv);

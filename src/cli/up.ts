@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { loadManifests } from '../api/load.js';
 import { defaultLbCidr, defaultNodeCidr, type LabConfig } from '../model/lab.js';
+import { formatUpstream } from '../dns/upstream.js';
 import { labUp, type ReconcileReport } from '../lab/lab.js';
 import type { LabState } from '../lab/state.js';
 import { formatTable } from '../output/table.js';
@@ -21,9 +22,10 @@ export function registerUp(program: Command): void {
     .option('--lb-cidr <cidr>', 'LoadBalancer IP pool, reachable from the host (default: the /24 after the node network)')
     .option('--dns', 'run cluster DNS (the default): kube-system/coredns behind kube-dns at the 10th address of the service CIDR, a resolv.conf per pod', true)
     .option('--no-dns', 'no cluster DNS: pods keep the host\'s resolver')
+    .option('--dns-upstream <spec>', 'where cluster DNS forwards other names: host (the nameservers in /etc/resolv.conf at up), none (SERVFAIL), or ADDR[:PORT][,ADDR[:PORT]...]', undefined)
     .option('--vxlan-checksum-offload', 'vxlan mode: keep TX checksum offload on flannel.1 (faster; Flannel turns it off)')
     .option('-f, --filename <path>', 'manifest file, directory or -; repeatable', collect)
-    .action((opts: { name: string; nodes: string; mode: string; podCidr: string; serviceCidr: string; nodeCidr?: string; lbCidr?: string; vxlanChecksumOffload?: boolean; dns?: boolean; filename?: string[] }) =>
+    .action((opts: { name: string; nodes: string; mode: string; podCidr: string; serviceCidr: string; nodeCidr?: string; lbCidr?: string; vxlanChecksumOffload?: boolean; dns?: boolean; dnsUpstream?: string; filename?: string[] }) =>
       run(async () => {
         if (!/^[0-9]+$/.test(opts.nodes)) throw new UsageError(`--nodes: ${JSON.stringify(opts.nodes)} is not a number`);
         const config: LabConfig = {
@@ -36,6 +38,7 @@ export function registerUp(program: Command): void {
           lbCidr: opts.lbCidr ?? (opts.nodeCidr ? undefined : defaultLbCidr(opts.name)),
           ...(opts.vxlanChecksumOffload ? { vxlanChecksumOffload: true } : {}),
           ...(opts.dns ? { dns: true } : {}),
+          ...(opts.dnsUpstream !== undefined ? { dnsUpstream: opts.dnsUpstream } : {}),
         };
         const objects = opts.filename && opts.filename.length > 0 ? loadManifests(opts.filename) : [];
         const host = requireRoot('podnet up');
@@ -51,10 +54,17 @@ export function upSummary(state: LabState, report: ReconcileReport, ms: number):
   const ready = report.statuses.filter((s) => s.ready).length;
   const lines = [`lab ${config.name} is up in ${(ms / 1000).toFixed(1)} s: ${state.nodes.length} nodes (${config.mode}), ${ready}/${state.placements.length} pods ready`, ''];
   lines.push(formatTable(['NODE', 'INTERNAL-IP', 'POD-CIDR', 'PODS'], state.nodes.map((n) => [n.name, n.ip, n.podCidr, String(state.placements.filter((p) => p.node === n.name).length)])).trimEnd());
+  if (config.dns) lines.push(`cluster DNS: other names go to ${dnsUpstreams(state)}`);
   for (const u of report.unschedulable) lines.push(`pending: ${u.key}: ${u.reason}`);
   for (const p of report.notListening) lines.push(`warning: ${p} is declared but nothing listens on it yet`);
   for (const p of report.serviceProblems) lines.push(`warning: ${p}`);
   for (const p of report.podProblems) lines.push(`warning: pod not started: ${p}`);
   lines.push('', `next: podnet get pods -A -o wide --name ${config.name}    podnet down --name ${config.name}`);
   return lines.join('\n');
+}
+
+function dnsUpstreams(state: LabState): string {
+  const ups = state.dnsForwarder?.upstreams ?? [];
+  const from = (state.config.dnsUpstream ?? 'host') === 'host' ? ' (the host\'s /etc/resolv.conf)' : '';
+  return ups.length > 0 ? `${ups.map(formatUpstream).join(', ')}${from}` : `nowhere: they get SERVFAIL${from ? ' (no nameserver in the host\'s /etc/resolv.conf)' : ''}`;
 }

@@ -2,7 +2,8 @@
 /**
  * podnet's cluster DNS as a pod (kube-system/coredns): serves the lab's records on port 53, UDP
  * and TCP, and follows the lab's state file so answers change within a second of an apply.
- * The lab is sealed off from other networks, so names outside the zone get SERVFAIL.
+ * Names outside the zone go to the lab's forwarder (forwarder.ts) over its Unix sockets in the
+ * state directory, when `--dns-upstream` gave any upstream; else they get SERVFAIL at once.
  */
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import type { LabState } from '../lab/state.js';
 import { CLUSTER_ZONE } from '../lab/system.js';
 import { serviceView } from '../model/service-view.js';
 import { buildRecordSet, type RecordSet } from './records.js';
+import { forwarderDeadlineMs, forwarderDir } from './forwarder.js';
 import { DnsServer } from './server.js';
 
 const stateDir = process.env.PODNET_STATE_DIR;
@@ -20,15 +22,26 @@ if (!stateDir) {
 }
 const stateFile = join(stateDir, 'lab.json');
 
-function records(): RecordSet {
-  const state = JSON.parse(readFileSync(stateFile, 'utf8')) as LabState;
+function readState(): LabState {
+  return JSON.parse(readFileSync(stateFile, 'utf8')) as LabState;
+}
+
+function records(state = readState()): RecordSet {
   const cluster = labCluster(state);
   const placed = new Set(state.placements.map((p) => p.key));
   return buildRecordSet(cluster, serviceView(cluster, state, (key) => placed.has(key)), { zone: CLUSTER_ZONE });
 }
 
-const server = await DnsServer.start({ address: '0.0.0.0', port: 53, records: records() });
-process.stdout.write(`podnet dns: serving ${CLUSTER_ZONE} on :53\n`);
+const state = readState();
+// The upstreams are fixed at `up`: the forwarder relays to them, this server only to it.
+const upstreams = state.dnsForwarder?.upstreams ?? [];
+const server = await DnsServer.start({
+  address: '0.0.0.0',
+  port: 53,
+  records: records(state),
+  ...(upstreams.length > 0 ? { upstreams: [{ relay: forwarderDir(stateDir) }], forwardTimeoutMs: forwarderDeadlineMs(upstreams.length) } : {}),
+});
+process.stdout.write(`podnet dns: serving ${CLUSTER_ZONE} on :53; other names: ${upstreams.length > 0 ? 'the lab\'s forwarder' : 'SERVFAIL'}\n`);
 watchFile(stateFile, { interval: 200 }, () => {
   try {
     server.update(records());

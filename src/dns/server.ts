@@ -8,20 +8,19 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket, { type Packet, type RecordType } from 'dns-packet';
+import { forwardQuery, HEADER, MAX_MESSAGE, serveStream, type ForwardTarget } from './exchange.js';
 import type { RecordSet } from './records.js';
 import { errorResponse, fit, RCODE, resolveQuery, type Transport } from './resolve.js';
 
-export interface Upstream {
-  address: string;
-  port: number;
-}
+export type { Upstream } from './upstream.js';
 
 export interface DnsServerOptions {
   address?: string;
   /** 0: any free port (the same one for UDP and TCP). */
   port?: number;
   records: RecordSet;
-  upstreams?: readonly Upstream[];
+  /** Tried in order; a relay is the lab's forwarder (see forwarder.ts). */
+  upstreams?: readonly ForwardTarget[];
   /** Per upstream attempt (default 2000 ms). */
   forwardTimeoutMs?: number;
   /** A TCP connection with no traffic for this long is closed (default 10 s, RFC 7766 6.2.3). */
@@ -30,11 +29,6 @@ export interface DnsServerOptions {
   /** Forwarded queries in flight at most; beyond it queries get SERVFAIL at once. */
   maxForwards?: number;
 }
-
-const HEADER = 12;
-const MAX_MESSAGE = 65535;
-const MAX_PIPELINED = 32;
-const MAX_UNREAD = 1 << 20;
 
 export class DnsServer {
   private records: RecordSet;
@@ -106,31 +100,7 @@ export class DnsServer {
     if (this.conns.size >= (this.options.maxTcpConnections ?? 256)) return void conn.destroy();
     this.conns.add(conn);
     conn.on('close', () => this.conns.delete(conn));
-    conn.on('error', () => {});
-    conn.setTimeout(this.options.tcpIdleTimeoutMs ?? 10_000, () => conn.destroy());
-    let buf: Buffer = Buffer.alloc(0);
-    let pending = 0;
-    conn.on('data', (chunk: Buffer) => {
-      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-      // Whole messages are consumed as soon as they are complete, so buf stays below 2 + 65535 + one chunk.
-      while (buf.length >= 2) {
-        const len = buf.readUInt16BE(0);
-        if (len < HEADER) return void conn.destroy();
-        if (buf.length < 2 + len) break;
-        const msg = buf.subarray(2, 2 + len);
-        buf = buf.subarray(2 + len);
-        if (++pending > MAX_PIPELINED) return void conn.destroy();
-        void this.handle(msg, 'tcp').then((out) => {
-          pending--;
-          if (!out || conn.destroyed || out.length > MAX_MESSAGE) return;
-          const prefix = Buffer.alloc(2);
-          prefix.writeUInt16BE(out.length);
-          conn.write(Buffer.concat([prefix, out]));
-          // A client that sends but never reads must not make us buffer without end.
-          if (conn.writableLength > MAX_UNREAD) conn.destroy();
-        });
-      }
-    });
+    serveStream(conn, (msg) => this.handle(msg, 'tcp'), { idleTimeoutMs: this.options.tcpIdleTimeoutMs ?? 10_000 });
   }
 
   /** One message in, at most one message out; never throws. */
@@ -174,25 +144,13 @@ export class DnsServer {
     }
   }
 
-  /** Tries each upstream in turn with the client's query under a fresh ID; the client's ID is put back. */
+  /** Forwards to the upstreams in turn (see forwardQuery), within the bound on forwards in flight. */
   private async forward(msg: Buffer, transport: Transport): Promise<Buffer | null> {
     const upstreams = this.options.upstreams ?? [];
     if (upstreams.length === 0 || this.forwards >= (this.options.maxForwards ?? 1024)) return null;
     this.forwards++;
     try {
-      for (const up of upstreams) {
-        const query = Buffer.from(msg);
-        const id = Math.floor(Math.random() * 0x10000);
-        query.writeUInt16BE(id, 0);
-        const timeout = this.options.forwardTimeoutMs ?? 2000;
-        const reply = await (transport === 'udp' ? forwardUdp(query, up, timeout) : forwardTcp(query, up, timeout)).catch(() => null);
-        if (reply && reply.length >= HEADER && reply.readUInt16BE(0) === id && reply.readUInt16BE(2) & 0x8000) {
-          const out = Buffer.from(reply);
-          out.writeUInt16BE(msg.readUInt16BE(0), 0);
-          return out;
-        }
-      }
-      return null;
+      return await forwardQuery(msg, upstreams, transport, this.options.forwardTimeoutMs ?? 2000);
     } finally {
       this.forwards--;
     }
@@ -205,54 +163,4 @@ function safeEncode(p: Packet): Buffer | null {
   } catch {
     return null;
   }
-}
-
-/**
- * One upstream exchange: settled by the first `done`, or with null after `timeoutMs`; the
- * socket is released exactly once either way.
- */
-function exchange(timeoutMs: number, release: () => void, start: (done: (out: Buffer | null) => void) => void): Promise<Buffer | null> {
-  return new Promise((resolve) => {
-    let finished = false;
-    const done = (out: Buffer | null): void => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      release();
-      resolve(out);
-    };
-    const timer = setTimeout(() => done(null), timeoutMs);
-    start(done);
-  });
-}
-
-function forwardUdp(query: Buffer, up: Upstream, timeoutMs: number): Promise<Buffer | null> {
-  const sock = dgram.createSocket(net.isIPv6(up.address) ? 'udp6' : 'udp4');
-  return exchange(timeoutMs, () => sock.close(), (done) => {
-    sock.on('error', () => done(null));
-    sock.on('message', (reply, rinfo) => {
-      // Only the upstream's own address and port, with our ID (checked by the caller).
-      if (rinfo.port === up.port && reply.length >= HEADER && reply.readUInt16BE(0) === query.readUInt16BE(0)) done(reply);
-    });
-    sock.send(query, up.port, up.address, (err) => err && done(null));
-  });
-}
-
-function forwardTcp(query: Buffer, up: Upstream, timeoutMs: number): Promise<Buffer | null> {
-  const conn = net.connect({ host: up.address, port: up.port });
-  let buf: Buffer = Buffer.alloc(0);
-  return exchange(timeoutMs, () => conn.destroy(), (done) => {
-    conn.on('error', () => done(null));
-    conn.on('close', () => done(null));
-    conn.on('connect', () => {
-      const prefix = Buffer.alloc(2);
-      prefix.writeUInt16BE(query.length);
-      conn.write(Buffer.concat([prefix, query]));
-    });
-    conn.on('data', (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
-      if (buf.length > 2 + MAX_MESSAGE) return done(null);
-      if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) done(buf.subarray(2, 2 + buf.readUInt16BE(0)));
-    });
-  });
 }

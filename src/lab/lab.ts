@@ -13,7 +13,9 @@ import type { Cluster, Node, Pod } from '../model/types.js';
 import { podKey } from '../model/types.js';
 import { hostLink, renderLabNetwork } from '../render/lab-network.js';
 import { request, startAgent, type AgentPodSpec, type AgentPodStatus } from './agent-client.js';
+import { ensureDnsForwarder } from './dns-forwarder.js';
 import { renderPodsAdd, renderPodsDel } from './network.js';
+import { syncPolicies, type PolicySyncReport } from './policy.js';
 import { syncServices } from './proxy.js';
 import { writeResolvConfs } from './resolv.js';
 import { withSystemObjects } from './system.js';
@@ -36,6 +38,7 @@ export interface ReconcileReport {
   /** Pods an agent could not start (e.g. a port already taken in a shared namespace); the rest run. */
   podProblems: string[];
   statuses: AgentPodStatus[];
+  policy: PolicySyncReport;
 }
 
 const PORT_WAIT_MS = 20_000;
@@ -152,10 +155,13 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   state.placements = state.placements.filter((p) => !removed.includes(p));
   state.objects = objects;
   saveState(state);
+  // Policies first, with the new pods' addresses: a selected pod is isolated from its first packet.
+  const policy = await syncPolicies(host, state.nodes, placeOnto(base, { nodes: state.nodes, placements: placed }));
   await applyPlan(host, renderPodsAdd(state.config, state.nodes, added));
   state.placements = placed;
   saveState(state);
   writeResolvConfs(state, cluster, added, removed);
+  await ensureDnsForwarder(state);
   const specs = agentSpecs(cluster, placed);
   const { statuses, errors: podProblems } = await syncAgents(state, specs);
   const ready = new Set(statuses.filter((s) => s.ready).map((s) => s.key));
@@ -171,6 +177,7 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
     serviceProblems: proxy.problems,
     podProblems,
     statuses,
+    policy,
   };
 }
 

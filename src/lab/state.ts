@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { RawObject } from '../api/load.js';
 import { LAB_NAME, type LabConfig, type LabNode, type PlacedPod } from '../model/lab.js';
 import type { ServiceAllocation, ServiceTable } from '../model/service-table.js';
+import type { Upstream } from '../dns/upstream.js';
 
 export const STATE_VERSION = 1;
 
@@ -25,6 +26,11 @@ export interface LabState {
   proxyTable?: ServiceTable | null;
   /** LoadBalancer IP → node IP: /32 routes on the host link for externalTrafficPolicy Local. */
   lbRoutes?: Record<string, string>;
+  /**
+   * Cluster DNS's way out: the upstreams `--dns-upstream` stood for at `up` (none: SERVFAIL), and
+   * the PID of the forwarder relaying to them (src/dns/forwarder.ts).
+   */
+  dnsForwarder?: { upstreams: Upstream[]; pid?: number };
 }
 
 export function stateRoot(): string {

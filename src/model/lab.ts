@@ -5,6 +5,7 @@
 import { formatIPv4, parseCidr, parseIPv4 } from './ip.js';
 import { matchesSelector, type Labels } from './labels.js';
 import { fnv32a } from './names.js';
+import { parseUpstreamSpec } from '../dns/upstream.js';
 import type { Node, Pod } from './types.js';
 
 export type NetworkMode = 'routed' | 'vxlan';
@@ -27,6 +28,8 @@ export interface LabConfig {
   vxlanChecksumOffload?: boolean;
   /** Run cluster DNS: kube-system/coredns pods behind kube-dns, and a resolv.conf for every pod. */
   dns?: boolean;
+  /** `--dns-upstream`: where cluster DNS forwards other names (src/dns/upstream.ts); absent: host. */
+  dnsUpstream?: string;
 }
 
 export const LAB_NAME = /^[a-z][a-z0-9-]{0,10}$/;
@@ -75,6 +78,22 @@ export function validateLabConfig(c: LabConfig): string[] {
   if (!node || node.family !== 4 || node.prefix > 24) problems.push(`node CIDR ${JSON.stringify(c.nodeCidr)} must be an IPv4 /24 or larger`);
   const lb = c.lbCidr === undefined ? null : parseCidr(c.lbCidr);
   if (c.lbCidr !== undefined && (!lb || lb.family !== 4)) problems.push(`--lb-cidr: ${JSON.stringify(c.lbCidr)} is not an IPv4 CIDR`);
+  if (c.dnsUpstream !== undefined) {
+    const up = parseUpstreamSpec(c.dnsUpstream);
+    if ('error' in up) problems.push(`--dns-upstream: ${up.error}`);
+    else if (!c.dns) problems.push('--dns-upstream: cluster DNS is off (--no-dns): there is nothing to forward');
+    else if (up.kind === 'list') {
+      // The forwarder runs in the host's namespace: pod and Service addresses are not reachable there.
+      for (const [flag, range] of [['--pod-cidr', pod], ['--service-cidr', svc]] as const) {
+        if (!range || range.family !== 4) continue;
+        const inside = up.upstreams.find((u) => {
+          const ip = parseIPv4(u.address);
+          return ip !== null && ip >= range.start && ip <= range.end;
+        });
+        if (inside) problems.push(`--dns-upstream: ${inside.address} is inside the lab's ${flag} ${range.text}: the forwarder runs on the host, which cannot reach it`);
+      }
+    }
+  }
   const ranges = [pod, svc, node, lb].filter((r) => r && r.family === 4) as { start: number; end: number; text: string }[];
   for (let i = 0; i < ranges.length; i++) {
     for (let j = i + 1; j < ranges.length; j++) {

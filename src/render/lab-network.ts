@@ -99,11 +99,17 @@ function nodeSteps(config: LabConfig, node: LabNode, nodes: readonly LabNode[], 
       `addr add ${node.vtepIP}/32 dev ${VXLAN_DEVICE}`,
       `link set ${VXLAN_DEVICE} up`,
     );
+    // `src`: the node's own traffic to remote pods comes from its node address (not the VTEP's),
+    // as in routed mode: NetworkPolicy ipBlocks see nodes (and hostNetwork pods) by that address.
     for (const o of others) {
-      lines.push(`neigh add ${o.vtepIP} lladdr ${o.vtepMac} dev ${VXLAN_DEVICE} nud permanent`, `route add ${o.podCidr} via ${o.vtepIP} dev ${VXLAN_DEVICE} onlink`);
+      lines.push(`neigh add ${o.vtepIP} lladdr ${o.vtepMac} dev ${VXLAN_DEVICE} nud permanent`, `route add ${o.podCidr} via ${o.vtepIP} dev ${VXLAN_DEVICE} onlink src ${node.ip}`);
     }
   }
-  return [ipStep(node.netns, lines), { kind: 'exec', netns: node.netns, argv: ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1'] }];
+  // icmp_ratelimit=0: NetworkPolicy refuses denied connections with ICMP admin-prohibited, and
+  // the kernel's default (one such message per second per peer after a burst) would turn a
+  // client's quick retries into one-second timeouts.
+  const sysctls = ['net.ipv4.ip_forward=1', 'net.ipv4.icmp_ratelimit=0'];
+  return [ipStep(node.netns, lines), { kind: 'exec', netns: node.netns, argv: ['sysctl', '-q', '-w', ...sysctls] }];
 }
 
 /** VXLAN forwarding entries: one per remote VTEP (needs the device, so a later stage). */

@@ -222,7 +222,8 @@ export class TestLab {
   /** The CLI argv for `podnet <command> --name LAB <rest...>`. */
   argv(command: string, rest: readonly string[] = []): string[] {
     // Cluster DNS is on by default; tests that are not about DNS leave it out (fewer pods, faster).
-    const dns = command === 'up' && !rest.includes('--dns') ? ['--no-dns'] : [];
+    // Those about DNS never forward to the host's resolvers: `none` unless they name an upstream.
+    const dns = command !== 'up' ? [] : !rest.includes('--dns') ? ['--no-dns'] : rest.includes('--dns-upstream') ? [] : ['--dns-upstream', 'none'];
     return [process.execPath, '--import', 'tsx', 'src/cli/main.ts', command, '--name', this.name, ...dns, ...rest];
   }
 

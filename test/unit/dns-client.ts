@@ -64,21 +64,28 @@ export async function tcpQuery(port: number, p: Packet): Promise<DecodedPacket> 
   return dnsPacket.decode(out);
 }
 
-/** An upstream on 127.0.0.1 (UDP and TCP, one port) answering every A question with `ip`; `silent`: never answers. */
-export async function fakeUpstream(ip: string, silent = false): Promise<{ port: number; queries: number; close: () => Promise<void> }> {
-  const answer = (msg: Buffer): Buffer => {
+/**
+ * An upstream on 127.0.0.1 (UDP and TCP, one port) answering every A question with `ip` (other
+ * types: NOERROR, no answers); `silent`: never answers — always, or for the names it matches.
+ * `names` and `transports` record every query, in order.
+ */
+export async function fakeUpstream(ip: string, silent: boolean | ((name: string) => boolean) = false): Promise<{ port: number; queries: number; names: string[]; transports: ('udp' | 'tcp')[]; close: () => Promise<void> }> {
+  const state = { port: 0, queries: 0, names: [] as string[], transports: [] as ('udp' | 'tcp')[], close: async () => {} };
+  /** The answer, or null to stay silent. */
+  const answer = (msg: Buffer, transport: 'udp' | 'tcp'): Buffer | null => {
+    state.queries++;
+    state.transports.push(transport);
     const q = dnsPacket.decode(msg);
     const questions = q.questions ?? [];
+    state.names.push(...questions.map((x) => x.name));
+    if (silent === true || (typeof silent === 'function' && questions.some((x) => silent(x.name)))) return null;
     return dnsPacket.encode({ type: 'response', id: q.id, flags: dnsPacket.RECURSION_AVAILABLE, questions, answers: questions.filter((x) => x.type === 'A').map((x) => ({ type: 'A', name: x.name, ttl: 60, class: 'IN', data: ip })) });
   };
-  const state = { port: 0, queries: 0, close: async () => {} };
   const tcp = net.createServer((conn) => {
     conn.on('error', () => {});
     conn.on('data', (d) => {
-      state.queries++;
-      if (silent) return;
-      const out = answer(d.subarray(2, 2 + d.readUInt16BE(0)));
-      conn.write(Buffer.concat([Buffer.from([out.length >> 8, out.length & 0xff]), out]));
+      const out = answer(d.subarray(2, 2 + d.readUInt16BE(0)), 'tcp');
+      if (out) conn.write(Buffer.concat([Buffer.from([out.length >> 8, out.length & 0xff]), out]));
     });
   });
   await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', () => r()));
@@ -86,8 +93,8 @@ export async function fakeUpstream(ip: string, silent = false): Promise<{ port: 
   const udp = dgram.createSocket('udp4');
   await new Promise<void>((r) => udp.bind(state.port, '127.0.0.1', () => r()));
   udp.on('message', (m, rinfo) => {
-    state.queries++;
-    if (!silent) udp.send(answer(m), rinfo.port, rinfo.address);
+    const out = answer(m, 'udp');
+    if (out) udp.send(out, rinfo.port, rinfo.address);
   });
   state.close = async () => {
     await Promise.all([new Promise((r) => udp.close(() => r(undefined))), new Promise((r) => tcp.close(() => r(undefined)))]);

@@ -70,13 +70,15 @@ describe('DnsServer', () => {
     });
 
     it('NXDOMAIN with the zone SOA in authority; NODATA for a name without that type', async () => {
-      for (const name of ['nope.default.svc.cluster.local', 'empty.default.svc.cluster.local', '300-1-1-1.default.pod.cluster.local']) {
-        const r = await ask(name, 'A');
+      const missing = ['nope.default.svc.cluster.local', 'empty.default.svc.cluster.local', '300-1-1-1.default.pod.cluster.local'];
+      for (const [name, type] of [...missing.map((n) => [n, 'A'] as const), ['nope.default.svc.cluster.local', 'AAAA'] as const]) {
+        const r = await ask(name, type);
         expect(rcode(r)).toBe('NXDOMAIN');
         expect(r.answers).toEqual([]);
         expect(r.authorities).toEqual([expect.objectContaining({ type: 'SOA', name: 'cluster.local', data: expect.objectContaining({ mname: 'ns.dns.cluster.local' }) })]);
       }
-      for (const [name, type] of [['web.default.svc.cluster.local', 'AAAA'], ['default.svc.cluster.local', 'A']] as const) {
+      // The lab is IPv4-only: AAAA of a name that exists is NODATA (NOERROR, no answers, the SOA).
+      for (const [name, type] of [['web.default.svc.cluster.local', 'AAAA'], ['db-0.db.default.svc.cluster.local', 'AAAA'], ['10-244-0-5.default.pod.cluster.local', 'AAAA'], ['default.svc.cluster.local', 'A']] as const) {
         const r = await ask(name, type);
         expect(rcode(r)).toBe('NOERROR');
         expect(r.answers).toEqual([]);

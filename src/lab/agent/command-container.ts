@@ -10,6 +10,7 @@ import type { ContainerSpec, ContainerStatus, PodSpec } from './protocol.js';
 import { containerArgv } from './protocol.js';
 import { baseEnv, containerLogPath, STATE_DIR_ENV } from './paths.js';
 import { forgetPid, recordPid, signalGroup } from './pidfiles.js';
+import { hostNetworkResolvConf, withResolvConf } from './resolv-mount.js';
 import { exitCodeOf, nextFailureCount, restartDelayMs, shouldRestart } from './restart.js';
 
 const STOP_GRACE_MS = 2_000;
@@ -79,7 +80,7 @@ export class CommandContainer {
       [STATE_DIR_ENV]: baseEnv(this.stateDir)[STATE_DIR_ENV], // not overridable: cleanup relies on it
     };
     // `ip netns exec` execs the command, so the PID we get is the command's own.
-    const child = spawn('ip', ['netns', 'exec', this.netns, ...containerArgv(this.spec)], {
+    const child = spawn('ip', ['netns', 'exec', this.netns, ...this.argv()], {
       detached: true,
       stdio: ['ignore', fd, fd],
       env,
@@ -107,6 +108,17 @@ export class CommandContainer {
         resolve();
       });
     });
+  }
+
+  /**
+   * The command; in a hostNetwork pod with a resolv.conf of its own (ClusterFirstWithHostNet),
+   * wrapped to see that file as /etc/resolv.conf (checked at each run: the file comes with the pod).
+   */
+  private argv(): string[] {
+    const argv = containerArgv(this.spec);
+    if (this.pod.netns !== null) return argv;
+    const file = hostNetworkResolvConf(this.stateDir, this.pod.namespace, this.pod.name);
+    return fs.existsSync(file) ? withResolvConf(file, argv) : argv;
   }
 
   private onExit(child: ChildProcess, exitCode: number, startedAt: number): void {

@@ -1,0 +1,162 @@
+/**
+ * `npm run bench -- policy [--policies N] [--seconds S] [--strict]`: NetworkPolicy enforcement
+ * cost, in a 2-node routed podnet network (podnet's own renderers, no agents), client pod on
+ * node-1, server pod on node-2, with podnet's real compile → render → `nft -f` path:
+ *  - sync time: the policy tables of a cluster with 1,000 policies, and with one more on top
+ *    (what `podnet apply` of one policy waits for: target ≤ 100 ms), and with N (10,000);
+ *  - iperf3 client → server with N policies loaded vs none (target ≥ 0.95×);
+ *  - request/response latency p50/p99 (a fresh TCP connection + 1 request each, which is what
+ *    a policy lookup costs, and requests on one kept connection) loaded vs none (≤ 1.1×).
+ * The N policies: half isolate the server for ingress, half the client for egress, each allowing
+ * one /32 outside the cluster on one port, plus the two that allow client → server: every
+ * lookup searches sets of N/2 elements. Rounds interleave none/loaded. Needs root and iperf3.
+ */
+import { spawn } from 'node:child_process';
+import { readCluster } from '../src/api/cluster.js';
+import type { RawObject } from '../src/api/load.js';
+import type { Cluster, Pod } from '../src/model/types.js';
+import { compilePolicies } from '../src/policy/compile.js';
+import { POLICY_TABLE, renderPolicyFull } from '../src/render/nft/policy.js';
+import { host, labConfig, upLab, type BenchLab } from './lib/lab.js';
+import { iperfTcp } from './lib/net.js';
+import { ensureBinaries, inNs, isRoot, markdown, median, must, nowMs, Resources, run, runTag, table, waitQuiet, withCleanup } from './lib/sys.js';
+
+const log = (s: string) => process.stdout.write(`${s}\n`);
+const ECHO_PORT = 7000;
+const ROUNDS = 3;
+
+function policyObjects(n: number): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  const np = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: 'bench' }, spec });
+  out.push(np('server-from-client', { podSelector: { matchLabels: { app: 'server' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'client' } } }] }] }));
+  out.push(np('client-to-server', { podSelector: { matchLabels: { app: 'client' } }, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: { matchLabels: { app: 'server' } } }] }] }));
+  for (let i = 0; i < n; i++) {
+    const ip = `172.${16 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}/32`;
+    const port = 1000 + (i % 50_000);
+    if (i % 2 === 0) out.push(np(`in-${i}`, { podSelector: { matchLabels: { app: 'server' } }, ingress: [{ from: [{ ipBlock: { cidr: ip } }], ports: [{ port }] }] }));
+    else out.push(np(`out-${i}`, { podSelector: { matchLabels: { app: 'client' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: ip } }], ports: [{ port }] }] }));
+  }
+  return out;
+}
+
+/** The bench lab's two pods with their real addresses, plus `n` policies. */
+function benchCluster(lab: BenchLab, n: number): Cluster {
+  const pod = (name: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'bench', labels: { app: name } }, spec: { nodeName: lab.pods.get(name)!.node, containers: [{ name: 'c' }] }, status: { podIP: lab.pods.get(name)!.ip } });
+  const objs = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } }, pod('client'), pod('server'), ...policyObjects(n)];
+  const raws: RawObject[] = objs.map((obj, doc) => ({ obj, source: { file: 'bench', doc }, prefix: '' }));
+  const c = readCluster(raws, { podCidr: lab.config.podCidr });
+  const pods = c.pods.map((p): Pod => ({ ...p, ip: lab.pods.get(p.name)!.ip, nodeName: lab.pods.get(p.name)!.node }));
+  return { ...c, pods };
+}
+
+/** podnet's sync path: compile, render per node, `nft -f` per node in parallel. Milliseconds. */
+async function sync(lab: BenchLab, cluster: Cluster): Promise<{ ms: number; compileMs: number; elements: number }> {
+  const t0 = nowMs();
+  const compiled = compilePolicies(cluster);
+  const compileMs = nowMs() - t0;
+  let elements = 0;
+  await Promise.all(
+    lab.nodes.map(async (node) => {
+      const tx = renderPolicyFull(compiled, node.name);
+      elements += tx.operations.filter((o) => o.obj.kind === 'element').length;
+      const r = await host.exec(node.netns, ['nft', '-f', '-'], tx.toString());
+      if (r.code !== 0) throw new Error(`nft on ${node.name}: ${r.stderr.trim()}`);
+    }),
+  );
+  return { ms: nowMs() - t0, compileMs, elements };
+}
+
+async function unload(lab: BenchLab): Promise<void> {
+  for (const node of lab.nodes) await run(inNs(node.netns, ['nft', 'delete', 'table', 'ip', POLICY_TABLE]));
+}
+
+const ECHO_SERVER = `require('net').createServer((s)=>s.on('data',(d)=>s.write(d))).listen(${ECHO_PORT},process.argv[1],()=>console.log('ready'))`;
+/** argv: host, count. Prints {fresh:[µs…], kept:[µs…]}: connect+request+reply+close, and requests on one connection. */
+const ECHO_CLIENT = `
+const net=require('net');const [host,count]=[process.argv[1],Number(process.argv[2])];const now=()=>Number(process.hrtime.bigint()/1000n);
+const fresh=()=>new Promise((res,rej)=>{const t=now();const s=net.connect(${ECHO_PORT},host,()=>s.write('x'));s.once('data',()=>{s.destroy();res(now()-t)});s.on('error',rej)});
+(async()=>{const f=[],k=[];for(let i=0;i<count;i++)f.push(await fresh());
+const s=net.connect(${ECHO_PORT},host);await new Promise((r)=>s.once('connect',r));s.setNoDelay(true);
+for(let i=0;i<count;i++){const t=now();s.write('x');await new Promise((r)=>s.once('data',r));k.push(now()-t)}s.destroy();
+console.log(JSON.stringify({fresh:f,kept:k}))})().catch((e)=>{console.error(e.message);process.exit(1)});`;
+
+function pct(xs: readonly number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))];
+}
+
+export async function main(args: string[]): Promise<number> {
+  const n = Number(args[args.indexOf('--policies') + 1] || 10_000) || 10_000;
+  const seconds = Number(args[args.indexOf('--seconds') + 1] || 5) || 5;
+  const strict = args.includes('--strict');
+  if (!isRoot()) {
+    log('bench policy needs root (network namespaces)');
+    return 2;
+  }
+  await ensureBinaries([{ bin: 'iperf3', pkg: 'iperf3' }, { bin: 'nft', pkg: 'nftables' }], log);
+  const res = new Resources();
+  return withCleanup(res, async () => {
+    const lab = await upLab(res, labConfig(`pnb${runTag()}-p`, 'routed', 2), [
+      { name: 'client', node: 'node-1' },
+      { name: 'server', node: 'node-2' },
+    ]);
+    const client = lab.pods.get('client')!;
+    const server = lab.pods.get('server')!;
+    log(`policy benchmark: ${n} policies, client ${client.ip} (node-1) → server ${server.ip} (node-2), routed; ${ROUNDS} interleaved rounds\n`);
+
+    // Sync times (each a full replace of every node's table, as apply does).
+    const syncRows = [['sync', 'policies', 'set elements', 'compile ms', 'total ms', 'target']];
+    const timed = async (label: string, count: number, target?: string) => {
+      const times: number[] = [];
+      let last = { ms: 0, compileMs: 0, elements: 0 };
+      for (let r = 0; r < ROUNDS; r++) {
+        await sync(lab, benchCluster(lab, count === 1001 ? 1000 : count)); // the state before
+        last = await sync(lab, benchCluster(lab, count));
+        times.push(last.ms);
+      }
+      syncRows.push([label, String(count), String(last.elements), last.compileMs.toFixed(1), median(times).toFixed(1), target ?? '—']);
+      return median(times);
+    };
+    await timed('1,000 policies', 1000);
+    const plusOne = await timed('+1 policy on 1,000', 1001, '≤ 100');
+    await timed(`${n} policies`, n);
+    log(table(syncRows));
+
+    const echo = spawn('ip', ['netns', 'exec', server.netns!, process.execPath, '-e', ECHO_SERVER, server.ip], { stdio: ['ignore', 'pipe', 'inherit'] });
+    res.addChild(echo);
+    await new Promise<void>((ok) => echo.stdout.once('data', () => ok()));
+    const loaded = benchCluster(lab, n);
+    const gbps: Record<string, number[]> = { none: [], loaded: [] };
+    const lat: Record<string, { fresh: number[]; kept: number[] }[]> = { none: [], loaded: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const mode of ['none', 'loaded'] as const) {
+        if (mode === 'none') await unload(lab);
+        else await sync(lab, loaded);
+        await waitQuiet(20_000);
+        gbps[mode].push(await iperfTcp(res, client.netns!, server.netns!, server.ip, seconds));
+        const out = await must(inNs(client.netns!, [process.execPath, '-e', ECHO_CLIENT, server.ip, '2000']));
+        lat[mode].push(JSON.parse(out) as { fresh: number[]; kept: number[] });
+        log(`round ${r + 1} ${mode.padEnd(6)} ${gbps[mode][r].toFixed(2)} Gbit/s, fresh p50 ${pct(lat[mode][r].fresh, 50)} µs, kept p50 ${pct(lat[mode][r].kept, 50)} µs`);
+      }
+    }
+    echo.kill('SIGKILL');
+
+    const ratio = (f: (mode: 'none' | 'loaded', r: number) => number) => median([0, 1, 2].slice(0, ROUNDS).map((r) => f('loaded', r) / f('none', r)));
+    const thr = ratio((m, r) => gbps[m][r]);
+    const rows = [['measure', 'none', `${n} policies`, 'ratio', 'target', 'result']];
+    let failed = plusOne <= 100 ? 0 : 1;
+    rows.push(['+1 policy on 1,000: sync ms', '—', plusOne.toFixed(1), '—', '≤ 100 ms', plusOne <= 100 ? 'PASS' : 'FAIL']);
+    rows.push(['iperf3 Gbit/s', median(gbps.none).toFixed(2), median(gbps.loaded).toFixed(2), thr.toFixed(3), '≥ 0.95', thr >= 0.95 ? 'PASS' : 'FAIL']);
+    if (thr < 0.95) failed++;
+    for (const kind of ['fresh', 'kept'] as const) {
+      for (const p of [50, 99]) {
+        const rt = ratio((m, r) => pct(lat[m][r][kind], p));
+        const v = (m: 'none' | 'loaded') => median(lat[m].map((x) => pct(x[kind], p)));
+        rows.push([`${kind === 'fresh' ? 'new connection + request' : 'request on kept connection'} p${p} µs`, String(v('none')), String(v('loaded')), rt.toFixed(3), '≤ 1.10', rt <= 1.1 ? 'PASS' : 'FAIL']);
+        if (rt > 1.1) failed++;
+      }
+    }
+    log(`\n${table(rows)}\n\n${failed === 0 ? 'all targets met' : `${failed} target(s) missed`}\n\nmarkdown:\n${markdown(syncRows)}\n\n${markdown(rows)}`);
+    return strict && failed > 0 ? 1 : 0;
+  });
+}

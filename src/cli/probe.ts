@@ -1,0 +1,99 @@
+/**
+ * `podnet probe FROM TO` and `podnet matrix`: real probes between a lab's pods (TCP connect, UDP
+ * request/reply), each shown beside the analyzer's expectation; mismatches are highlighted and
+ * make the exit code 1.
+ */
+import type { Command } from 'commander';
+import { labCluster } from '../lab/lab.js';
+import { probeMatrix } from '../lab/probe.js';
+import type { LabState } from '../lab/state.js';
+import type { Protocol } from '../model/types.js';
+import { describeOutcome, formatProbeMatrixJson, formatProbeMatrixText, type ProbeMatrixView } from '../output/probe-format.js';
+import { explain, formatExplanation } from '../policy/explain.js';
+import { oneOf, parsePort, parseProtocol, run, UsageError, write } from './common.js';
+import { DEFAULT_LAB, findPod, requireLab, requireRoot } from './lab-common.js';
+
+interface ProbeOpts {
+  name: string;
+  namespace: string;
+  port?: string;
+  protocol?: string;
+  output: string;
+}
+
+export function registerProbe(program: Command): void {
+  program
+    .command('probe')
+    .description('send a real probe from one pod to another and show the analyzer\'s verdict beside it (root)')
+    .argument('<from>', 'source pod: ns/name, or name with -n')
+    .argument('<to>', 'destination pod: ns/name, or name with -n')
+    .option('--name <lab>', 'the lab', DEFAULT_LAB)
+    .option('-n, --namespace <ns>', 'namespace of pods given without one', 'default')
+    .option('--port <n>', 'destination port (default: the destination\'s first container port of that protocol)')
+    .option('--protocol <p>', 'TCP or UDP (default TCP; SCTP cannot be probed on this kernel)')
+    .option('-o, --output <format>', 'text or json', 'text')
+    .action((from: string, to: string, opts: ProbeOpts) =>
+      run(async () => {
+        const format = oneOf('-o', opts.output, ['text', 'json'] as const);
+        const protocol = probeableProtocol(opts.protocol);
+        const host = requireRoot('podnet probe');
+        const state = requireLab(opts.name);
+        const src = findPod(state, from, opts.namespace).key;
+        const dst = findPod(state, to, opts.namespace).key;
+        const port = parsePort(opts.port) ?? defaultPort(state, dst, protocol);
+        const { results } = await probeMatrix(host, state, port, protocol, [src], [dst]);
+        const r = results[0][0];
+        const cluster = labCluster(state);
+        const pod = (key: string) => cluster.pods.find((p) => `${p.namespace}/${p.name}` === key)!;
+        const why = explain(cluster, { kind: 'pod', pod: pod(src) }, { kind: 'pod', pod: pod(dst) }, port, protocol);
+        if (format === 'json') write(JSON.stringify({ from: src, to: dst, port, protocol, allowed: r.allowed, expected: r.expected, outcome: r.outcome, explanation: why }, null, 2));
+        else {
+          const agree = r.allowed === r.expected ? 'as the analyzer expects' : `BUT the analyzer expects ${r.expected ? 'ALLOWED' : 'DENIED'}`;
+          write(`probe ${src} -> ${dst} ${protocol}/${port}: ${r.allowed ? 'ALLOWED' : 'DENIED'} — ${describeOutcome(r.outcome)}, ${agree}\n${formatExplanation(why)}`);
+        }
+        process.exitCode = r.allowed ? 0 : 1;
+      }),
+    );
+  program
+    .command('matrix')
+    .description('probe every pair of pods for real, in parallel, beside the analyzer\'s expectation (root)')
+    .option('--name <lab>', 'the lab', DEFAULT_LAB)
+    .option('--port <n>', 'destination port', '80')
+    .option('--protocol <p>', 'TCP or UDP (default TCP)')
+    .option('-n, --namespace <ns>', 'only pods of this namespace (default: all namespaces)')
+    .option('-o, --output <format>', 'text or json', 'text')
+    .action((opts: Omit<ProbeOpts, 'namespace'> & { namespace?: string }) =>
+      run(async () => {
+        const format = oneOf('-o', opts.output, ['text', 'json'] as const);
+        const port = parsePort(opts.port)!;
+        const protocol = probeableProtocol(opts.protocol);
+        const host = requireRoot('podnet matrix');
+        const state = requireLab(opts.name);
+        const keys = state.placements.map((p) => p.key).filter((k) => !opts.namespace || k.startsWith(`${opts.namespace}/`));
+        const { results } = await probeMatrix(host, state, port, protocol, keys, keys);
+        const view: ProbeMatrixView = {
+          pods: results.map((row) => row[0]?.from).filter((k): k is string => k !== undefined),
+          port,
+          protocol,
+          allowed: results.map((row) => row.map((r) => r.allowed)),
+          expected: results.map((row) => row.map((r) => r.expected)),
+          outcomes: results.map((row) => row.map((r) => r.outcome)),
+        };
+        process.stdout.write(format === 'json' ? formatProbeMatrixJson(view) : formatProbeMatrixText(view, process.stdout.isTTY === true));
+        if (results.some((row) => row.some((r) => r.allowed !== r.expected))) process.exitCode = 1;
+      }),
+    );
+}
+
+function probeableProtocol(text: string | undefined): Protocol {
+  const protocol = parseProtocol(text);
+  if (protocol === 'SCTP') throw new UsageError('--protocol: SCTP cannot be probed on this kernel (no SCTP sockets); use `podnet analyze` for SCTP');
+  return protocol;
+}
+
+function defaultPort(state: LabState, key: string, protocol: Protocol): number {
+  const pod = labCluster(state).pods.find((p) => `${p.namespace}/${p.name}` === key);
+  const port = pod?.containers.flatMap((c) => c.ports).find((p) => p.protocol === protocol);
+  if (!port) throw new UsageError(`pod ${key} declares no ${protocol} container port: give --port`);
+  return port.containerPort;
+}

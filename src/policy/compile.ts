@@ -1,0 +1,138 @@
+/**
+ * NetworkPolicy compiled for the data plane, from the analyzer's engine (so the two cannot
+ * disagree): for every pod a policy isolates, per direction, the exact set of
+ * (peer address, protocol, port) it allows, as disjoint boxes ready to be nftables interval-set
+ * elements. Pure.
+ *
+ * Where the packet is judged (see docs/architecture.md): in the forward hook of the pod's node,
+ * after Service DNAT, so Service traffic is judged on the real pod IPs. Egress is checked at the
+ * source pod's node, ingress at the destination pod's node; traffic between a pod and its own
+ * node never crosses the forward hook, which is podnet's rule "pod ↔ own node always allowed".
+ */
+import { IPV4_MAX, parseIPv4 } from '../model/ip.js';
+import { IntervalSet } from '../model/intervals.js';
+import type { Cluster, NetworkPolicy, Pod, PolicyRule } from '../model/types.js';
+import { podKey } from '../model/types.js';
+import { decompose, type Box, type Grant } from './boxes.js';
+import { PolicyEngine, type Direction, type Endpoint } from './engine.js';
+import { ipBlockSet } from './externals.js';
+
+export type { Box } from './boxes.js';
+
+export interface PodPolicy {
+  key: string;
+  ip: string;
+  /** The pod's node ('' when unscheduled: no node renders it). */
+  node: string;
+  /** Allowed sources (peer = source address); null: not isolated for ingress. */
+  ingress: readonly Box[] | null;
+  /** Allowed destinations (peer = destination address); null: not isolated for egress. */
+  egress: readonly Box[] | null;
+}
+
+const EVERYWHERE = IntervalSet.of(0, IPV4_MAX);
+const ANY_IP: Endpoint = { kind: 'ip', start: 0, end: IPV4_MAX };
+
+/** What one rule's peers match, independent of the pod the policy selects. */
+interface RulePeers {
+  /** Every address the rule's peers match (pod IPs by selectors, ipBlocks minus pod IPs). */
+  addresses: IntervalSet;
+  /** The pods (hostNetwork ones too, as their node's address) the rule's peers match. */
+  pods: readonly Pod[];
+}
+
+/** Every pod that some policy isolates, with what it allows; pods without an IP are skipped. */
+export function compilePolicies(cluster: Cluster): PodPolicy[] {
+  return new PolicyCompiler(cluster).compile();
+}
+
+class PolicyCompiler {
+  private readonly engine: PolicyEngine;
+  private readonly cache = new Map<PolicyRule, RulePeers>();
+  /** Pods with an address of their own (not hostNetwork), and those addresses. */
+  private readonly podNetworkPods: Pod[];
+  private readonly podIPs: IntervalSet;
+  /** Every pod with a usable address (hostNetwork pods have their node's). */
+  private readonly addressed: Pod[];
+
+  constructor(private readonly cluster: Cluster) {
+    this.engine = new PolicyEngine(cluster);
+    this.addressed = cluster.pods.filter((p) => parseIPv4(p.ip) !== null);
+    this.podNetworkPods = this.addressed.filter((p) => !p.hostNetwork);
+    this.podIPs = IntervalSet.from(this.podNetworkPods.map((p) => ({ start: parseIPv4(p.ip)!, end: parseIPv4(p.ip)! })));
+  }
+
+  compile(): PodPolicy[] {
+    const out: PodPolicy[] = [];
+    for (const pod of this.podNetworkPods) {
+      const ingress = this.side(pod, 'ingress');
+      const egress = this.side(pod, 'egress');
+      if (ingress || egress) out.push({ key: podKey(pod), ip: pod.ip, ingress, egress, node: pod.nodeName ?? '' });
+    }
+    return out;
+  }
+
+  /** The boxes `pod` allows in `direction`, or null when no policy isolates it there. */
+  private side(pod: Pod, direction: Direction): Box[] | null {
+    const selectedBy = this.engine.selecting(pod, direction);
+    if (selectedBy.length === 0) return null;
+    const self = parseIPv4(pod.ip)!;
+    // podnet's rule: a pod may always reach itself (through its own Service, the only way its
+    // own traffic reaches the forward hook).
+    const grants: Grant[] = [{ peers: IntervalSet.of(self, self), conns: 'any' }];
+    for (const policy of selectedBy) {
+      const rules = direction === 'ingress' ? policy.ingress : policy.egress;
+      for (const rule of rules) grants.push(...(direction === 'ingress' ? this.ingressGrants(rule, policy, pod) : this.egressGrants(rule, policy)));
+    }
+    return decompose(grants);
+  }
+
+  /** Ingress: named ports resolve on the selected pod itself, the destination. */
+  private ingressGrants(rule: PolicyRule, policy: NetworkPolicy, pod: Pod): Grant[] {
+    const peers = this.peers(rule, policy);
+    // "If this field is empty or missing, this rule matches all ports (traffic not restricted
+    // by port)": every protocol, ICMP included.
+    if (rule.ports === null) return [{ peers: peers.addresses, conns: 'any' }];
+    return [{ peers: peers.addresses, conns: this.engine.ruleConns(rule, { kind: 'pod', pod }) }];
+  }
+
+  /** Egress: a named port resolves on each destination pod, so those pods get their own grant. */
+  private egressGrants(rule: PolicyRule, policy: NetworkPolicy): Grant[] {
+    const peers = this.peers(rule, policy);
+    if (rule.ports === null) return [{ peers: peers.addresses, conns: 'any' }];
+    // Numbered ports apply to every peer; named ones match nothing outside the cluster.
+    const grants: Grant[] = [{ peers: peers.addresses, conns: this.engine.ruleConns(rule, ANY_IP) }];
+    if (rule.ports.some((p) => typeof p.port === 'string')) {
+      for (const dst of peers.pods) {
+        const ip = parseIPv4(dst.ip)!;
+        grants.push({ peers: IntervalSet.of(ip, ip), conns: this.engine.ruleConns(rule, { kind: 'pod', pod: dst }) });
+      }
+    }
+    return grants;
+  }
+
+  private peers(rule: PolicyRule, policy: NetworkPolicy): RulePeers {
+    let peers = this.cache.get(rule);
+    if (!peers) {
+      peers = this.resolvePeers(rule, policy);
+      this.cache.set(rule, peers);
+    }
+    return peers;
+  }
+
+  private resolvePeers(rule: PolicyRule, policy: NetworkPolicy): RulePeers {
+    // "If this field is empty or missing, this rule matches all sources (traffic not restricted
+    // by source)" / "…all destinations".
+    if (rule.peers === null) return { addresses: EVERYWHERE, pods: this.addressed };
+    let blocks = IntervalSet.EMPTY;
+    for (const peer of rule.peers) if (peer.kind === 'ipBlock') blocks = blocks.union(ipBlockSet(peer.cidr, peer.except));
+    // podnet's rule (np-guard, Cilium): ipBlock peers never match pod IPs; pods match by selector.
+    blocks = blocks.subtract(this.podIPs);
+    const pods = this.addressed.filter((p) => {
+      if (p.hostNetwork) return blocks.has(parseIPv4(p.ip)!);
+      return rule.peers!.some((peer) => peer.kind !== 'ipBlock' && this.engine.peerMatches(peer, policy.namespace, { kind: 'pod', pod: p }));
+    });
+    const own = IntervalSet.from(pods.filter((p) => !p.hostNetwork).map((p) => ({ start: parseIPv4(p.ip)!, end: parseIPv4(p.ip)! })));
+    return { addresses: own.union(blocks), pods };
+  }
+}
