@@ -3,7 +3,8 @@
  * podnet's controller behind a LoadBalancer Service; every request here goes from the host
  * (root namespace) to that LB address, through the controller pod, to endpoints — host and path
  * routing, element-wise Prefix, Exact, port by name, default backend (added by apply), 404, 502,
- * 503, TLS with SNI from two Secrets, WebSocket echo, classes, `get ingress`, and removal.
+ * 503, TLS with SNI from two Secrets, WebSocket echo, classes, `get ingress`, NetworkPolicy on
+ * the controller pod and on its backends, and removal.
  */
 import http from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,12 +46,16 @@ function appObjects(): Obj[] {
     deployment('api', 1, builtin),
     deployment('docs', 1, builtin),
     deployment('fallback', 1, builtin),
+    deployment('fresh', 1, builtin),
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'other' } },
+    { ...deployment('client', 1, builtin), metadata: { name: 'client', namespace: 'other' } },
     deployment('ws', 1, { command: [process.execPath, join(REPO, 'test', 'fixtures', 'ingress', 'ws-echo.cjs'), '8080'], ports: [{ containerPort: 8080 }] }),
     service('web', 'web', { port: 80, targetPort: 8080 }),
     service('api', 'api', { name: 'http', port: 8000, targetPort: 'http' }),
     service('docs', 'docs', { port: 80, targetPort: 8080 }),
     service('fallback', 'fallback', { port: 80, targetPort: 8080 }),
     service('ws', 'ws', { port: 80, targetPort: 8080 }),
+    service('fresh', 'fresh', { port: 80, targetPort: 8080 }),
     service('empty', 'nobody', { port: 80, targetPort: 8080 }),
     service('broken', 'web', { port: 80, targetPort: 9999 }),
   ];
@@ -65,7 +70,7 @@ function ingressObjects(certs: Record<'a' | 'b', { cert: string; key: string }>)
     ingress('main', {
       ingressClassName: 'podnet',
       rules: [
-        { host: HOST, http: { paths: [path('/api', 'Prefix', 'api', 'http'), path('/exact', 'Exact', 'docs'), path('/', 'Prefix', 'web'), path('/empty', 'Prefix', 'empty'), path('/broken', 'Prefix', 'broken'), path('/ws', 'Prefix', 'ws')] } },
+        { host: HOST, http: { paths: [path('/api', 'Prefix', 'api', 'http'), path('/exact', 'Exact', 'docs'), path('/', 'Prefix', 'web'), path('/empty', 'Prefix', 'empty'), path('/broken', 'Prefix', 'broken'), path('/ws', 'Prefix', 'ws'), path('/fresh', 'Prefix', 'fresh')] } },
         { host: '*.wild.ingress.test', http: { paths: [path('/', 'ImplementationSpecific', 'docs')] } },
       ],
     }),
@@ -245,10 +250,48 @@ describe.skipIf(!CAN_RUN_LAB)('ingress controller in a lab', () => {
     expect(app(await hostGet(lbIP, HOST, '/api/x'))).toBe('api'); // rules still come first
   });
 
-  // NetworkPolicy enforcement in the data plane is not on main yet (another issue): when it lands,
-  // a policy isolating shop/web that allows only the podnet-ingress namespace must keep
-  // host → ingress → web working while a pod in another namespace gets no connection to web.
-  it.todo('policy interplay: NetworkPolicy applies to the controller pod as to any pod');
+  it('NetworkPolicy: backends may admit only the controller; the controller pod is isolated like any pod', async () => {
+    const policy = (name: string, namespace: string, spec: Obj): Obj => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec });
+    const pods = await lab.pods();
+    const client = pods.find((p) => p.namespace === 'other')!;
+    const ipOf = (prefix: string) => pods.find((p) => p.namespace === NS && p.name.startsWith(`${prefix}-`))!.ip;
+    const link = (await lab.nodes())[0].ip.replace(/\.\d+$/, '.1');
+    const file = join(dir, 'policies.yaml');
+    const apply = async (objs: Obj[]) => {
+      writeFileSync(file, objs.map((o) => stringify(o)).join('---\n'));
+      await lab.ok('apply', ['-f', file]);
+    };
+    // 1. web admits only the controller's namespace.
+    const webFromIngress = policy('web-from-ingress', NS, { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'podnet-ingress' } } }] }] });
+    await apply([webFromIngress]);
+    const through: string[] = [];
+    for (let i = 0; i < 4; i++) through.push(app(await hostGet(lbIP, HOST, `/via-ingress-${i}`)));
+    expect(through).toEqual(['web', 'web', 'web', 'web']);
+    const direct = await lab.probeFromPod(client.key, [{ proto: 'tcp', host: ipOf('web'), port: 8080 }, { proto: 'tcp', host: ipOf('api'), port: 8080 }]);
+    expect(direct.map((r) => r.ok)).toEqual([false, true]);
+
+    // 2. The controller admits only the host's address, on port 80: HTTP goes through, HTTPS does not.
+    const controllerIn = policy('from-host-http', 'podnet-ingress', { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: `${link}/32` } }], ports: [{ port: 80 }] }] });
+    await apply([webFromIngress, controllerIn]);
+    expect(app(await hostGet(lbIP, HOST, '/after-isolation'))).toBe('web');
+    const https = await new Promise<string>((resolve) => {
+      const s = tls.connect({ host: lbIP, port: 443, servername: 'a.ingress.test', rejectUnauthorized: false, timeout: 3000 }, () => resolve('connected'));
+      s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message)).on('timeout', () => resolve('timeout'));
+    });
+    expect(https).toMatch(/^(EHOSTUNREACH|ECONNREFUSED|timeout)$/);
+
+    // 3. The controller may only open connections to web: a fresh backend is a clear 502.
+    const controllerOut = policy('egress-to-web', 'podnet-ingress', { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } }, podSelector: { matchLabels: { app: 'web' } } }] }] });
+    await apply([webFromIngress, controllerIn, controllerOut]);
+    const fresh = await hostGet(lbIP, HOST, '/fresh');
+    expect(fresh.status).toBe(502);
+    expect(fresh.body).toMatch(new RegExp(`^podnet ingress: 502 Bad Gateway: endpoint ${ipOf('fresh').replace(/\./g, '\\.')}:8080 \\(shop/fresh:80\\): (EHOSTUNREACH|ECONNREFUSED)\n$`));
+    expect(app(await hostGet(lbIP, HOST, '/still-web'))).toBe('web');
+
+    await lab.ok('delete', ['-f', file]);
+    expect(app(await hostGet(lbIP, HOST, '/fresh'))).toBe('fresh');
+    expect((await lab.probeFromPod(client.key, [{ proto: 'tcp', host: ipOf('web'), port: 8080 }]))[0].ok).toBe(true);
+  });
 
   it('deleting every Ingress removes the controller, its Service and IngressClass', async () => {
     await lab.ok('delete', ['-f', join(dir, 'ingress.yaml'), '-f', join(dir, 'default.yaml')]);
