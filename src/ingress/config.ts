@@ -31,7 +31,7 @@ export function configFromState(state: LabState): ControllerConfig {
 }
 
 /** One line per fact worth logging, so that only changes are logged. */
-export function describe(config: ControllerConfig, certProblems: readonly string[]): string[] {
+export function summary(config: ControllerConfig, certProblems: readonly string[]): string[] {
   const targets = [...config.routes.exact.values(), ...config.routes.wildcard.values(), ...(config.routes.anyHost ? [config.routes.anyHost] : [])].flatMap((h) => h.paths.map((p) => p.target));
   const backends = [...new Set(targets.map((t) => `${t.backend} → ${t.problem ?? (t.endpoints.map((e) => `${e.ip}:${e.port}`).join(' ') || 'no endpoints')}`))].sort();
   return [

@@ -8,7 +8,7 @@ import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { join } from 'node:path';
 import type { LabState } from '../lab/state.js';
 import { selfSigned, type KeyPair } from './certs.js';
-import { configFromState, describe } from './config.js';
+import { configFromState, summary } from './config.js';
 import { IngressServer } from './server.js';
 
 const log = (line: string) => process.stdout.write(`podnet ingress: ${line}\n`);
@@ -45,7 +45,7 @@ let logged = new Set<string>();
 function reload(): void {
   try {
     const config = configFromState(JSON.parse(readFileSync(stateFile, 'utf8')) as LabState);
-    const lines = describe(config, server.update(config.routes, config.tls));
+    const lines = summary(config, server.update(config.routes, config.tls));
     for (const l of lines) if (!logged.has(l)) log(l);
     logged = new Set(lines);
   } catch (e) {

@@ -101,8 +101,11 @@ function attempt(ctx: ProxyContext, req: http.IncomingMessage, res: http.ServerR
     answered = true;
     res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, endToEnd(upRes.rawHeaders));
     upRes.pipe(res);
+    // The endpoint broke off mid-body: the client must not take a truncated body for a whole one.
     upRes.on('error', () => res.destroy());
-    upRes.on('aborted', () => res.destroy());
+    upRes.on('close', () => {
+      if (!upRes.complete) res.destroy();
+    });
   });
   // The client went away before the answer was complete: nothing is waiting for the endpoint.
   res.on('close', () => {

@@ -45,6 +45,12 @@ function startBackend(): Promise<{ server: http.Server; port: number; seen: Seen
         release();
         return void res.end('released');
       }
+      if (req.url === '/break') {
+        res.writeHead(200, { 'content-length': '100' });
+        res.write('only ten b');
+        setImmediate(() => res.socket?.destroy());
+        return;
+      }
       if (req.url === '/stream') {
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.write('first;');
@@ -197,6 +203,19 @@ describe('errors', () => {
     expect(await get(ports.http, '/gone')).toMatchObject({ status: 503, body: expect.stringContaining('service web/gone does not exist') });
     expect(await get(ports.http, '/down')).toMatchObject({ status: 502, body: expect.stringContaining('ECONNREFUSED') });
     expect(await get(ports.http, '/never')).toMatchObject({ status: 504, body: expect.stringContaining('did not answer within 400 ms') });
+  });
+
+  it('an endpoint that breaks off mid-body: the client sees a broken response, not a short one', async () => {
+    const outcome = await new Promise<string>((resolve) => {
+      http.get({ host: '127.0.0.1', port: ports.http, path: '/break', headers: { host: 'shop.test' }, agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => (body += d));
+        res.on('end', () => resolve(`complete: ${body}`));
+        res.on('close', () => resolve(res.complete ? `complete: ${body}` : `broken after ${JSON.stringify(body)}`));
+        res.on('error', () => undefined);
+      }).on('error', (e) => resolve(`error ${e.message}`));
+    });
+    expect(outcome).toBe('broken after "only ten b"');
   });
 
   const ambiguous: [string, string][] = [
