@@ -111,9 +111,17 @@ describe('Secret reader', () => {
       'secret web/s: data[tls.crt]: is not valid base64',
       'secret web/s: data["bad key"]: "bad key" is not a valid key (letters, digits, \'-\', \'_\', \'.\')',
       'secret web/s: stringData[n]: expected a string, found a number',
-      'secret web/s: data[tls.key]: required for type kubernetes.io/tls',
     ].map((l) => l.replace('data["bad key"]', 'data[bad key]')));
     expect(bad.join('\n')).not.toContain('SECRETKEYMATERIAL');
+  });
+
+  it('a TLS Secret without its keys (a redacted dump) is read, with a warning', () => {
+    const c = readObjects([{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'web' }, type: 'kubernetes.io/tls', data: {} }]);
+    expect(c.secrets[0].data).toEqual({});
+    expect(c.notes).toEqual([
+      'warning: gen.yaml: secret web/s: data[tls.crt]: required for type kubernetes.io/tls: ingress controllers cannot use this Secret',
+      'warning: gen.yaml: secret web/s: data[tls.key]: required for type kubernetes.io/tls: ingress controllers cannot use this Secret',
+    ]);
   });
 
   it('PEM that is not a certificate or key is a warning, not an error', () => {

@@ -50,15 +50,17 @@ function readEntries(v: unknown, map: string, p: ObjectProblems, each: (key: str
 
 /**
  * "kubernetes.io/tls ... the data must contain the tls.key and tls.crt keys" (the API server
- * rejects the Secret otherwise). It does not parse them; PEM that cannot be a certificate or a
- * key is a warning here, and the ingress controller skips that Secret.
+ * rejects the Secret otherwise). Missing keys are warnings, not errors: cluster dumps often
+ * redact Secret data, and analysis does not need it. The API server does not parse the values;
+ * PEM that cannot be a certificate or a key is a warning too. The ingress controller skips such
+ * Secrets and says so.
  */
 function checkTls(data: Record<string, string>, given: ReadonlySet<string>, p: ObjectProblems): void {
   const pem = { [TLS_CERT_KEY]: /-----BEGIN CERTIFICATE-----/, [TLS_KEY_KEY]: /-----BEGIN [A-Z ]*PRIVATE KEY-----/ };
   for (const [key, marker] of Object.entries(pem)) {
     const value = data[key];
     if (value === undefined) {
-      if (!given.has(key)) p.error(field('data', key), `required for type ${TLS_SECRET_TYPE}`);
+      if (!given.has(key)) p.warn(field('data', key), `required for type ${TLS_SECRET_TYPE}: ingress controllers cannot use this Secret`);
     }
     else if (!marker.test(Buffer.from(value, 'base64').toString('latin1'))) {
       p.warn(field('data', key), `is not a PEM ${key === TLS_CERT_KEY ? 'certificate' : 'private key'}: ingress controllers cannot use it`);
