@@ -21,7 +21,7 @@ export interface ProxyContext {
   log: (line: string) => void;
 }
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+export const REASONS: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 431: 'Request Header Fields Too Large', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
 
 /** A short text answer from the controller itself ("podnet ingress: 503 …: why"). */
 export function errorBody(status: number, why: string): string {

@@ -109,7 +109,6 @@ function targetsOf(table: RouteTable): Target[] {
 /** What Node's parser refused (e.g. both Content-Length and Transfer-Encoding): 400 (431), close. */
 function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
-  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-  const body = `podnet ingress: ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}: ${err.code ?? 'malformed request'}${'reason' in err ? ` (${String((err as { reason: unknown }).reason)})` : ''}\n`;
-  socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  const why = `${err.code ?? 'malformed request'}${'reason' in err ? ` (${String((err as { reason: unknown }).reason)})` : ''}`;
+  rawError(socket, err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400, why);
 }

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { endToEnd, upstreamHeaders, type ClientInfo, type RawHeaders } from './headers.js';
-import { armTimeouts, chooseEndpoint, errorBody, type ProxyContext } from './proxy.js';
+import { armTimeouts, chooseEndpoint, errorBody, REASONS, type ProxyContext } from './proxy.js';
 import type { Target } from './routes.js';
 
 /** An HTTP/1.1 response head from a status line and flat raw headers. */
@@ -20,8 +20,7 @@ function head(status: number, message: string, raw: RawHeaders): string {
 export function rawError(socket: Duplex, status: number, why: string): void {
   if (!socket.writable) return void socket.destroy();
   const body = errorBody(status, why);
-  const reason = { 400: 'Bad Request', 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' }[status] ?? 'Error';
-  socket.end(head(status, reason, ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(Buffer.byteLength(body)), 'Connection', 'close']) + body);
+  socket.end(head(status, REASONS[status] ?? 'Error', ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(Buffer.byteLength(body)), 'Connection', 'close']) + body);
 }
 
 export function forwardUpgrade(ctx: ProxyContext, req: http.IncomingMessage, socket: Duplex, early: Buffer, target: Target, client: ClientInfo): void {

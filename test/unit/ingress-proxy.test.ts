@@ -236,6 +236,15 @@ describe('errors', () => {
   });
 });
 
+describe('limits', () => {
+  it('headers over 16 KiB: 431 and the connection closed', async () => {
+    const r = await rawExchange(ports.http, `GET /big HTTP/1.1\r\nHost: shop.test\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(r.text).toMatch(/^HTTP\/1.1 431 Request Header Fields Too Large\r\n[^]*\r\n\r\npodnet ingress: 431 Request Header Fields Too Large: HPE_HEADER_OVERFLOW/);
+    expect(r.closed).toBe(true);
+    expect(be.seen.some((x) => x.url === '/big')).toBe(false);
+  });
+});
+
 describe('WebSocket', () => {
   it('upgrades through the proxy and echoes frames both ways', async () => {
     const key = 'dGhlIHNhbXBsZSBub25jZQ==';
