@@ -6,7 +6,8 @@
  *    (what `podnet apply` of one policy waits for: target ≤ 100 ms), and with N (10,000);
  *  - iperf3 client → server with N policies loaded vs none (target ≥ 0.95×);
  *  - request/response latency p50/p99 (a fresh TCP connection + 1 request each, which is what
- *    a policy lookup costs, and requests on one kept connection) loaded vs none (≤ 1.1×).
+ *    a policy lookup costs, and requests on one kept connection) loaded vs none (≤ 1.1×);
+ *  - `podnet matrix` on a real 9-pod lab made by the CLI: 9 × 9 probes (target < 5 s).
  * The N policies: half isolate the server for ingress, half the client for egress, each allowing
  * one /32 outside the cluster on one port, plus the two that allow client → server: every
  * lookup searches sets of N/2 elements. Rounds interleave none/loaded. Needs root and iperf3.
@@ -18,12 +19,13 @@ import type { Cluster, Pod } from '../src/model/types.js';
 import { compilePolicies } from '../src/policy/compile.js';
 import { POLICY_TABLE, renderPolicyFull } from '../src/render/nft/policy.js';
 import { host, labConfig, upLab, type BenchLab } from './lib/lab.js';
+import { timeMatrix } from './lib/matrix-lab.js';
 import { iperfTcp } from './lib/net.js';
 import { ensureBinaries, inNs, isRoot, markdown, median, must, nowMs, Resources, run, runTag, table, waitQuiet, withCleanup } from './lib/sys.js';
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const ECHO_PORT = 7000;
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 function policyObjects(n: number): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
@@ -87,7 +89,7 @@ function pct(xs: readonly number[], p: number): number {
 
 export async function main(args: string[]): Promise<number> {
   const n = Number(args[args.indexOf('--policies') + 1] || 10_000) || 10_000;
-  const seconds = Number(args[args.indexOf('--seconds') + 1] || 5) || 5;
+  const seconds = Number(args[args.indexOf('--seconds') + 1] || 3) || 3;
   const strict = args.includes('--strict');
   if (!isRoot()) {
     log('bench policy needs root (network namespaces)');
@@ -134,14 +136,14 @@ export async function main(args: string[]): Promise<number> {
         else await sync(lab, loaded);
         await waitQuiet(20_000);
         gbps[mode].push(await iperfTcp(res, client.netns!, server.netns!, server.ip, seconds));
-        const out = await must(inNs(client.netns!, [process.execPath, '-e', ECHO_CLIENT, server.ip, '2000']));
+        const out = await must(inNs(client.netns!, [process.execPath, '-e', ECHO_CLIENT, server.ip, '4000']));
         lat[mode].push(JSON.parse(out) as { fresh: number[]; kept: number[] });
         log(`round ${r + 1} ${mode.padEnd(6)} ${gbps[mode][r].toFixed(2)} Gbit/s, fresh p50 ${pct(lat[mode][r].fresh, 50)} µs, kept p50 ${pct(lat[mode][r].kept, 50)} µs`);
       }
     }
     echo.kill('SIGKILL');
 
-    const ratio = (f: (mode: 'none' | 'loaded', r: number) => number) => median([0, 1, 2].slice(0, ROUNDS).map((r) => f('loaded', r) / f('none', r)));
+    const ratio = (f: (mode: 'none' | 'loaded', r: number) => number) => median([...Array(ROUNDS).keys()].map((r) => f('loaded', r) / f('none', r)));
     const thr = ratio((m, r) => gbps[m][r]);
     const rows = [['measure', 'none', `${n} policies`, 'ratio', 'target', 'result']];
     let failed = plusOne <= 100 ? 0 : 1;
@@ -156,6 +158,9 @@ export async function main(args: string[]): Promise<number> {
         if (rt > 1.1) failed++;
       }
     }
+    const matrixMs = median(await timeMatrix(res, `pnb${runTag()}m`, ROUNDS));
+    rows.push(['podnet matrix, 9 × 9 pods (wall clock, CLI start included) ms', '—', matrixMs.toFixed(0), '—', '< 5000 ms', matrixMs < 5000 ? 'PASS' : 'FAIL']);
+    if (matrixMs >= 5000) failed++;
     log(`\n${table(rows)}\n\n${failed === 0 ? 'all targets met' : `${failed} target(s) missed`}\n\nmarkdown:\n${markdown(syncRows)}\n\n${markdown(rows)}`);
     return strict && failed > 0 ? 1 : 0;
   });

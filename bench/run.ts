@@ -14,6 +14,7 @@ const BENCHMARKS = new Map<string, () => Promise<Benchmark>>([
   ['services', () => import('./services.js')],
   ['dns', () => import('./dns.js')],
   ['policy', () => import('./policy.js')],
+  ['ingress', () => import('./ingress.js')],
 ]);
 
 function usage(): string {

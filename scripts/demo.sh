@@ -21,7 +21,7 @@ echo "== podnet up: 2 nodes, routed, real namespaces and processes"
 podnet up --name "$lab" --dns-upstream none -f examples/shop
 podnet get pods -A -o wide --name "$lab"
 echo
-echo "== real packets, pod to pod across nodes (NetworkPolicy enforcement comes with a later issue)"
+echo "== real packets, pod to pod across nodes"
 ips=$(podnet get pods -A -o json --name "$lab" | node -e '
   const l = JSON.parse(require("fs").readFileSync(0, "utf8"));
   for (const p of l.items) console.log(p.metadata.namespace + "/" + p.metadata.name, p.status.podIP, p.spec.nodeName);')
@@ -30,6 +30,9 @@ api_ip=$(echo "$ips" | awk '/shop\/api-/{print $2; exit}')
 web=$(echo "$ips" | awk '/shop\/web-/{print $1; exit}')
 echo "-- $web -> api $api_ip:8080"
 podnet exec --name "$lab" "$web" -- node -e "fetch('http://$api_ip:8080/hello').then(r => r.json()).then(j => console.log('answered by', j.pod, 'on', j.node, '- saw client', j.remoteAddress))"
+echo
+echo "== NetworkPolicy enforced: real probes between every pair of pods, beside the analysis above"
+podnet matrix --name "$lab" --port 8080
 echo
 echo "== Services and DNS: the name api.shop resolves (cluster DNS) to the api ClusterIP, which spreads"
 echo "   new connections over both api pods (nftables, kube-proxy style)"

@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# System packages for the data plane (namespaces, nftables, conntrack) and its tests.
-APT_PACKAGES=(iproute2 nftables conntrack ethtool iputils-ping iperf3)
+# System packages for the data plane (namespaces, nftables, conntrack), its tests, and openssl
+# (the ingress controller makes its default certificate with it).
+APT_PACKAGES=(iproute2 nftables conntrack ethtool iputils-ping iperf3 openssl)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -6,9 +6,10 @@ import { parseCidr } from '../model/ip.js';
 import { SequentialAllocator } from '../model/ipam.js';
 import type { Cluster, EndpointSlice, Ingress, IngressClass, Namespace, NetworkPolicy, Node, Pod, Route, Secret, Service } from '../model/types.js';
 import { podKey } from '../model/types.js';
-import { isDnsLabel, isDnsSubdomain, isObj, readLabels, readObj, readString, readStringMap, show } from './fields.js';
+import { isDnsLabel, isDnsSubdomain, isObj, readLabels, readObj, readString, show } from './fields.js';
 import { readIngress, readIngressClass, readRoute } from './kinds/ingress.js';
 import { readNetworkPolicy } from './kinds/networkpolicy.js';
+import { readSecret } from './kinds/secret.js';
 import { readEndpoints, readEndpointSlice, readService } from './kinds/service.js';
 import { expandWorkload, readPod, WORKLOAD_KINDS, type WorkloadKind } from './kinds/workloads.js';
 import type { RawObject } from './load.js';
@@ -65,7 +66,7 @@ export function readCluster(raws: readonly RawObject[], options: ReadOptions = {
       case 'IngressClass': c.classes.push(readIngressClass(obj, name, source, p)); break;
       case 'Route': c.routes.push(readRoute(obj, ns, name, source, p)); break;
       case 'NetworkPolicy': c.policies.push(readNetworkPolicy(obj, ns, name, source, p)); break;
-      case 'Secret': c.secrets.push(readSecret(obj, ns, name, m.raw, p)); break;
+      case 'Secret': c.secrets.push(readSecret(obj, ns, name, source, p)); break;
       default:
         if ((WORKLOAD_KINDS as readonly string[]).includes(m.kind)) c.pods.push(...expandWorkload(m.kind as WorkloadKind, obj, ns, name, source, p, nodes));
         else skipped.set(m.kind, (skipped.get(m.kind) ?? 0) + 1);
@@ -179,12 +180,6 @@ function readNode(obj: Record<string, unknown>, name: string, raw: RawObject, p:
   const podCIDR = readString(spec.podCIDR, 'spec.podCIDR', p);
   if (podCIDR !== undefined && !parseCidr(podCIDR)) p.error('spec.podCIDR', `${show(podCIDR)} is not a valid CIDR`);
   return { name, labels: { ...readLabels(meta?.labels, 'metadata.labels', p), 'kubernetes.io/hostname': name }, internalIP: typeof internal?.address === 'string' ? internal.address : undefined, podCIDR, source: raw.source };
-}
-
-function readSecret(obj: Record<string, unknown>, namespace: string, name: string, raw: RawObject, p: ObjectProblems): Secret {
-  const data = readStringMap(obj.data, 'data', p);
-  for (const [k, v] of Object.entries(readStringMap(obj.stringData, 'stringData', p))) data[k] = Buffer.from(v).toString('base64');
-  return { namespace, name, type: readString(obj.type, 'type', p) ?? 'Opaque', data, source: raw.source };
 }
 
 /** Pods without an IP get one: hostNetwork pods their node's IP, the rest one from the pod CIDR. */

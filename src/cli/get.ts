@@ -1,7 +1,9 @@
 /** `podnet get`: kubectl-style tables and List objects for a running lab. */
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
+import { selectIngresses } from '../ingress/classes.js';
 import { labCluster, podStatuses } from '../lab/lab.js';
+import { INGRESS_NAMESPACE, INGRESS_SERVICE } from '../lab/system.js';
 import type { AgentPodStatus } from '../lab/agent-client.js';
 import type { LabState } from '../lab/state.js';
 import { isManagedSlice, serviceColumns, serviceObject, serviceView, sliceColumns, sliceObject } from '../model/service-view.js';
@@ -120,11 +122,15 @@ function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<s
     }
     case 'ingress': {
       const ings = cluster.ingresses.filter((i) => inNs(i.namespace));
+      // status.loadBalancer of the Ingresses podnet's controller serves: its Service's LB address.
+      const served = new Set(selectIngresses(cluster).handled);
+      const lbIP = serviceView(cluster, state, () => false).allocations.get(`${INGRESS_NAMESPACE}/${INGRESS_SERVICE}`)?.loadBalancerIP;
+      const address = (i: (typeof ings)[number]) => (lbIP && served.has(i) ? lbIP : undefined);
       return {
         headers: nsCol(['NAME', 'CLASS', 'HOSTS', 'ADDRESS', 'PORTS', 'AGE']),
         wideHeaders: nsCol(['NAME', 'CLASS', 'HOSTS', 'ADDRESS', 'PORTS', 'AGE']),
-        rows: ings.map((i) => withNs(i.namespace, [i.name, i.className ?? '<none>', i.rules.map((r) => r.host ?? '*').join(',') || '*', '', i.tls.length > 0 ? '80, 443' : '80', age])),
-        items: ings.map((i) => ({ ...manifest(state, 'Ingress', i), status: { loadBalancer: {} } })),
+        rows: ings.map((i) => withNs(i.namespace, [i.name, i.className ?? '<none>', i.rules.map((r) => r.host ?? '*').join(',') || '*', address(i) ?? '', i.tls.length > 0 ? '80, 443' : '80', age])),
+        items: ings.map((i) => ({ ...manifest(state, 'Ingress', i), status: { loadBalancer: address(i) ? { ingress: [{ ip: address(i) }] } : {} } })),
       };
     }
     default: {

@@ -11,7 +11,7 @@ import type { Host } from '../host/host.js';
 import type { LabNode } from '../model/lab.js';
 import type { Cluster } from '../model/types.js';
 import { compilePolicies } from '../policy/compile.js';
-import { POLICY_TABLE, renderPolicyFull } from '../render/nft/policy.js';
+import { renderPolicyFull } from '../render/nft/policy.js';
 
 export interface PolicySyncReport {
   /** Pods isolated in at least one direction. */
@@ -41,5 +41,3 @@ export async function syncPolicies(host: Host, nodes: readonly LabNode[], cluste
   );
   return { isolatedPods: compiled.length, elements, compileMs, applyMs };
 }
-
-export { POLICY_TABLE };

@@ -1,12 +1,15 @@
 /**
  * The objects a lab adds to the user's: with cluster DNS on, kube-system/coredns pods running
- * podnet's DNS server behind the kube-dns Service at the 10th address of the service CIDR.
+ * podnet's DNS server behind the kube-dns Service at the 10th address of the service CIDR; when
+ * the objects hold an Ingress, podnet's ingress controller behind a LoadBalancer Service and its
+ * IngressClass `podnet`.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RawObject } from '../api/load.js';
 import { formatIPv4, parseCidr } from '../model/ip.js';
+import { DEFAULT_CLASS_ANNOTATION, INGRESS_CLASS, INGRESS_CONTROLLER } from '../ingress/classes.js';
 import type { LabConfig } from '../model/lab.js';
 
 export const CLUSTER_ZONE = 'cluster.local';
@@ -16,18 +19,31 @@ export function kubeDnsIP(serviceCidr: string): string {
   return formatIPv4(parseCidr(serviceCidr)!.start + 10);
 }
 
-/** The DNS server's command line: dist/dns/main.js, or the .ts source through tsx. */
-export function dnsCommand(): string[] {
+/** A program of podnet's as a command: dist/<dir>/main.js, or the .ts source through tsx. */
+function programCommand(dir: string): string[] {
   const here = dirname(fileURLToPath(import.meta.url));
-  const js = join(here, '..', 'dns', 'main.js');
+  const js = join(here, '..', dir, 'main.js');
   if (existsSync(js)) return [process.execPath, js];
-  // import.meta.resolve is missing under vitest's module runner (pure callers such as an offline
-  // trace only need the command's shape there).
+  // vitest's module runner has no import.meta.resolve (unit tests build these objects, never run them).
   const tsx = typeof import.meta.resolve === 'function' ? import.meta.resolve('tsx') : 'tsx';
-  return [process.execPath, '--import', tsx, join(here, '..', 'dns', 'main.ts')];
+  return [process.execPath, '--import', tsx, join(here, '..', dir, 'main.ts')];
 }
 
-export function systemObjects(config: LabConfig): RawObject[] {
+/** The DNS server's command line. */
+export function dnsCommand(): string[] {
+  return programCommand('dns');
+}
+
+/** The ingress controller's command line. */
+export function ingressCommand(): string[] {
+  return programCommand('ingress');
+}
+
+export function systemObjects(config: LabConfig, objects: readonly RawObject[] = []): RawObject[] {
+  return [...dnsObjects(config), ...ingressObjects(objects)];
+}
+
+function dnsObjects(config: LabConfig): RawObject[] {
   if (!config.dns) return [];
   const source = { file: '<podnet: cluster DNS>', doc: 0 };
   const labels = { 'k8s-app': 'kube-dns' };
@@ -57,6 +73,53 @@ export function systemObjects(config: LabConfig): RawObject[] {
   return objects.map((obj, doc) => ({ obj, source: { ...source, doc }, prefix: '' }));
 }
 
+export const INGRESS_NAMESPACE = 'podnet-ingress';
+export const INGRESS_SERVICE = 'podnet-ingress-controller';
+
+/**
+ * Added only when the objects hold an Ingress (level-triggered: applying the first one adds them),
+ * so labs without Ingresses keep their pods. The controller's Service has externalTrafficPolicy
+ * Local: clients keep their address (X-Forwarded-For, NetworkPolicy ipBlocks), as ingress-nginx
+ * recommends. podnet's class is the default unless the user marks another one.
+ */
+function ingressObjects(objects: readonly RawObject[]): RawObject[] {
+  if (!objects.some((o) => o.obj.kind === 'Ingress')) return [];
+  const annotations = (o: RawObject) => ((o.obj.metadata ?? {}) as { annotations?: Record<string, unknown> }).annotations ?? {};
+  const otherDefault = objects.some((o) => o.obj.kind === 'IngressClass' && annotations(o)[DEFAULT_CLASS_ANNOTATION] === 'true');
+  const source = { file: '<podnet: ingress controller>', doc: 0 };
+  const labels = { 'app.kubernetes.io/name': 'podnet-ingress', 'app.kubernetes.io/component': 'controller' };
+  const ports = [
+    { name: 'http', containerPort: 80, protocol: 'TCP' },
+    { name: 'https', containerPort: 443, protocol: 'TCP' },
+  ];
+  const built: Record<string, unknown>[] = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: INGRESS_NAMESPACE } },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'IngressClass',
+      metadata: { name: INGRESS_CLASS, ...(otherDefault ? {} : { annotations: { [DEFAULT_CLASS_ANNOTATION]: 'true' } }) },
+      spec: { controller: INGRESS_CONTROLLER },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: INGRESS_SERVICE, namespace: INGRESS_NAMESPACE, labels },
+      spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Local', selector: labels, ports: [{ name: 'http', port: 80, targetPort: 'http' }, { name: 'https', port: 443, targetPort: 'https' }] },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: INGRESS_SERVICE, namespace: INGRESS_NAMESPACE, labels },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: { containers: [{ name: 'controller', image: 'podnet/ingress', command: ingressCommand(), ports }] } },
+      },
+    },
+  ];
+  return built.map((obj, doc) => ({ obj, source: { ...source, doc }, prefix: '' }));
+}
+
 /** The user's objects plus the system ones they do not define themselves. */
 export function withSystemObjects(config: LabConfig, objects: readonly RawObject[]): RawObject[] {
   const key = (o: RawObject) => {
@@ -64,5 +127,5 @@ export function withSystemObjects(config: LabConfig, objects: readonly RawObject
     return `${String(o.obj.kind)}/${m.namespace ?? ''}/${m.name ?? ''}`;
   };
   const mine = new Set(objects.map(key));
-  return [...systemObjects(config).filter((o) => !mine.has(key(o))), ...objects];
+  return [...systemObjects(config, objects).filter((o) => !mine.has(key(o))), ...objects];
 }

@@ -2,13 +2,17 @@
  * Real-world applications as labs, from their manifests unchanged: Online Boutique (both files,
  * NetworkPolicies included) and Bookinfo, side by side. Their images are ignored: podnet runs its
  * built-in server on every containerPort, so every pod is reachable on its real ports. Every pod
- * must come up ready and a few real service-to-service calls must go through. NetworkPolicies
- * are not enforced yet, so every probe is expected to succeed.
+ * must come up ready and a few real service-to-service calls must go through. Online Boutique's
+ * NetworkPolicies are enforced: every probe from the frontend must get exactly the verdict of the
+ * analyzer (PolicyEngine on the lab's own objects), and some must be denied.
  * Needs root, `ip`, and ../shared/manifests next to the repository.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { labCluster } from '../../src/lab/lab.js';
+import type { LabState } from '../../src/lab/state.js';
+import { PolicyEngine } from '../../src/policy/engine.js';
 import { CAN_RUN_LAB, podsNamed, SHARED, TestLab, type PodInfo, type ProbeResult, type ProbeTarget } from './helpers.js';
 
 const T = 120_000;
@@ -62,7 +66,7 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_APPS)('real applications as labs (root, ..
     }
   }, T);
 
-  it('Online Boutique: frontend reaches productcatalogservice on 3550, and every pod on every containerPort', async () => {
+  it('Online Boutique: frontend reaches productcatalogservice on 3550; every pod on every containerPort exactly as its NetworkPolicies say', async () => {
     const frontend = podsNamed(bPods, 'frontend')[0];
     const catalog = bPods.find((p) => p.name.startsWith('productcatalogservice-'))!;
     const cart = bPods.find((p) => p.name.startsWith('cartservice-'))!;
@@ -77,7 +81,17 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_APPS)('real applications as labs (root, ..
     expectOk(connect);
     expect(expectOk(grpcPort)).toMatchObject({ pod: catalog.name, port: 3550, remoteAddress: frontend.ip });
     expect(expectOk(cartPort)).toMatchObject({ pod: cart.name, port: 7070, remoteAddress: frontend.ip });
-    rest.forEach((r, i) => expect(expectOk(r)).toMatchObject({ pod: all[i].pod.name, port: all[i].target.port, remoteAddress: frontend.ip }));
+    // The analyzer's verdict for each probe, from the lab's own state.
+    const state = JSON.parse(readFileSync(join(boutique.stateDir, 'lab.json'), 'utf8')) as LabState;
+    const cluster = labCluster(state);
+    const engine = new PolicyEngine(cluster);
+    const pod = (key: string) => cluster.pods.find((p) => `${p.namespace}/${p.name}` === key)!;
+    const expected = all.map((x) => engine.evaluate({ kind: 'pod', pod: pod(frontend.key) }, { kind: 'pod', pod: pod(x.pod.key) }).conns.allows('TCP', x.target.port));
+    expect(expected.filter((e) => !e).length).toBeGreaterThan(0);
+    rest.forEach((r, i) => {
+      if (expected[i]) expect(expectOk(r)).toMatchObject({ pod: all[i].pod.name, port: all[i].target.port, remoteAddress: frontend.ip });
+      else expect(r, `${all[i].pod.key}:${all[i].target.port} must be denied`).toMatchObject({ ok: false, error: expect.stringMatching(/EHOSTUNREACH/) });
+    });
     // And the other way: checkoutservice calls back into its dependencies.
     const checkout = bPods.find((p) => p.name.startsWith('checkoutservice-'))!;
     const payment = bPods.find((p) => p.name.startsWith('paymentservice-'))!;

@@ -41,10 +41,35 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_NFT)('NetworkPolicy in the data plane (rou
     expectMatrix((await matrix(lab)).m, () => true);
   }, T);
 
+  it('probe and matrix on the command line: text output, exit codes, bad input', async () => {
+    const text = await lab.ok('matrix', ['--port', '80']);
+    expect(text).toContain('All 81 probes match the analyzer.');
+    expect(text).toMatch(/^1\s+x\/a\s+Y Y Y Y Y Y Y Y Y$/m);
+    const probe = await lab.cli('probe', ['y/b', 'x/a', '-o', 'json']);
+    expect(probe.code).toBe(0);
+    expect(JSON.parse(probe.stdout)).toMatchObject({ from: 'y/b', to: 'x/a', port: 80, protocol: 'TCP', allowed: true, expected: true, outcome: { verdict: 'open' } });
+    for (const [args, message] of [
+      [['matrix', '--protocol', 'SCTP'], /SCTP cannot be probed/],
+      [['matrix', '--port', '70000'], /--port: "70000" is not a port number/],
+      [['probe', 'x/nope', 'x/a'], /no pod "x\/nope"/],
+      [['probe', 'x/a', 'x/b', '--protocol', 'UDP', '--port', 'x'], /--port/],
+    ] as const) {
+      const r = await lab.cli(args[0], args.slice(1));
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+  }, T);
+
   it('default deny ingress in x: nothing enters x (TCP and UDP)', async () => {
     await withPolicies([policy('x', 'deny', { podSelector: {}, policyTypes: ['Ingress'] })], async () => {
       expectMatrix((await matrix(lab)).m, (_s, d) => ns(d) !== 'x');
       expectMatrix((await matrix(lab, 53, 'UDP')).m, (_s, d) => ns(d) !== 'x');
+      const denied = await lab.cli('probe', ['y/b', 'x/a']);
+      expect(denied.code).toBe(1);
+      expect(denied.stdout).toContain('probe y/b -> x/a TCP/80: DENIED — refused by policy');
+      expect(denied.stdout).toContain('as the analyzer expects');
+      expect(denied.stdout).toContain('isolated by networkpolicy x/deny');
     });
   }, T);
 

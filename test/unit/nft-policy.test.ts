@@ -24,7 +24,7 @@ const cluster = loadCluster([
   pod('ops/monitor', { labels: { app: 'monitor' }, nodeName: 'node-2', podIP: '10.244.1.5' }),
   netpol('shop', 'default-deny', '{podSelector: {}, policyTypes: [Ingress]}'),
   netpol('shop', 'web', '{podSelector: {matchLabels: {app: web}}, ingress: [{from: [{ipBlock: {cidr: 0.0.0.0/0, except: [192.168.0.0/16]}}], ports: [{port: http}]}]}'),
-  netpol('shop', 'api', '{podSelector: {matchLabels: {app: api}}, policyTypes: [Ingress, Egress], ingress: [{from: [{podSelector: {matchLabels: {app: web}}}, {namespaceSelector: {matchLabels: {team: ops}}}], ports: [{port: grpc}, {port: dns, protocol: UDP}]}], egress: [{to: [{podSelector: {matchLabels: {app: db}}}], ports: [{port: 5432, endPort: 5440}]}, {ports: [{port: 53, protocol: UDP}]}]}'),
+  netpol('shop', 'api', '{podSelector: {matchLabels: {app: api}}, policyTypes: [Ingress, Egress], ingress: [{from: [{podSelector: {matchLabels: {app: web}}}, {namespaceSelector: {matchLabels: {team: ops}}}], ports: [{port: grpc}, {port: dns, protocol: UDP}, {port: 3868, protocol: SCTP}]}], egress: [{to: [{podSelector: {matchLabels: {app: db}}}], ports: [{port: 5432, endPort: 5440}]}, {ports: [{port: 53, protocol: UDP}]}]}'),
   netpol('shop', 'db', '{podSelector: {matchLabels: {app: db}}, ingress: [{from: [{podSelector: {matchLabels: {app: api}}}]}]}'),
 ]);
 
@@ -33,6 +33,10 @@ describe('renderPolicyFull', () => {
 
   it('node-1: web and api (golden)', () => {
     golden('nft-policy-node-1.nft', renderPolicyFull(compiled, 'node-1').toString());
+  });
+
+  it('SCTP is rendered (protocol 132) even where the kernel cannot carry it', () => {
+    expect(renderPolicyFull(compiled, 'node-1').toString()).toContain('10.244.0.5 . 132 . 3868');
   });
 
   it('node-2: only its own isolated pods (db; monitor is not selected)', () => {

@@ -1,0 +1,44 @@
+/**
+ * What the controller serves, from a lab's state: the lab's objects as a Cluster, the Services'
+ * endpoints as kube-proxy sees them, the Ingresses of podnet's class, their routes and certificates.
+ */
+import { labCluster } from '../lab/lab.js';
+import type { LabState } from '../lab/state.js';
+import { serviceView } from '../model/service-view.js';
+import { selectIngresses, type IgnoredIngress } from './classes.js';
+import { buildRouteTable, type RouteTable } from './routes.js';
+import { buildTlsTable, type TlsTable } from './tls-hosts.js';
+
+export interface ControllerConfig {
+  routes: RouteTable;
+  tls: TlsTable;
+  served: string[];
+  ignored: IgnoredIngress[];
+}
+
+export function configFromState(state: LabState): ControllerConfig {
+  const cluster = labCluster(state);
+  // As the DNS server does: a placed pod is an endpoint (the agent starts it right away).
+  const placed = new Set(state.placements.map((p) => p.key));
+  const view = serviceView(cluster, state, (key) => placed.has(key));
+  const { handled, ignored } = selectIngresses(cluster);
+  return {
+    routes: buildRouteTable(handled, view.table),
+    tls: buildTlsTable(handled, cluster.secrets),
+    served: handled.map((i) => `${i.namespace}/${i.name}`),
+    ignored,
+  };
+}
+
+/** One line per fact worth logging, so that only changes are logged. */
+export function summary(config: ControllerConfig, certProblems: readonly string[]): string[] {
+  const targets = [...config.routes.exact.values(), ...config.routes.wildcard.values(), ...(config.routes.anyHost ? [config.routes.anyHost] : [])].flatMap((h) => h.paths.map((p) => p.target));
+  const backends = [...new Set(targets.map((t) => `${t.backend} → ${t.problem ?? (t.endpoints.map((e) => `${e.ip}:${e.port}`).join(' ') || 'no endpoints')}`))].sort();
+  return [
+    `serving ${config.served.length} Ingress(es): ${config.served.join(', ') || '-'}`,
+    ...config.ignored.map((i) => `ignoring ingress ${i.ingress.namespace}/${i.ingress.name}: ${i.reason}`),
+    ...backends.map((b) => `backend ${b}`),
+    ...config.tls.problems,
+    ...certProblems,
+  ];
+}
