@@ -26,6 +26,37 @@ const loaded = (table: ServiceTable, opts: ServiceRenderOptions = OPTS) => {
   return rs;
 };
 
+const P = (src: string, dst: string, dport: number, from: TracePacket['from'], protocol: TracePacket['protocol'] = 'TCP'): TracePacket => ({ src, dst, dport, from, protocol });
+
+const WEB = '10.244.0.5:8080 | 10.244.1.5:8080 | 10.244.2.5:8080 (one of 3)';
+const cases: [string, TracePacket, string][] = [
+  ['ClusterIP from a pod: any ready endpoint, source kept', P('10.244.0.20', '10.96.0.10', 80, 'pod'), `DNAT ${WEB}`],
+  ['ClusterIP from the node: masqueraded', P('100.64.0.2', '10.96.0.10', 80, 'node'), `DNAT ${WEB}, masquerade`],
+  ['ClusterIP from outside: masqueraded', P('192.168.7.1', '10.96.0.10', 80, 'external'), `DNAT ${WEB}, masquerade`],
+  ['hairpin: a pod reaching itself is masqueraded', P('10.244.0.5', '10.96.0.10', 80, 'pod'), 'DNAT 10.244.0.5:8080 (masquerade) | 10.244.1.5:8080 | 10.244.2.5:8080 (one of 3)'],
+  ['a port the Service does not have', P('10.244.0.20', '10.96.0.10', 81, 'pod'), 'no service: pass'],
+  ['NodePort from outside (eTP Cluster): masqueraded', P('192.168.7.1', '100.64.0.2', 30080, 'external'), 'DNAT 10.244.0.6:8080 | 10.244.1.7:8080 (one of 2), masquerade'],
+  ['NodePort on the pod gateway address from a pod', P('10.244.0.20', '10.244.0.1', 30080, 'pod'), 'DNAT 10.244.0.6:8080 | 10.244.1.7:8080 (one of 2), masquerade'],
+  ['NodePort on loopback: not a NodePort', P('127.0.0.1', '127.0.0.1', 30080, 'node'), 'no service: pass'],
+  ['LoadBalancer eTP Local from outside: local endpoint, source kept', P('192.168.7.1', '192.0.2.10', 443, 'external'), 'DNAT 10.244.0.7:8443'],
+  ['its NodePort from outside: the same', P('192.168.7.1', '100.64.0.2', 30443, 'external'), 'DNAT 10.244.0.7:8443'],
+  ['its LoadBalancer IP from a pod: short-circuit to all endpoints', P('10.244.0.20', '192.0.2.10', 443, 'pod'), 'DNAT 10.244.0.7:8443 | 10.244.1.8:8443 (one of 2)'],
+  ['its LoadBalancer IP from the node: all endpoints, masqueraded', P('100.64.0.2', '192.0.2.10', 443, 'node'), 'DNAT 10.244.0.7:8443 | 10.244.1.8:8443 (one of 2), masquerade'],
+  ['its ClusterIP from a pod: all endpoints', P('10.244.0.20', '10.96.0.12', 443, 'pod'), 'DNAT 10.244.0.7:8443 | 10.244.1.8:8443 (one of 2)'],
+  ['eTP Local without a local endpoint, from outside: dropped', P('192.168.7.1', '192.0.2.11', 80, 'external'), 'DROP (no local endpoint)'],
+  ['the same on its NodePort', P('192.168.7.1', '100.64.0.2', 30081, 'external'), 'DROP (no local endpoint)'],
+  ['the same from a pod: short-circuit to the remote endpoint', P('10.244.0.20', '192.0.2.11', 80, 'pod'), 'DNAT 10.244.1.9:8080'],
+  ['its NodePort from the node: dropped (filter output runs before DNAT)', P('100.64.0.2', '100.64.0.2', 30081, 'node'), 'DROP (no local endpoint)'],
+  ['no endpoints, TCP from a pod: rejected', P('10.244.0.20', '10.96.0.15', 80, 'pod'), 'REJECT (no endpoints)'],
+  ['no endpoints, from the node: rejected', P('100.64.0.2', '10.96.0.15', 80, 'node'), 'REJECT (no endpoints)'],
+  ['no endpoints, its NodePort from outside: rejected', P('192.168.7.1', '100.64.0.2', 30082, 'external'), 'REJECT (no endpoints)'],
+  ['no endpoints, UDP: rejected', P('10.244.0.20', '10.96.0.17', 514, 'pod', 'UDP'), 'REJECT (no endpoints)'],
+  ['UDP DNS', P('10.244.0.20', '10.96.0.53', 53, 'pod', 'UDP'), 'DNAT 10.244.0.2:53 | 10.244.1.2:53 (one of 2)'],
+  ['TCP DNS on the same address', P('10.244.0.20', '10.96.0.53', 53, 'pod'), 'DNAT 10.244.0.2:53 | 10.244.1.2:53 (one of 2)'],
+  ['iTP Local without a local endpoint: dropped', P('10.244.0.20', '10.96.0.16', 80, 'pod'), 'DROP (no local endpoint)'],
+  ['only terminating endpoints: the serving ones are used', P('10.244.0.20', '10.96.0.18', 80, 'pod'), 'DNAT 10.244.2.11:8080'],
+  ['a headless Service has no VIP: straight to the pod', P('10.244.0.20', '10.244.0.9', 80, 'pod'), 'no service: pass'],
+];
 describe('renderServices', () => {
   it('renders the full ruleset of a representative table (golden)', () => {
     golden('nft-services.txt', renderServices(representativeTable(), NODE, OPTS).toLines());
@@ -45,6 +76,19 @@ describe('renderServices', () => {
     expect(renderServices(reversed, NODE, OPTS).toString()).toBe(renderServices(t, NODE, OPTS).toString());
   });
 
+  it('renders ClientIP affinity Services with per-service chains, every other one with shared chains', () => {
+    const text = renderServices(representativeTable(), NODE, OPTS).toLines();
+    expect(text.match(/add chain ip podnet (svc|svl|ext|sep)-\S+/g)?.every((c) => c.includes('default/sticky/'))).toBe(true);
+    expect(text).toContain('add element ip podnet clusterip-chains { 10.96.0.14 . tcp . 80 : goto svc-');
+    expect(text).toContain('add element ip podnet service-ips { 10.96.0.14 . tcp . 80 : goto clusterip-chain }');
+  });
+
+  it('renders the per-service rule cascade for every Service when asked, with the same verdicts', () => {
+    const rules = { ...OPTS, loadBalancing: 'rules' as const };
+    expect(renderServices(representativeTable(), NODE, rules).toLines()).toMatch(/svc-\S+default\/web\/tcp\/http numgen random mod 3 == 0 goto sep-/);
+    for (const [, packet] of cases) expect(traceServices(representativeTable(), TRACE_NODE, rules, packet).text).toBe(traceServices(representativeTable(), TRACE_NODE, OPTS, packet).text);
+  });
+
   it("renders kube-proxy's numgen vmap when asked", () => {
     const text = renderServices(representativeTable(), NODE, { ...OPTS, loadBalancing: 'vmap' }).toLines();
     expect(text).toMatch(/svc-\S+default\/web\/tcp\/http numgen random mod 3 vmap \{ 0 : goto sep-\S+10\.244\.0\.5\/8080, 1 : goto sep-\S+, 2 : goto sep-\S+ \}/);
@@ -60,38 +104,7 @@ describe('renderServices', () => {
   });
 });
 
-const P = (src: string, dst: string, dport: number, from: TracePacket['from'], protocol: TracePacket['protocol'] = 'TCP'): TracePacket => ({ src, dst, dport, from, protocol });
-
 describe('tracer over the rendered ruleset (node-1: 100.64.0.2, pod gateway 10.244.0.1)', () => {
-  const WEB = '10.244.0.5:8080 | 10.244.1.5:8080 | 10.244.2.5:8080 (one of 3)';
-  const cases: [string, TracePacket, string][] = [
-    ['ClusterIP from a pod: any ready endpoint, source kept', P('10.244.0.20', '10.96.0.10', 80, 'pod'), `DNAT ${WEB}`],
-    ['ClusterIP from the node: masqueraded', P('100.64.0.2', '10.96.0.10', 80, 'node'), `DNAT ${WEB}, masquerade`],
-    ['ClusterIP from outside: masqueraded', P('192.168.7.1', '10.96.0.10', 80, 'external'), `DNAT ${WEB}, masquerade`],
-    ['hairpin: a pod reaching itself is masqueraded', P('10.244.0.5', '10.96.0.10', 80, 'pod'), 'DNAT 10.244.0.5:8080 (masquerade) | 10.244.1.5:8080 | 10.244.2.5:8080 (one of 3)'],
-    ['a port the Service does not have', P('10.244.0.20', '10.96.0.10', 81, 'pod'), 'no service: pass'],
-    ['NodePort from outside (eTP Cluster): masqueraded', P('192.168.7.1', '100.64.0.2', 30080, 'external'), 'DNAT 10.244.0.6:8080 | 10.244.1.7:8080 (one of 2), masquerade'],
-    ['NodePort on the pod gateway address from a pod', P('10.244.0.20', '10.244.0.1', 30080, 'pod'), 'DNAT 10.244.0.6:8080 | 10.244.1.7:8080 (one of 2), masquerade'],
-    ['NodePort on loopback: not a NodePort', P('127.0.0.1', '127.0.0.1', 30080, 'node'), 'no service: pass'],
-    ['LoadBalancer eTP Local from outside: local endpoint, source kept', P('192.168.7.1', '192.0.2.10', 443, 'external'), 'DNAT 10.244.0.7:8443'],
-    ['its NodePort from outside: the same', P('192.168.7.1', '100.64.0.2', 30443, 'external'), 'DNAT 10.244.0.7:8443'],
-    ['its LoadBalancer IP from a pod: short-circuit to all endpoints', P('10.244.0.20', '192.0.2.10', 443, 'pod'), 'DNAT 10.244.0.7:8443 | 10.244.1.8:8443 (one of 2)'],
-    ['its LoadBalancer IP from the node: all endpoints, masqueraded', P('100.64.0.2', '192.0.2.10', 443, 'node'), 'DNAT 10.244.0.7:8443 | 10.244.1.8:8443 (one of 2), masquerade'],
-    ['its ClusterIP from a pod: all endpoints', P('10.244.0.20', '10.96.0.12', 443, 'pod'), 'DNAT 10.244.0.7:8443 | 10.244.1.8:8443 (one of 2)'],
-    ['eTP Local without a local endpoint, from outside: dropped', P('192.168.7.1', '192.0.2.11', 80, 'external'), 'DROP (no local endpoint)'],
-    ['the same on its NodePort', P('192.168.7.1', '100.64.0.2', 30081, 'external'), 'DROP (no local endpoint)'],
-    ['the same from a pod: short-circuit to the remote endpoint', P('10.244.0.20', '192.0.2.11', 80, 'pod'), 'DNAT 10.244.1.9:8080'],
-    ['its NodePort from the node: dropped (filter output runs before DNAT)', P('100.64.0.2', '100.64.0.2', 30081, 'node'), 'DROP (no local endpoint)'],
-    ['no endpoints, TCP from a pod: rejected', P('10.244.0.20', '10.96.0.15', 80, 'pod'), 'REJECT (no endpoints)'],
-    ['no endpoints, from the node: rejected', P('100.64.0.2', '10.96.0.15', 80, 'node'), 'REJECT (no endpoints)'],
-    ['no endpoints, its NodePort from outside: rejected', P('192.168.7.1', '100.64.0.2', 30082, 'external'), 'REJECT (no endpoints)'],
-    ['no endpoints, UDP: rejected', P('10.244.0.20', '10.96.0.17', 514, 'pod', 'UDP'), 'REJECT (no endpoints)'],
-    ['UDP DNS', P('10.244.0.20', '10.96.0.53', 53, 'pod', 'UDP'), 'DNAT 10.244.0.2:53 | 10.244.1.2:53 (one of 2)'],
-    ['TCP DNS on the same address', P('10.244.0.20', '10.96.0.53', 53, 'pod'), 'DNAT 10.244.0.2:53 | 10.244.1.2:53 (one of 2)'],
-    ['iTP Local without a local endpoint: dropped', P('10.244.0.20', '10.96.0.16', 80, 'pod'), 'DROP (no local endpoint)'],
-    ['only terminating endpoints: the serving ones are used', P('10.244.0.20', '10.96.0.18', 80, 'pod'), 'DNAT 10.244.2.11:8080'],
-    ['a headless Service has no VIP: straight to the pod', P('10.244.0.20', '10.244.0.9', 80, 'pod'), 'no service: pass'],
-  ];
   it.each(cases)('%s', (_name, packet, want) => {
     expect(traceServices(representativeTable(), TRACE_NODE, OPTS, packet).text).toBe(want);
   });
@@ -160,12 +173,27 @@ describe('renderServicesDelta', () => {
     expect(renderServicesDelta(representativeTable(), representativeTable(), NODE, OPTS).size).toBe(0);
   });
 
-  it('one more Service on top of 10,000 is a tiny transaction', () => {
+  it('one more Service on top of 10,000 is a tiny transaction: map elements only', () => {
     const prev = manyServices(10_000);
-    const next = { services: [...prev.services, svc('zz/new', '10.97.0.1', [port(80, [ep('10.99.0.1', 'node-1'), ep('10.99.0.2', 'node-2')])])] };
+    const eps = [ep('10.99.0.1', 'node-1'), ep('10.99.0.2', 'node-2'), ep('10.99.0.3', 'node-3')];
+    const next = { services: [...prev.services, svc('zz/new', '10.97.0.1', [port(80, eps)])] };
     const tx = renderServicesDelta(prev, next, NODE, OPTS);
-    expect(tx.size).toBeLessThanOrEqual(12);
-    expect(tx.toString()).toContain('add element ip podnet service-ips { 10.97.0.1 . tcp . 80 : goto svc-');
+    expect(tx.toString()).toBe(
+      [
+        'add element ip podnet service-endpoints-0 { 10.97.0.1 . tcp . 80 : 10.99.0.1 . 8080 }',
+        'add element ip podnet service-endpoints-1 { 10.97.0.1 . tcp . 80 : 10.99.0.2 . 8080 }',
+        'add element ip podnet service-endpoints-2 { 10.97.0.1 . tcp . 80 : 10.99.0.3 . 8080 }',
+        'add element ip podnet hairpin-endpoints { 10.99.0.1 . 10.99.0.1, 10.99.0.2 . 10.99.0.2, 10.99.0.3 . 10.99.0.3 }',
+        'add element ip podnet service-ips { 10.97.0.1 . tcp . 80 : goto clusterip-3 }\n',
+      ].join('\n'),
+    );
+    // A new endpoint count brings its shared chains along; removing the Service takes them away.
+    const two = { services: [...prev.services, svc('zz/new', '10.97.0.1', [port(80, eps.slice(0, 2))])] };
+    expect(renderServicesDelta(prev, two, NODE, OPTS).toString()).toMatch(/^table ip podnet \{\nchain pick-2 \{\n(.+\n){3}chain clusterip-2 \{\n/);
+    expect(renderServicesDelta(two, prev, NODE, OPTS).toString()).toContain('delete chain ip podnet pick-2\ndelete chain ip podnet clusterip-2\n');
+    const rs = loaded(prev);
+    rs.apply(renderServicesDelta(prev, two, NODE, OPTS));
+    expect(rs.table('ip', 'podnet')!.chains.has('clusterip-2')).toBe(true);
   });
 
   it('keeps a hairpin pair while another Service still has the endpoint, deletes it once with the last', () => {
@@ -183,17 +211,28 @@ describe('renderServicesDelta', () => {
     expect(rs.dump()).toBe(loaded({ services: [b] }).dump());
   });
 
-  it('keeps an endpoint change inside its Service', () => {
+  it('keeps an endpoint change inside its Service: its elements (endpoints are indexed in address order)', () => {
     const t = representativeTable();
     const next = structuredClone(t);
     next.services[0].ports[0].endpoints.pop(); // the not-ready endpoint: nothing to render
     expect(renderServicesDelta(t, next, NODE, OPTS).size).toBe(0);
-    next.services[0].ports[0].endpoints.shift(); // 10.244.1.5 goes
-    const text = renderServicesDelta(t, next, NODE, OPTS).toString();
-    expect(text).toMatch(/flush chain ip podnet svc-\S+default\/web\/tcp\/http\n/);
-    expect(text).toMatch(/delete chain ip podnet sep-\S+10\.244\.1\.5\/8080\n/);
-    // No map element changes; only the endpoint's hairpin pair goes (no other Service uses it).
-    expect(text.split('\n').filter((l) => l.includes('element'))).toEqual(['delete element ip podnet hairpin-endpoints { 10.244.1.5 . 10.244.1.5 }']);
+    next.services[0].ports[0].endpoints.shift(); // 10.244.1.5 (index 1 of 3) goes
+    expect(renderServicesDelta(t, next, NODE, OPTS).toString().split('\n')).toEqual([
+      'delete element ip podnet service-endpoints-1 { 10.96.0.10 . tcp . 80 }',
+      'delete element ip podnet service-endpoints-2 { 10.96.0.10 . tcp . 80 }',
+      'delete element ip podnet service-ips { 10.96.0.10 . tcp . 80 }',
+      // Only the endpoint's hairpin pair goes (no other Service uses it).
+      'delete element ip podnet hairpin-endpoints { 10.244.1.5 . 10.244.1.5 }',
+      // web was the only Service with 3 endpoints: its shared chains and map 2 go; others have 2.
+      'flush chain ip podnet pick-3',
+      'flush chain ip podnet clusterip-3',
+      'delete map ip podnet service-endpoints-2',
+      'delete chain ip podnet pick-3',
+      'delete chain ip podnet clusterip-3',
+      'add element ip podnet service-endpoints-1 { 10.96.0.10 . tcp . 80 : 10.244.2.5 . 8080 }',
+      'add element ip podnet service-ips { 10.96.0.10 . tcp . 80 : goto clusterip-2 }',
+      '',
+    ]);
   });
 });
 
