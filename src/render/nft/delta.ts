@@ -20,7 +20,7 @@
  * ≥ 6.2 (before that, kube-proxy deferred the delete by a second); podnet targets newer kernels.
  */
 import type { ServiceEntry, ServicePortEntry, ServiceTable } from '../../model/service-table.js';
-import { renderServiceFragment, type ChainSpec, type Fragment, type NodeRef, type ServiceRenderOptions } from './service-rules.js';
+import { renderServiceFragment, sharedIds, type ChainSpec, type Fragment, type NodeRef, type ServiceRenderOptions } from './service-rules.js';
 import { HAIRPIN_SET } from './names.js';
 import { elementText, Transaction, type ElementObj, type MapObj, type SetObj } from './txn.js';
 
@@ -47,18 +47,21 @@ export function renderServicesDelta(prev: ServiceTable, next: ServiceTable, node
   const sharedNext = new Set<string>(); // hairpin pairs the changed Services render in `next`
   const sharedPrev = new Map<string, Shared>(); // shared maps and chains the changed Services use in `prev`
   const sharedNextObjs = new Map<string, Shared>(); // … and in `next`
-  for (const key of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+  const changed: string[] = [];
+  for (const [key, p] of before) {
+    const n = after.get(key);
+    if (n && sameService(p, n)) unchanged.push(n);
+    else changed.push(key);
+  }
+  for (const key of after.keys()) if (!before.has(key)) changed.push(key);
+  for (const key of changed.sort()) {
     const p = before.get(key);
     const n = after.get(key);
-    if (p && n && sameService(p, n)) {
-      unchanged.push(n);
-      continue;
-    }
     const nf = n ? renderServiceFragment(n, node, opts) : EMPTY;
     const pf = p ? renderServiceFragment(p, node, opts) : EMPTY;
     for (const e of nf.elements) if (e.set === HAIRPIN_SET) sharedNext.add(elementText(e, false));
-    for (const o of sharedObjects(pf)) sharedPrev.set(o.id, o);
-    for (const o of sharedObjects(nf)) sharedNextObjs.set(o.id, o);
+    for (const o of fragmentShared(pf)) sharedPrev.set(o.id, o);
+    for (const o of fragmentShared(nf)) sharedNextObjs.set(o.id, o);
     diffFragments(pf, nf, c);
   }
   sharedElements(c, sharedNext, unchanged, node, opts);
@@ -104,7 +107,7 @@ function sharedElements(c: Changes, sharedNext: Set<string>, unchanged: readonly
 
 type Shared = { id: string; map?: MapObj; chain?: ChainSpec };
 
-function sharedObjects(f: Fragment): Shared[] {
+function fragmentShared(f: Fragment): Shared[] {
   return [...f.sharedMaps.map((map) => ({ id: `map ${map.name}`, map })), ...f.sharedChains.map((chain) => ({ id: `chain ${chain.name}`, chain }))];
 }
 
@@ -119,7 +122,7 @@ function sharedTableObjects(c: Changes, prev: Map<string, Shared>, next: Map<str
   const drop = new Map([...prev].filter(([id]) => !next.has(id)));
   for (const svc of unchanged) {
     if (add.size === 0 && drop.size === 0) break;
-    for (const o of sharedObjects(renderServiceFragment(svc, node, opts))) add.delete(o.id) || drop.delete(o.id);
+    for (const id of sharedIds(svc, node, opts)) add.delete(id) || drop.delete(id);
   }
   for (const o of add.values()) {
     if (o.map) c.addMaps.push(o.map);

@@ -17,6 +17,7 @@ import { parseIPv4 } from '../../model/ip.js';
 import type { ServiceEndpoint, ServiceEntry, ServicePortEntry } from '../../model/service-table.js';
 import * as N from './names.js';
 import { renderPortChains } from './service-chains.js';
+import { mapShape, renderPortMaps, sharedObjects } from './service-maps.js';
 import type { ElementObj, MapObj, SetObj } from './txn.js';
 
 export interface NodeRef {
@@ -80,16 +81,28 @@ export interface PortFacts {
  *  (KEP-1669, kube-proxy's CategorizeEndpoints). IPv4 only (the table is `ip`), deduplicated by
  *  address, sorted numerically. */
 export function usableEndpoints(endpoints: readonly ServiceEndpoint[]): ServiceEndpoint[] {
-  const v4 = endpoints.filter((e) => parseIPv4(e.ip) !== null);
-  const ready = v4.filter((e) => e.ready);
-  const chosen = ready.length > 0 ? ready : v4.filter((e) => e.serving && e.terminating);
-  const seen = new Map<string, ServiceEndpoint>();
-  for (const e of chosen) if (!seen.has(`${e.ip}:${e.port}`)) seen.set(`${e.ip}:${e.port}`, e);
-  return [...seen.values()].sort((a, b) => ipNum(a.ip) - ipNum(b.ip) || a.port - b.port);
+  return usable(parsed(endpoints));
 }
 
-function ipNum(ip: string): number {
-  return parseIPv4(ip) ?? 0;
+type Parsed = { e: ServiceEndpoint; n: number };
+
+/** The IPv4 endpoints with their addresses parsed (once: this runs for every port of every
+ *  Service at every sync). */
+function parsed(endpoints: readonly ServiceEndpoint[]): Parsed[] {
+  const out: Parsed[] = [];
+  for (const e of endpoints) {
+    const n = parseIPv4(e.ip);
+    if (n !== null) out.push({ e, n });
+  }
+  return out;
+}
+
+function usable(v4: readonly Parsed[]): ServiceEndpoint[] {
+  const ready = v4.filter((x) => x.e.ready);
+  const chosen = ready.length > 0 ? ready : v4.filter((x) => x.e.serving && x.e.terminating);
+  const seen = new Map<string, Parsed>();
+  for (const x of chosen) if (!seen.has(`${x.e.ip}:${x.e.port}`)) seen.set(`${x.e.ip}:${x.e.port}`, x);
+  return [...seen.values()].sort((a, b) => a.n - b.n || a.e.port - b.e.port).map((x) => x.e);
 }
 
 /** Headless and ExternalName Services have no VIP: kube-proxy renders nothing for them (nor, in
@@ -101,7 +114,7 @@ export function isProxied(svc: ServiceEntry): boolean {
 export function renderServiceFragment(svc: ServiceEntry, node: NodeRef, opts: ServiceRenderOptions): Fragment {
   const out: Fragment = { sets: [], sharedMaps: [], sharedChains: [], chains: [], elements: [] };
   if (!isProxied(svc)) return out;
-  const shape = svc.sessionAffinity === 'ClientIP' && (opts.loadBalancing ?? 'maps') === 'maps' ? 'rules' : (opts.loadBalancing ?? 'maps');
+  const shape = serviceShape(svc, opts);
   for (const port of svc.ports) {
     const f = portFacts(svc, port, node);
     noEndpointElements(out, f);
@@ -111,10 +124,27 @@ export function renderServiceFragment(svc: ServiceEntry, node: NodeRef, opts: Se
   return out;
 }
 
+/** Per-service chains for ClientIP affinity (or when asked for), shared chains and maps otherwise. */
+function serviceShape(svc: ServiceEntry, opts: ServiceRenderOptions): 'maps' | 'rules' | 'vmap' {
+  const lb = opts.loadBalancing ?? 'maps';
+  return svc.sessionAffinity === 'ClientIP' && lb === 'maps' ? 'rules' : lb;
+}
+
+/**
+ * The ids ("map service-endpoints-0", "chain pick-3", …) of the shared objects a Service uses —
+ * those its fragment's sharedMaps and sharedChains hold — without rendering its elements: the
+ * partial sync asks this of unchanged Services.
+ */
+export function sharedIds(svc: ServiceEntry, node: NodeRef, opts: ServiceRenderOptions): string[] {
+  if (!isProxied(svc) || serviceShape(svc, opts) !== 'maps') return [];
+  return svc.ports.flatMap((port) => mapShape(portFacts(svc, port, node), opts).flatMap((d) => sharedObjects(d).map((o) => o.id)));
+}
+
 function portFacts(svc: ServiceEntry, port: ServicePortEntry, node: NodeRef): PortFacts {
   const proto = port.protocol.toLowerCase();
-  const cluster = usableEndpoints(port.endpoints);
-  const local = usableEndpoints(port.endpoints.filter((e) => e.node === node.name));
+  const v4 = parsed(port.endpoints);
+  const cluster = usable(v4);
+  const local = usable(v4.filter((x) => x.e.node === node.name));
   const nodePort = svc.type === 'NodePort' || svc.type === 'LoadBalancer' ? port.nodePort : undefined;
   const lbIP = svc.type === 'LoadBalancer' && svc.loadBalancerIP && parseIPv4(svc.loadBalancerIP) !== null ? svc.loadBalancerIP : undefined;
   const external = nodePort !== undefined || lbIP !== undefined;
@@ -152,85 +182,4 @@ function noEndpointElements(out: Fragment, f: PortFacts): void {
 export function hairpin(out: Fragment, eps: readonly ServiceEndpoint[]): void {
   // Pairs may repeat (ports, Services): the full and partial renderers add each pair once.
   for (const ep of eps) out.elements.push({ kind: 'element', set: N.HAIRPIN_SET, key: [ep.ip, ep.ip] });
-}
-
-function renderPortMaps(out: Fragment, f: PortFacts, opts: ServiceRenderOptions): void {
-  const use = shared(out);
-  const dispatch = (map: string, key: string[], chain: ChainSpec) => out.elements.push({ kind: 'element', map, key, value: `goto ${use(chain)}` });
-  /** A role's endpoints (element i in map i) and the pick chain over them. */
-  const pick = (role: N.EndpointRole, key: string[], eps: readonly ServiceEndpoint[]): string => {
-    eps.forEach((ep, i) => out.elements.push({ kind: 'element', map: N.sharedChainName.endpointMap(role, i), key, value: `${ep.ip} . ${ep.port}` }));
-    hairpin(out, eps);
-    for (let i = 0; i < eps.length; i++) {
-      const name = N.sharedChainName.endpointMap(role, i);
-      if (!out.sharedMaps.some((m) => m.name === name)) out.sharedMaps.push({ kind: 'map', name, type: `${N.ENDPOINT_ROLES[role].type} : ${N.ENDPOINT_VALUE_TYPE}` });
-    }
-    return use(pickChain(role, eps.length));
-  };
-  // ClusterIP: the internal policy's endpoints (this node's only, for internalTrafficPolicy Local).
-  if (f.hasInternal) dispatch(N.SERVICE_IPS_MAP, f.vip, clusterIPChain(pick('service', f.vip, f.internalLocal ? f.local : f.cluster), f, opts));
-  if (!f.hasEndpoints) return;
-  // LoadBalancer IP and NodePort: external traffic, with the external policy's endpoints.
-  if (f.lbKey) {
-    const all = pick('service', f.lbKey, f.cluster);
-    const here = f.externalLocal ? (f.local.length > 0 ? pick('local', f.lbKey, f.local) : null) : undefined;
-    dispatch(N.SERVICE_IPS_MAP, f.lbKey, externalChain('lb', all, here, f, opts));
-  }
-  if (f.nodePortKey) {
-    const all = pick('nodeport', f.nodePortKey, f.cluster);
-    const here = f.externalLocal ? (f.local.length > 0 ? pick('nodeportLocal', f.nodePortKey, f.local) : null) : undefined;
-    dispatch(N.SERVICE_NODEPORTS_MAP, f.nodePortKey, externalChain('nodeport', all, here, f, opts));
-  }
-}
-
-/** Records a shared chain in the fragment (once); returns its name. */
-function shared(out: Fragment): (chain: ChainSpec) => string {
-  return (chain) => {
-    if (!out.sharedChains.some((c) => c.name === chain.name)) out.sharedChains.push(chain);
-    return chain.name;
-  };
-}
-
-/**
- * Uniform random choice among k endpoints, as kube-proxy's cascade: rule i is reached with
- * probability (k-i)/k and matches with 1/(k-i), so each endpoint gets 1/k. The DNAT is one
- * lookup of the packet's key in map i (no element: the rule does not match — never the case,
- * a port with k endpoints has elements 0…k-1). k = 0 picks nothing (an empty chain: the policy
- * chain falls through).
- */
-function pickChain(role: N.EndpointRole, k: number): ChainSpec {
-  const { key } = N.ENDPOINT_ROLES[role];
-  const rules = Array.from({ length: k }, (_, i) => {
-    const dnat = `dnat ip to ${key} map @${N.sharedChainName.endpointMap(role, i)}`;
-    return i === k - 1 ? dnat : `numgen random mod ${k - i} == 0 ${dnat}`;
-  });
-  return { name: N.sharedChainName.pick(role, k), rules };
-}
-
-/** A ClusterIP: sources outside the pod network (the node, the host) are masqueraded so that
- *  replies come back through this node (kube-proxy's "masquerade off-cluster traffic to
- *  ClusterIPs" with a pod CIDR); then an endpoint. */
-function clusterIPChain(pick: string, f: PortFacts, opts: ServiceRenderOptions): ChainSpec {
-  const k = f.internalLocal ? f.local.length : f.cluster.length;
-  return { name: N.sharedChainName.clusterIP(k), rules: [`ip saddr != ${opts.podCidr} jump ${N.MARK_MASQ_CHAIN}`, `goto ${pick}`] };
-}
-
-/**
- * External traffic (LoadBalancer IP or NodePort): `all` picks among every endpoint, `here`
- * among this node's — undefined for externalTrafficPolicy Cluster, null for Local without one.
- *  - Cluster: it may go to another node, so it is masqueraded.
- *  - Local: "traffic from within the cluster" short-circuits to all endpoints, as if it had gone
- *    through an external load balancer (kube-proxy: pods by source CIDR, the node by fib, the
- *    node masqueraded since its source address is its own); everything else keeps its source
- *    address and goes to this node's endpoints — or, with none here, falls through un-DNAT'd
- *    and is dropped by @no-endpoint-* in the filter hooks.
- */
-function externalChain(kind: 'lb' | 'nodeport', all: string, here: string | null | undefined, f: PortFacts, opts: ServiceRenderOptions): ChainSpec {
-  const lb = kind === 'lb';
-  const k = f.cluster.length;
-  if (here === undefined) return { name: lb ? N.sharedChainName.external(k) : N.sharedChainName.nodePort(k), rules: [`jump ${N.MARK_MASQ_CHAIN}`, `goto ${all}`] };
-  const l = f.local.length;
-  const rules = [`ip saddr ${opts.podCidr} goto ${all}`, `fib saddr type local jump ${N.MARK_MASQ_CHAIN}`, `fib saddr type local goto ${all}`];
-  if (here !== null) rules.push(`goto ${here}`);
-  return { name: lb ? N.sharedChainName.externalLocal(k, l) : N.sharedChainName.nodePortLocal(k, l), rules };
 }
