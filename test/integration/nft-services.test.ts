@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceEntry, ServiceTable } from '../../src/model/service-table.js';
 import { traceServices, type TracePacket } from '../../src/proxy/trace.js';
 import { renderServicesDelta } from '../../src/render/nft/delta.js';
-import { renderServices } from '../../src/render/nft/services.js';
+import { renderServices, renderServicesFull } from '../../src/render/nft/services.js';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const hasNft = spawnSync('nft', ['--version']).status === 0;
@@ -146,5 +146,15 @@ describe.skipIf(!isRoot || !hasNft)('Services on nftables, with real packets', (
     expect(connect(times(5, [VIP.added, 80])).map((r) => r.name)).toEqual(['b', 'b', 'b', 'b', 'b']);
     expect(new Set(connect(times(30, [VIP.web, 80])).map((r) => r.name))).toEqual(new Set(['a', 'b']));
     held.kill('SIGKILL');
+  });
+
+  it('a full sync replaces the loaded table in one transaction (the path after a refused delta)', () => {
+    const before = inNs(NS.node, ['nft', 'list', 'chains', 'ip']);
+    expect(before).toMatch(/chain pick-1 /); // added by the delta above, from a second nft run
+    inNs(NS.node, ['nft', '-f', '-'], renderServicesFull(TABLE, NODE, OPTS).toString());
+    expect(inNs(NS.node, ['nft', 'list', 'chains', 'ip'])).not.toMatch(/chain pick-1 /);
+    expect(new Set(connect(times(30, [VIP.web, 80])).map((r) => r.name))).toEqual(new Set(['a', 'b']));
+    // added is gone: nothing DNATs its address any more, the node itself refuses.
+    expect(connect([[VIP.added, 80]])[0].error).toBe('ECONNREFUSED');
   });
 });

@@ -14,30 +14,33 @@ import * as N from './names.js';
 import { hairpin, type ChainSpec, type Fragment, type PortFacts, type ServiceRenderOptions } from './service-rules.js';
 import type { MapObj } from './txn.js';
 
-/** One endpoint list a dispatch picks from: `role` maps 0…eps.length-1 under `key`. */
+/** One endpoint list a dispatch picks from: `role` maps 0…eps.length-1 under `key`, through
+ *  the pick chain `chain`. */
 interface Pick {
   role: N.EndpointRole;
   key: string[];
   eps: readonly ServiceEndpoint[];
-  chain: ChainSpec;
+  chain: string;
 }
 
-/** One address of a service port: its element in a dispatch map, its policy chain, its picks. */
+/** One address of a service port: its element in a dispatch map, its policy chain (by name;
+ *  `policy` builds it), its picks. */
 export interface Dispatch {
   map: string;
   key: string[];
-  chain: ChainSpec;
+  chain: string;
+  policy: () => ChainSpec;
   picks: Pick[];
 }
 
 /** The dispatches of a service port, from its facts (shared by the renderer and sharedIds). */
 export function mapShape(f: PortFacts, opts: ServiceRenderOptions): Dispatch[] {
-  const pick = (role: N.EndpointRole, key: string[], eps: readonly ServiceEndpoint[]): Pick => ({ role, key, eps, chain: pickChain(role, eps.length) });
+  const pick = (role: N.EndpointRole, key: string[], eps: readonly ServiceEndpoint[]): Pick => ({ role, key, eps, chain: N.sharedChainName.pick(role, eps.length) });
   const out: Dispatch[] = [];
   // ClusterIP: the internal policy's endpoints (this node's only, for internalTrafficPolicy Local).
   if (f.hasInternal) {
     const p = pick('service', f.vip, f.internalLocal ? f.local : f.cluster);
-    out.push({ map: N.SERVICE_IPS_MAP, key: f.vip, chain: clusterIPChain(p, opts), picks: [p] });
+    out.push({ map: N.SERVICE_IPS_MAP, key: f.vip, chain: N.sharedChainName.clusterIP(p.eps.length), policy: () => clusterIPChain(p, opts), picks: [p] });
   }
   if (!f.hasEndpoints) return out;
   // LoadBalancer IP and NodePort: external traffic, with the external policy's endpoints.
@@ -49,18 +52,31 @@ export function mapShape(f: PortFacts, opts: ServiceRenderOptions): Dispatch[] {
     if (!x.key) continue;
     const all = pick(x.all, x.key, f.cluster);
     const here = f.externalLocal && f.local.length > 0 ? pick(x.here, x.key, f.local) : undefined;
-    out.push({ map: x.map, key: x.key, chain: externalChain(x.kind, all, here, f, opts), picks: here ? [all, here] : [all] });
+    const chain = externalChainName(x.kind, f.externalLocal, all, here);
+    out.push({ map: x.map, key: x.key, chain, policy: () => externalChain(chain, all, here, f, opts), picks: here ? [all, here] : [all] });
   }
   return out;
 }
 
-/** The shared maps and chains a dispatch needs, in creation order: maps, pick chains, policy chain. */
-export function sharedObjects(d: Dispatch): { id: string; map?: MapObj; chain?: ChainSpec }[] {
-  const maps = d.picks.flatMap((p) =>
-    p.eps.map((_, i): MapObj => ({ kind: 'map', name: N.sharedChainName.endpointMap(p.role, i), type: `${N.ENDPOINT_ROLES[p.role].type} : ${N.ENDPOINT_VALUE_TYPE}` })),
-  );
-  return [...maps.map((map) => ({ id: `map ${map.name}`, map })), ...[...d.picks.map((p) => p.chain), d.chain].map((chain) => ({ id: `chain ${chain.name}`, chain }))];
+export type SharedObject = { id: string; map?: MapObj; chain?: ChainSpec };
+
+/** The shared maps and chains a dispatch needs, in creation order: maps, pick chains, policy
+ *  chain. The policy chain's name and the pod CIDR determine them all (names carry the counts,
+ *  and the policy the roles), so they are built once per shape and reused, never mutated. */
+export function sharedObjects(d: Dispatch, opts: ServiceRenderOptions): readonly SharedObject[] {
+  const key = `${opts.podCidr} ${d.chain}`;
+  let objects = SHARED.get(key);
+  if (!objects) {
+    const maps = d.picks.flatMap((p) =>
+      p.eps.map((_, i): MapObj => ({ kind: 'map', name: N.sharedChainName.endpointMap(p.role, i), type: `${N.ENDPOINT_ROLES[p.role].type} : ${N.ENDPOINT_VALUE_TYPE}` })),
+    );
+    const chains = [...d.picks.map((p) => pickChain(p.role, p.eps.length)), d.policy()];
+    objects = [...maps.map((map) => ({ id: `map ${map.name}`, map })), ...chains.map((chain) => ({ id: `chain ${chain.name}`, chain }))];
+    SHARED.set(key, objects);
+  }
+  return objects;
 }
+const SHARED = new Map<string, readonly SharedObject[]>();
 
 export function renderPortMaps(out: Fragment, f: PortFacts, opts: ServiceRenderOptions): void {
   for (const d of mapShape(f, opts)) {
@@ -68,8 +84,8 @@ export function renderPortMaps(out: Fragment, f: PortFacts, opts: ServiceRenderO
       p.eps.forEach((ep, i) => out.elements.push({ kind: 'element', map: N.sharedChainName.endpointMap(p.role, i), key: p.key, value: `${ep.ip} . ${ep.port}` }));
       hairpin(out, p.eps);
     }
-    out.elements.push({ kind: 'element', map: d.map, key: d.key, value: `goto ${d.chain.name}` });
-    for (const o of sharedObjects(d)) {
+    out.elements.push({ kind: 'element', map: d.map, key: d.key, value: `goto ${d.chain}` });
+    for (const o of sharedObjects(d, opts)) {
       if (o.map && !out.sharedMaps.some((m) => m.name === o.map!.name)) out.sharedMaps.push(o.map);
       if (o.chain && !out.sharedChains.some((c) => c.name === o.chain!.name)) out.sharedChains.push(o.chain);
     }
@@ -94,7 +110,7 @@ function pickChain(role: N.EndpointRole, k: number): ChainSpec {
  *  replies come back through this node (kube-proxy masquerades off-cluster traffic to a
  *  ClusterIP, telling pods by the cluster CIDR); then an endpoint. */
 function clusterIPChain(p: Pick, opts: ServiceRenderOptions): ChainSpec {
-  return { name: N.sharedChainName.clusterIP(p.eps.length), rules: [`ip saddr != ${opts.podCidr} jump ${N.MARK_MASQ_CHAIN}`, `goto ${p.chain.name}`] };
+  return { name: N.sharedChainName.clusterIP(p.eps.length), rules: [`ip saddr != ${opts.podCidr} jump ${N.MARK_MASQ_CHAIN}`, `goto ${p.chain}`] };
 }
 
 /**
@@ -107,12 +123,16 @@ function clusterIPChain(p: Pick, opts: ServiceRenderOptions): ChainSpec {
  *    address and goes to this node's endpoints — or, with none here, falls through un-DNAT'd
  *    and is dropped by @no-endpoint-* in the filter hooks.
  */
-function externalChain(kind: 'lb' | 'nodeport', all: Pick, here: Pick | undefined, f: PortFacts, opts: ServiceRenderOptions): ChainSpec {
-  const lb = kind === 'lb';
+function externalChain(name: string, all: Pick, here: Pick | undefined, f: PortFacts, opts: ServiceRenderOptions): ChainSpec {
+  if (!f.externalLocal) return { name, rules: [`jump ${N.MARK_MASQ_CHAIN}`, `goto ${all.chain}`] };
+  const rules = [`ip saddr ${opts.podCidr} goto ${all.chain}`, `fib saddr type local jump ${N.MARK_MASQ_CHAIN}`, `fib saddr type local goto ${all.chain}`];
+  if (here) rules.push(`goto ${here.chain}`);
+  return { name, rules };
+}
+
+function externalChainName(kind: 'lb' | 'nodeport', local: boolean, all: Pick, here: Pick | undefined): string {
   const k = all.eps.length;
-  if (!f.externalLocal) return { name: lb ? N.sharedChainName.external(k) : N.sharedChainName.nodePort(k), rules: [`jump ${N.MARK_MASQ_CHAIN}`, `goto ${all.chain.name}`] };
-  const rules = [`ip saddr ${opts.podCidr} goto ${all.chain.name}`, `fib saddr type local jump ${N.MARK_MASQ_CHAIN}`, `fib saddr type local goto ${all.chain.name}`];
-  if (here) rules.push(`goto ${here.chain.name}`);
   const l = here?.eps.length ?? 0;
-  return { name: lb ? N.sharedChainName.externalLocal(k, l) : N.sharedChainName.nodePortLocal(k, l), rules };
+  if (kind === 'lb') return local ? N.sharedChainName.externalLocal(k, l) : N.sharedChainName.external(k);
+  return local ? N.sharedChainName.nodePortLocal(k, l) : N.sharedChainName.nodePort(k);
 }

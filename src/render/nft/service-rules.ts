@@ -137,7 +137,7 @@ function serviceShape(svc: ServiceEntry, opts: ServiceRenderOptions): 'maps' | '
  */
 export function sharedIds(svc: ServiceEntry, node: NodeRef, opts: ServiceRenderOptions): string[] {
   if (!isProxied(svc) || serviceShape(svc, opts) !== 'maps') return [];
-  return svc.ports.flatMap((port) => mapShape(portFacts(svc, port, node), opts).flatMap((d) => sharedObjects(d).map((o) => o.id)));
+  return svc.ports.flatMap((port) => mapShape(portFacts(svc, port, node), opts).flatMap((d) => sharedObjects(d, opts).map((o) => o.id)));
 }
 
 function portFacts(svc: ServiceEntry, port: ServicePortEntry, node: NodeRef): PortFacts {
