@@ -1,6 +1,6 @@
 /**
  * Every name in podnet's nftables table: the fixed chains, maps and priorities as constants, and
- * the helpers that make the names of the shared DNAT chains (`sharedChainName`) and of
+ * the helpers that make the names of the shared chains and endpoint maps (`sharedName`) and of
  * per-service and per-endpoint chains and sets (`derivedName`). Pure.
  */
 
@@ -73,12 +73,13 @@ export const PROTO_PORT = 'inet_proto . inet_service';
 export const ADDR_ADDR = 'ipv4_addr . ipv4_addr';
 
 /**
- * Shared chains, one per shape, named by endpoint counts (K: the endpoints DNAT picks from; L:
- * this node's endpoints, for externalTrafficPolicy Local). A policy chain (masquerade decisions)
- * goes to a pick chain (`pick-K`: the cascade over the role's maps 0…K-1). Created with their
- * first user, deleted with their last: a table holds a handful whatever the number of Services.
+ * Shared chains and maps, one per shape, named by endpoint counts (K: the endpoints DNAT picks
+ * from; L: this node's endpoints, for externalTrafficPolicy Local). A policy chain (masquerade
+ * decisions) goes to a pick chain (`pick-K`: the cascade over the role's maps 0…K-1). Created
+ * with their first user, deleted with their last: a table holds a handful whatever the number
+ * of Services.
  */
-export const sharedChainName = {
+export const sharedName = {
   /** ClusterIP (either internal policy): masquerade from outside the pod network, pick. */
   clusterIP: (k: number) => `clusterip-${k}`,
   /** LoadBalancer IP, eTP Cluster: masquerade, pick among all endpoints. */
@@ -91,7 +92,8 @@ export const sharedChainName = {
   endpointMap: (role: EndpointRole, i: number) => `${ENDPOINT_ROLES[role].maps}-${i}`,
 };
 
-/** Prefixes of derived names (each ≤ PREFIX_MAX characters, trailing hyphen included). */
+/** Prefixes of derived names (each ≤ PREFIX_MAX characters, trailing hyphen included), for the
+ *  per-service shape (ClientIP affinity; see service-chains.ts). */
 export const SERVICE_CHAIN_PREFIX = 'svc-'; // a service port's endpoints (Cluster policy)
 export const LOCAL_CHAIN_PREFIX = 'svl-'; // a service port's endpoints on this node (Local policy)
 export const EXTERNAL_CHAIN_PREFIX = 'ext-'; // NodePort / LoadBalancer traffic of a service port

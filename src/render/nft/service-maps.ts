@@ -35,12 +35,12 @@ export interface Dispatch {
 
 /** The dispatches of a service port, from its facts (shared by the renderer and sharedIds). */
 export function mapShape(f: PortFacts, opts: ServiceRenderOptions): Dispatch[] {
-  const pick = (role: N.EndpointRole, key: string[], eps: readonly ServiceEndpoint[]): Pick => ({ role, key, eps, chain: N.sharedChainName.pick(role, eps.length) });
+  const pick = (role: N.EndpointRole, key: string[], eps: readonly ServiceEndpoint[]): Pick => ({ role, key, eps, chain: N.sharedName.pick(role, eps.length) });
   const out: Dispatch[] = [];
   // ClusterIP: the internal policy's endpoints (this node's only, for internalTrafficPolicy Local).
   if (f.hasInternal) {
     const p = pick('service', f.vip, f.internalLocal ? f.local : f.cluster);
-    out.push({ map: N.SERVICE_IPS_MAP, key: f.vip, chain: N.sharedChainName.clusterIP(p.eps.length), policy: () => clusterIPChain(p, opts), picks: [p] });
+    out.push({ map: N.SERVICE_IPS_MAP, key: f.vip, chain: N.sharedName.clusterIP(p.eps.length), policy: () => clusterIPChain(p, opts), picks: [p] });
   }
   if (!f.hasEndpoints) return out;
   // LoadBalancer IP and NodePort: external traffic, with the external policy's endpoints.
@@ -68,7 +68,7 @@ export function sharedObjects(d: Dispatch, opts: ServiceRenderOptions): readonly
   let objects = SHARED.get(key);
   if (!objects) {
     const maps = d.picks.flatMap((p) =>
-      p.eps.map((_, i): MapObj => ({ kind: 'map', name: N.sharedChainName.endpointMap(p.role, i), type: `${N.ENDPOINT_ROLES[p.role].type} : ${N.ENDPOINT_VALUE_TYPE}` })),
+      p.eps.map((_, i): MapObj => ({ kind: 'map', name: N.sharedName.endpointMap(p.role, i), type: `${N.ENDPOINT_ROLES[p.role].type} : ${N.ENDPOINT_VALUE_TYPE}` })),
     );
     const chains = [...d.picks.map((p) => pickChain(p.role, p.eps.length)), d.policy()];
     objects = [...maps.map((map) => ({ id: `map ${map.name}`, map })), ...chains.map((chain) => ({ id: `chain ${chain.name}`, chain }))];
@@ -81,7 +81,7 @@ const SHARED = new Map<string, readonly SharedObject[]>();
 export function renderPortMaps(out: Fragment, f: PortFacts, opts: ServiceRenderOptions): void {
   for (const d of mapShape(f, opts)) {
     for (const p of d.picks) {
-      p.eps.forEach((ep, i) => out.elements.push({ kind: 'element', map: N.sharedChainName.endpointMap(p.role, i), key: p.key, value: `${ep.ip} . ${ep.port}` }));
+      p.eps.forEach((ep, i) => out.elements.push({ kind: 'element', map: N.sharedName.endpointMap(p.role, i), key: p.key, value: `${ep.ip} . ${ep.port}` }));
       hairpin(out, p.eps);
     }
     out.elements.push({ kind: 'element', map: d.map, key: d.key, value: `goto ${d.chain}` });
@@ -100,17 +100,17 @@ export function renderPortMaps(out: Fragment, f: PortFacts, opts: ServiceRenderO
 function pickChain(role: N.EndpointRole, k: number): ChainSpec {
   const { key } = N.ENDPOINT_ROLES[role];
   const rules = Array.from({ length: k }, (_, i) => {
-    const dnat = `dnat ip to ${key} map @${N.sharedChainName.endpointMap(role, i)}`;
+    const dnat = `dnat ip to ${key} map @${N.sharedName.endpointMap(role, i)}`;
     return i === k - 1 ? dnat : `numgen random mod ${k - i} == 0 ${dnat}`;
   });
-  return { name: N.sharedChainName.pick(role, k), rules };
+  return { name: N.sharedName.pick(role, k), rules };
 }
 
 /** A ClusterIP: sources outside the pod network (the node, the host) are masqueraded so that
  *  replies come back through this node (kube-proxy masquerades off-cluster traffic to a
  *  ClusterIP, telling pods by the cluster CIDR); then an endpoint. */
 function clusterIPChain(p: Pick, opts: ServiceRenderOptions): ChainSpec {
-  return { name: N.sharedChainName.clusterIP(p.eps.length), rules: [`ip saddr != ${opts.podCidr} jump ${N.MARK_MASQ_CHAIN}`, `goto ${p.chain}`] };
+  return { name: N.sharedName.clusterIP(p.eps.length), rules: [`ip saddr != ${opts.podCidr} jump ${N.MARK_MASQ_CHAIN}`, `goto ${p.chain}`] };
 }
 
 /**
@@ -133,6 +133,6 @@ function externalChain(name: string, all: Pick, here: Pick | undefined, f: PortF
 function externalChainName(kind: 'lb' | 'nodeport', local: boolean, all: Pick, here: Pick | undefined): string {
   const k = all.eps.length;
   const l = here?.eps.length ?? 0;
-  if (kind === 'lb') return local ? N.sharedChainName.externalLocal(k, l) : N.sharedChainName.external(k);
-  return local ? N.sharedChainName.nodePortLocal(k, l) : N.sharedChainName.nodePort(k);
+  if (kind === 'lb') return local ? N.sharedName.externalLocal(k, l) : N.sharedName.external(k);
+  return local ? N.sharedName.nodePortLocal(k, l) : N.sharedName.nodePort(k);
 }

@@ -1,17 +1,15 @@
 /**
  * The nftables objects of ONE Service on one node, following the semantics of kube-proxy's
  * nftables backend (pkg/proxy/nftables/proxier.go) with a flatter shape: a Service without
- * ClientIP affinity has NO chain of its own. Its ports are map elements only —
- *   service-ips / service-nodeports: address . protocol . port → goto a SHARED chain per shape
- *     (`clusterip-3`: "a ClusterIP with 3 endpoints"; see sharedChainName in names.ts);
- *   service-endpoints & co: address . protocol . port . index → endpoint address . port, which
- *     the shared chain DNATs to with `numgen random mod K` inside the lookup key;
- *   hairpin-endpoints: endpoint . endpoint pairs (masqueraded in nat-postrouting).
- * So loading a Service costs a few element inserts instead of a chain per service port and per
- * endpoint, and the kernel re-validates a handful of chains instead of tens of thousands.
- * Services with ClientIP affinity keep kube-proxy's per-service/per-endpoint chains (per-endpoint
- * affinity sets need them; see service-chains.ts). A fragment depends only on the Service, the
- * node and the options, never on other Services: partial sync (delta.ts) diffs fragments. Pure.
+ * ClientIP affinity has NO chain of its own, only map elements (service-maps.ts): its addresses
+ * dispatch to SHARED chains named by endpoint counts (`clusterip-3`, `pick-3`), and its i-th
+ * endpoint is an element of map `service-endpoints-<i>` (see names.ts). So loading a Service
+ * costs a few element inserts instead of a chain per service port and per endpoint, and the
+ * kernel re-validates a handful of chains instead of tens of thousands. Services with ClientIP
+ * affinity keep kube-proxy's per-service/per-endpoint chains (per-endpoint affinity sets need
+ * them; service-chains.ts). What both shapes share is here: which endpoints are used, the
+ * no-endpoint verdicts, hairpin pairs. A fragment depends only on the Service, the node and the
+ * options, never on other Services: partial sync (delta.ts) diffs fragments. Pure.
  */
 import { parseIPv4 } from '../../model/ip.js';
 import type { ServiceEndpoint, ServiceEntry, ServicePortEntry } from '../../model/service-table.js';

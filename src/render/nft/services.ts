@@ -5,9 +5,9 @@
  * shared by every Service with the same endpoint count (see service-rules.ts). Pure.
  *
  *   pod/external ─▶ nat-prerouting ─▶ services: @service-ips / fib-local @service-nodeports
- *                     (-100)              └─▶ shared chain (clusterip-K, external-K, nodeport-K, …):
+ *                     (-100)              └─▶ shared policy chain (clusterip-K, external-K, nodeport-K, …):
  *                                             mark for masquerade if the policy says so, then
- *                                             dnat to (daddr . proto . dport . numgen mod K) → @…-endpoints
+ *                                             pick-K: numgen cascade, dnat through map @…-endpoints-<i>
  *                   ─▶ routing ─▶ filter-forward/-input (-110): ct new ─▶ endpoints-check:
  *                                   @no-endpoint-services / @no-endpoint-nodeports ─▶ reject/drop
  *                   ─▶ nat-postrouting (100): mark hairpin (DNAT'd, source . destination in
