@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ServiceTable } from '../../src/model/service-table.js';
+import { parseRule } from '../../src/proxy/nft-rule.js';
 import { remember, traceRuleset, traceServices, type TracePacket } from '../../src/proxy/trace.js';
 import { staleUdpConntrack } from '../../src/render/nft/conntrack.js';
 import { Ruleset } from '../../src/render/nft/ruleset.js';
@@ -119,6 +120,23 @@ describe('tracer over the rendered ruleset (node-1: 100.64.0.2, pod gateway 10.2
     ] as const) {
       expect(traceServices(t, labNode, OPTS, packet).text).toBe(want);
     }
+  });
+
+  it('parses the map DNAT of both key shapes, and refuses what it does not model', () => {
+    expect(parseRule('numgen random mod 3 == 0 dnat ip to ip daddr . meta l4proto . th dport map @service-endpoints-0')).toEqual([
+      { kind: 'numgen', mod: 3, value: 0 },
+      { kind: 'dnat-map', key: 'daddr.proto.dport', map: 'service-endpoints-0' },
+    ]);
+    expect(parseRule('dnat ip to meta l4proto . th dport map @nodeport-endpoints-1')).toEqual([{ kind: 'dnat-map', key: 'proto.dport', map: 'nodeport-endpoints-1' }]);
+    expect(() => parseRule('dnat ip to ip daddr . meta l4proto . th dport . numgen random mod 2 map @m')).toThrow(/tracer: unsupported rule/);
+  });
+
+  it('a map DNAT without an element for the key does not match (the rule breaks, the walk goes on)', () => {
+    const rs = loaded(representativeTable());
+    rs.table('ip', 'podnet')!.sets.get('service-endpoints-1')!.elements.delete('10.96.0.11 . tcp . 80'); // shop: 2 endpoints
+    const r = traceRuleset(rs, 'podnet', TRACE_NODE, P('10.244.0.20', '10.96.0.11', 80, 'pod'));
+    expect(r.text).toBe('MIXED: DNAT, PASS');
+    expect(r.destinations).toEqual(['10.244.0.6:8080']);
   });
 
   it('rejects TCP with a reset and UDP with ICMP port unreachable', () => {
