@@ -12,10 +12,11 @@
  *   3 delete affinity sets and shared maps    7 delete chains that go (flushed in 2, unreferenced)
  *     that go or change                       8 add map elements that are new or changed
  *   4 add new (or changed) affinity sets and shared maps
- * Hairpin pairs (@hairpin-endpoints) and the shared DNAT chains (clusterip-3, …) are shared
- * between Services: one is deleted only when no Service of `next` uses it any more, and a shared
- * chain is added only when no Service of `prev` used it (see sharedElements, sharedChains). With
- * the map shape, adding a Service is element inserts only (a chain too for a new endpoint count).
+ * Hairpin pairs (@hairpin-endpoints) and the shared chains and endpoint maps (clusterip-3,
+ * pick-3, service-endpoints-2, …) are shared between Services: one is deleted only when no
+ * Service of `next` uses it any more, and a shared chain or map is added only when no Service of
+ * `prev` used it (see sharedElements, sharedTableObjects). With the map shape, adding a Service
+ * is element inserts only (chains and maps too for an endpoint count no Service had).
  * Deleting a chain in the transaction that deletes the last element naming it needs kernel
  * ≥ 6.2 (before that, kube-proxy deferred the delete by a second); podnet targets newer kernels.
  */
@@ -114,8 +115,9 @@ function fragmentShared(f: Fragment): Shared[] {
 /**
  * Shared maps and chains: one the changed Services use in `next` but not in `prev` is new unless
  * an unchanged Service uses it (then it is in the table already); one they used in `prev` but
- * not in `next` goes unless an unchanged Service still uses it. Unchanged Services are rendered
- * again only while a candidate is undecided, and the scan stops as soon as none is.
+ * not in `next` goes unless an unchanged Service still uses it. Unchanged Services are asked for
+ * their shared objects (sharedIds: no elements rendered) only while a candidate is undecided,
+ * and the scan stops as soon as none is — usually at the first one.
  */
 function sharedTableObjects(c: Changes, prev: Map<string, Shared>, next: Map<string, Shared>, unchanged: readonly ServiceEntry[], node: NodeRef, opts: ServiceRenderOptions): void {
   const add = new Map([...next].filter(([id]) => !prev.has(id)));
