@@ -1,13 +1,13 @@
 /**
- * `npm run bench -- services [--services N] [--vmap] [--strict]`: podnet's Service ruleset on
+ * `npm run bench -- services [--services N] [--rounds R] [--vmap] [--strict]`: podnet's Service ruleset on
  * nftables at scale, in private namespaces — a "node" with the ruleset, a backend pod and a client
  * outside the pod network:
  *  - full sync: render + `nft -f` of N Services × 3 endpoints (fresh table, and a full
  *    replace over a loaded one);
- *  - partial sync: one more Service on top of N (and removing it again), next to the same delta
+ *  - partial sync: one more Service on top of N, and removing it again, next to the same delta
  *    on a 1-Service table and to `nft -f` of an empty script (process start);
  *  - TCP connect latency (p50/p99, client → ClusterIP → backend) with N Services loaded vs with
- *    1 Service, interleaved rounds, ratios from the same run;
+ *    1 Service, R interleaved rounds (default 5), ratios from the same run;
  *  - with --vmap, also kube-proxy's `numgen … vmap { … }` rule shape (its anonymous maps make the
  *    kernel's load time quadratic).
  * Needs root. Exit 1 with --strict when a target is missed.
@@ -25,7 +25,6 @@ const BACKEND = '10.253.1.10';
 const TARGET_VIP = '10.100.0.1';
 const OPTS: ServiceRenderOptions = { tableName: 'podnet', podCidr: '10.64.0.0/10' };
 const ROUNDS = 3;
-const LATENCY_ROUNDS = 5;
 const QUIET_WAIT_MS = 30_000;
 const CONNECTS = 2000;
 
@@ -55,20 +54,23 @@ function synthetic(n: number): ServiceTable {
   return { services };
 }
 
-function plusOne(t: ServiceTable): ServiceTable {
-  return { services: [...t.services, service(999_999, '10.100.0.2', ['10.99.0.1', '10.99.0.2', '10.99.0.3'])] };
+/** One more Service, with 3 endpoints (a count the table has) or `k`. */
+function plusOne(t: ServiceTable, k = 3): ServiceTable {
+  return { services: [...t.services, service(999_999, '10.100.0.2', ['10.99.0.1', '10.99.0.2', '10.99.0.3', '10.99.0.4'].slice(0, k))] };
 }
 
 export async function main(args: string[]): Promise<number> {
   let n = 10_000;
   let vmap = false;
   let strict = false;
+  let latencyRounds = 5;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--strict') strict = true;
+    else if (args[i] === '--rounds' && /^\d+$/.test(args[i + 1] ?? '') && Number(args[i + 1]) >= 1 && Number(args[i + 1]) <= 50) latencyRounds = Number(args[++i]);
     else if (args[i] === '--vmap') vmap = true;
     else if (args[i] === '--services' && /^\d+$/.test(args[i + 1] ?? '') && Number(args[i + 1]) > 1 && Number(args[i + 1]) <= 60_000) n = Number(args[++i]);
     else {
-      process.stderr.write(`services: bad argument ${args[i]}\nusage: npm run bench -- services [--services N] [--vmap] [--strict]\n`);
+      process.stderr.write(`services: bad argument ${args[i]}\nusage: npm run bench -- services [--services N] [--rounds R] [--vmap] [--strict]\n`);
       return 2;
     }
   }
@@ -121,16 +123,22 @@ export async function main(args: string[]): Promise<number> {
     // Partial sync: add one Service, remove it again; the same on a 1-Service table.
     const empty: number[] = [];
     const deltaBig: number[] = [];
+    const removeBig: number[] = [];
     const deltaSmall: number[] = [];
     t0 = nowMs();
     const addBig = renderServicesDelta(big, plusOne(big), NODE, OPTS);
     const deltaRenderMs = nowMs() - t0;
     const delBig = renderServicesDelta(plusOne(big), big, NODE, OPTS).toString();
+    // A Service with an endpoint count no other Service has: its shared chains and maps come
+    // along, and the renderer checks the unchanged Services to know they are new (JS only).
+    t0 = nowMs();
+    renderServicesDelta(big, plusOne(big, 4), NODE, OPTS).toString();
+    const newShapeRenderMs = nowMs() - t0;
     await quiet();
     for (let r = 0; r < 5; r++) {
       empty.push(await nft(''));
       deltaBig.push(await nft(addBig.toString()));
-      await nft(delBig);
+      removeBig.push(await nft(delBig));
     }
     await nft(renderServicesFull(small, NODE, OPTS).toString());
     for (let r = 0; r < 5; r++) {
@@ -141,7 +149,7 @@ export async function main(args: string[]): Promise<number> {
 
     // Connect latency, 1 Service vs n, interleaved.
     const lat: Record<'one' | 'many', number[][]> = { one: [], many: [] };
-    for (let r = 0; r < LATENCY_ROUNDS; r++) {
+    for (let r = 0; r < latencyRounds; r++) {
       // ABBA order, so that neither ruleset is always measured second.
       for (const which of r % 2 === 0 ? (['one', 'many'] as const) : (['many', 'one'] as const)) {
         await nft(renderServicesFull(which === 'one' ? small : big, NODE, OPTS).toString());
@@ -167,6 +175,8 @@ export async function main(args: string[]): Promise<number> {
       ['full sync, replace (delete + rebuild in one transaction)', ms(median(replace)), '—', '—', replace.map(ms).join(' / ')],
       ['render full ruleset (JS)', ms(renderMs), '—', '—', ''],
       [`partial sync, +1 Service on ${n}`, ms(median(deltaBig)), '≤ 20 ms', verdict(median(deltaBig) <= 20), deltaBig.map(ms).join(' / ')],
+      ['render partial sync (JS): +1 Service / one with a new endpoint count', `${ms(deltaRenderMs)} / ${ms(newShapeRenderMs)}`, '—', '—', ''],
+      [`partial sync, the same Service removed again`, ms(median(removeBig)), '—', '—', removeBig.map(ms).join(' / ')],
       ['partial sync, +1 Service on 1', ms(median(deltaSmall)), '—', '—', deltaSmall.map(ms).join(' / ')],
       ['nft -f of an empty script (process start)', ms(median(empty)), '—', '—', empty.map(ms).join(' / ')],
       ['connect p50, 1 Service → with N (µs)', `${p('one', 50).toFixed(0)} → ${p('many', 50).toFixed(0)}`, '—', '—', ''],

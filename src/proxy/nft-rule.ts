@@ -19,6 +19,9 @@ export type Item =
   | { kind: 'numgen-vmap'; mod: number; verdicts: Map<number, string> }
   | { kind: 'verdict'; verdict: string }
   | { kind: 'dnat'; ip: string; port: number }
+  /** `dnat ip to [ip daddr .] meta l4proto . th dport map @m`: the endpoint is the map's value
+   *  for the packet's key (no element: the rule does not match). */
+  | { kind: 'dnat-map'; key: 'daddr.proto.dport' | 'proto.dport'; map: string }
   | { kind: 'masquerade' }
   | { kind: 'reject'; how: 'tcp-reset' | 'icmp-port-unreachable' }
   | { kind: 'mark-set'; op: 'or' | 'xor'; value: number }
@@ -112,6 +115,12 @@ function parse(text: string): Item[] {
         i++;
         items.push({ kind: 'numgen-vmap', mod, verdicts });
       }
+    } else if (w === 'dnat' && t[i + 1] === 'ip') {
+      take('dnat', 'ip', 'to');
+      const key = t[i] === 'ip' ? (take('ip', 'daddr', '.'), 'daddr.proto.dport' as const) : ('proto.dport' as const);
+      take('meta', 'l4proto', '.', 'th', 'dport', 'map');
+      if (!t[i]?.startsWith('@')) fail('expected @map');
+      items.push({ kind: 'dnat-map', key, map: t[i++].slice(1) });
     } else if (w === 'dnat') {
       take('dnat', 'to');
       const m = /^(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(t[i++]) ?? fail('expected ip:port');

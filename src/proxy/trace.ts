@@ -188,6 +188,12 @@ class Walker {
             return stop(item.verdict);
           case 'dnat':
             return stop('accept', { ...p, dst: item.ip, dport: item.port, dnat: `${item.ip}:${item.port}` });
+          case 'dnat-map': {
+            // No element for the packet's key: the lookup fails and the rule does not match.
+            const key = item.key === 'proto.dport' ? `${p.proto} . ${p.dport}` : `${p.dst} . ${p.proto} . ${p.dport}`;
+            const m = /^(\S+) \. (\d+)$/.exec(this.t.sets.get(item.map)!.elements.get(key) ?? '');
+            return m ? stop('accept', { ...p, dst: m[1], dport: Number(m[2]), dnat: `${m[1]}:${m[2]}` }) : test(false);
+          }
           case 'masquerade':
             return stop('accept', { ...p, masquerade: true });
           case 'reject':

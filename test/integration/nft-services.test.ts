@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceEntry, ServiceTable } from '../../src/model/service-table.js';
 import { traceServices, type TracePacket } from '../../src/proxy/trace.js';
 import { renderServicesDelta } from '../../src/render/nft/delta.js';
-import { renderServices } from '../../src/render/nft/services.js';
+import { renderServices, renderServicesFull } from '../../src/render/nft/services.js';
+import { changedTable, NODE as REP_NODE, representativeTable } from '../unit/nft-fixture.js';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const hasNft = spawnSync('nft', ['--version']).status === 0;
@@ -146,5 +147,46 @@ describe.skipIf(!isRoot || !hasNft)('Services on nftables, with real packets', (
     expect(connect(times(5, [VIP.added, 80])).map((r) => r.name)).toEqual(['b', 'b', 'b', 'b', 'b']);
     expect(new Set(connect(times(30, [VIP.web, 80])).map((r) => r.name))).toEqual(new Set(['a', 'b']));
     held.kill('SIGKILL');
+  });
+
+  it('nft takes the partial syncs between tables of every kind (shared maps and chains come and go)', () => {
+    const opts = { tableName: `pns-${id}-rep`, podCidr: '10.244.0.0/16' };
+    const tables: ServiceTable[] = [representativeTable(), changedTable(), representativeTable(), { services: [] }, changedTable()];
+    inNs(NS.node, ['nft', '-f', '-'], renderServices(tables[0], REP_NODE, opts).toString());
+    try {
+      for (let i = 1; i < tables.length; i++) {
+        const delta = renderServicesDelta(tables[i - 1], tables[i], REP_NODE, opts).toString();
+        inNs(NS.node, ['nft', '-f', '-'], delta); // throws if nft refuses it
+      }
+      // The result is what a full sync of the last table loads: the same chains and maps, and
+      // the same elements in each map.
+      const objects = () => {
+        const text = inNs(NS.node, ['nft', 'list', 'table', 'ip', opts.tableName]);
+        return [...text.matchAll(/^\t(chain|map|set) (\S+) \{/gm)].map((m) => `${m[1]} ${m[2]}`).sort();
+      };
+      const elements = (map: string) => {
+        const text = inNs(NS.node, ['nft', 'list', 'map', 'ip', opts.tableName, map]).replace(/\s+/g, ' ');
+        return (/elements = \{([^}]*)\}/.exec(text)?.[1] ?? '').split(',').map((e) => e.trim()).sort();
+      };
+      const afterDeltas = objects();
+      const maps = afterDeltas.filter((o) => o.startsWith('map ')).map((o) => o.slice(4));
+      const elementsAfterDeltas = maps.map(elements);
+      inNs(NS.node, ['nft', '-f', '-'], renderServicesFull(tables[tables.length - 1], REP_NODE, opts).toString());
+      expect(objects()).toEqual(afterDeltas);
+      expect(afterDeltas).toContain('chain pick-2');
+      expect(maps.map(elements)).toEqual(elementsAfterDeltas);
+    } finally {
+      spawnSync('ip', ['netns', 'exec', NS.node, 'nft', 'delete', 'table', 'ip', opts.tableName]);
+    }
+  });
+
+  it('a full sync replaces the loaded table in one transaction (the path after a refused delta)', () => {
+    const before = inNs(NS.node, ['nft', 'list', 'chains', 'ip']);
+    expect(before).toMatch(/chain pick-1 /); // added by the delta above, from a second nft run
+    inNs(NS.node, ['nft', '-f', '-'], renderServicesFull(TABLE, NODE, OPTS).toString());
+    expect(inNs(NS.node, ['nft', 'list', 'chains', 'ip'])).not.toMatch(/chain pick-1 /);
+    expect(new Set(connect(times(30, [VIP.web, 80])).map((r) => r.name))).toEqual(new Set(['a', 'b']));
+    // added is gone: nothing DNATs its address any more, the node itself refuses.
+    expect(connect([[VIP.added, 80]])[0].error).toBe('ECONNREFUSED');
   });
 });

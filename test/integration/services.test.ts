@@ -423,7 +423,7 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_TOOLS)('Services in a lab (root, nftables,
     for (const n of nodes) {
       const b = before.get(n.name)!;
       expect(tableHandle(n.name), `${n.name}: the table was not re-created`).toBe(b.handle);
-      expect(webChain(n.name), `${n.name}: web's chain keeps its rules and handles`).toBe(b.web);
+      expect(webChain(n.name), `${n.name}: web's elements and shared chain (rules, handles) are kept`).toBe(b.web);
       expect(stickyMembers(n.name)).toEqual(b.sticky);
       expect(serviceIpsMap(n.name)).toContain(`${vip('added')} . tcp . 80 :`);
       expect(serviceIpsMap(n.name)).toContain(`${vip('web')} . tcp . 80 :`);
@@ -436,9 +436,14 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_TOOLS)('Services in a lab (root, nftables,
     allOk(web, 'web after apply');
     expect(new Set(added.map((h) => h.pod)).size).toBeGreaterThan(1);
 
+    /** web's elements (dispatch and endpoints) and the shared chain it is dispatched to, with
+     *  rule handles. */
     function webChain(name: string): string {
       const table = inNode(name, ['nft', '-a', 'list', 'table', 'ip', 'podnet']);
-      return /chain svc-[^ ]*svc\/web\/tcp\/http \{[^}]*\}/.exec(table)![0];
+      const key = `${vip('web').replace(/\./g, '\\.')} \\. tcp \\. 80 : `;
+      const values = [...table.matchAll(new RegExp(`${key}([^,}\\n]+)`, 'g'))].map((m) => m[1].trim());
+      const chain = values.find((v) => v.startsWith('goto '))!.slice(5);
+      return [...values, new RegExp(`chain ${chain} \\{[^}]*\\}`).exec(table)![0]].join('\n');
     }
     function stickyMembers(name: string): string[] {
       const table = inNode(name, ['nft', 'list', 'table', 'ip', 'podnet']);

@@ -65,8 +65,9 @@ describe('syncServices', () => {
     const r2 = await syncServices(host, second.state, second.cluster, ready);
     expect(r2.full).toEqual([]);
     expect(scripts[0]).not.toContain('delete table');
-    expect(scripts[0]).toContain('default/b');
-    expect(scripts[0]).not.toMatch(/add chain ip podnet svc-\S+-default\/a\//);
+    // b's elements only: its ClusterIP, nothing of a's.
+    expect(scripts[0]).toContain(`service-ips { ${second.state.serviceAllocations?.['default/b'].clusterIP} . tcp . 80 : goto clusterip-2 }`);
+    expect(scripts[0]).not.toContain(first.state.serviceAllocations!['default/a'].clusterIP!);
     // Allocations are kept: a keeps its ClusterIP.
     expect(second.state.serviceAllocations?.['default/a']).toEqual(first.state.serviceAllocations?.['default/a']);
   });

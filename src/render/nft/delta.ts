@@ -9,25 +9,31 @@
  * Order inside the transaction (the kernel checks references at every step):
  *   1 delete map elements that go or change   5 add new chains
  *   2 flush chains that go or change          6 add the rules of new and changed chains
- *   3 delete affinity sets that go or change  7 delete chains that go (flushed in 2, unreferenced)
- *   4 add new (or changed) affinity sets      8 add map elements that are new or changed
- * Hairpin pairs (@hairpin-endpoints) are shared between Services: one is deleted only when no
- * Service of `next` renders it any more (see sharedElements).
+ *   3 delete affinity sets and shared maps    7 delete chains that go (flushed in 2, unreferenced)
+ *     that go or change                       8 add map elements that are new or changed
+ *   4 add new (or changed) affinity sets and shared maps
+ * Hairpin pairs (@hairpin-endpoints) and the shared chains and endpoint maps (clusterip-3,
+ * pick-3, service-endpoints-2, …) are shared between Services: one is deleted only when no
+ * Service of `next` uses it any more, and a shared chain or map is added only when no Service of
+ * `prev` used it (see sharedElements, sharedTableObjects). With the map shape, adding a Service
+ * is element inserts only (chains and maps too for an endpoint count no Service had).
  * Deleting a chain in the transaction that deletes the last element naming it needs kernel
  * ≥ 6.2 (before that, kube-proxy deferred the delete by a second); podnet targets newer kernels.
  */
 import type { ServiceEntry, ServicePortEntry, ServiceTable } from '../../model/service-table.js';
-import { renderServiceFragment, type ChainSpec, type Fragment, type NodeRef, type ServiceRenderOptions } from './service-rules.js';
+import { renderServiceFragment, sharedIds, type ChainSpec, type Fragment, type NodeRef, type ServiceRenderOptions } from './service-rules.js';
 import { HAIRPIN_SET } from './names.js';
-import { elementText, Transaction, type ElementObj, type SetObj } from './txn.js';
+import { elementText, Transaction, type ElementObj, type MapObj, type SetObj } from './txn.js';
 
-const EMPTY: Fragment = { sets: [], chains: [], elements: [] };
+const EMPTY: Fragment = { sets: [], sharedMaps: [], sharedChains: [], chains: [], elements: [] };
 
 interface Changes {
   deleteElements: ElementObj[];
   flushChains: string[];
   deleteSets: SetObj[];
+  deleteMaps: MapObj[];
   addSets: SetObj[];
+  addMaps: MapObj[];
   addChains: string[];
   fillChains: ChainSpec[];
   deleteChains: string[];
@@ -37,26 +43,37 @@ interface Changes {
 export function renderServicesDelta(prev: ServiceTable, next: ServiceTable, node: NodeRef, opts: ServiceRenderOptions): Transaction {
   const before = new Map(prev.services.map((s) => [s.key, s]));
   const after = new Map(next.services.map((s) => [s.key, s]));
-  const c: Changes = { deleteElements: [], flushChains: [], deleteSets: [], addSets: [], addChains: [], fillChains: [], deleteChains: [], addElements: [] };
+  const c: Changes = { deleteElements: [], flushChains: [], deleteSets: [], deleteMaps: [], addSets: [], addMaps: [], addChains: [], fillChains: [], deleteChains: [], addElements: [] };
   const unchanged: ServiceEntry[] = [];
   const sharedNext = new Set<string>(); // hairpin pairs the changed Services render in `next`
-  for (const key of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+  const sharedPrev = new Map<string, Shared>(); // shared maps and chains the changed Services use in `prev`
+  const sharedNextObjs = new Map<string, Shared>(); // … and in `next`
+  const changed: string[] = [];
+  for (const [key, p] of before) {
+    const n = after.get(key);
+    if (n && sameService(p, n)) unchanged.push(n);
+    else changed.push(key);
+  }
+  for (const key of after.keys()) if (!before.has(key)) changed.push(key);
+  for (const key of changed.sort()) {
     const p = before.get(key);
     const n = after.get(key);
-    if (p && n && sameService(p, n)) {
-      unchanged.push(n);
-      continue;
-    }
     const nf = n ? renderServiceFragment(n, node, opts) : EMPTY;
+    const pf = p ? renderServiceFragment(p, node, opts) : EMPTY;
     for (const e of nf.elements) if (e.set === HAIRPIN_SET) sharedNext.add(elementText(e, false));
-    diffFragments(p ? renderServiceFragment(p, node, opts) : EMPTY, nf, c);
+    for (const o of fragmentShared(pf)) sharedPrev.set(o.id, o);
+    for (const o of fragmentShared(nf)) sharedNextObjs.set(o.id, o);
+    diffFragments(pf, nf, c);
   }
   sharedElements(c, sharedNext, unchanged, node, opts);
+  sharedTableObjects(c, sharedPrev, sharedNextObjs, unchanged, node, opts);
   const tx = new Transaction('ip', opts.tableName);
   for (const e of c.deleteElements) tx.delete(e);
   for (const name of c.flushChains) tx.flush({ kind: 'chain', name });
   for (const s of c.deleteSets) tx.delete(s);
+  for (const m of c.deleteMaps) tx.delete(m);
   for (const s of c.addSets) tx.add(s);
+  for (const m of c.addMaps) tx.add(m);
   for (const name of c.addChains) tx.add({ kind: 'chain', name });
   for (const ch of c.fillChains) for (const rule of ch.rules) tx.add({ kind: 'rule', chain: ch.name, rule });
   for (const name of c.deleteChains) tx.delete({ kind: 'chain', name });
@@ -87,6 +104,41 @@ function sharedElements(c: Changes, sharedNext: Set<string>, unchanged: readonly
     const k = elementText(e, false);
     return added.has(k) ? false : (added.add(k), true);
   });
+}
+
+type Shared = { id: string; map?: MapObj; chain?: ChainSpec };
+
+function fragmentShared(f: Fragment): Shared[] {
+  return [...f.sharedMaps.map((map) => ({ id: `map ${map.name}`, map })), ...f.sharedChains.map((chain) => ({ id: `chain ${chain.name}`, chain }))];
+}
+
+/**
+ * Shared maps and chains: one the changed Services use in `next` but not in `prev` is new unless
+ * an unchanged Service uses it (then it is in the table already); one they used in `prev` but
+ * not in `next` goes unless an unchanged Service still uses it. Unchanged Services are asked for
+ * their shared objects (sharedIds: no elements rendered) only while a candidate is undecided,
+ * and the scan stops as soon as none is — usually at the first one.
+ */
+function sharedTableObjects(c: Changes, prev: Map<string, Shared>, next: Map<string, Shared>, unchanged: readonly ServiceEntry[], node: NodeRef, opts: ServiceRenderOptions): void {
+  const add = new Map([...next].filter(([id]) => !prev.has(id)));
+  const drop = new Map([...prev].filter(([id]) => !next.has(id)));
+  for (const svc of unchanged) {
+    if (add.size === 0 && drop.size === 0) break;
+    for (const id of sharedIds(svc, node, opts)) add.delete(id) || drop.delete(id);
+  }
+  for (const o of add.values()) {
+    if (o.map) c.addMaps.push(o.map);
+    if (o.chain) c.addChains.push(o.chain.name);
+  }
+  // Rules after every new chain exists (a policy chain names its pick chain).
+  for (const o of add.values()) if (o.chain) c.fillChains.push(o.chain);
+  for (const o of drop.values()) {
+    if (o.map) c.deleteMaps.push(o.map);
+    if (o.chain) {
+      c.flushChains.push(o.chain.name);
+      c.deleteChains.push(o.chain.name);
+    }
+  }
 }
 
 function diffFragments(p: Fragment, n: Fragment, c: Changes): void {

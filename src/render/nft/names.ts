@@ -1,7 +1,7 @@
 /**
  * Every name in podnet's nftables table: the fixed chains, maps and priorities as constants, and
- * the ONE helper (`derivedName`) that makes the names of per-service and per-endpoint chains and
- * sets. Pure.
+ * the helpers that make the names of the shared chains and endpoint maps (`sharedName`) and of
+ * per-service and per-endpoint chains and sets (`derivedName`). Pure.
  */
 
 /** Base chains are named "${type}-${hook}", as in kube-proxy. Priorities are numeric on purpose:
@@ -22,12 +22,38 @@ export const NAT_POSTROUTING = 'nat-postrouting';
 export const SERVICES_CHAIN = 'services';
 export const SERVICE_IPS_MAP = 'service-ips';
 export const SERVICE_NODEPORTS_MAP = 'service-nodeports';
-/** (ClusterIP . protocol . port) of every Service port with internal endpoints: traffic to them
- *  from outside the pod network is marked for masquerade in the services chain. */
-export const CLUSTER_IPS_SET = 'cluster-ips';
 /** (endpoint IP . endpoint IP) for every endpoint: a DNAT'd packet whose source is its new
  *  destination (hairpin) is marked for masquerade in nat-postrouting. Shared between Services. */
 export const HAIRPIN_SET = 'hairpin-endpoints';
+
+/**
+ * Endpoints are map elements, one map per endpoint INDEX and role: element i of a service port
+ * (its endpoints in address order) is `key : endpoint address . port` in map `<role>-<i>`, where
+ * key is address . protocol . port (the address the packet was sent to), or protocol . port for
+ * NodePorts (any local address). A shared pick chain per endpoint count K draws among maps
+ * 0…K-1 with kube-proxy's uniform cascade (`numgen random mod K-i == 0` → index i) and DNATs
+ * through one lookup. Named types only: nft 1.0.6 cannot re-read a `typeof … : ip daddr . th
+ * dport` map from the kernel to add a rule in a later run ("conflicting protocols"), and
+ * constants are not allowed in lookup keys, so the index is in the map's name, not its key.
+ *  - service: ClusterIP → the internal policy's endpoints; LoadBalancer IP → all endpoints.
+ *  - local: LoadBalancer IP → this node's endpoints (externalTrafficPolicy Local).
+ *  - nodeport / nodeport-local: the same two for NodePorts.
+ */
+export const ENDPOINT_ROLES = {
+  service: { maps: 'service-endpoints', pick: 'pick', key: 'ip daddr . meta l4proto . th dport', type: 'ipv4_addr . inet_proto . inet_service' },
+  local: { maps: 'local-endpoints', pick: 'pick-local', key: 'ip daddr . meta l4proto . th dport', type: 'ipv4_addr . inet_proto . inet_service' },
+  nodeport: { maps: 'nodeport-endpoints', pick: 'pick-nodeport', key: 'meta l4proto . th dport', type: 'inet_proto . inet_service' },
+  nodeportLocal: { maps: 'nodeport-local-endpoints', pick: 'pick-nodeport-local', key: 'meta l4proto . th dport', type: 'inet_proto . inet_service' },
+} as const;
+export type EndpointRole = keyof typeof ENDPOINT_ROLES;
+/** The value of every endpoint map element. */
+export const ENDPOINT_VALUE_TYPE = 'ipv4_addr . inet_service';
+
+/** ClusterIPs of Services rendered with per-service chains (ClientIP affinity, or every Service
+ *  with the 'rules'/'vmap' shapes): service-ips sends them to this chain, which masquerades
+ *  sources outside the pod network and dispatches on the second map. */
+export const CLUSTERIP_CHAIN = 'clusterip-chain';
+export const CLUSTERIP_CHAINS_MAP = 'clusterip-chains';
 
 /** Services without (usable) endpoints: rejected or dropped in the filter hooks. */
 export const ENDPOINTS_CHECK_CHAIN = 'endpoints-check';
@@ -46,7 +72,28 @@ export const ADDR_PROTO_PORT = 'ipv4_addr . inet_proto . inet_service';
 export const PROTO_PORT = 'inet_proto . inet_service';
 export const ADDR_ADDR = 'ipv4_addr . ipv4_addr';
 
-/** Prefixes of derived names (each ≤ PREFIX_MAX characters, trailing hyphen included). */
+/**
+ * Shared chains and maps, one per shape, named by endpoint counts (K: the endpoints DNAT picks
+ * from; L: this node's endpoints, for externalTrafficPolicy Local). A policy chain (masquerade
+ * decisions) goes to a pick chain (`pick-K`: the cascade over the role's maps 0…K-1). Created
+ * with their first user, deleted with their last: a table holds a handful whatever the number
+ * of Services.
+ */
+export const sharedName = {
+  /** ClusterIP (either internal policy): masquerade from outside the pod network, pick. */
+  clusterIP: (k: number) => `clusterip-${k}`,
+  /** LoadBalancer IP, eTP Cluster: masquerade, pick among all endpoints. */
+  external: (k: number) => `external-${k}`,
+  /** LoadBalancer IP, eTP Local: pods and the node short-circuit to all K, others get the L local. */
+  externalLocal: (k: number, l: number) => `external-local-${k}-${l}`,
+  nodePort: (k: number) => `nodeport-${k}`,
+  nodePortLocal: (k: number, l: number) => `nodeport-local-${k}-${l}`,
+  pick: (role: EndpointRole, k: number) => `${ENDPOINT_ROLES[role].pick}-${k}`,
+  endpointMap: (role: EndpointRole, i: number) => `${ENDPOINT_ROLES[role].maps}-${i}`,
+};
+
+/** Prefixes of derived names (each ≤ PREFIX_MAX characters, trailing hyphen included), for the
+ *  per-service shape (ClientIP affinity; see service-chains.ts). */
 export const SERVICE_CHAIN_PREFIX = 'svc-'; // a service port's endpoints (Cluster policy)
 export const LOCAL_CHAIN_PREFIX = 'svl-'; // a service port's endpoints on this node (Local policy)
 export const EXTERNAL_CHAIN_PREFIX = 'ext-'; // NodePort / LoadBalancer traffic of a service port

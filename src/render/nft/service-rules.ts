@@ -1,14 +1,22 @@
 /**
- * The nftables objects of ONE Service on one node — its map elements, its per-service-port and
- * per-endpoint chains and its affinity sets — following kube-proxy's nftables backend
- * (pkg/proxy/nftables/proxier.go). A Service's fragment depends only on the Service, the node
- * and the options, never on other Services: that is what makes partial sync (delta.ts) a diff of
- * fragments. Pure.
+ * The nftables objects of ONE Service on one node, following the semantics of kube-proxy's
+ * nftables backend (pkg/proxy/nftables/proxier.go) with a flatter shape: a Service without
+ * ClientIP affinity has NO chain of its own, only map elements (service-maps.ts): its addresses
+ * dispatch to SHARED chains named by endpoint counts (`clusterip-3`, `pick-3`), and its i-th
+ * endpoint is an element of map `service-endpoints-<i>` (see names.ts). So loading a Service
+ * costs a few element inserts instead of a chain per service port and per endpoint, and the
+ * kernel re-validates a handful of chains instead of tens of thousands. Services with ClientIP
+ * affinity keep kube-proxy's per-service/per-endpoint chains (per-endpoint affinity sets need
+ * them; service-chains.ts). What both shapes share is here: which endpoints are used, the
+ * no-endpoint verdicts, hairpin pairs. A fragment depends only on the Service, the node and the
+ * options, never on other Services: partial sync (delta.ts) diffs fragments. Pure.
  */
 import { parseIPv4 } from '../../model/ip.js';
 import type { ServiceEndpoint, ServiceEntry, ServicePortEntry } from '../../model/service-table.js';
 import * as N from './names.js';
-import type { ElementObj, SetObj } from './txn.js';
+import { renderPortChains } from './service-chains.js';
+import { mapShape, renderPortMaps, sharedObjects } from './service-maps.js';
+import type { ElementObj, MapObj, SetObj } from './txn.js';
 
 export interface NodeRef {
   name: string;
@@ -22,12 +30,13 @@ export interface ServiceRenderOptions {
   /** kube-proxy's --masquerade-all; podnet does not support it. */
   masqueradeAll?: false;
   /**
-   * How a service chain picks an endpoint. 'rules' (default): one `numgen random mod K == 0 goto`
-   * rule per endpoint, as kube-proxy's iptables mode does with probabilities. 'vmap': kube-proxy
-   * nftables' `numgen random mod N vmap { … }`, whose anonymous map costs the kernel a scan of all
-   * the table's sets per Service (quadratic load time; see docs/benchmarks.md "services").
+   * How a service port picks an endpoint. 'maps' (default): shared chains and endpoint maps (see
+   * above); ClientIP-affinity Services use 'rules'. The per-service shapes, for comparison: 'rules',
+   * one `numgen random mod K == 0 goto` rule per endpoint chain (kube-proxy iptables' cascade);
+   * 'vmap', kube-proxy nftables' `numgen random mod N vmap { … }`, whose anonymous map costs the
+   * kernel a scan of all the table's sets per Service (quadratic load time; docs/benchmarks.md).
    */
-  loadBalancing?: 'rules' | 'vmap';
+  loadBalancing?: 'maps' | 'rules' | 'vmap';
 }
 
 export interface ChainSpec {
@@ -35,27 +44,63 @@ export interface ChainSpec {
   rules: string[];
 }
 
-/** What one Service adds to the table. Chains are listed before the elements that name them. */
+/** What one Service adds to the table. Chains are created before the elements that name them. */
 export interface Fragment {
   sets: SetObj[];
+  /** Shared endpoint maps and chains the Service uses: in the table while any Service uses them
+   *  (maps before chains, and a chain after the chains it names). */
+  sharedMaps: MapObj[];
+  sharedChains: ChainSpec[];
+  /** The Service's own chains (per-service shape only). */
   chains: ChainSpec[];
   elements: ElementObj[];
+}
+
+/** Everything the renderers decide about one service port on one node. */
+export interface PortFacts {
+  id: string;
+  proto: string;
+  /** ClusterIP . proto . port; the LoadBalancer IP's key; the NodePort's key (proto . port). */
+  vip: string[];
+  lbKey?: string[];
+  nodePortKey?: string[];
+  /** Usable endpoints: all, and those on this node. */
+  cluster: ServiceEndpoint[];
+  local: ServiceEndpoint[];
+  external: boolean;
+  externalLocal: boolean;
+  internalLocal: boolean;
+  hasEndpoints: boolean;
+  hasInternal: boolean;
+  hasExternal: boolean;
 }
 
 /** Endpoints used for traffic: the ready ones; when there are none, the serving terminating ones
  *  (KEP-1669, kube-proxy's CategorizeEndpoints). IPv4 only (the table is `ip`), deduplicated by
  *  address, sorted numerically. */
 export function usableEndpoints(endpoints: readonly ServiceEndpoint[]): ServiceEndpoint[] {
-  const v4 = endpoints.filter((e) => parseIPv4(e.ip) !== null);
-  const ready = v4.filter((e) => e.ready);
-  const chosen = ready.length > 0 ? ready : v4.filter((e) => e.serving && e.terminating);
-  const seen = new Map<string, ServiceEndpoint>();
-  for (const e of chosen) if (!seen.has(`${e.ip}:${e.port}`)) seen.set(`${e.ip}:${e.port}`, e);
-  return [...seen.values()].sort((a, b) => ipNum(a.ip) - ipNum(b.ip) || a.port - b.port);
+  return usable(parsed(endpoints));
 }
 
-function ipNum(ip: string): number {
-  return parseIPv4(ip) ?? 0;
+type Parsed = { e: ServiceEndpoint; n: number };
+
+/** The IPv4 endpoints with their addresses parsed (once: this runs for every port of every
+ *  Service at every sync). */
+function parsed(endpoints: readonly ServiceEndpoint[]): Parsed[] {
+  const out: Parsed[] = [];
+  for (const e of endpoints) {
+    const n = parseIPv4(e.ip);
+    if (n !== null) out.push({ e, n });
+  }
+  return out;
+}
+
+function usable(v4: readonly Parsed[]): ServiceEndpoint[] {
+  const ready = v4.filter((x) => x.e.ready);
+  const chosen = ready.length > 0 ? ready : v4.filter((x) => x.e.serving && x.e.terminating);
+  const seen = new Map<string, Parsed>();
+  for (const x of chosen) if (!seen.has(`${x.e.ip}:${x.e.port}`)) seen.set(`${x.e.ip}:${x.e.port}`, x);
+  return [...seen.values()].sort((a, b) => a.n - b.n || a.e.port - b.e.port).map((x) => x.e);
 }
 
 /** Headless and ExternalName Services have no VIP: kube-proxy renders nothing for them (nor, in
@@ -65,115 +110,74 @@ export function isProxied(svc: ServiceEntry): boolean {
 }
 
 export function renderServiceFragment(svc: ServiceEntry, node: NodeRef, opts: ServiceRenderOptions): Fragment {
-  const out: Fragment = { sets: [], chains: [], elements: [] };
-  if (isProxied(svc)) for (const port of svc.ports) renderPort(out, svc, port, node, opts);
+  const out: Fragment = { sets: [], sharedMaps: [], sharedChains: [], chains: [], elements: [] };
+  if (!isProxied(svc)) return out;
+  const shape = serviceShape(svc, opts);
+  for (const port of svc.ports) {
+    const f = portFacts(svc, port, node);
+    noEndpointElements(out, f);
+    if (shape === 'maps') renderPortMaps(out, f, opts);
+    else renderPortChains(out, svc, f, opts, shape);
+  }
   return out;
 }
 
-function renderPort(out: Fragment, svc: ServiceEntry, port: ServicePortEntry, node: NodeRef, opts: ServiceRenderOptions): void {
-  const proto = port.protocol.toLowerCase();
-  const id = N.servicePortId(svc.key, proto, port.name, port.port);
-  const clusterChain = N.derivedName(N.SERVICE_CHAIN_PREFIX, id);
-  const localChain = N.derivedName(N.LOCAL_CHAIN_PREFIX, id);
-  const externalChain = N.derivedName(N.EXTERNAL_CHAIN_PREFIX, id);
+/** Per-service chains for ClientIP affinity (or when asked for), shared chains and maps otherwise. */
+function serviceShape(svc: ServiceEntry, opts: ServiceRenderOptions): 'maps' | 'rules' | 'vmap' {
+  const lb = opts.loadBalancing ?? 'maps';
+  return svc.sessionAffinity === 'ClientIP' && lb === 'maps' ? 'rules' : lb;
+}
 
-  const cluster = usableEndpoints(port.endpoints);
-  const local = usableEndpoints(port.endpoints.filter((e) => e.node === node.name));
+/**
+ * The ids ("map service-endpoints-0", "chain pick-3", …) of the shared objects a Service uses —
+ * those its fragment's sharedMaps and sharedChains hold — without rendering its elements: the
+ * partial sync asks this of unchanged Services.
+ */
+export function sharedIds(svc: ServiceEntry, node: NodeRef, opts: ServiceRenderOptions): string[] {
+  if (!isProxied(svc) || serviceShape(svc, opts) !== 'maps') return [];
+  return svc.ports.flatMap((port) => mapShape(portFacts(svc, port, node), opts).flatMap((d) => sharedObjects(d, opts).map((o) => o.id)));
+}
+
+function portFacts(svc: ServiceEntry, port: ServicePortEntry, node: NodeRef): PortFacts {
+  const proto = port.protocol.toLowerCase();
+  const v4 = parsed(port.endpoints);
+  const cluster = usable(v4);
+  const local = usable(v4.filter((x) => x.e.node === node.name));
   const nodePort = svc.type === 'NodePort' || svc.type === 'LoadBalancer' ? port.nodePort : undefined;
   const lbIP = svc.type === 'LoadBalancer' && svc.loadBalancerIP && parseIPv4(svc.loadBalancerIP) !== null ? svc.loadBalancerIP : undefined;
   const external = nodePort !== undefined || lbIP !== undefined;
   const externalLocal = external && svc.externalTrafficPolicy === 'Local';
   const internalLocal = svc.internalTrafficPolicy === 'Local';
-
-  const hasEndpoints = cluster.length > 0;
-  const usesCluster = hasEndpoints && (!internalLocal || external); // eTP Local short-circuits use it too
-  const usesLocal = local.length > 0 && (internalLocal || externalLocal);
-  const internalChain = internalLocal ? localChain : clusterChain;
-  const hasInternal = internalLocal ? local.length > 0 : hasEndpoints;
-  const hasExternal = externalLocal ? local.length > 0 : hasEndpoints;
-  // No endpoints anywhere: reject at once. Endpoints, but none here for a Local policy: drop.
-  const noEndpoints = hasEndpoints ? 'drop' : `goto ${N.REJECT_CHAIN}`;
-
-  const vip = [svc.clusterIP!, proto, String(port.port)];
-  const el = (map: string, key: string[], value: string) => out.elements.push({ kind: 'element', map, key, value });
-  // ClusterIP: dispatch to the internal policy chain, or reject/drop in the filter hooks.
-  if (hasInternal) el(N.SERVICE_IPS_MAP, vip, `goto ${internalChain}`);
-  else el(N.NO_ENDPOINT_SERVICES_MAP, vip, noEndpoints);
-  // Traffic to the ClusterIP from outside the pod network (the node, the host) is masqueraded,
-  // so that replies come back through this node: marked by the services chain's @cluster-ips
-  // rule just before its dispatch, i.e. exactly when the internal chain is entered for the VIP.
-  if (hasInternal) out.elements.push({ kind: 'element', set: N.CLUSTER_IPS_SET, key: vip });
-  // LoadBalancer IP: external traffic to the Service, like a NodePort.
-  if (lbIP !== undefined) {
-    if (hasEndpoints) el(N.SERVICE_IPS_MAP, [lbIP, proto, String(port.port)], `goto ${externalChain}`);
-    if (!hasExternal) el(N.NO_ENDPOINT_SERVICES_MAP, [lbIP, proto, String(port.port)], noEndpoints);
-  }
-  // NodePort on every local address of the node (matched with fib in the services chain).
-  if (nodePort !== undefined) {
-    if (hasEndpoints) el(N.SERVICE_NODEPORTS_MAP, [proto, String(nodePort)], `goto ${externalChain}`);
-    if (!hasExternal) el(N.NO_ENDPOINT_NODEPORTS_MAP, [proto, String(nodePort)], noEndpoints);
-  }
-
-  const affinity = svc.sessionAffinity === 'ClientIP';
-  const endpointChains = new Map<string, { ep: ServiceEndpoint; chain: string; set: string }>();
-  const epInfo = (ep: ServiceEndpoint) => {
-    const key = `${ep.ip}:${ep.port}`;
-    let info = endpointChains.get(key);
-    if (!info) {
-      const eid = N.endpointId(id, ep.ip, ep.port);
-      info = { ep, chain: N.derivedName(N.ENDPOINT_CHAIN_PREFIX, eid), set: N.derivedName(N.AFFINITY_SET_PREFIX, eid) };
-      endpointChains.set(key, info);
-    }
-    return info;
+  return {
+    id: N.servicePortId(svc.key, proto, port.name, port.port),
+    proto,
+    vip: [svc.clusterIP!, proto, String(port.port)],
+    ...(lbIP !== undefined ? { lbKey: [lbIP, proto, String(port.port)] } : {}),
+    ...(nodePort !== undefined ? { nodePortKey: [proto, String(nodePort)] } : {}),
+    cluster,
+    local,
+    external,
+    externalLocal,
+    internalLocal,
+    hasEndpoints: cluster.length > 0,
+    hasInternal: internalLocal ? local.length > 0 : cluster.length > 0,
+    hasExternal: externalLocal ? local.length > 0 : cluster.length > 0,
   };
-  const policyChain = (name: string, eps: ServiceEndpoint[]): ChainSpec => {
-    const rules: string[] = [];
-    // ClientIP affinity: a client seen recently goes back to the endpoint it used.
-    if (affinity) for (const ep of eps) rules.push(`ip saddr @${epInfo(ep).set} goto ${epInfo(ep).chain}`);
-    rules.push(...balance(eps.map((ep) => epInfo(ep).chain), opts.loadBalancing ?? 'rules'));
-    return { name, rules };
-  };
-
-  const chains: ChainSpec[] = [];
-  if (usesCluster) chains.push(policyChain(clusterChain, cluster));
-  if (usesLocal) chains.push(policyChain(localChain, local));
-  if (hasEndpoints && external) {
-    const rules: string[] = [];
-    if (!externalLocal) {
-      // eTP Cluster: external traffic may go to another node, so it is masqueraded.
-      rules.push(`jump ${N.MARK_MASQ_CHAIN}`);
-    } else {
-      // eTP Local: pods short-circuit to all endpoints (as if via an external load balancer)...
-      rules.push(`ip saddr ${opts.podCidr} goto ${clusterChain}`);
-      // ...the node itself too, masqueraded (its source address is the node's own) ...
-      rules.push(`fib saddr type local jump ${N.MARK_MASQ_CHAIN}`, `fib saddr type local goto ${clusterChain}`);
-    }
-    // ...and everything else goes to the policy's endpoints, keeping its source address for Local.
-    if (hasExternal) rules.push(`goto ${externalLocal ? localChain : clusterChain}`);
-    chains.push({ name: externalChain, rules });
-  }
-  // Endpoint chains first: every chain is created before a rule names it.
-  const endpointSpecs: ChainSpec[] = [];
-  for (const { ep, chain, set } of endpointChains.values()) {
-    if (affinity) out.sets.push({ kind: 'set', name: set, type: 'ipv4_addr', flags: ['dynamic', 'timeout'], timeoutSeconds: svc.affinityTimeoutSeconds });
-    // Hairpin: a pod reaching itself through the Service is masqueraded so the reply returns
-    // (nat-postrouting matches the DNAT'd packet's source . destination against this pair).
-    out.elements.push({ kind: 'element', set: N.HAIRPIN_SET, key: [ep.ip, ep.ip] });
-    const rules = [
-      // Affinity: remember this client for this endpoint (the set's timeout ages it out).
-      ...(affinity ? [`update @${set} { ip saddr }`] : []),
-      // The DNAT itself (a NAT statement ends the chain; conntrack keeps the binding).
-      `meta l4proto ${proto} dnat to ${ep.ip}:${ep.port}`,
-    ];
-    endpointSpecs.push({ name: chain, rules });
-  }
-  out.chains.push(...endpointSpecs, ...chains);
 }
 
-/** Random choice among endpoint chains (uniform), in one of the two rule shapes. */
-export function balance(targets: readonly string[], shape: 'rules' | 'vmap'): string[] {
-  if (targets.length === 0) return [];
-  if (shape === 'vmap') return [`numgen random mod ${targets.length} vmap { ${targets.map((t, i) => `${i} : goto ${t}`).join(', ')} }`];
-  // Rule i is reached with probability (n-i)/n and matches with 1/(n-i): each target gets 1/n.
-  return targets.map((t, i) => (i === targets.length - 1 ? `goto ${t}` : `numgen random mod ${targets.length - i} == 0 goto ${t}`));
+/** No endpoints anywhere: rejected at once (kube-proxy: "has no endpoints" → REJECT). Endpoints,
+ *  but none here for a Local policy: dropped. Checked in the filter hooks (endpoints-check). */
+function noEndpointElements(out: Fragment, f: PortFacts): void {
+  const verdict = f.hasEndpoints ? 'drop' : `goto ${N.REJECT_CHAIN}`;
+  const el = (map: string, key: string[]) => out.elements.push({ kind: 'element', map, key, value: verdict });
+  if (!f.hasInternal) el(N.NO_ENDPOINT_SERVICES_MAP, f.vip);
+  if (!f.hasExternal && f.lbKey) el(N.NO_ENDPOINT_SERVICES_MAP, f.lbKey);
+  if (!f.hasExternal && f.nodePortKey) el(N.NO_ENDPOINT_NODEPORTS_MAP, f.nodePortKey);
+}
+
+/** Hairpin: a pod reaching itself through the Service is masqueraded so the reply returns
+ *  (nat-postrouting matches the DNAT'd packet's source . destination against this pair). */
+export function hairpin(out: Fragment, eps: readonly ServiceEndpoint[]): void {
+  // Pairs may repeat (ports, Services): the full and partial renderers add each pair once.
+  for (const ep of eps) out.elements.push({ kind: 'element', set: N.HAIRPIN_SET, key: [ep.ip, ep.ip] });
 }
