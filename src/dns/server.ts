@@ -30,9 +30,19 @@ export interface DnsServerOptions {
   maxForwards?: number;
 }
 
+/** Answers kept per distinct query (its bytes after the ID): resolution is pure for local names. */
+const CACHE_ENTRIES = 10_000;
+const CACHE_MAX_QUERY = 512;
+
 export class DnsServer {
   private records: RecordSet;
   private forwards = 0;
+  /**
+   * transport + query bytes after the ID → encoded answer. Only local answers (never forwarded
+   * or chased ones) go in; `update()` empties it, so a cached answer is exactly what resolving
+   * again would give, apart from the ID.
+   */
+  private cache = new Map<string, Buffer>();
   private readonly conns = new Set<net.Socket>();
 
   private constructor(
@@ -78,6 +88,7 @@ export class DnsServer {
   /** Swaps the records: queries from now on see the new set, whole (no partial state). */
   update(records: RecordSet): void {
     this.records = records;
+    this.cache = new Map();
   }
 
   async close(): Promise<void> {
@@ -88,6 +99,8 @@ export class DnsServer {
   private listen(): void {
     this.udp.on('error', () => {});
     this.udp.on('message', (msg, rinfo) => {
+      const hit = this.fromCache(msg, 'udp');
+      if (hit) return void this.udp.send(hit, rinfo.port, rinfo.address, () => {});
       void this.handle(msg, 'udp').then((out) => {
         if (out) this.udp.send(out, rinfo.port, rinfo.address, () => {});
       });
@@ -103,9 +116,34 @@ export class DnsServer {
     serveStream(conn, (msg) => this.handle(msg, 'tcp'), { idleTimeoutMs: this.options.tcpIdleTimeoutMs ?? 10_000 });
   }
 
+  private cacheKey(msg: Buffer, transport: Transport): string | null {
+    return msg.length >= HEADER && msg.length <= CACHE_MAX_QUERY ? `${transport}${msg.toString('latin1', 2)}` : null;
+  }
+
+  /** The cached answer for this query with the query's ID, or null. */
+  private fromCache(msg: Buffer, transport: Transport): Buffer | null {
+    const key = this.cacheKey(msg, transport);
+    const cached = key === null ? undefined : this.cache.get(key);
+    if (!cached) return null;
+    const out = Buffer.from(cached);
+    out.writeUInt16BE(msg.readUInt16BE(0), 0);
+    return out;
+  }
+
+  private remember(msg: Buffer, transport: Transport, answer: Buffer | null): Buffer | null {
+    const key = this.cacheKey(msg, transport);
+    if (answer && key !== null) {
+      if (this.cache.size >= CACHE_ENTRIES) this.cache.clear();
+      this.cache.set(key, answer);
+    }
+    return answer;
+  }
+
   /** One message in, at most one message out; never throws. */
   private async handle(msg: Buffer, transport: Transport): Promise<Buffer | null> {
     if (msg.length < HEADER || msg.length > MAX_MESSAGE) return null;
+    const hit = this.fromCache(msg, transport);
+    if (hit) return hit;
     const id = msg.readUInt16BE(0);
     const flags = msg.readUInt16BE(2);
     if (flags & 0x8000) return null; // a response: never answer those (no reflection loops)
@@ -119,7 +157,8 @@ export class DnsServer {
       const res = resolveQuery(query, this.records, transport);
       if (res.kind === 'drop') return null;
       if (res.kind === 'answer') {
-        const response = res.chase ? await this.chase(res.response, res.chase, res.limit ?? 512, transport) : res.response;
+        if (!res.chase) return this.remember(msg, transport, safeEncode(res.response)) ?? safeEncode(errorResponse(id, RCODE.SERVFAIL, flags));
+        const response = await this.chase(res.response, res.chase, res.limit ?? 512, transport);
         return safeEncode(response) ?? safeEncode(errorResponse(id, RCODE.SERVFAIL, flags));
       }
       const upstreamAnswer = await this.forward(msg, transport);

@@ -162,6 +162,20 @@ describe('DnsServer', () => {
     }
   });
 
+  it('a repeated query is answered from the cache: same bytes but its own ID', async () => {
+    const ask = (id: number) => udpExchange(server.port, dnsPacket.encode({ ...query('web.default.svc.cluster.local', 'A'), id }));
+    const [a, b] = [await ask(0x1234), await ask(0xbeef)];
+    expect(a!.readUInt16BE(0)).toBe(0x1234);
+    expect(b!.readUInt16BE(0)).toBe(0xbeef);
+    expect(b!.subarray(2)).toEqual(a!.subarray(2));
+  });
+
+  it('forwarded answers are never cached: each repeat goes upstream', async () => {
+    const before = upstream.queries;
+    for (let i = 0; i < 3; i++) expect(rcode(await udpQuery(forwarding.port, query('cache.example.org', 'A')))).toBe('NOERROR');
+    expect(upstream.queries - before).toBe(3);
+  });
+
   it('update() swaps the records at once', async () => {
     const s = await DnsServer.start({ records: emptyRecordSet() });
     try {
