@@ -3,14 +3,15 @@
  * ping RTT of podnet's packet paths — pod → pod on one node (through cni0), across nodes with
  * static routes (routed) and across nodes over VXLAN — as ratios to a raw veth pair between two
  * namespaces measured in the same run. The topologies are built with podnet's own renderers
- * (renderLabNetwork + renderPodsAdd). Runs are interleaved path by path; medians of 3.
+ * (renderLabNetwork + renderPodsAdd) and carry the (empty) Services and NetworkPolicy tables every
+ * lab node has. Runs are interleaved path by path; medians of 3.
  * --plain adds the same topologies built by hand without podnet (bridge; pod–node–node–pod
  * routed and VXLAN), to tell podnet's cost from the kernel's on this machine.
  * Needs root; installs iperf3 (and iproute2/iputils-ping/ethtool) when missing.
  * Exit 1 with --strict when a target is missed.
  */
 import { cpus } from 'node:os';
-import { labConfig, upLab, type BenchLab } from './lib/lab.js';
+import { labConfig, loadPodnetTables, upLab, type BenchLab } from './lib/lab.js';
 import { iperfTcp, pingOnce, pingRtt } from './lib/net.js';
 import { plainBridge, plainCrossNode, plainVeth } from './lib/plain.js';
 import { ensureBinaries, idleFraction, isRoot, markdown, median, must, Resources, run, runTag, table, waitQuiet, withCleanup } from './lib/sys.js';
@@ -81,6 +82,8 @@ export async function main(args: string[]): Promise<number> {
       { name: 'a', node: 'node-1' },
       { name: 'c', node: 'node-2' },
     ]);
+    // The Services and NetworkPolicy tables a real lab always has (empty): their hooks are on the path.
+    for (const lab of [routed, vxlan, vxlanOffload]) await loadPodnetTables(lab);
     const pod = (lab: BenchLab, name: string) => lab.pods.get(name)!;
     const between = (lab: BenchLab, a: string, b: string) => ({ from: pod(lab, a).netns!, to: pod(lab, b).netns!, toIp: pod(lab, b).ip });
     const paths: Path[] = [

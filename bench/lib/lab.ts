@@ -9,6 +9,8 @@ import { renderPodsAdd } from '../../src/lab/network.js';
 import { defaultNodeCidr, labNetnsPrefix, placePods, planNodes, type LabConfig, type LabNode, type NetworkMode, type PlacedPod } from '../../src/model/lab.js';
 import type { Pod } from '../../src/model/types.js';
 import { renderLabNetwork } from '../../src/render/lab-network.js';
+import { renderPolicyFull } from '../../src/render/nft/policy.js';
+import { renderServicesFull } from '../../src/render/nft/services.js';
 import type { Resources } from './sys.js';
 
 export const host = new LinuxHost();
@@ -65,3 +67,18 @@ export async function upLab(res: Resources, config: LabConfig, pods: readonly { 
   await applyPlan(host, renderPodsAdd(config, nodes, placed));
   return { config, nodes, pods: new Map(placed.map((p) => [p.key.slice('bench/'.length), p])) };
 }
+
+/**
+ * The nftables tables every lab node has — Services (table `ip podnet`) and NetworkPolicy (table
+ * `ip podnet-policy`) — here empty: what a lab without Services or policies runs. Their hooks sit
+ * on every packet's path, so a datapath figure without them would flatter podnet.
+ */
+export async function loadPodnetTables(lab: BenchLab): Promise<void> {
+  for (const node of lab.nodes) {
+    const services = renderServicesFull({ services: [] }, { name: node.name, ip: node.ip }, { tableName: 'podnet', podCidr: lab.config.podCidr }).toString();
+    const policy = renderPolicyFull([], node.name).toString();
+    const r = await host.exec(node.netns, ['nft', '-f', '-'], services + policy);
+    if (r.code !== 0) throw new Error(`nft on ${node.name}: ${r.stderr.trim()}`);
+  }
+}
+
