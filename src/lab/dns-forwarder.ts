@@ -8,25 +8,17 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
 import net from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { relaySocket } from '../dns/exchange.js';
 import { forwarderDir } from '../dns/forwarder.js';
 import { formatUpstream, parseUpstreamSpec, upstreamsFor, type Upstream } from '../dns/upstream.js';
 import { isAlive, startedFor } from './agent/cleanup.js';
 import { baseEnv, pidsDir } from './agent/paths.js';
 import { recordPid } from './agent/pidfiles.js';
+import { programCommand } from './program.js';
 import { labDir, saveState, type LabState } from './state.js';
 
 const START_TIMEOUT_MS = 10_000;
-
-/** The forwarder's command line: dist/dns/forwarder-main.js, or the .ts source through tsx. */
-function forwarderCommand(): string[] {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const js = join(here, '..', 'dns', 'forwarder-main.js');
-  if (existsSync(js)) return [process.execPath, js];
-  return [process.execPath, '--import', import.meta.resolve('tsx'), join(here, '..', 'dns', 'forwarder-main.ts')];
-}
 
 function hostResolvConf(): string {
   try {
@@ -59,7 +51,7 @@ async function startForwarder(stateDir: string, upstreams: readonly Upstream[]):
   mkdirSync(pidsDir(stateDir), { recursive: true });
   const logPath = join(dir, 'forwarder.log');
   const log = openSync(logPath, 'a');
-  const [cmd, ...args] = forwarderCommand();
+  const [cmd, ...args] = programCommand('dns/forwarder-main');
   const child = spawn(cmd, [...args, dir, ...upstreams.map(formatUpstream)], { detached: true, stdio: ['ignore', log, log], env: baseEnv(stateDir), cwd: '/' });
   closeSync(log);
   child.unref();

@@ -6,21 +6,14 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { isAlive, startedFor } from './agent/cleanup.js';
 import { baseEnv, pidsDir } from './agent/paths.js';
 import { recordPid } from './agent/pidfiles.js';
+import { programCommand } from './program.js';
 import { labDir, saveState, type LabState } from './state.js';
 
 const START_TIMEOUT_MS = 15_000;
-
-function monitorCommand(): string[] {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const js = join(here, '..', 'monitor', 'main.js');
-  if (existsSync(js)) return [process.execPath, js];
-  return [process.execPath, '--import', import.meta.resolve('tsx'), join(here, '..', 'monitor', 'main.ts')];
-}
 
 export const monitorPortFile = (stateDir: string): string => join(stateDir, 'monitor.port');
 export const monitorLog = (stateDir: string): string => join(stateDir, 'monitor.log');
@@ -39,7 +32,7 @@ async function startMonitor(dir: string): Promise<{ pid: number; port: number }>
   const portFile = monitorPortFile(dir);
   rmSync(portFile, { force: true });
   const log = openSync(monitorLog(dir), 'a');
-  const [cmd, ...args] = monitorCommand();
+  const [cmd, ...args] = programCommand('monitor/main');
   const child = spawn(cmd, args, { detached: true, stdio: ['ignore', log, log], env: baseEnv(dir), cwd: '/' });
   closeSync(log);
   child.unref();

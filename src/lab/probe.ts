@@ -3,10 +3,8 @@
  * source pod (in its network namespace), probing all its targets in parallel; every source at
  * once. The expectation comes from the same PolicyEngine the data plane is compiled from.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Host } from '../host/host.js';
+import { programCommand } from './program.js';
 import type { Pod, Protocol } from '../model/types.js';
 import { podKey } from '../model/types.js';
 import { PolicyEngine } from '../policy/engine.js';
@@ -15,14 +13,6 @@ import { labCluster } from './lab.js';
 import type { LabState } from './state.js';
 
 export const PROBE_TIMEOUT_MS = 1_500;
-
-/** The prober's command line: dist/probe/prober.js, or the .ts source through tsx. */
-function proberCommand(): string[] {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const js = join(here, '..', 'probe', 'prober.js');
-  if (existsSync(js)) return [process.execPath, js];
-  return [process.execPath, '--import', import.meta.resolve('tsx'), join(here, '..', 'probe', 'prober.ts')];
-}
 
 export interface LabPod {
   key: string;
@@ -49,7 +39,7 @@ export function labPods(state: LabState): { pods: LabPod[]; engine: PolicyEngine
 /** Runs the prober in `netns` for `targets`; a prober that fails marks all its probes 'error'. */
 export async function probeFrom(host: Host, netns: string, targets: readonly ProbeTarget[], timeoutMs = PROBE_TIMEOUT_MS): Promise<ProbeOutcome[]> {
   if (targets.length === 0) return [];
-  const r = await host.exec(netns, proberCommand(), JSON.stringify({ timeoutMs, targets }));
+  const r = await host.exec(netns, programCommand('probe/prober'), JSON.stringify({ timeoutMs, targets }));
   try {
     if (r.code !== 0) throw new Error(r.stderr);
     return JSON.parse(r.stdout) as ProbeOutcome[];

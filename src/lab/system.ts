@@ -4,9 +4,7 @@
  * the objects hold an Ingress, podnet's ingress controller behind a LoadBalancer Service and its
  * IngressClass `podnet`.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { programCommand } from './program.js';
 import type { RawObject } from '../api/load.js';
 import { formatIPv4, parseCidr } from '../model/ip.js';
 import { DEFAULT_CLASS_ANNOTATION, INGRESS_CLASS, INGRESS_CONTROLLER } from '../ingress/classes.js';
@@ -19,24 +17,14 @@ export function kubeDnsIP(serviceCidr: string): string {
   return formatIPv4(parseCidr(serviceCidr)!.start + 10);
 }
 
-/** A program of podnet's as a command: dist/<dir>/main.js, or the .ts source through tsx. */
-function programCommand(dir: string): string[] {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const js = join(here, '..', dir, 'main.js');
-  if (existsSync(js)) return [process.execPath, js];
-  // vitest's module runner has no import.meta.resolve (unit tests build these objects, never run them).
-  const tsx = typeof import.meta.resolve === 'function' ? import.meta.resolve('tsx') : 'tsx';
-  return [process.execPath, '--import', tsx, join(here, '..', dir, 'main.ts')];
-}
-
 /** The DNS server's command line. */
 export function dnsCommand(): string[] {
-  return programCommand('dns');
+  return programCommand('dns/main');
 }
 
 /** The ingress controller's command line. */
 export function ingressCommand(): string[] {
-  return programCommand('ingress');
+  return programCommand('ingress/main');
 }
 
 export function systemObjects(config: LabConfig, objects: readonly RawObject[] = []): RawObject[] {
