@@ -6,21 +6,15 @@
  * state directory, when `--dns-upstream` gave any upstream; else they get SERVFAIL at once.
  */
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
-import { join } from 'node:path';
 import { labCluster } from '../lab/lab.js';
-import type { LabState } from '../lab/state.js';
+import { processLabFiles, type LabState } from '../lab/state.js';
 import { CLUSTER_ZONE } from '../lab/system.js';
 import { serviceView } from '../model/service-view.js';
 import { buildRecordSet, type RecordSet } from './records.js';
 import { forwarderDeadlineMs, forwarderDir } from './forwarder.js';
 import { DnsServer } from './server.js';
 
-const stateDir = process.env.PODNET_STATE_DIR;
-if (!stateDir) {
-  process.stderr.write('podnet dns: PODNET_STATE_DIR is not set\n');
-  process.exit(2);
-}
-const stateFile = join(stateDir, 'lab.json');
+const { stateDir, stateFile } = processLabFiles('dns');
 
 function readState(): LabState {
   return JSON.parse(readFileSync(stateFile, 'utf8')) as LabState;

@@ -5,8 +5,7 @@
  * routes, endpoints and certificates change within a second of an apply.
  */
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
-import { join } from 'node:path';
-import type { LabState } from '../lab/state.js';
+import { processLabFiles, type LabState } from '../lab/state.js';
 import { selfSigned, type KeyPair } from './certs.js';
 import { configFromState, summary } from './config.js';
 import { IngressServer } from './server.js';
@@ -18,12 +17,7 @@ function envMs(name: string, dflt: number): number {
   return Number.isFinite(v) && v > 0 ? v : dflt;
 }
 
-const stateDir = process.env.PODNET_STATE_DIR;
-if (!stateDir) {
-  process.stderr.write('podnet ingress: PODNET_STATE_DIR is not set\n');
-  process.exit(2);
-}
-const stateFile = join(stateDir, 'lab.json');
+const { stateFile } = processLabFiles('ingress');
 
 let defaultCert: KeyPair;
 try {

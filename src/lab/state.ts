@@ -100,3 +100,17 @@ export function listLabs(): string[] {
 export function removeLabDir(lab: string): void {
   rmSync(labDir(lab), { recursive: true, force: true });
 }
+
+/**
+ * For the lab's own processes (DNS server, ingress controller, monitor): the lab directory they
+ * were started for (PODNET_STATE_DIR) and its state file; exits 2 when it is not set.
+ */
+export function processLabFiles(program: string): { stateDir: string; stateFile: string } {
+  const stateDir = process.env.PODNET_STATE_DIR;
+  if (!stateDir) {
+    process.stderr.write(`podnet ${program}: PODNET_STATE_DIR is not set\n`);
+    process.exit(2);
+  }
+  return { stateDir, stateFile: join(stateDir, 'lab.json') };
+}
+

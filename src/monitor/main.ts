@@ -10,17 +10,12 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { startCollector } from '../flows/collector.js';
 import { labCluster } from '../lab/lab.js';
-import type { LabState } from '../lab/state.js';
+import { processLabFiles, type LabState } from '../lab/state.js';
 import { collectTables } from '../metrics/collect.js';
 import { renderMetrics } from '../metrics/render.js';
 import type { Cluster } from '../model/types.js';
 
-const stateDir = process.env.PODNET_STATE_DIR;
-if (!stateDir) {
-  process.stderr.write('podnet monitor: PODNET_STATE_DIR is not set\n');
-  process.exit(2);
-}
-const stateFile = join(stateDir, 'lab.json');
+const { stateDir, stateFile } = processLabFiles('monitor');
 const log = (line: string) => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 process.stderr.on('error', () => {});
 
