@@ -65,6 +65,12 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_NFT)('NetworkPolicy in the data plane (rou
     await withPolicies([policy('x', 'deny', { podSelector: {}, policyTypes: ['Ingress'] })], async () => {
       expectMatrix((await matrix(lab)).m, (_s, d) => ns(d) !== 'x');
       expectMatrix((await matrix(lab, 53, 'UDP')).m, (_s, d) => ns(d) !== 'x');
+      // A pod's own node always reaches it; another node is just an address outside the policy.
+      const pods = await lab.pods();
+      const xa = pods.find((p) => p.key === 'x/a')!;
+      const other = xa.node === 'node-1' ? 'node-2' : 'node-1';
+      expect((await lab.probeFromNode(xa.node, [{ proto: 'tcp', host: xa.ip, port: 80 }]))[0].ok).toBe(true);
+      expect((await lab.probeFromNode(other, [{ proto: 'tcp', host: xa.ip, port: 80 }]))[0]).toMatchObject({ ok: false, error: expect.stringMatching(/EHOSTUNREACH/) });
       const denied = await lab.cli('probe', ['y/b', 'x/a']);
       expect(denied.code).toBe(1);
       expect(denied.stdout).toContain('probe y/b -> x/a TCP/80: DENIED — refused by policy');
