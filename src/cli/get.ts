@@ -81,8 +81,13 @@ function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<s
         const s = statuses.get(key);
         const total = s?.containers.length ?? 0;
         const ready = s?.containers.filter((c) => c.state === 'running').length ?? 0;
-        const status = !placed.has(key) ? 'Pending' : !s ? 'Unknown' : s.ready ? 'Running' : s.containers.some((c) => c.state === 'exited') ? 'Error' : 'ContainerCreating';
-        return { ready: `${ready}/${total}`, status, restarts: String(s?.containers.reduce((a, c) => a + c.restarts, 0) ?? 0) };
+        // Every container exited for good (restartPolicy said so): the pod is Succeeded (all with
+        // code 0: kubectl shows "Completed") or Failed ("Error").
+        const done = s !== undefined && total > 0 && s.containers.every((c) => c.state === 'exited');
+        const succeeded = done && s.containers.every((c) => c.exitCode === 0);
+        const status = !placed.has(key) ? 'Pending' : !s ? 'Unknown' : s.ready ? 'Running' : succeeded ? 'Completed' : s.containers.some((c) => c.state === 'exited') ? 'Error' : 'ContainerCreating';
+        const phase = status === 'Running' ? 'Running' : done ? (succeeded ? 'Succeeded' : 'Failed') : 'Pending';
+        return { ready: `${ready}/${total}`, status, phase, restarts: String(s?.containers.reduce((a, c) => a + c.restarts, 0) ?? 0) };
       };
       return {
         headers: nsCol(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']),
@@ -94,7 +99,7 @@ function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<s
         items: pods.map((p) => ({
           apiVersion: 'v1', kind: 'Pod', metadata: { ...meta(p), labels: p.labels, ...(p.owner.kind !== 'Pod' ? { ownerReferences: [{ kind: p.owner.kind, name: p.owner.name, controller: true }] } : {}) },
           spec: { nodeName: p.nodeName, hostNetwork: p.hostNetwork || undefined, containers: p.containers.map((c) => ({ name: c.name, image: c.image, command: c.command, args: c.args, ports: c.ports })) },
-          status: { phase: row(podKey(p)).status === 'Running' ? 'Running' : 'Pending', podIP: p.ip || undefined, podIPs: p.ip ? [{ ip: p.ip }] : [], hostIP: state.nodes.find((n) => n.name === p.nodeName)?.ip },
+          status: { phase: row(podKey(p)).phase, podIP: p.ip || undefined, podIPs: p.ip ? [{ ip: p.ip }] : [], hostIP: state.nodes.find((n) => n.name === p.nodeName)?.ip },
         })),
       };
     }

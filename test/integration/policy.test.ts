@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAN_RUN_LAB, sleep, TestLab } from './helpers.js';
+import { CAN_RUN_LAB, sleep, TestLab, until } from './helpers.js';
 import { expectMatrix, matrix, namespaceObjects, podObjects, policy, writeManifest, type Obj } from './policy-lab.js';
 
 const T = 120_000;
@@ -179,7 +179,22 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_NFT)('NetworkPolicy updates: fail closed, 
     const log = await waitForLog(lab, 'x/first', 25);
     expect(log).not.toContain('CONNECTED');
     expect(log.split('\n')[0]).toMatch(/^EHOSTUNREACH 0$/);
-    await lab.ok('delete', ['-f', writeManifest([first], 'first.yaml')]);
+    // Its container exited with 0 and restartPolicy Never: kubectl's "Completed", phase Succeeded.
+    const failing = { ...first, metadata: { ...first.metadata, name: 'fails' }, spec: { ...first.spec, containers: [{ name: 'c', image: 'x', command: ['false'] }] } };
+    await lab.ok('apply', ['-f', writeManifest([failing], 'fails.yaml')]);
+    const phases = async () => {
+      const list = JSON.parse(await lab.ok('get', ['pods', '-n', 'x', '-o', 'json'])) as { items: { metadata: { name: string }; status: { phase: string } }[] };
+      return Object.fromEntries(list.items.map((i) => [i.metadata.name, i.status.phase]));
+    };
+    const settled = await until('x/first and x/fails to finish', async () => {
+      const p = await phases();
+      return p.first === 'Succeeded' && p.fails === 'Failed' ? p : null;
+    });
+    expect(settled).toMatchObject({ first: 'Succeeded', fails: 'Failed', a: 'Running' });
+    const table = await lab.ok('get', ['pods', '-n', 'x']);
+    expect(table).toMatch(/^first\s+0\/1\s+Completed\s/m);
+    expect(table).toMatch(/^fails\s+0\/1\s+Error\s/m);
+    await lab.ok('delete', ['-f', writeManifest([first, failing], 'first.yaml')]);
   }, T);
 
   it('no open window: denied traffic stays denied while policies are rewritten', async () => {
