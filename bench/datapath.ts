@@ -90,11 +90,14 @@ export async function main(args: string[]): Promise<number> {
       { name: 'veth pair (reference)', ...veth },
       { name: 'pod → pod, same node (cni0)', ...between(routed, 'a', 'b'), target: 0.95 },
       ...(plain ? [{ name: '  plain bridge, no podnet', ...(await plainBridge(res, `pnb${tag}`)) }] : []),
+      ...(plain ? [{ name: '  plain bridge + podnet\'s empty tables', ...(await plainBridge(res, `pnb${tag}`, true)) }] : []),
       { name: 'pod → pod, cross-node routed', ...between(routed, 'a', 'c'), target: 0.93 },
       ...(plain ? [{ name: '  plain routed, no podnet', ...(await plainCrossNode(res, `pnb${tag}`, false)) }] : []),
+      ...(plain ? [{ name: '  plain routed + podnet\'s empty tables', ...(await plainCrossNode(res, `pnb${tag}`, false, true)) }] : []),
       { name: 'pod → pod, cross-node vxlan (checksum offload off, default)', ...between(vxlan, 'a', 'c'), target: 0.75 },
       { name: 'pod → pod, cross-node vxlan (--vxlan-checksum-offload)', ...between(vxlanOffload, 'a', 'c'), target: 0.75 },
       ...(plain ? [{ name: '  plain vxlan, no podnet', ...(await plainCrossNode(res, `pnb${tag}`, true)) }] : []),
+      ...(plain ? [{ name: '  plain vxlan + podnet\'s empty tables', ...(await plainCrossNode(res, `pnb${tag}`, true, true)) }] : []),
     ];
     for (const p of paths) await pingOnce(p.from, p.toIp);
     log(`topologies up and verified (one ping per path): veth ${veth.from} ↔ ${veth.to}; labs ${routed.config.name} (routed), ${vxlan.config.name} (vxlan)${plain ? '; plain references' : ''}`);

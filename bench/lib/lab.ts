@@ -74,11 +74,13 @@ export async function upLab(res: Resources, config: LabConfig, pods: readonly { 
  * on every packet's path, so a datapath figure without them would flatter podnet.
  */
 export async function loadPodnetTables(lab: BenchLab): Promise<void> {
-  for (const node of lab.nodes) {
-    const services = renderServicesFull({ services: [] }, { name: node.name, ip: node.ip }, { tableName: 'podnet', podCidr: lab.config.podCidr }).toString();
-    const policy = renderPolicyFull([], node.name).toString();
-    const r = await host.exec(node.netns, ['nft', '-f', '-'], services + policy);
-    if (r.code !== 0) throw new Error(`nft on ${node.name}: ${r.stderr.trim()}`);
-  }
+  for (const node of lab.nodes) await loadTablesInto(node.netns, node.name, node.ip, lab.config.podCidr);
 }
 
+/** The same empty tables in any namespace (the hand-built references of `datapath --plain --hooks`). */
+export async function loadTablesInto(netns: string, nodeName: string, nodeIp: string, podCidr: string): Promise<void> {
+  const services = renderServicesFull({ services: [] }, { name: nodeName, ip: nodeIp }, { tableName: 'podnet', podCidr }).toString();
+  const policy = renderPolicyFull([], nodeName).toString();
+  const r = await host.exec(netns, ['nft', '-f', '-'], services + policy);
+  if (r.code !== 0) throw new Error(`nft in ${netns}: ${r.stderr.trim()}`);
+}

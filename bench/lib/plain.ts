@@ -4,6 +4,7 @@
  * against the same topology rather than only against a bare veth pair. All addresses are
  * private to the benchmark's own namespaces.
  */
+import { loadTablesInto } from './lab.js';
 import { must, type Resources } from './sys.js';
 
 export interface Endpoints {
@@ -31,23 +32,30 @@ export async function plainVeth(res: Resources, prefix: string): Promise<Endpoin
   return { from: a, to: b, toIp: '10.99.0.2' };
 }
 
-/** Two namespaces on a Linux bridge in a third (the same-node shape, no podnet). */
-export async function plainBridge(res: Resources, prefix: string): Promise<Endpoints> {
-  const [br, a, b] = [`${prefix}-bn`, `${prefix}-b1`, `${prefix}-b2`];
+/**
+ * Two namespaces on a Linux bridge in a third (the same-node shape, no podnet). With `hooks`, the
+ * bridge's namespace also holds podnet's (empty) Services and NetworkPolicy tables: the same
+ * netfilter cost as a lab node, without podnet's topology.
+ */
+export async function plainBridge(res: Resources, prefix: string, hooks = false): Promise<Endpoints> {
+  const t = hooks ? 'h' : 'b';
+  const [br, a, b] = [`${prefix}-${t}n`, `${prefix}-${t}1`, `${prefix}-${t}2`];
   await namespaces(res, [br, a, b]);
   await batch(br, ['link add br0 type bridge', 'link set br0 up', `link add h1 type veth peer name eth0 netns ${a}`, 'link set h1 master br0 up', `link add h2 type veth peer name eth0 netns ${b}`, 'link set h2 master br0 up']);
   await batch(a, ['addr add 10.98.0.1/24 dev eth0', 'link set eth0 up']);
   await batch(b, ['addr add 10.98.0.2/24 dev eth0', 'link set eth0 up']);
+  if (hooks) await loadTablesInto(br, 'node-1', '10.98.0.254', '10.98.0.0/16');
   return { from: a, to: b, toIp: '10.98.0.2' };
 }
 
 /**
  * pod — node — node — pod with veths only and static routes: the fewest hops a cross-node path
  * can have (podnet's adds the node's pod bridge on each side and the underlay bridge between).
- * With `vxlan`, the nodes talk through a VXLAN device (MTU 1450) over their veth instead.
+ * With `vxlan`, the nodes talk through a VXLAN device (MTU 1450) over their veth instead. With
+ * `hooks`, both nodes hold podnet's (empty) Services and NetworkPolicy tables.
  */
-export async function plainCrossNode(res: Resources, prefix: string, vxlan: boolean): Promise<Endpoints> {
-  const t = vxlan ? 'x' : 'm';
+export async function plainCrossNode(res: Resources, prefix: string, vxlan: boolean, hooks = false): Promise<Endpoints> {
+  const t = `${vxlan ? 'x' : 'm'}${hooks ? 'h' : ''}`;
   const [p1, n1, n2, p2] = [`${prefix}-${t}p1`, `${prefix}-${t}n1`, `${prefix}-${t}n2`, `${prefix}-${t}p2`];
   await namespaces(res, [p1, n1, n2, p2]);
   const mtu = vxlan ? 1450 : 1500;
@@ -74,5 +82,9 @@ export async function plainCrossNode(res: Resources, prefix: string, vxlan: bool
   }
   await batch(p1, ['addr add 10.94.1.2/24 dev eth0', 'link set eth0 up', 'route add default via 10.94.1.1']);
   await batch(p2, ['addr add 10.94.2.2/24 dev eth0', 'link set eth0 up', 'route add default via 10.94.2.1']);
+  if (hooks) {
+    await loadTablesInto(n1, 'node-1', '10.95.0.1', '10.94.0.0/16');
+    await loadTablesInto(n2, 'node-2', '10.95.0.2', '10.94.0.0/16');
+  }
   return { from: p1, to: p2, toIp: '10.94.2.2' };
 }
