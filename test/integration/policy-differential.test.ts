@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelsArb, policyArb, POD_KEYS, POD_VALUES } from '../unit/policy-arbitraries.js';
 import { CAN_RUN_LAB, TestLab } from './helpers.js';
-import { matrix, mismatches, NAMESPACES, policy, writeManifest, type Obj } from './policy-lab.js';
+import { matrix, mismatches, NAMESPACES, policy, removeManifests, writeManifest, type Obj } from './policy-lab.js';
 
 const T = 600_000;
 const RUNS = Number(process.env.PODNET_DIFF_RUNS ?? 8);
@@ -52,6 +52,9 @@ function caseObjects(c: Case): { all: Obj[]; policies: Obj[] } {
   const policies = c.policies.map((p, i) => policy(NAMESPACES[p.ns % NAMESPACES.length], `np${i}`, p.spec));
   return { all: [...namespaces, ...podObjects(c.podLabels), ...policies], policies };
 }
+
+// The file's manifests (written while the suites are collected) go once every suite is done.
+afterAll(() => removeManifests());
 
 describe.skipIf(!CAN_RUN_LAB || !HAVE_NFT)('differential: real probes equal the analyzer on random clusters', () => {
   const lab = new TestLab('nd');

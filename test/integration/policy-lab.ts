@@ -3,7 +3,7 @@
  * pods a, b, c each (9 pods over 2 nodes), every pod serving TCP 80 ("serve-80-tcp"), TCP 81
  * ("serve-81-tcp") and UDP 53 ("serve-53-udp") with podnet's built-in server.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -48,12 +48,23 @@ export function policy(ns: string, name: string, spec: Obj): Obj {
   return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: ns }, spec };
 }
 
-/** Writes objects as one multi-document manifest in a fresh temporary directory. */
+let manifestDir: string | undefined;
+let manifests = 0;
+
+/**
+ * Writes objects as one multi-document manifest in one temporary directory per test file;
+ * `removeManifests()` (in the file's afterAll) removes it.
+ */
 export function writeManifest(objects: readonly Obj[], name = 'lab.yaml'): string {
-  const dir = mkdtempSync(join(tmpdir(), 'podnet-policy-'));
-  const path = join(dir, name);
+  manifestDir ??= mkdtempSync(join(tmpdir(), 'podnet-policy-'));
+  const path = join(manifestDir, `${++manifests}-${name}`);
   writeFileSync(path, objects.map((o) => JSON.stringify(o)).join('\n---\n'));
   return path;
+}
+
+export function removeManifests(): void {
+  if (manifestDir) rmSync(manifestDir, { recursive: true, force: true });
+  manifestDir = undefined;
 }
 
 export interface MatrixJson {

@@ -9,11 +9,14 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAN_RUN_LAB, sleep, TestLab, until } from './helpers.js';
-import { expectMatrix, matrix, namespaceObjects, podObjects, policy, writeManifest, type Obj } from './policy-lab.js';
+import { expectMatrix, matrix, namespaceObjects, podObjects, policy, removeManifests, writeManifest, type Obj } from './policy-lab.js';
 
 const T = 120_000;
 const HAVE_NFT = spawnSync('nft', ['--version']).status === 0;
 const ns = (key: string) => key.split('/')[0];
+
+// The file's manifests (written while the suites are collected) go once every suite is done.
+afterAll(() => removeManifests());
 
 describe.skipIf(!CAN_RUN_LAB || !HAVE_NFT)('NetworkPolicy in the data plane (routed lab, 9 pods)', () => {
   const lab = new TestLab('np');

@@ -1,5 +1,5 @@
 // Names that become host resources are validated at the edge; lab names guard every path.
-import { mkdtempSync, mkdirSync, readdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -61,9 +61,13 @@ describe('lab names', () => {
     const root = mkdtempSync(join(tmpdir(), 'podnet-names-'));
     mkdirSync(join(root, 'state'));
     mkdirSync(join(root, 'keep'));
-    const r = await runCli(['down', '--name', '..'], { env: { PODNET_STATE_ROOT: join(root, 'state') } });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('is not a lab name');
-    expect(readdirSync(root).sort()).toEqual(['keep', 'state']);
+    try {
+      const r = await runCli(['down', '--name', '..'], { env: { PODNET_STATE_ROOT: join(root, 'state') } });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('is not a lab name');
+      expect(readdirSync(root).sort()).toEqual(['keep', 'state']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,8 @@
 // The lab's proxy sync: full first, deltas after, and a full resync after any failure.
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCluster } from '../../src/api/cluster.js';
 import { parseManifestText } from '../../src/api/load.js';
 import { FakeHost, type ExecResult } from '../../src/host/host.js';
@@ -8,6 +11,19 @@ import type { LabState } from '../../src/lab/state.js';
 import { placePods, planNodes, type LabConfig } from '../../src/model/lab.js';
 
 const config: LabConfig = { name: 'px', nodes: 2, mode: 'routed', podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12', nodeCidr: '100.64.9.0/24', lbCidr: '100.64.10.0/24' };
+
+// syncServices saves the lab state: into a temporary state root, never the machine's /run/podnet.
+let stateRoot = '';
+const savedRoot = process.env.PODNET_STATE_ROOT;
+beforeAll(() => {
+  stateRoot = mkdtempSync(join(tmpdir(), 'podnet-proxy-test-'));
+  process.env.PODNET_STATE_ROOT = stateRoot;
+});
+afterAll(() => {
+  if (savedRoot === undefined) delete process.env.PODNET_STATE_ROOT;
+  else process.env.PODNET_STATE_ROOT = savedRoot;
+  rmSync(stateRoot, { recursive: true, force: true });
+});
 
 function service(name: string, extra = ''): string {
   return `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}}\nspec:\n  selector: {app: web}\n  ports: [{port: 80, targetPort: 8080}]\n${extra}---\n`;

@@ -1,13 +1,14 @@
 // `podnet trace -f` end to end through the CLI (offline, no root): text and JSON, and user errors
 // that name the argument and exit 2 without a stack trace.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { hasStackTrace, runCli } from '../helpers/cli.js';
 import { OBJECTS } from './trace-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'podnet-trace-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const FILE = join(dir, 'trace.yaml');
 writeFileSync(FILE, OBJECTS.map((o) => JSON.stringify(o)).join('\n---\n'));
 
