@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAN_RUN_LAB, REPO, TestLab, until } from './helpers.js';
-import { policy, writeManifest, type Obj } from './policy-lab.js';
+import { policy, removeManifests, writeManifest, type Obj } from './policy-lab.js';
 
 const T = 120_000;
 const HAVE_NFT = spawnSync('nft', ['--version']).status === 0;
@@ -43,6 +43,9 @@ interface FlowJson {
   direction?: string;
   policies: string[];
 }
+
+// The file's manifests (written while the suites are collected) go once every suite is done.
+afterAll(() => removeManifests());
 
 describe.skipIf(!CAN_RUN_LAB || !HAVE_NFT)('podnet trace, flows and metrics (routed lab with DNS)', () => {
   const lab = new TestLab('tr');
