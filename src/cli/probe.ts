@@ -6,8 +6,7 @@
 import type { Command } from 'commander';
 import { labCluster } from '../lab/lab.js';
 import { probeMatrix } from '../lab/probe.js';
-import type { LabState } from '../lab/state.js';
-import type { Protocol } from '../model/types.js';
+import type { Pod, Protocol } from '../model/types.js';
 import { describeOutcome, formatProbeMatrixJson, formatProbeMatrixText, type ProbeMatrixView } from '../output/probe-format.js';
 import { explain, formatExplanation } from '../policy/explain.js';
 import { oneOf, parsePort, parseProtocol, run, UsageError, write } from './common.js';
@@ -40,11 +39,11 @@ export function registerProbe(program: Command): void {
         const state = requireLab(opts.name);
         const src = findPod(state, from, opts.namespace).key;
         const dst = findPod(state, to, opts.namespace).key;
-        const port = parsePort(opts.port) ?? defaultPort(state, dst, protocol);
-        const { results } = await probeMatrix(host, state, port, protocol, [src], [dst]);
-        const r = results[0][0];
         const cluster = labCluster(state);
         const pod = (key: string) => cluster.pods.find((p) => `${p.namespace}/${p.name}` === key)!;
+        const port = parsePort(opts.port) ?? defaultPort(pod(dst), protocol);
+        const { results } = await probeMatrix(host, state, port, protocol, [src], [dst], cluster);
+        const r = results[0][0];
         const why = explain(cluster, { kind: 'pod', pod: pod(src) }, { kind: 'pod', pod: pod(dst) }, port, protocol);
         if (format === 'json') write(JSON.stringify({ from: src, to: dst, port, protocol, allowed: r.allowed, expected: r.expected, outcome: r.outcome, explanation: why }, null, 2));
         else {
@@ -91,9 +90,8 @@ function probeableProtocol(text: string | undefined): Protocol {
   return protocol;
 }
 
-function defaultPort(state: LabState, key: string, protocol: Protocol): number {
-  const pod = labCluster(state).pods.find((p) => `${p.namespace}/${p.name}` === key);
-  const port = pod?.containers.flatMap((c) => c.ports).find((p) => p.protocol === protocol);
-  if (!port) throw new UsageError(`pod ${key} declares no ${protocol} container port: give --port`);
+function defaultPort(pod: Pod, protocol: Protocol): number {
+  const port = pod.containers.flatMap((c) => c.ports).find((p) => p.protocol === protocol);
+  if (!port) throw new UsageError(`pod ${pod.namespace}/${pod.name} declares no ${protocol} container port: give --port`);
   return port.containerPort;
 }

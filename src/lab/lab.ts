@@ -156,8 +156,10 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   state.placements = state.placements.filter((p) => !removed.includes(p));
   state.objects = objects;
   saveState(state);
+  // The cluster as it will run: every pod with its new address and node.
+  const running = placeOnto(base, { nodes: state.nodes, placements: placed });
   // Policies first, with the new pods' addresses: a selected pod is isolated from its first packet.
-  const policy = await syncPolicies(host, state.nodes, placeOnto(base, { nodes: state.nodes, placements: placed }));
+  const policy = await syncPolicies(host, state.nodes, running);
   await applyPlan(host, renderPodsAdd(state.config, state.nodes, added));
   state.placements = placed;
   saveState(state);
@@ -167,7 +169,7 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   const { statuses, errors: podProblems } = await syncAgents(state, specs);
   const ready = new Set(statuses.filter((s) => s.ready).map((s) => s.key));
   const servicesStart = performance.now();
-  const proxy = await syncServices(host, state, placeOnto(base, state), (key) => ready.has(key));
+  const proxy = await syncServices(host, state, running, (key) => ready.has(key));
   state.sync = syncStats(state, performance.now() - servicesStart, policy);
   saveState(state);
   await ensureMonitor(state);

@@ -5,7 +5,7 @@
  */
 import type { Host } from '../host/host.js';
 import { programCommand } from './program.js';
-import type { Pod, Protocol } from '../model/types.js';
+import type { Cluster, Pod, Protocol } from '../model/types.js';
 import { podKey } from '../model/types.js';
 import { PolicyEngine } from '../policy/engine.js';
 import { reachable, type ProbeOutcome, type ProbeTarget } from '../probe/verdict.js';
@@ -22,8 +22,7 @@ export interface LabPod {
 }
 
 /** The lab's placed pods with their addresses, sorted by namespace then name. */
-export function labPods(state: LabState): { pods: LabPod[]; engine: PolicyEngine } {
-  const cluster = labCluster(state);
+export function labPods(state: LabState, cluster: Cluster = labCluster(state)): { pods: LabPod[]; engine: PolicyEngine } {
   const placed = new Map(state.placements.map((p) => [p.key, p]));
   const nodeNetns = new Map(state.nodes.map((n) => [n.name, n.netns]));
   const pods: LabPod[] = [];
@@ -57,8 +56,16 @@ export interface PairResult {
 }
 
 /** Probes every (source, destination) pair on one port; sources run in parallel. */
-export async function probeMatrix(host: Host, state: LabState, port: number, protocol: Protocol, sources?: readonly string[], destinations?: readonly string[]): Promise<{ pods: LabPod[]; results: PairResult[][] }> {
-  const { pods, engine } = labPods(state);
+export async function probeMatrix(
+  host: Host,
+  state: LabState,
+  port: number,
+  protocol: Protocol,
+  sources?: readonly string[],
+  destinations?: readonly string[],
+  cluster: Cluster = labCluster(state),
+): Promise<{ pods: LabPod[]; results: PairResult[][] }> {
+  const { pods, engine } = labPods(state, cluster);
   const from = sources ? pods.filter((p) => sources.includes(p.key)) : pods;
   const to = destinations ? pods.filter((p) => destinations.includes(p.key)) : pods;
   const results = await Promise.all(
