@@ -59,7 +59,7 @@ class PolicyCompiler {
     this.engine = new PolicyEngine(cluster);
     this.addressed = cluster.pods.filter((p) => parseIPv4(p.ip) !== null);
     this.podNetworkPods = this.addressed.filter((p) => !p.hostNetwork);
-    this.podIPs = IntervalSet.from(this.podNetworkPods.map((p) => ({ start: parseIPv4(p.ip)!, end: parseIPv4(p.ip)! })));
+    this.podIPs = addresses(this.podNetworkPods);
   }
 
   compile(): PodPolicy[] {
@@ -132,7 +132,11 @@ class PolicyCompiler {
       if (p.hostNetwork) return blocks.has(parseIPv4(p.ip)!);
       return rule.peers!.some((peer) => peer.kind !== 'ipBlock' && this.engine.peerMatches(peer, policy.namespace, { kind: 'pod', pod: p }));
     });
-    const own = IntervalSet.from(pods.filter((p) => !p.hostNetwork).map((p) => ({ start: parseIPv4(p.ip)!, end: parseIPv4(p.ip)! })));
-    return { addresses: own.union(blocks), pods };
+    return { addresses: addresses(pods.filter((p) => !p.hostNetwork)).union(blocks), pods };
   }
+}
+
+/** The pods' addresses as a set (every pod given has a valid IPv4 address). */
+function addresses(pods: readonly Pod[]): IntervalSet {
+  return IntervalSet.from(pods.map((p) => ({ start: parseIPv4(p.ip)!, end: parseIPv4(p.ip)! })));
 }
