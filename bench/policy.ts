@@ -94,9 +94,19 @@ function pct(xs: readonly number[], p: number): number {
 }
 
 export async function main(args: string[]): Promise<number> {
-  const n = Number(args[args.indexOf('--policies') + 1] || 10_000) || 10_000;
-  const seconds = Number(args[args.indexOf('--seconds') + 1] || 3) || 3;
-  const strict = args.includes('--strict');
+  let n = 10_000;
+  let seconds = 3;
+  let strict = false;
+  const count = (text: string | undefined) => (/^\d+$/.test(text ?? '') ? Number(text) : NaN);
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--strict') strict = true;
+    else if (args[i] === '--policies' && count(args[i + 1]) >= 0) n = count(args[++i]);
+    else if (args[i] === '--seconds' && count(args[i + 1]) > 0) seconds = count(args[++i]);
+    else {
+      process.stderr.write(`policy: bad argument ${args[i]}\nusage: npm run bench -- policy [--policies N] [--seconds S] [--strict]\n`);
+      return 2;
+    }
+  }
   if (!isRoot()) {
     log('bench policy needs root (network namespaces)');
     return 2;
