@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- datapath [--time S] [--strict]`: TCP throughput (iperf3, one stream) and
+ * `npm run bench -- datapath [--time S] [--cc ALGO] [--plain] [--strict]`: TCP throughput (iperf3, one stream) and
  * ping RTT of podnet's packet paths — pod → pod on one node (through cni0), across nodes with
  * static routes (routed) and across nodes over VXLAN — as ratios to a raw veth pair between two
  * namespaces measured in the same run. The topologies are built with podnet's own renderers
@@ -7,9 +7,13 @@
  * lab node has. Runs are interleaved path by path; medians of 3.
  * --plain adds the same topologies built by hand without podnet (bridge; pod–node–node–pod
  * routed and VXLAN), to tell podnet's cost from the kernel's on this machine.
+ * --cc picks the TCP congestion control of the iperf3 client (default: the host's, inherited by every
+ * namespace). It matters here: with BBR a one-stream test on sub-0.1 ms paths is bound by latency
+ * (each hop's delay cuts it), with CUBIC by CPU.
  * Needs root; installs iperf3 (and iproute2/iputils-ping/ethtool) when missing.
  * Exit 1 with --strict when a target is missed.
  */
+import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { labConfig, loadPodnetTables, upLab, type BenchLab } from './lib/lab.js';
 import { iperfTcp, pingOnce, pingRtt } from './lib/net.js';
@@ -36,12 +40,14 @@ export async function main(args: string[]): Promise<number> {
   let seconds = DEFAULT_SECONDS;
   let strict = false;
   let plain = false;
+  let congestion: string | undefined;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--strict') strict = true;
     else if (args[i] === '--plain') plain = true;
+    else if (args[i] === '--cc' && /^[a-z0-9_]+$/.test(args[i + 1] ?? '')) congestion = args[++i];
     else if (args[i] === '--time' && /^\d+$/.test(args[i + 1] ?? '') && Number(args[i + 1]) > 0) seconds = Number(args[++i]);
     else {
-      process.stderr.write(`datapath: bad argument ${args[i]}\nusage: npm run bench -- datapath [--time SECONDS] [--plain] [--strict]\n`);
+      process.stderr.write(`datapath: bad argument ${args[i]}\nusage: npm run bench -- datapath [--time SECONDS] [--cc ALGO] [--plain] [--strict]\n`);
       return 2;
     }
   }
@@ -63,7 +69,13 @@ export async function main(args: string[]): Promise<number> {
   const tag = runTag();
   const kernel = (await run(['uname', '-r'])).stdout.trim();
   const iperfVersion = (await run(['iperf3', '--version'])).stdout.split('\n')[0].trim();
-  log(`datapath benchmark — iperf3 one TCP stream, ${seconds} s per test, ${RUNS} runs per path (interleaved); ping RTT avg of 20`);
+  const available = (await readFile('/proc/sys/net/ipv4/tcp_available_congestion_control', 'utf8')).trim().split(/\s+/);
+  if (congestion !== undefined && !available.includes(congestion)) {
+    process.stderr.write(`datapath: --cc ${congestion}: this kernel offers ${available.join(', ')}\n`);
+    return 2;
+  }
+  const cc = congestion ?? `${(await readFile('/proc/sys/net/ipv4/tcp_congestion_control', 'utf8')).trim()} (the host's default)`;
+  log(`datapath benchmark — iperf3 one TCP stream, congestion control ${cc}, ${seconds} s per test, ${RUNS} runs per path (interleaved); ping RTT avg of 20`);
   log(`node ${process.version}, kernel ${kernel}, ${cpu.length} × ${cpu[0]?.model ?? 'unknown cpu'}, ${iperfVersion}; run tag pnb${tag}\n`);
 
   const res = new Resources();
@@ -111,7 +123,7 @@ export async function main(args: string[]): Promise<number> {
       for (const [i, p] of paths.entries()) {
         const quiet = await waitQuiet(QUIET_WAIT_MS);
         if (!quiet) busy++;
-        const g = await iperfTcp(res, p.from, p.to, p.toIp, seconds);
+        const g = await iperfTcp(res, p.from, p.to, p.toIp, seconds, congestion);
         gbps[i].push(g);
         log(`run ${r + 1} ${p.name.padEnd(30)} ${g.toFixed(2).padStart(6)} Gbit/s${quiet ? '' : '  (started while the machine was busy)'}`);
       }

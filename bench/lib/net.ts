@@ -9,9 +9,10 @@ export const IPERF_PORT = 5201;
 
 /**
  * One iperf3 test, one TCP stream: server (`iperf3 -s -1`, our child) in serverNs bound to
- * serverIp, client in clientNs. Returns the receiver's Gbit/s.
+ * serverIp, client in clientNs. Returns the receiver's Gbit/s. `congestion` sets the client's TCP
+ * congestion control (`iperf3 -C`); without it the namespace's default applies.
  */
-export async function iperfTcp(res: Resources, clientNs: string, serverNs: string, serverIp: string, seconds: number): Promise<number> {
+export async function iperfTcp(res: Resources, clientNs: string, serverNs: string, serverIp: string, seconds: number, congestion?: string): Promise<number> {
   const argv = inNs(serverNs, ['iperf3', '-s', '-1', '-B', serverIp, '-p', String(IPERF_PORT)]);
   const server = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   res.addChild(server);
@@ -20,7 +21,7 @@ export async function iperfTcp(res: Resources, clientNs: string, serverNs: strin
   const exited = new Promise<void>((r) => server.on('close', () => r()));
   try {
     await waitListening(serverNs, IPERF_PORT, () => (server.exitCode !== null || server.signalCode !== null ? `iperf3 server exited (${server.exitCode ?? server.signalCode}): ${serverErr.trim()}` : undefined));
-    const out = await run(inNs(clientNs, ['iperf3', '-c', serverIp, '-p', String(IPERF_PORT), '-t', String(seconds), '-J']), { timeoutMs: (seconds + 15) * 1000 });
+    const out = await run(inNs(clientNs, ['iperf3', '-c', serverIp, '-p', String(IPERF_PORT), '-t', String(seconds), '-J', ...(congestion ? ['-C', congestion] : [])]), { timeoutMs: (seconds + 15) * 1000 });
     let parsed: { error?: string; end?: { sum_received?: { bits_per_second?: number } } };
     try {
       parsed = JSON.parse(out.stdout) as typeof parsed;
