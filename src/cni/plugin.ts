@@ -7,7 +7,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { applyPlan } from '../host/executor.js';
 import { LinuxHost } from '../host/host.js';
-import { cniAdd, cniCheck, cniDel } from './bridge.js';
+import { cniAdd, cniCheck, cniDel } from './ptp.js';
 import { CNI_ERRORS, CNI_VERSION, CniFailure, SUPPORTED_VERSIONS, type CniResult, type PodnetNetConf, type RuntimeArgs } from './types.js';
 
 export async function runPlugin(env: NodeJS.ProcessEnv, stdin: string): Promise<{ code: number; output: string }> {

@@ -8,12 +8,10 @@ export interface PodnetNetConf {
   cniVersion: string;
   name: string;
   type: string;
-  /** The node's pod bridge. */
-  bridge: string;
   mtu: number;
-  /** The pods' gateway: the bridge's address. */
+  /** The pods' gateway: an address of the node (ADD puts it on the node's `lo`). */
   gateway: string;
-  /** The namespace the bridge lives in; absent on a real node, where it is the host's. */
+  /** The node's namespace; absent on a real node, where it is the host's. */
   nodeNetns?: string;
   /** Capability arguments from the runtime: "ips" and "mac". */
   runtimeConfig?: { ips?: string[]; mac?: string; hostVeth?: string };

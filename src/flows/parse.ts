@@ -3,7 +3,7 @@
  * of every connection it judges (`meta nftrace set 1`, src/render/nft/policy.ts); the kernel then
  * reports each rule it passes in that table, under one trace id:
  *
- *   trace id 1a2b ip podnet-policy forward packet: iif "cni0" … ip saddr A ip daddr B … tcp sport S tcp dport D …
+ *   trace id 1a2b ip podnet-policy forward packet: iif "pv…" … ip saddr A ip daddr B … tcp sport S tcp dport D …
  *   trace id 1a2b ip podnet-policy forward rule ip saddr vmap @egress-pods (verdict jump egr-A)
  *   trace id 1a2b ip podnet-policy egr-A rule counter packets 0 bytes 0 reject with … (verdict drop)
  *   trace id 1c3d ip podnet-policy forward policy accept

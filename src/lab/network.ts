@@ -1,8 +1,8 @@
 /** Composes the lab's network plans: node network, and pod ADD/DEL through the CNI operations. */
-import { cniAdd, cniDel } from '../cni/bridge.js';
+import { cniAdd, cniDel } from '../cni/ptp.js';
 import { CNI_VERSION, type PodnetNetConf } from '../cni/types.js';
 import type { LabConfig, LabNode, PlacedPod } from '../model/lab.js';
-import { podMtu, POD_BRIDGE } from '../render/lab-network.js';
+import { podMtu } from '../render/lab-network.js';
 import { coalesce, ipStep, mergePlans, type Plan } from '../render/plan.js';
 
 export function netConf(config: LabConfig, node: LabNode, pod?: PlacedPod): PodnetNetConf {
@@ -10,7 +10,6 @@ export function netConf(config: LabConfig, node: LabNode, pod?: PlacedPod): Podn
     cniVersion: CNI_VERSION,
     name: `podnet-${config.name}`,
     type: 'podnet',
-    bridge: POD_BRIDGE,
     mtu: podMtu(config.mode),
     gateway: node.gateway,
     nodeNetns: node.netns,

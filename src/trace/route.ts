@@ -1,6 +1,6 @@
 /**
  * The route step of a trace: how a packet gets from a node to an address, per the lab's network
- * (src/render/lab-network.ts): the pod bridge on the same node, host-gw routes over the node
+ * (src/render/lab-network.ts): routed by the node itself on the same node, host-gw routes over the node
  * network (routed), or the flannel.1 VXLAN device (vxlan). Pure.
  */
 import { parseCidr, parseIPv4 } from '../model/ip.js';
@@ -23,7 +23,7 @@ function inside(ip: string, cidr: string): boolean {
 export function routeFrom(config: LabConfig, nodes: readonly LabNode[], fromNode: string, ip: string): RouteStep {
   const src = nodes.find((n) => n.name === fromNode)!;
   const podNode = nodes.find((n) => inside(ip, n.podCidr));
-  if (podNode && podNode === src) return { kind: 'same-node', from: src.name, to: src.name, text: `same node ${src.name}: bridge cni0 (${src.podCidr})` };
+  if (podNode && podNode === src) return { kind: 'same-node', from: src.name, to: src.name, text: `same node ${src.name}: routed by the node, veth to veth (${src.podCidr})` };
   if (podNode) {
     if (config.mode === 'vxlan') return { kind: 'vxlan', from: src.name, to: podNode.name, text: `${src.name} -> ${podNode.name}: VXLAN over flannel.1 to VTEP ${podNode.vtepIP} (${podNode.vtepMac}) at ${podNode.ip}, UDP 8472 (route ${podNode.podCidr} via ${podNode.vtepIP} onlink)` };
     return { kind: 'routed', from: src.name, to: podNode.name, text: `${src.name} -> ${podNode.name}: routed over the node network (route ${podNode.podCidr} via ${podNode.ip} dev eth0)` };

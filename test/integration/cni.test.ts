@@ -19,7 +19,7 @@ describe('podnet-cni', () => {
 
   it('reports errors as CNI error JSON with the spec codes', () => {
     expect(plugin({ CNI_COMMAND: 'ADD' }, '{not json')).toMatchObject({ code: 1, json: { cniVersion: '1.0.0', code: 6 } });
-    expect(plugin({ CNI_COMMAND: 'ADD' }, JSON.stringify({ cniVersion: '0.1.0', name: 'x', type: 'podnet', bridge: 'b', gateway: '10.0.0.1', mtu: 1500 }))).toMatchObject({ code: 1, json: { code: 1 } });
+    expect(plugin({ CNI_COMMAND: 'ADD' }, JSON.stringify({ cniVersion: '0.1.0', name: 'x', type: 'podnet', gateway: '10.0.0.1', mtu: 1500 }))).toMatchObject({ code: 1, json: { code: 1 } });
     expect(plugin({ CNI_COMMAND: 'NOPE' }, '{}')).toMatchObject({ code: 1, json: { code: 4 } });
   });
 });
@@ -33,25 +33,25 @@ describe.skipIf(!isRoot)('podnet-cni on real namespaces', () => {
     for (const ns of [pod, node]) spawnSync('ip', ['netns', 'del', ns]);
   });
 
-  it('ADD wires a pod to the node bridge, CHECK confirms it, DEL removes the host side', () => {
+  it('ADD wires a pod to the node by a routed veth, CHECK confirms it, DEL removes the host side and the route', () => {
     ip('netns', 'add', node);
     ip('netns', 'add', pod);
-    ip('-n', node, 'link', 'add', 'cni0', 'type', 'bridge');
-    ip('-n', node, 'addr', 'add', '10.251.0.1/24', 'dev', 'cni0');
-    ip('-n', node, 'link', 'set', 'cni0', 'up');
-    const conf = { cniVersion: '1.0.0', name: 'test', type: 'podnet', bridge: 'cni0', mtu: 1500, gateway: '10.251.0.1', nodeNetns: node, runtimeConfig: { ips: ['10.251.0.5/24'], hostVeth: `pv${id}` } };
+    ip('-n', node, 'link', 'set', 'lo', 'up');
+    const conf = { cniVersion: '1.0.0', name: 'test', type: 'podnet', mtu: 1500, gateway: '10.251.0.1', nodeNetns: node, runtimeConfig: { ips: ['10.251.0.5/24'], hostVeth: `pv${id}` } };
     const env = { CNI_CONTAINERID: `c${id}`, CNI_NETNS: `/run/netns/${pod}`, CNI_IFNAME: 'eth0' };
     const add = plugin({ ...env, CNI_COMMAND: 'ADD' }, JSON.stringify(conf));
     expect(add.code).toBe(0);
     expect(add.json).toMatchObject({ cniVersion: '1.0.0', ips: [{ address: '10.251.0.5/24', gateway: '10.251.0.1', interface: 1 }] });
-    // A real packet: the pod reaches its gateway on the node.
-    const ping = spawnSync('ip', ['netns', 'exec', pod, 'ping', '-c', '1', '-W', '2', '10.251.0.1']);
-    expect(ping.status).toBe(0);
+    // Real packets: the pod reaches its gateway on the node, the node the pod (a /32 route).
+    expect(spawnSync('ip', ['netns', 'exec', pod, 'ping', '-c', '1', '-W', '2', '10.251.0.1']).status).toBe(0);
+    expect(spawnSync('ip', ['netns', 'exec', node, 'ping', '-c', '1', '-W', '2', '10.251.0.5']).status).toBe(0);
+    expect(ip('-n', node, 'route', 'show', '10.251.0.5')).toContain(`dev pv${id} scope link src 10.251.0.1`);
     expect(plugin({ ...env, CNI_COMMAND: 'CHECK' }, JSON.stringify({ ...conf, prevResult: add.json })).code).toBe(0);
     ip('-n', pod, 'addr', 'flush', 'dev', 'eth0');
     expect(plugin({ ...env, CNI_COMMAND: 'CHECK' }, JSON.stringify({ ...conf, prevResult: add.json }))).toMatchObject({ code: 1, json: { code: 5 } });
     expect(plugin({ ...env, CNI_COMMAND: 'DEL' }, JSON.stringify(conf)).code).toBe(0);
     expect(ip('-n', node, 'link', 'show')).not.toContain(`pv${id}`);
+    expect(ip('-n', node, 'route', 'show', '10.251.0.5')).toBe('');
     expect(plugin({ ...env, CNI_COMMAND: 'DEL' }, JSON.stringify(conf)).code).toBe(0); // idempotent
   });
 });

@@ -12,7 +12,7 @@ const W = world();
 const ip = (name: string) => W.cluster.pods.find((p) => p.name === name)!.ip;
 
 const pkt = (id: string, src: string, dst: string, l4 = 'tcp sport 40000 tcp dport 8080 tcp flags == syn') =>
-  `trace id ${id} ip podnet-policy forward packet: iif "cni0" oif "eth0" ether saddr 02:00:00:00:00:01 ip saddr ${src} ip daddr ${dst} ip dscp cs0 ip ecn not-ect ip ttl 63 ip id 1 ip length 60 ${l4} tcp window 64240 `;
+  `trace id ${id} ip podnet-policy forward packet: iif "pv0a1b2c3d4e" oif "eth0" ether saddr 02:00:00:00:00:01 ip saddr ${src} ip daddr ${dst} ip dscp cs0 ip ecn not-ect ip ttl 63 ip id 1 ip length 60 ${l4} tcp window 64240 `;
 
 describe('TraceParser', () => {
   it('an egress reject is a denied connection, direction egress', () => {

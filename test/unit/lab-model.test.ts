@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cniAdd, cniCheck, cniDel } from '../../src/cni/bridge.js';
+import { cniAdd, cniCheck, cniDel } from '../../src/cni/ptp.js';
 import { CniFailure, type PodnetNetConf } from '../../src/cni/types.js';
 import { applyPlan } from '../../src/host/executor.js';
 import { FakeHost, type ExecResult } from '../../src/host/host.js';
@@ -77,7 +77,7 @@ describe('planNodes and placePods', () => {
 });
 
 describe('CNI operations', () => {
-  const conf: PodnetNetConf = { cniVersion: '1.0.0', name: 'podnet-lab', type: 'podnet', bridge: 'cni0', mtu: 1450, gateway: '10.244.1.1', nodeNetns: 'pn-lab_node-2', runtimeConfig: { ips: ['10.244.1.7/24'], mac: '02:00:00:00:00:07', hostVeth: 'pv00000007' } };
+  const conf: PodnetNetConf = { cniVersion: '1.0.0', name: 'podnet-lab', type: 'podnet', mtu: 1450, gateway: '10.244.1.1', nodeNetns: 'pn-lab_node-2', runtimeConfig: { ips: ['10.244.1.7/24'], mac: '02:00:00:00:00:07', hostVeth: 'pv00000007' } };
   const args = { containerId: 'default/web', netns: '/run/netns/pn-lab_pweb', ifName: 'eth0' };
 
   it('ADD returns a CNI 1.0 result and a plan that only touches the node and pod namespaces', async () => {
@@ -92,14 +92,14 @@ describe('CNI operations', () => {
     const host = new FakeHost();
     await applyPlan(host, plan);
     expect(host.calls).toEqual([
+      'ip -n pn-lab_node-2 addr replace 10.244.1.1/32 dev lo',
       'ip -n pn-lab_node-2 link add pv00000007 mtu 1450 type veth peer name eth0 mtu 1450 address 02:00:00:00:00:07 netns pn-lab_pweb',
-      'ip -n pn-lab_node-2 link set pv00000007 master cni0 up',
-      'ip -n pn-lab_node-2 link set dev pv00000007 type bridge_slave hairpin on',
+      'ip -n pn-lab_node-2 link set pv00000007 up',
+      'ip -n pn-lab_node-2 route add 10.244.1.7/32 dev pv00000007 scope link src 10.244.1.1',
       'ip -n pn-lab_pweb link set lo up',
-      'ip -n pn-lab_pweb addr add 10.244.1.7/24 dev eth0',
+      'ip -n pn-lab_pweb addr add 10.244.1.7/24 dev eth0 noprefixroute',
       'ip -n pn-lab_pweb link set eth0 up',
-      'ip -n pn-lab_pweb route add default via 10.244.1.1 dev eth0',
-      '[pn-lab_node-2] ip neigh flush to 10.244.1.7 dev cni0',
+      'ip -n pn-lab_pweb route add default via 10.244.1.1 dev eth0 onlink',
     ]);
   });
 
@@ -166,7 +166,7 @@ describe('derived pod names', () => {
 
 describe('CNI result versions', () => {
   it('answers in the configuration\'s cniVersion (0.4.0 results carry the IP version)', () => {
-    const conf: PodnetNetConf = { cniVersion: '0.4.0', name: 'n', type: 'podnet', bridge: 'cni0', mtu: 1500, gateway: '10.244.0.1', runtimeConfig: { ips: ['10.244.0.9/24'] } };
+    const conf: PodnetNetConf = { cniVersion: '0.4.0', name: 'n', type: 'podnet', mtu: 1500, gateway: '10.244.0.1', runtimeConfig: { ips: ['10.244.0.9/24'] } };
     const { result } = cniAdd(conf, { containerId: 'c1', netns: '/var/run/netns/x', ifName: 'eth0' });
     expect(result.cniVersion).toBe('0.4.0');
     expect(result.ips).toEqual([{ version: '4', address: '10.244.0.9/24', gateway: '10.244.0.1', interface: 1 }]);

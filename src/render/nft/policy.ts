@@ -3,7 +3,7 @@
  * Services table. Pure. Sets and maps, never a rule per peer:
  *
  *   filter forward (priority 0, after Service DNAT in prerouting, so Service traffic is judged
- *   on the real pod IPs; bridged same-node traffic comes here too, through br_netfilter):
+ *   on the real pod IPs; same-node traffic too: pods are attached by routed veths):
  *     ct state established,related accept
  *     limit … meta nftrace set 1    the first packet of a connection is traced (up to 100 new
  *                                   connections/s per node): `podnet flows` reads the verdicts
