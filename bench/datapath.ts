@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- datapath [--time S] [--cc ALGO] [--plain] [--strict]`: TCP throughput (iperf3, one stream) and
- * ping RTT of podnet's packet paths — pod → pod on one node (through cni0), across nodes with
+ * ping RTT of podnet's packet paths — pod → pod on one node (routed veths), across nodes with
  * static routes (routed) and across nodes over VXLAN — as ratios to a raw veth pair between two
  * namespaces measured in the same run. The topologies are built with podnet's own renderers
  * (renderLabNetwork + renderPodsAdd) and carry the (empty) Services and NetworkPolicy tables every
@@ -100,7 +100,7 @@ export async function main(args: string[]): Promise<number> {
     const between = (lab: BenchLab, a: string, b: string) => ({ from: pod(lab, a).netns!, to: pod(lab, b).netns!, toIp: pod(lab, b).ip });
     const paths: Path[] = [
       { name: 'veth pair (reference)', ...veth },
-      { name: 'pod → pod, same node (cni0)', ...between(routed, 'a', 'b'), target: 0.95 },
+      { name: 'pod → pod, same node', ...between(routed, 'a', 'b'), target: 0.95 },
       ...(plain ? [{ name: '  plain bridge, no podnet', ...(await plainBridge(res, `pnb${tag}`)) }] : []),
       ...(plain ? [{ name: '  plain bridge + podnet\'s empty tables', ...(await plainBridge(res, `pnb${tag}`, true)) }] : []),
       { name: 'pod → pod, cross-node routed', ...between(routed, 'a', 'c'), target: 0.93 },

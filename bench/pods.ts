@@ -133,10 +133,10 @@ async function podnetRun(res: Resources, tag: string, i: number, verify: boolean
       await pingOnce(a.netns!, nodes[0].gateway);
       await pingOnce(a.netns!, b.ip);
       for (const n of nodes) {
-        const ports = (await must(['ip', '-n', n.netns, '-o', 'link', 'show', 'master', 'cni0'])).trim().split('\n').length;
-        if (ports !== PODS / NODES) throw new Error(`podnet: ${n.name} has ${ports} bridge ports, expected ${PODS / NODES}`);
+        const routes = (await must(['ip', '-n', n.netns, '-o', 'route', 'show', 'scope', 'link', 'src', n.gateway])).trim().split('\n').length;
+        if (routes !== PODS / NODES) throw new Error(`podnet: ${n.name} has ${routes} pod routes, expected ${PODS / NODES}`);
       }
-      log(`verified podnet: ${a.key} (${a.ip}) → gateway ${nodes[0].gateway} and → ${b.key} (${b.ip}) on ${b.node}; ${PODS / NODES} veths on each bridge`);
+      log(`verified podnet: ${a.key} (${a.ip}) → gateway ${nodes[0].gateway} and → ${b.key} (${b.ip}) on ${b.node}; a /32 route to each of ${PODS / NODES} pod veths per node`);
     }
     return { quiet, netnsMs: t1 - t0, addMs: t2 - t1 };
   } finally {

@@ -50,7 +50,7 @@ export async function plainBridge(res: Resources, prefix: string, hooks = false)
 
 /**
  * pod — node — node — pod with veths only and static routes: the fewest hops a cross-node path
- * can have (podnet's adds the node's pod bridge on each side and the underlay bridge between).
+ * can have (podnet's adds the underlay segment between the nodes: macvlans on a shared lower device).
  * With `vxlan`, the nodes talk through a VXLAN device (MTU 1450) over their veth instead. With
  * `hooks`, both nodes hold podnet's (empty) Services and NetworkPolicy tables.
  */
