@@ -79,11 +79,16 @@ export class ProbeStates {
     return times.length === 0 ? undefined : Math.min(...times);
   }
 
-  /** A probe of `role` that began at `began` (ms) in run `run` ended with `ok`. */
-  record(role: ProbeRole, run: number, ok: boolean, began: number): ProbeAction {
+  /** A probe of `role` begins at `now`: the next one is due periodSeconds later. */
+  begin(role: ProbeRole, now: number): void {
+    const s = this.roles.get(role);
+    if (s) s.nextAt = now + s.probe.periodSeconds * 1000;
+  }
+
+  /** A probe of `role` begun in run `run` ended with `ok`. */
+  record(role: ProbeRole, run: number, ok: boolean): ProbeAction {
     const s = this.roles.get(role);
     if (run !== this.run || this.onHold || s === undefined) return { kind: 'none' };
-    s.nextAt = began + s.probe.periodSeconds * 1000;
     if (ok) {
       s.successes++;
       s.failures = 0;
