@@ -45,7 +45,8 @@ export class PodRuntime {
   private probeRunner(builtin: boolean): ProbeRunner {
     return {
       run: (handler, timeoutMs) => {
-        if (handler.kind !== 'exec') return this.ctx.prober.probe(handler, this.spec.ip, timeoutMs);
+        // A hostNetwork pod without an IP (a bare agent client) listens in the node's own namespace.
+        if (handler.kind !== 'exec') return this.ctx.prober.probe(handler, this.spec.ip || '127.0.0.1', timeoutMs);
         if (builtin) return Promise.resolve({ ok: true, message: 'exec probe skipped: a built-in container has no image to run it in; counted as passing' });
         return runExecProbe(this.ctx.stateDir, this.netns, handler.command, timeoutMs);
       },
