@@ -61,6 +61,17 @@ describe('readProbe: bad input is one error naming the field', () => {
   it.each(cases)('%s', (_name, raw, kind, error) => {
     expect(read(raw, kind).errors).toEqual([error]);
   });
+  it('every problem of a probe at once (handler, timing, threshold)', () => {
+    expect(read({ periodSeconds: 0, successThreshold: 2 }, 'livenessProbe').errors).toEqual([
+      `${AT}: must have exactly one handler (httpGet, tcpSocket, exec, grpc), none found`,
+      `${AT}.periodSeconds: 0 is out of range (1-2147483647)`,
+      `${AT}.successThreshold: must be 1 for a livenessProbe (found 2)`,
+    ]);
+    expect(read({ httpGet: { port: 'metrics' }, successThreshold: 2 }, 'startupProbe').errors).toEqual([
+      `${AT}.httpGet.port: the container has no port named "metrics"`,
+      `${AT}.successThreshold: must be 1 for a startupProbe (found 2)`,
+    ]);
+  });
 });
 
 describe('probes through a whole manifest', () => {

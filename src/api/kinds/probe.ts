@@ -21,13 +21,10 @@ export function readProbe(v: unknown, path: string, p: ObjectProblems, kind: Pro
   if (present.length !== 1) {
     const found = present.length === 0 ? 'none found' : `found ${present.join(', ')}`;
     p.error(path, `must have exactly one handler (httpGet, tcpSocket, exec, grpc), ${found}`);
-    return undefined;
   }
-  const handlerName = present[0]!;
-  const handler = readHandler(handlerName, o[handlerName], join(path, handlerName), p, ports);
+  const handler = present.length === 1 ? readHandler(present[0]!, o[present[0]!], join(path, present[0]!), p, ports) : undefined;
   const int = (key: string, dflt: number, min: number): number => readInt(o[key], join(path, key), p, min, MAX_INT32) ?? dflt;
-  const probe: Probe | undefined = handler && {
-    handler,
+  const timings = {
     initialDelaySeconds: int('initialDelaySeconds', 0, 0),
     periodSeconds: int('periodSeconds', 10, 1),
     timeoutSeconds: int('timeoutSeconds', 1, 1),
@@ -36,11 +33,11 @@ export function readProbe(v: unknown, path: string, p: ObjectProblems, kind: Pro
   };
   // terminationGracePeriodSeconds is accepted and ignored (podnet stops containers its own way).
   readInt(o.terminationGracePeriodSeconds, join(path, 'terminationGracePeriodSeconds'), p, 1);
-  if (probe && kind !== 'readinessProbe' && probe.successThreshold !== 1) {
-    p.error(join(path, 'successThreshold'), `must be 1 for a ${kind} (found ${probe.successThreshold})`);
+  if (kind !== 'readinessProbe' && timings.successThreshold !== 1) {
+    p.error(join(path, 'successThreshold'), `must be 1 for a ${kind} (found ${timings.successThreshold})`);
     return undefined;
   }
-  return probe;
+  return handler && { handler, ...timings };
 }
 
 function readHandler(name: (typeof HANDLERS)[number], v: unknown, path: string, p: ObjectProblems, ports: readonly ContainerPort[]): ProbeHandler | undefined {
