@@ -11,6 +11,8 @@ import type { NetHandler, ProbeResult } from './net-probes.js';
 
 /** Extra time the helper gets beyond a probe's own timeout before the agent gives up on it. */
 const ANSWER_GRACE_MS = 2_000;
+/** A helper that died is not started again sooner than this (e.g. the node namespace is gone). */
+const RESPAWN_AFTER_MS = 1_000;
 
 function helperScript(): string {
   const self = fileURLToPath(import.meta.url);
@@ -22,6 +24,7 @@ export class NodeProber {
   private nextId = 1;
   private readonly pending = new Map<number, (r: ProbeResult) => void>();
   private closed = false;
+  private lastExit = 0;
 
   constructor(
     private readonly stateDir: string,
@@ -31,6 +34,7 @@ export class NodeProber {
 
   probe(handler: NetHandler, host: string, timeoutMs: number): Promise<ProbeResult> {
     if (this.closed) return Promise.resolve({ ok: false, message: 'agent is shutting down' });
+    if (!this.child && Date.now() - this.lastExit < RESPAWN_AFTER_MS) return Promise.resolve({ ok: false, message: 'probe helper exited; starting it again shortly' });
     const child = this.helper();
     const id = this.nextId++;
     return new Promise((resolve) => {
@@ -66,6 +70,7 @@ export class NodeProber {
     child.on('exit', (code, signal) => {
       if (child.pid !== undefined) forgetPid(this.stateDir, child.pid);
       if (this.child === child) this.child = undefined;
+      this.lastExit = Date.now();
       if (!this.closed) this.log(`probe helper for ${this.nodeNetns} exited (${signal ?? code})${stderr.trim() ? `: ${stderr.trim()}` : ''}`);
       this.failAll('probe helper exited');
     });
