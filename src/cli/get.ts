@@ -58,6 +58,17 @@ function manifest(state: LabState, kind: string, o: { namespace: string; name: s
   return { ...obj, metadata: { ...(obj.metadata as Record<string, unknown>), name: o.name, namespace: o.namespace } };
 }
 
+/** kubectl's status.conditions (Ready) and status.containerStatuses, from the agent's status. */
+function probeStatus(s: AgentPodStatus | undefined): Record<string, unknown> {
+  if (!s) return {};
+  const state = (c: AgentPodStatus['containers'][number]) =>
+    c.state === 'running' ? { running: {} } : c.state === 'exited' ? { terminated: { exitCode: c.exitCode ?? 0 } } : { waiting: {} };
+  return {
+    conditions: [{ type: 'Ready', status: s.ready ? 'True' : 'False' }],
+    containerStatuses: s.containers.map((c) => ({ name: c.name, ready: c.ready, restartCount: c.restarts, started: c.started, state: state(c) })),
+  };
+}
+
 interface View { headers: string[]; wideHeaders: string[]; rows: string[][]; items: unknown[] }
 
 function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<string, AgentPodStatus>, opts: GetOptions): View {
@@ -80,12 +91,13 @@ function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<s
       const row = (key: string) => {
         const s = statuses.get(key);
         const total = s?.containers.length ?? 0;
-        const ready = s?.containers.filter((c) => c.state === 'running').length ?? 0;
+        const ready = s?.containers.filter((c) => c.ready).length ?? 0;
+        const running = s !== undefined && total > 0 && s.containers.every((c) => c.state === 'running');
         // Every container exited for good (restartPolicy said so): the pod is Succeeded (all with
         // code 0: kubectl shows "Completed") or Failed ("Error").
         const done = s !== undefined && total > 0 && s.containers.every((c) => c.state === 'exited');
         const succeeded = done && s.containers.every((c) => c.exitCode === 0);
-        const status = !placed.has(key) ? 'Pending' : !s ? 'Unknown' : s.ready ? 'Running' : succeeded ? 'Completed' : s.containers.some((c) => c.state === 'exited') ? 'Error' : 'ContainerCreating';
+        const status = !placed.has(key) ? 'Pending' : !s ? 'Unknown' : s.ready || running ? 'Running' : succeeded ? 'Completed' : s.containers.some((c) => c.state === 'exited') ? 'Error' : 'ContainerCreating';
         const phase = status === 'Running' ? 'Running' : done ? (succeeded ? 'Succeeded' : 'Failed') : 'Pending';
         return { ready: `${ready}/${total}`, status, phase, restarts: String(s?.containers.reduce((a, c) => a + c.restarts, 0) ?? 0) };
       };
@@ -99,7 +111,7 @@ function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<s
         items: pods.map((p) => ({
           apiVersion: 'v1', kind: 'Pod', metadata: { ...meta(p), labels: p.labels, ...(p.owner.kind !== 'Pod' ? { ownerReferences: [{ kind: p.owner.kind, name: p.owner.name, controller: true }] } : {}) },
           spec: { nodeName: p.nodeName, hostNetwork: p.hostNetwork || undefined, containers: p.containers.map((c) => ({ name: c.name, image: c.image, command: c.command, args: c.args, ports: c.ports })) },
-          status: { phase: row(podKey(p)).phase, podIP: p.ip || undefined, podIPs: p.ip ? [{ ip: p.ip }] : [], hostIP: state.nodes.find((n) => n.name === p.nodeName)?.ip },
+          status: { phase: row(podKey(p)).phase, ...probeStatus(statuses.get(podKey(p))), podIP: p.ip || undefined, podIPs: p.ip ? [{ ip: p.ip }] : [], hostIP: state.nodes.find((n) => n.name === p.nodeName)?.ip },
         })),
       };
     }

@@ -216,6 +216,9 @@ function agentSpecs(cluster: Cluster, placed: readonly PlacedPod[]): AgentPodSpe
       ...(c.args ? { args: [...c.args] } : {}),
       env: { ...(c.env ?? {}) },
       ports: c.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, protocol: p.protocol })),
+      ...(c.readinessProbe ? { readinessProbe: c.readinessProbe } : {}),
+      ...(c.livenessProbe ? { livenessProbe: c.livenessProbe } : {}),
+      ...(c.startupProbe ? { startupProbe: c.startupProbe } : {}),
     }));
     const restartPolicy = (pod.restartPolicy ?? 'Always') as AgentPodSpec['restartPolicy'];
     const spec = { key: at.key, namespace: pod.namespace, name: pod.name, node: at.node, ip: at.ip, netns: at.netns, containers, restartPolicy };

@@ -48,6 +48,26 @@ export interface Container {
   args?: readonly string[];
   env?: Readonly<Record<string, string>>;
   ports: readonly ContainerPort[];
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
+  startupProbe?: Probe;
+}
+
+/** A probe's handler; a named port is already resolved to the container's number. */
+export type ProbeHandler =
+  | { kind: 'httpGet'; path: string; port: number; host?: string; scheme: 'HTTP' | 'HTTPS'; headers: { name: string; value: string }[] }
+  | { kind: 'tcpSocket'; port: number; host?: string }
+  | { kind: 'exec'; command: string[] }
+  | { kind: 'grpc'; port: number; service?: string };
+
+/** A container probe with every default applied (Kubernetes' Probe, minus terminationGracePeriodSeconds). */
+export interface Probe {
+  handler: ProbeHandler;
+  initialDelaySeconds: number;
+  periodSeconds: number;
+  timeoutSeconds: number;
+  successThreshold: number;
+  failureThreshold: number;
 }
 
 /** The top-level owner of a pod: the workload it belongs to. */

@@ -127,7 +127,7 @@ describe.skipIf(!canRun)('node agent (root, network namespaces)', () => {
     if (!reply.ok) return;
     expect(reply.pods.map((p) => [p.key, p.ready])).toEqual([['default/p1', true], ['default/p2', true]]);
     const web = reply.pods[0].containers[0];
-    expect(web).toEqual({ name: 'web', kind: 'builtin', state: 'running', restarts: 0 });
+    expect(web).toEqual({ name: 'web', kind: 'builtin', state: 'running', restarts: 0, ready: true, started: true });
     expect(reply.pods[0].containers[1]).toMatchObject({ name: 'hello', kind: 'command', state: 'running', restarts: 0 });
   });
 
@@ -212,6 +212,24 @@ describe.skipIf(!canRun)('node agent (root, network namespaces)', () => {
     expect(reply.ok).toBe(false);
     expect(!reply.ok && reply.error).toContain('default/clash: TCP/9090');
     expect(reply.pods?.find((p) => p.key === 'default/clash')?.ready).toBe(false);
+    const back = await request({ op: 'sync', pods: [{ ...p1, hash: 'h2' }] });
+    expect(back.ok && back.pods.map((p) => p.key)).toEqual(['default/p1']);
+  });
+
+  it("probes from the node's namespace: 127.0.0.1 is the node's loopback, not the pod's", async () => {
+    const tcpReady = (port: number) => ({
+      handler: { kind: 'tcpSocket' as const, port, host: '127.0.0.1' },
+      initialDelaySeconds: 0, periodSeconds: 1, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 1,
+    });
+    // Listens in the node's namespace (hostNetwork): the probe connects.
+    const onNode = { ...pod('onnode', ns.node, '', [{ name: 'web', ports: [{ containerPort: 9191, protocol: 'TCP' as const }], readinessProbe: tcpReady(9191) }]), netns: null };
+    // Listens in its own namespace only: from the node, 127.0.0.1:8181 is closed.
+    const inPod = pod('inpod', ns.p2, ip2, [{ name: 'web', ports: [{ containerPort: 8181, protocol: 'TCP' as const }], readinessProbe: tcpReady(8181) }]);
+    await request({ op: 'sync', pods: [{ ...p1, hash: 'h2' }, onNode, inPod] });
+    await until('onnode ready', async () => (await statusOf('default/onnode'))?.ready === true, 10_000);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await statusOf('default/inpod')).toMatchObject({ ready: false, containers: [{ name: 'web', state: 'running', ready: false, started: true }] });
+    expect(log('inpod', 'web')).toContain('readiness probe failed');
     const back = await request({ op: 'sync', pods: [{ ...p1, hash: 'h2' }] });
     expect(back.ok && back.pods.map((p) => p.key)).toEqual(['default/p1']);
   });

@@ -3,6 +3,7 @@ import type { Container, ContainerPort, DnsConfig } from '../../model/types.js';
 import type { Labels } from '../../model/labels.js';
 import { isDnsLabel, isPortName, join, readArray, readBool, readInt, readLabels, readObj, readProtocol, readString, show, type Obj } from '../fields.js';
 import type { ObjectProblems } from '../problems.js';
+import { PROBE_KINDS, readProbe } from './probe.js';
 
 export interface PodTemplate {
   labels: Labels;
@@ -113,7 +114,7 @@ function readContainer(v: unknown, path: string, p: ObjectProblems, index: numbe
     }
   });
   const strings = (x: unknown, sub: string) => readArray(x, join(path, sub), p)?.map((s) => String(s));
-  return {
+  const container: Container = {
     name: name ?? `container-${index}`,
     image: readString(o.image, join(path, 'image'), p),
     command: strings(o.command, 'command'),
@@ -121,5 +122,10 @@ function readContainer(v: unknown, path: string, p: ObjectProblems, index: numbe
     env,
     ports,
   };
+  for (const kind of PROBE_KINDS) {
+    const probe = readProbe(o[kind], join(path, kind), p, kind, ports);
+    if (probe) container[kind] = probe;
+  }
+  return container;
 }
 

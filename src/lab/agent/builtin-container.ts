@@ -8,6 +8,7 @@ import { containerLogPath } from './paths.js';
 import type { OpenedPort } from './sockets.js';
 import { serveHttp, serveUdp, type Served } from '../../servers/workload/serve.js';
 import { noteLogLine, type ServerIdentity } from '../../servers/workload/response.js';
+import { ContainerProber, type ProbeRunner } from './container-prober.js';
 
 export class BuiltinContainer {
   private readonly served: Served[] = [];
@@ -15,11 +16,34 @@ export class BuiltinContainer {
   private readonly id: ServerIdentity;
   private state: ContainerStatus['state'] = 'waiting';
   private failed = false;
+  private readonly prober: ContainerProber;
+  /** Set when liveness failed; cleared when a liveness probe passes again (see probeFailed). */
+  private unhealthy = false;
 
-  constructor(stateDir: string, pod: PodSpec, readonly spec: ContainerSpec) {
+  constructor(stateDir: string, pod: PodSpec, readonly spec: ContainerSpec, runner: ProbeRunner) {
     this.id = { namespace: pod.namespace, pod: pod.name, podIP: pod.ip, node: pod.node, container: spec.name };
     this.logStream = fs.createWriteStream(containerLogPath(stateDir, pod.namespace, pod.name, spec.name), { flags: 'a' });
     this.logStream.on('error', () => {}); // a lost log line must not take the agent down
+    this.prober = new ContainerProber(spec, runner, {
+      kill: (reason) => this.probeFailed(reason),
+      note: (text) => this.note(text),
+      result: (role, ok) => {
+        if ((role === 'liveness' || role === 'startup') && ok) this.unhealthy = false;
+      },
+    });
+  }
+
+  /**
+   * A liveness (or startup) probe failed failureThreshold times. There is no process to kill:
+   * the built-in server stands in for the image. The container is NOT restarted (its restart
+   * count stays); the failure is noted in its log, it is marked not ready, and its probes start
+   * a new run — it is ready again once a liveness or startup probe passes (and its readiness
+   * probe, which starts over too).
+   */
+  private probeFailed(reason: string): void {
+    this.note(`${reason}: the built-in server is not restarted; not ready until its probes pass`);
+    this.unhealthy = true;
+    this.prober.containerStarted();
   }
 
   /** The TCP and UDP ports this container serves; SCTP ones are noted in its log and skipped. */
@@ -49,20 +73,23 @@ export class BuiltinContainer {
   markStarted(): void {
     if (this.failed) return;
     this.state = 'running';
+    this.prober.containerStarted();
     const ports = this.spec.ports.filter((p) => p.protocol !== 'SCTP').map((p) => `${p.protocol}/${p.containerPort}`);
     this.note(ports.length > 0 ? `built-in server on ${ports.join(', ')}` : 'built-in server: no TCP or UDP ports to serve');
   }
 
-  /** Listening on every port (SCTP ports excepted). */
+  /** Listening on every port (SCTP ports excepted), started and passing its probes. */
   ready(): boolean {
-    return this.state === 'running';
+    return this.state === 'running' && !this.unhealthy && this.prober.ready();
   }
 
   status(): ContainerStatus {
-    return { name: this.spec.name, kind: 'builtin', state: this.state, restarts: 0 };
+    const started = this.state === 'running' && this.prober.started();
+    return { name: this.spec.name, kind: 'builtin', state: this.state, restarts: 0, ready: this.ready(), started };
   }
 
   async stop(): Promise<void> {
+    this.prober.close();
     await Promise.all(this.served.map((s) => s.close()));
     this.served.length = 0;
     this.state = 'exited';

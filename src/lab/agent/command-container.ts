@@ -12,6 +12,8 @@ import { baseEnv, containerLogPath, STATE_DIR_ENV } from './paths.js';
 import { forgetPid, recordPid, signalGroup } from './pidfiles.js';
 import { hostNetworkResolvConf, withResolvConf } from './resolv-mount.js';
 import { exitCodeOf, nextFailureCount, restartDelayMs, shouldRestart } from './restart.js';
+import { ContainerProber, type ProbeRunner } from './container-prober.js';
+import { noteLogLine } from '../../servers/workload/response.js';
 
 const STOP_GRACE_MS = 2_000;
 
@@ -26,6 +28,7 @@ export class CommandContainer {
   private stopping = false;
   /** Runs whose end was handled (a failed spawn may report both 'error' and 'exit'). */
   private readonly ended = new WeakSet<ChildProcess>();
+  private readonly prober: ContainerProber;
 
   constructor(
     private readonly stateDir: string,
@@ -33,7 +36,10 @@ export class CommandContainer {
     private readonly pod: PodSpec,
     private readonly spec: ContainerSpec,
     private readonly log: (line: string) => void,
-  ) {}
+    runner: ProbeRunner,
+  ) {
+    this.prober = new ContainerProber(spec, runner, { kill: (reason) => this.killForProbe(reason), note: (text) => this.note(text) });
+  }
 
   /** Starts the first run; resolves once the process exists (or could not be started). */
   start(): Promise<void> {
@@ -41,7 +47,15 @@ export class CommandContainer {
   }
 
   status(): ContainerStatus {
-    const s: ContainerStatus = { name: this.spec.name, kind: 'command', state: this.state, restarts: this.restarts };
+    const running = this.state === 'running';
+    const s: ContainerStatus = {
+      name: this.spec.name,
+      kind: 'command',
+      state: this.state,
+      restarts: this.restarts,
+      ready: running && this.prober.ready(),
+      started: running && this.prober.started(),
+    };
     if (this.state === 'running' && this.child?.pid !== undefined) s.pid = this.child.pid;
     if (this.state !== 'running' && this.exitCode !== undefined) s.exitCode = this.exitCode;
     return s;
@@ -50,6 +64,7 @@ export class CommandContainer {
   /** Stops for good: no more restarts; SIGTERM to the group, SIGKILL after a grace period. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.prober.close();
     clearTimeout(this.restartTimer);
     const child = this.child;
     const pid = child?.pid;
@@ -99,6 +114,7 @@ export class CommandContainer {
     return new Promise<void>((resolve) => {
       child.once('spawn', () => {
         this.state = 'running';
+        this.prober.containerStarted();
         resolve();
       });
       child.once('error', (err) => {
@@ -121,6 +137,28 @@ export class CommandContainer {
     return fs.existsSync(file) ? withResolvConf(file, argv) : argv;
   }
 
+  /**
+   * A liveness or startup probe failed: "the kubelet kills the container, and the container is
+   * subjected to its restart policy" — SIGTERM to the group, SIGKILL after the grace period; the
+   * exit that follows goes through onExit like any other (a restart counts in `restarts`).
+   */
+  private killForProbe(reason: string): void {
+    const child = this.child;
+    const pid = child?.pid;
+    if (child === undefined || pid === undefined || this.ended.has(child)) return;
+    this.note(`${reason}: killing the container`);
+    this.log(`${this.pod.key}/${this.spec.name}: ${reason}, killing it`);
+    signalGroup(pid, 'SIGTERM');
+    const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), STOP_GRACE_MS);
+    child.once('exit', () => clearTimeout(timer));
+  }
+
+  /** A line in the container's log, as kubelet's events about it would say. */
+  private note(text: string): void {
+    const logPath = containerLogPath(this.stateDir, this.pod.namespace, this.pod.name, this.spec.name);
+    fs.appendFile(logPath, noteLogLine(new Date(), text), () => {});
+  }
+
   private onExit(child: ChildProcess, exitCode: number, startedAt: number): void {
     if (this.ended.has(child)) return;
     this.ended.add(child);
@@ -129,6 +167,7 @@ export class CommandContainer {
       signalGroup(child.pid, 'SIGKILL'); // whatever the command left behind in its group
     }
     if (child !== this.child) return;
+    this.prober.containerStopped();
     this.exitCode = exitCode;
     const who = `${this.pod.key}/${this.spec.name}`;
     if (this.stopping || !shouldRestart(this.pod.restartPolicy, exitCode)) {

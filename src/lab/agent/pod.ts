@@ -7,6 +7,9 @@ import { CommandContainer } from './command-container.js';
 import type { Limiter } from './limit.js';
 import { isCommandContainer, type PodSpec, type PodStatus } from './protocol.js';
 import { openPorts, type WantedPort } from './sockets.js';
+import type { ProbeRunner } from './container-prober.js';
+import { runExecProbe } from './exec-probe.js';
+import type { NodeProber } from './node-prober.js';
 
 export interface PodContext {
   stateDir: string;
@@ -14,6 +17,8 @@ export interface PodContext {
   nodeNetns: string;
   /** Bounds how many bootstrap children run at once, across all pods. */
   bootstraps: Limiter;
+  /** Runs httpGet/tcpSocket/grpc probes from the node's namespace. */
+  prober: NodeProber;
   log: (line: string) => void;
 }
 
@@ -26,9 +31,26 @@ export class PodRuntime {
     const netns = spec.netns ?? ctx.nodeNetns;
     this.containers = spec.containers.map((c) =>
       isCommandContainer(c)
-        ? new CommandContainer(ctx.stateDir, netns, spec, c, ctx.log)
-        : new BuiltinContainer(ctx.stateDir, spec, c),
+        ? new CommandContainer(ctx.stateDir, netns, spec, c, ctx.log, this.probeRunner(false))
+        : new BuiltinContainer(ctx.stateDir, spec, c, this.probeRunner(true)),
     );
+  }
+
+  /**
+   * Probes as kubelet runs them: network ones from the node's namespace to the pod IP (a probe's
+   * `host` overrides it; a hostNetwork pod's IP is its node's), exec ones inside the pod's
+   * namespace. A built-in container has no image binaries to exec: its exec probes are skipped
+   * and pass (the built-in server stands in for the image), which its log notes once.
+   */
+  private probeRunner(builtin: boolean): ProbeRunner {
+    return {
+      run: (handler, timeoutMs) => {
+        // A hostNetwork pod without an IP (a bare agent client) listens in the node's own namespace.
+        if (handler.kind !== 'exec') return this.ctx.prober.probe(handler, this.spec.ip || '127.0.0.1', timeoutMs);
+        if (builtin) return Promise.resolve({ ok: true, message: 'exec probe skipped: a built-in container has no image to run it in; counted as passing' });
+        return runExecProbe(this.ctx.stateDir, this.netns, handler.command, timeoutMs);
+      },
+    };
   }
 
   get netns(): string {
@@ -73,13 +95,12 @@ export class PodRuntime {
   }
 
   /**
-   * Ready when every built-in container listens on its ports and every command container is
-   * running (a command container that exited or waits to restart makes the pod not ready).
+   * Ready when every container is ready: running (a built-in one listening on its ports), past
+   * its startupProbe and passing its readinessProbe, if it has them.
    */
   status(): PodStatus {
     const containers = this.containers.map((c) => c.status());
-    const ready = this.containers.every((c) => (c instanceof BuiltinContainer ? c.ready() : c.status().state === 'running'));
-    return { key: this.spec.key, ready, containers };
+    return { key: this.spec.key, ready: containers.every((c) => c.ready), containers };
   }
 
   async stop(): Promise<void> {

@@ -2,7 +2,8 @@
  * The agent's control protocol: JSON lines over a Unix socket, one request per line, one reply
  * per line. Pure: types, request parsing and validation (no node: imports).
  */
-import type { Protocol } from '../../model/types.js';
+import type { Probe, Protocol } from '../../model/types.js';
+import { checkProbe } from './probe-check.js';
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 const RESTART_POLICIES: readonly string[] = ['Always', 'OnFailure', 'Never'];
@@ -20,6 +21,10 @@ export interface ContainerSpec {
   args?: string[];
   env?: Record<string, string>;
   ports: PortSpec[];
+  /** Ports already numbers (named ones resolved by the manifest reader). */
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
+  startupProbe?: Probe;
 }
 
 export interface PodSpec {
@@ -45,12 +50,17 @@ export interface ContainerStatus {
   kind: ContainerKind;
   state: ContainerState;
   restarts: number;
+  /** Running, started (startupProbe passed) and passing its readinessProbe, if any. */
+  ready: boolean;
+  /** Running and past its startupProbe (kubelet's `started`). */
+  started: boolean;
   pid?: number;
   exitCode?: number;
 }
 
 export interface PodStatus {
   key: string;
+  /** Every container ready. */
   ready: boolean;
   containers: ContainerStatus[];
 }
@@ -170,6 +180,11 @@ function checkContainer(raw: unknown, at: string, errors: string[]): ContainerSp
     if (isObject(raw.env) && Object.values(raw.env).every((v) => typeof v === 'string')) {
       c.env = raw.env as Record<string, string>;
     } else errors.push(`${at}.env: must be an object of strings`);
+  }
+  for (const kind of ['readinessProbe', 'livenessProbe', 'startupProbe'] as const) {
+    if (raw[kind] === undefined) continue;
+    const probe = checkProbe(raw[kind], `${at}.${kind}`, errors, kind !== 'readinessProbe');
+    if (probe) c[kind] = probe;
   }
   const ports = raw.ports ?? [];
   if (!Array.isArray(ports)) {

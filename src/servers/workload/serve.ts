@@ -1,12 +1,14 @@
 /**
  * Serving podnet's built-in workload on sockets someone else opened: the agent receives
  * listening sockets created inside a pod's network namespace and answers on them here.
- * HTTP on TCP ports (200 + JSON about the pod and the request), a JSON line on UDP ports.
+ * HTTP on TCP ports (200 + JSON about the pod and the request; gRPC health checks over h2c,
+ * see grpc-health.ts), a JSON line on UDP ports.
  */
 import http from 'node:http';
 import type net from 'node:net';
 import type dgram from 'node:dgram';
-import { httpBody, httpLogLine, udpLogLine, udpReply, type ServerIdentity } from './response.js';
+import { healthServer, sniffPreface } from './grpc-health.js';
+import { httpBody, httpLogLine, noteLogLine, udpLogLine, udpReply, type ServerIdentity } from './response.js';
 
 export type LogSink = (line: string) => void;
 
@@ -37,13 +39,14 @@ export function serveHttp(listener: net.Server, id: ServerIdentity, port: number
     log(httpLogLine(new Date(), info, 200));
   });
   server.keepAliveTimeout = 5_000;
+  const h2 = healthServer((line) => log(noteLogLine(new Date(), `TCP/${port} ${line}`)));
   let closing = false;
   const onConnection = (socket: net.Socket): void => {
     // A connection accepted while closing would keep listener.close() waiting: drop it.
     if (closing) return void socket.destroy();
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    server.emit('connection', socket);
+    sniffPreface(socket, (s) => h2.emit('connection', s), (s) => server.emit('connection', s));
   };
   listener.on('connection', onConnection);
   listener.on('error', (err) => log(`server error on TCP/${port}: ${err.message}\n`));
