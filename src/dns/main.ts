@@ -9,6 +9,7 @@ import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { labCluster } from '../lab/lab.js';
 import { processLabFiles, type LabState } from '../lab/state.js';
 import { CLUSTER_ZONE } from '../lab/system.js';
+import { readyWhen } from '../model/endpoints.js';
 import { serviceView } from '../model/service-view.js';
 import { buildRecordSet, type RecordSet } from './records.js';
 import { forwarderDeadlineMs, forwarderDir } from './forwarder.js';
@@ -23,7 +24,7 @@ function readState(): LabState {
 function records(state = readState()): RecordSet {
   const cluster = labCluster(state);
   const placed = new Set(state.placements.map((p) => p.key));
-  return buildRecordSet(cluster, serviceView(cluster, state, (key) => placed.has(key)), { zone: CLUSTER_ZONE });
+  return buildRecordSet(cluster, serviceView(cluster, state, readyWhen((key) => placed.has(key))), { zone: CLUSTER_ZONE });
 }
 
 const state = readState();

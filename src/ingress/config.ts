@@ -4,6 +4,7 @@
  */
 import { labCluster } from '../lab/lab.js';
 import type { LabState } from '../lab/state.js';
+import { readyWhen } from '../model/endpoints.js';
 import { serviceView } from '../model/service-view.js';
 import { selectIngresses, type IgnoredIngress } from './classes.js';
 import { buildRouteTable, type RouteTable } from './routes.js';
@@ -20,7 +21,7 @@ export function configFromState(state: LabState): ControllerConfig {
   const cluster = labCluster(state);
   // As the DNS server does: a placed pod is an endpoint (the agent starts it right away).
   const placed = new Set(state.placements.map((p) => p.key));
-  const view = serviceView(cluster, state, (key) => placed.has(key));
+  const view = serviceView(cluster, state, readyWhen((key) => placed.has(key)));
   const { handled, ignored } = selectIngresses(cluster);
   return {
     routes: buildRouteTable(handled, view.table),
