@@ -4,6 +4,7 @@ import { loadManifests } from '../api/load.js';
 import { defaultLbCidr, defaultNodeCidr, type LabConfig } from '../model/lab.js';
 import { formatUpstream } from '../dns/upstream.js';
 import { labUp, type ReconcileReport } from '../lab/lab.js';
+import { withLabLock } from '../lab/lock.js';
 import type { LabState } from '../lab/state.js';
 import { formatTable } from '../output/table.js';
 import { collect, oneOf, run, UsageError, write } from './common.js';
@@ -43,7 +44,7 @@ export function registerUp(program: Command): void {
         const objects = opts.filename && opts.filename.length > 0 ? loadManifests(opts.filename) : [];
         const host = requireRoot('podnet up');
         const started = Date.now();
-        const { state, report } = await labUp(host, config, objects);
+        const { state, report } = await withLabLock(config.name, 'podnet up', () => labUp(host, config, objects));
         write(upSummary(state, report, Date.now() - started));
       }),
     );
