@@ -6,20 +6,13 @@
  * lab that recorded no readiness yet counts every placed pod as ready.
  */
 import { labCluster } from '../lab/lab.js';
-import { conditionsLookup } from '../lab/readiness.js';
+import { recordedEndpoints } from '../lab/readiness.js';
 import type { LabState } from '../lab/state.js';
 import { CLUSTER_ZONE } from '../lab/system.js';
-import { readyWhen, type PodStatusLookup } from '../model/endpoints.js';
 import { serviceView } from '../model/service-view.js';
 import { buildRecordSet, type RecordSet } from './records.js';
 
 export function labRecords(state: LabState): RecordSet {
   const cluster = labCluster(state);
-  return buildRecordSet(cluster, serviceView(cluster, state, endpointsOf(state)), { zone: CLUSTER_ZONE });
-}
-
-function endpointsOf(state: LabState): PodStatusLookup {
-  if (state.endpoints) return conditionsLookup(state.endpoints);
-  const placed = new Set(state.placements.map((p) => p.key));
-  return readyWhen((key) => placed.has(key));
+  return buildRecordSet(cluster, serviceView(cluster, state, recordedEndpoints(state)), { zone: CLUSTER_ZONE });
 }

@@ -3,8 +3,9 @@
  * for `podnet up/apply` (reconcile), the endpoints controller and `podnet get endpointslices`,
  * so the three agree. Pure.
  */
-import type { PodEndpointStatus, PodStatusLookup } from '../model/endpoints.js';
+import { readyWhen, type PodEndpointStatus, type PodStatusLookup } from '../model/endpoints.js';
 import type { AgentPodStatus } from './agent-client.js';
+import type { LabState } from './state.js';
 
 /** The pods' readiness the Services rules reflect: sorted pod keys, the rest not ready. */
 export interface EndpointConditions {
@@ -56,6 +57,16 @@ export function sameConditions(a: EndpointConditions | undefined, b: EndpointCon
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * For the lab's own processes that read the state file (DNS server, ingress controller): the
+ * readiness the Services rules hold; before any sync recorded one, every placed pod is ready.
+ */
+export function recordedEndpoints(state: Pick<LabState, 'endpoints' | 'placements'>): PodStatusLookup {
+  if (state.endpoints) return conditionsLookup(state.endpoints);
+  const placed = new Set(state.placements.map((p) => p.key));
+  return readyWhen((key) => placed.has(key));
 }
 
 /** The record of a sync that applied `c`. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentPodStatus } from '../../src/lab/agent-client.js';
-import { appliedRecord, conditionsLookup, endpointConditions, endpointStatusOf, sameConditions } from '../../src/lab/readiness.js';
+import { appliedRecord, conditionsLookup, endpointConditions, endpointStatusOf, recordedEndpoints, sameConditions } from '../../src/lab/readiness.js';
 
 type State = 'running' | 'exited' | 'waiting';
 const status = (key: string, ready: boolean, ...states: State[]): AgentPodStatus => ({
@@ -47,5 +47,14 @@ describe('endpointConditions', () => {
   it('counts syncs in the record', () => {
     const first = appliedRecord({ ready: [], terminal: [] }, undefined, 'reconcile');
     expect(appliedRecord({ ready: ['d/a'], terminal: [] }, first, 'controller')).toMatchObject({ ready: ['d/a'], syncs: 2, by: 'controller' });
+  });
+});
+
+describe('recordedEndpoints', () => {
+  const placements = [{ key: 'd/a' }, { key: 'd/b' }] as never[];
+  it('is what the last sync recorded, else every placed pod ready', () => {
+    const recorded = recordedEndpoints({ placements, endpoints: { ready: ['d/a'], terminal: ['d/b'], at: '', syncs: 1, by: 'controller' } });
+    expect(['d/a', 'd/b', 'd/c'].map(recorded)).toEqual(['ready', 'terminal', 'notReady']);
+    expect(['d/a', 'd/b', 'd/c'].map(recordedEndpoints({ placements }))).toEqual(['ready', 'ready', 'notReady']);
   });
 });
