@@ -46,6 +46,7 @@ function manifests(files: (name: string) => string): string {
     service('crash', 'crash'),
     ...HOLD_PODS.map((name, i) => pod(name, 'm', `node-${(i % 2) + 1}`, [server, holder(files(name))])),
     service('m', 'm'),
+    service('mh', 'm').replace('spec:\n', 'spec:\n  clusterIP: None\n'),
   ].join('---\n');
 }
 
@@ -76,7 +77,7 @@ describe.skipIf(!CAN_RUN_LAB)('endpoints controller and lab lock (root, real nam
   beforeAll(async () => {
     for (const name of ['web-b', 'job', ...HOLD_PODS]) writeFileSync(file(name), '');
     writeFileSync(join(dir, 'lab.yaml'), manifests(file));
-    await lab.up(['--nodes', '2', '-f', join(dir, 'lab.yaml')]);
+    await lab.up(['--nodes', '2', '--dns', '-f', join(dir, 'lab.yaml')]);
   }, T);
   afterAll(async () => {
     const problems = await lab.cleanup();
@@ -106,10 +107,18 @@ describe.skipIf(!CAN_RUN_LAB)('endpoints controller and lab lock (root, real nam
     expect(after).toHaveLength(1); // the placeholder slice stays
   }, T);
 
-  it('container exit to rules updated, a few more times (one exit at a time)', async () => {
-    for (const name of HOLD_PODS) {
+  it('container exit to rules updated, a few more times; the headless name drops each pod', async () => {
+    const ips = new Map((await lab.pods()).map((p) => [p.name, p.ip]));
+    const headless = async () => {
+      const r = await lab.exec('default/client', ['getent', 'ahostsv4', 'mh.default.svc.cluster.local']);
+      return [...new Set(r.stdout.split('\n').map((l) => l.split(/\s+/)[0]).filter(Boolean))].sort();
+    };
+    expect(await headless()).toEqual(HOLD_PODS.map((n) => ips.get(n)!).sort());
+    for (const [i, name] of HOLD_PODS.entries()) {
       await sleep(700); // not in the same tick as the previous one
       await exitAndMeasure(name, (a) => !a.ready.includes(`default/${name}`));
+      const left = HOLD_PODS.slice(i + 1).map((n) => ips.get(n)!).sort();
+      if (left.length > 0) await until(`mh to answer ${left.join(', ')}`, async () => JSON.stringify(await headless()) === JSON.stringify(left), 10_000);
     }
     expect(latencies.every((ms) => ms < 5_000)).toBe(true);
   }, T);
