@@ -20,8 +20,9 @@ export interface LockHolder {
 /** The lab is locked by a live process past the wait: exit 2 with who holds it. */
 export class LabBusyError extends Error {
   override name = 'LabError';
-  constructor(lab: string, holder: LockHolder) {
-    super(`lab ${lab} is busy: ${holder.command} (pid ${holder.pid}) holds it; try again when it is done`);
+  constructor(lab: string, holder: LockHolder | null) {
+    const who = holder ? `${holder.command} (pid ${holder.pid})` : 'another podnet command';
+    super(`lab ${lab} is busy: ${who} holds it; try again when it is done`);
   }
 }
 
@@ -52,7 +53,7 @@ export async function takeLock(lab: string, command: string, waitMs = LOCK_WAIT_
   for (;;) {
     const lock = tryLock(lab, command);
     if (lock) return lock;
-    if (Date.now() >= deadline) throw new LabBusyError(lab, readHolder(lockPath(lab)) ?? { pid: 0, command: 'another podnet command' });
+    if (Date.now() >= deadline) throw new LabBusyError(lab, readHolder(lockPath(lab)));
     await new Promise((r) => setTimeout(r, RETRY_MS));
   }
 }
