@@ -79,7 +79,8 @@ function controllerSlices(s: Service, pods: readonly Pod[], podStatus: PodStatus
 }
 
 /**
- * ShouldPodBeInEndpoints (pkg/api/v1/endpoints... endpointslice utils): "Terminal" describes when
+ * ShouldPodBeInEndpoints (k8s.io/endpointslice/util, formerly pkg/controller/util/endpoint):
+ * "Terminal" describes when
  * a Pod is complete (in a succeeded or failed phase) — `if podutil.IsPodTerminal(pod) { return
  * false }`; and `if len(pod.Status.PodIP) == 0 && len(pod.Status.PodIPs) == 0 { return false }`.
  * (Terminating pods — deletionTimestamp set — do not exist in a lab: deletion is immediate.)
