@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { loadManifests, type RawObject } from '../api/load.js';
 import { reconcile } from '../lab/lab.js';
+import { withLabLock } from '../lab/lock.js';
 import { collect, run, UsageError, write } from './common.js';
 import { DEFAULT_LAB, requireLab, requireRoot } from './lab-common.js';
 
@@ -24,11 +25,13 @@ export function registerApply(program: Command): void {
           if (!opts.filename || opts.filename.length === 0) throw new UsageError('at least one -f PATH is required');
           const incoming = loadManifests(opts.filename);
           const host = requireRoot(`podnet ${verb}`);
-          const state = requireLab(opts.name);
-          const keys = new Set(incoming.map(objectKey));
-          const kept = state.objects.filter((o) => !keys.has(objectKey(o)));
-          const objects = verb === 'apply' ? [...kept, ...incoming] : kept;
-          const report = await reconcile(host, state, objects);
+          requireLab(opts.name); // before waiting for a lock of a lab that does not exist
+          const report = await withLabLock(opts.name, `podnet ${verb}`, async () => {
+            const state = requireLab(opts.name); // read under the lock: another command may have changed it
+            const keys = new Set(incoming.map(objectKey));
+            const kept = state.objects.filter((o) => !keys.has(objectKey(o)));
+            return reconcile(host, state, verb === 'apply' ? [...kept, ...incoming] : kept);
+          });
           const changed = `${report.added.length} pods started, ${report.removed.length} stopped, ${report.unchanged} unchanged`;
           write(`${verb === 'apply' ? 'applied' : 'deleted'} ${incoming.length} objects: ${changed}`);
           const pol = report.policy;

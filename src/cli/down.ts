@@ -1,6 +1,7 @@
 /** `podnet down` and `podnet ls`. */
 import type { Command } from 'commander';
 import { labDown } from '../lab/down.js';
+import { withLabLock } from '../lab/lock.js';
 import { listLabs, loadState } from '../lab/state.js';
 import { formatAge, formatTable } from '../output/table.js';
 import { run, write } from './common.js';
@@ -13,7 +14,9 @@ export function registerDown(program: Command): void {
     .option('--name <lab>', 'the lab', DEFAULT_LAB)
     .action((opts: { name: string }) =>
       run(async () => {
-        const r = await labDown(requireRoot('podnet down'), opts.name);
+        const host = requireRoot('podnet down');
+        // The lock is removed with the lab's directory; a crashed holder's lock is stale and broken.
+        const r = await withLabLock(opts.name, 'podnet down', () => labDown(host, opts.name));
         write(`lab ${opts.name} is down: ${r.namespaces} namespaces, ${r.agents} agents, ${r.processes} other processes removed`);
       }),
     );

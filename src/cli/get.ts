@@ -5,6 +5,7 @@ import { selectIngresses } from '../ingress/classes.js';
 import { labCluster, podStatuses } from '../lab/lab.js';
 import { INGRESS_NAMESPACE, INGRESS_SERVICE } from '../lab/system.js';
 import type { AgentPodStatus } from '../lab/agent-client.js';
+import { conditionsLookup, endpointStatusOf } from '../lab/readiness.js';
 import type { LabState } from '../lab/state.js';
 import { isManagedSlice, serviceColumns, serviceObject, serviceView, sliceColumns, sliceObject } from '../model/service-view.js';
 import { cmp, serviceKey } from '../model/services.js';
@@ -39,7 +40,7 @@ export function registerGet(program: Command): void {
         const format = opts.output === undefined ? 'table' : oneOf('-o', opts.output, ['wide', 'json', 'yaml'] as const);
         const state = requireLab(opts.name);
         const cluster = labCluster(state);
-        const statuses = ['pods', 'endpointslices'].includes(RESOURCES[kind]) ? await podStatuses(state) : new Map<string, AgentPodStatus>();
+        const statuses = RESOURCES[kind] === 'pods' || (RESOURCES[kind] === 'endpointslices' && !state.endpoints) ? await podStatuses(state) : new Map<string, AgentPodStatus>();
         const view = render(RESOURCES[kind], state, cluster, statuses, opts);
         if (format === 'json') write(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: view.items }, null, 2));
         else if (format === 'yaml') write(stringify({ apiVersion: 'v1', kind: 'List', items: view.items }));
@@ -117,7 +118,7 @@ function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<s
     }
     case 'services': {
       const svcs = cluster.services.filter((s) => inNs(s.namespace)).sort((a, b) => cmp(serviceKey(a), serviceKey(b))); // etcd key order, as kubectl lists
-      const { allocations } = serviceView(cluster, state, () => false);
+      const { allocations } = serviceView(cluster, state, () => 'notReady');
       return {
         headers: nsCol(['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE']),
         wideHeaders: nsCol(['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE', 'SELECTOR']),
@@ -129,7 +130,9 @@ function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<s
       };
     }
     case 'endpointslices': {
-      const slices = serviceView(cluster, state, (key) => statuses.get(key)?.ready ?? false).slices.filter((s) => inNs(s.namespace));
+      // What the Services rules reflect (recorded by the last sync), else the agents' word now.
+      const podStatus = state.endpoints ? conditionsLookup(state.endpoints) : (key: string) => endpointStatusOf(statuses.get(key));
+      const slices = serviceView(cluster, state, podStatus).slices.filter((s) => inNs(s.namespace));
       return {
         headers: nsCol(['NAME', 'ADDRESSTYPE', 'PORTS', 'ENDPOINTS', 'AGE']),
         wideHeaders: nsCol(['NAME', 'ADDRESSTYPE', 'PORTS', 'ENDPOINTS', 'AGE']),
@@ -141,7 +144,7 @@ function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<s
       const ings = cluster.ingresses.filter((i) => inNs(i.namespace));
       // status.loadBalancer of the Ingresses podnet's controller serves: its Service's LB address.
       const served = new Set(selectIngresses(cluster).handled);
-      const lbIP = serviceView(cluster, state, () => false).allocations.get(`${INGRESS_NAMESPACE}/${INGRESS_SERVICE}`)?.loadBalancerIP;
+      const lbIP = serviceView(cluster, state, () => 'notReady').allocations.get(`${INGRESS_NAMESPACE}/${INGRESS_SERVICE}`)?.loadBalancerIP;
       const address = (i: (typeof ings)[number]) => (lbIP && served.has(i) ? lbIP : undefined);
       return {
         headers: nsCol(['NAME', 'CLASS', 'HOSTS', 'ADDRESS', 'PORTS', 'AGE']),

@@ -9,6 +9,7 @@ import { readManifests } from '../api/load.js';
 import { InputError } from '../api/problems.js';
 import { podStatuses } from '../lab/lab.js';
 import { probeFrom } from '../lab/probe.js';
+import { endpointStatusOf } from '../lab/readiness.js';
 import { defaultLbCidr, defaultNodeCidr, validateLabConfig, type LabConfig } from '../model/lab.js';
 import { reachable, type ProbeOutcome } from '../probe/verdict.js';
 import { buildTrace, TraceInputError, type Trace } from '../trace/build.js';
@@ -60,7 +61,7 @@ export function registerTrace(program: Command): void {
           const statuses = await podStatuses(state);
           const placements = new Map(state.placements.map((p) => [p.key, p]));
           const nodeNetns = new Map(state.nodes.map((n) => [n.name, n.netns]));
-          lab = { world: labWorld(state, (key) => statuses.get(key)?.ready === true), netns: (key) => placements.get(key)!.netns ?? nodeNetns.get(placements.get(key)!.node)! };
+          lab = { world: labWorld(state, (key) => endpointStatusOf(statuses.get(key))), netns: (key) => placements.get(key)!.netns ?? nodeNetns.get(placements.get(key)!.node)! };
           const t = traced(lab.world, { from: src, to: target, toText: to, port, protocol, namespace: opts.namespace });
           const probe = opts.probe ? await probeTrace(t, (targets) => probeFrom(host, lab!.netns(src), targets)) : undefined;
           return print(format, t, probe);

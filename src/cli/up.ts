@@ -1,9 +1,10 @@
 /** `podnet up`: a real multi-node pod network from manifests. */
 import type { Command } from 'commander';
 import { loadManifests } from '../api/load.js';
-import { defaultLbCidr, defaultNodeCidr, type LabConfig } from '../model/lab.js';
+import { defaultLbCidr, defaultNodeCidr, validateLabConfig, type LabConfig } from '../model/lab.js';
 import { formatUpstream } from '../dns/upstream.js';
-import { labUp, type ReconcileReport } from '../lab/lab.js';
+import { LabError, labUp, type ReconcileReport } from '../lab/lab.js';
+import { withLabLock } from '../lab/lock.js';
 import type { LabState } from '../lab/state.js';
 import { formatTable } from '../output/table.js';
 import { collect, oneOf, run, UsageError, write } from './common.js';
@@ -43,7 +44,9 @@ export function registerUp(program: Command): void {
         const objects = opts.filename && opts.filename.length > 0 ? loadManifests(opts.filename) : [];
         const host = requireRoot('podnet up');
         const started = Date.now();
-        const { state, report } = await labUp(host, config, objects);
+        const problems = validateLabConfig(config); // before the lock: its file needs a valid lab name
+        if (problems.length > 0) throw new LabError(problems.join('\n'));
+        const { state, report } = await withLabLock(config.name, 'podnet up', () => labUp(host, config, objects));
         write(upSummary(state, report, Date.now() - started));
       }),
     );

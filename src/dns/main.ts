@@ -6,11 +6,10 @@
  * state directory, when `--dns-upstream` gave any upstream; else they get SERVFAIL at once.
  */
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
-import { labCluster } from '../lab/lab.js';
 import { processLabFiles, type LabState } from '../lab/state.js';
 import { CLUSTER_ZONE } from '../lab/system.js';
-import { serviceView } from '../model/service-view.js';
-import { buildRecordSet, type RecordSet } from './records.js';
+import { labRecords } from './lab-records.js';
+import type { RecordSet } from './records.js';
 import { forwarderDeadlineMs, forwarderDir } from './forwarder.js';
 import { DnsServer } from './server.js';
 
@@ -21,9 +20,7 @@ function readState(): LabState {
 }
 
 function records(state = readState()): RecordSet {
-  const cluster = labCluster(state);
-  const placed = new Set(state.placements.map((p) => p.key));
-  return buildRecordSet(cluster, serviceView(cluster, state, (key) => placed.has(key)), { zone: CLUSTER_ZONE });
+  return labRecords(state);
 }
 
 const state = readState();

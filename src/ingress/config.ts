@@ -4,6 +4,7 @@
  */
 import { labCluster } from '../lab/lab.js';
 import type { LabState } from '../lab/state.js';
+import { recordedEndpoints } from '../lab/readiness.js';
 import { serviceView } from '../model/service-view.js';
 import { selectIngresses, type IgnoredIngress } from './classes.js';
 import { buildRouteTable, type RouteTable } from './routes.js';
@@ -18,9 +19,9 @@ export interface ControllerConfig {
 
 export function configFromState(state: LabState): ControllerConfig {
   const cluster = labCluster(state);
-  // As the DNS server does: a placed pod is an endpoint (the agent starts it right away).
-  const placed = new Set(state.placements.map((p) => p.key));
-  const view = serviceView(cluster, state, (key) => placed.has(key));
+  // As the DNS server does: the endpoints the Services rules hold (kept current by the endpoints
+  // controller); before any was recorded, a placed pod is an endpoint.
+  const view = serviceView(cluster, state, recordedEndpoints(state));
   const { handled, ignored } = selectIngresses(cluster);
   return {
     routes: buildRouteTable(handled, view.table),

@@ -5,6 +5,7 @@
  * endpoints change, and LoadBalancer IPs are routed from the host to a node that serves them.
  */
 import type { Host } from '../host/host.js';
+import type { PodStatusLookup } from '../model/endpoints.js';
 import type { LabNode } from '../model/lab.js';
 import type { ServiceTable } from '../model/service-table.js';
 import { serviceView } from '../model/service-view.js';
@@ -26,8 +27,8 @@ export interface ProxyReport {
   flushed: number;
 }
 
-export async function syncServices(host: Host, state: LabState, cluster: Cluster, readyPods: (key: string) => boolean): Promise<ProxyReport> {
-  const view = serviceView(cluster, state, readyPods);
+export async function syncServices(host: Host, state: LabState, cluster: Cluster, podStatus: PodStatusLookup): Promise<ProxyReport> {
+  const view = serviceView(cluster, state, podStatus);
   state.serviceAllocations = Object.fromEntries(view.allocations);
   const prev = state.proxyTable ?? null;
   const opts = { tableName: PROXY_TABLE, podCidr: state.config.podCidr };

@@ -9,6 +9,7 @@ import { LAB_NAME, type LabConfig, type LabNode, type PlacedPod } from '../model
 import type { ServiceAllocation, ServiceTable } from '../model/service-table.js';
 import type { Upstream } from '../dns/upstream.js';
 import type { SyncStats } from '../metrics/render.js';
+import type { AppliedEndpoints } from './readiness.js';
 
 export const STATE_VERSION = 1;
 
@@ -32,6 +33,8 @@ export interface LabState {
    * the PID of the forwarder relaying to them (src/dns/forwarder.ts).
    */
   dnsForwarder?: { upstreams: Upstream[]; pid?: number };
+  /** The pods' readiness the Services rules reflect, and the sync that applied it. */
+  endpoints?: AppliedEndpoints;
   /** The last reconcile's sync durations and sizes (served by /metrics). */
   sync?: SyncStats;
   /** The monitor process (flows collector, /metrics on 127.0.0.1:port): src/lab/monitor.ts. */

@@ -3,6 +3,8 @@
  * rule and set element counts per node and table, packets refused per isolated pod and the
  * policies isolating it, and the connections the flows collector saw, by verdict and policy.
  */
+import type { AppliedEndpoints } from '../lab/readiness.js';
+
 export interface SyncStats {
   at: string;
   count: number;
@@ -34,6 +36,8 @@ export interface PodDrops {
 export interface MetricsInput {
   lab: string;
   sync: SyncStats | null;
+  /** What the last Services sync (reconcile or endpoints controller) applied. */
+  endpoints: AppliedEndpoints | null;
   tables: TableCount[];
   drops: PodDrops[];
   /** "verdict\tpolicy" → connections (policy '' when none applied). */
@@ -61,6 +65,12 @@ export function renderMetrics(m: MetricsInput): string {
     family('podnet_services', 'gauge', 'Services in the service table.', [[{}, s.services]]);
     family('podnet_service_endpoints', 'gauge', 'Endpoints over all Service ports.', [[{}, s.endpoints]]);
     family('podnet_policy_isolated_pods', 'gauge', 'Pods isolated by NetworkPolicy in at least one direction.', [[{}, s.isolatedPods]]);
+  }
+  const e = m.endpoints;
+  if (e) {
+    family('podnet_endpoint_syncs_total', 'counter', 'Services syncs for pod readiness (reconciles and endpoints controller).', [[{}, e.syncs]]);
+    family('podnet_endpoint_last_sync_timestamp_seconds', 'gauge', 'When the Services rules last took pod readiness in.', [[{ by: e.by }, Date.parse(e.at) / 1000]]);
+    family('podnet_endpoint_pods', 'gauge', 'Placed pods by the condition the Services rules reflect (not ready: the rest).', [[{ condition: 'ready' }, e.ready.length], [{ condition: 'terminal' }, e.terminal.length]]);
   }
   family('podnet_nft_rules', 'gauge', 'Rules in a node\'s nftables table.', m.tables.map((t) => [{ node: t.node, table: t.table }, t.rules]));
   family('podnet_nft_set_elements', 'gauge', 'Set and map elements in a node\'s nftables table.', m.tables.map((t) => [{ node: t.node, table: t.table }, t.elements]));

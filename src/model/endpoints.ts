@@ -14,6 +14,19 @@ export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 /** kube-controller-manager's --max-endpoints-per-slice default. */
 export const MAX_ENDPOINTS_PER_SLICE = 100;
 
+/**
+ * What the controller needs of a pod's status: ready, not ready, or terminal (phase Succeeded
+ * or Failed: every container exited and the restart policy starts none again).
+ */
+export type PodEndpointStatus = 'ready' | 'notReady' | 'terminal';
+/** A pod's endpoint status by "namespace/name". */
+export type PodStatusLookup = (podKey: string) => PodEndpointStatus;
+
+/** A lookup from a readiness predicate (callers that know no terminal pods). */
+export function readyWhen(isReady: (podKey: string) => boolean): PodStatusLookup {
+  return (key) => (isReady(key) ? 'ready' : 'notReady');
+}
+
 type SlicePort = EndpointSlice['ports'][number];
 
 /** A Service the controller manages: it has a non-empty selector and is not ExternalName. */
@@ -28,23 +41,23 @@ export function hasSelector(s: Service): boolean {
  * manifests' for the rest. Manifest slices of a Service with a selector are dropped: the
  * controller owns those (a cluster dump's copies would be stale).
  */
-export function endpointSlicesFor(cluster: Cluster, readyPods: (podKey: string) => boolean): EndpointSlice[] {
+export function endpointSlicesFor(cluster: Cluster, podStatus: PodStatusLookup): EndpointSlice[] {
   const managed = cluster.services.filter(hasSelector).sort((a, b) => cmp(serviceKey(a), serviceKey(b)));
   const managedKeys = new Set(managed.map(serviceKey));
-  const generated = managed.flatMap((s) => controllerSlices(s, cluster.pods, readyPods));
+  const generated = managed.flatMap((s) => controllerSlices(s, cluster.pods, podStatus));
   const given = cluster.endpointSlices.filter((sl) => !managedKeys.has(`${sl.namespace}/${sl.serviceName}`));
   return [...generated, ...given].sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.serviceName, b.serviceName) || cmp(a.name, b.name));
 }
 
 /** The slices of one Service: endpoints grouped by their resolved port set, at most 100 a slice. */
-function controllerSlices(s: Service, pods: readonly Pod[], readyPods: (podKey: string) => boolean): EndpointSlice[] {
+function controllerSlices(s: Service, pods: readonly Pod[], podStatus: PodStatusLookup): EndpointSlice[] {
   const groups = new Map<string, { ports: SlicePort[]; endpoints: Endpoint[] }>();
-  const members = pods.filter((p) => p.namespace === s.namespace && p.ip !== '' && selects(s, p)).sort((a, b) => cmp(a.name, b.name));
+  const members = pods.filter((p) => p.namespace === s.namespace && selects(s, p) && shouldBeInEndpoints(p, podStatus)).sort((a, b) => cmp(a.name, b.name));
   for (const pod of members) {
     const ports = endpointPorts(s, pod);
     const key = JSON.stringify(ports);
     const group = groups.get(key) ?? { ports, endpoints: [] };
-    group.endpoints.push(podEndpoint(s, pod, readyPods(podKey(pod))));
+    group.endpoints.push(podEndpoint(s, pod, podStatus(podKey(pod)) === 'ready'));
     groups.set(key, group);
   }
   // "When no endpoint slices would usually exist, we need to add a placeholder": no ports, no endpoints.
@@ -63,6 +76,17 @@ function controllerSlices(s: Service, pods: readonly Pod[], readyPods: (podKey: 
         source: s.source,
       })),
     );
+}
+
+/**
+ * ShouldPodBeInEndpoints (k8s.io/endpointslice/util, formerly pkg/controller/util/endpoint):
+ * "Terminal" describes when
+ * a Pod is complete (in a succeeded or failed phase) — `if podutil.IsPodTerminal(pod) { return
+ * false }`; and `if len(pod.Status.PodIP) == 0 && len(pod.Status.PodIPs) == 0 { return false }`.
+ * (Terminating pods — deletionTimestamp set — do not exist in a lab: deletion is immediate.)
+ */
+export function shouldBeInEndpoints(pod: Pod, podStatus: PodStatusLookup): boolean {
+  return pod.ip !== '' && podStatus(podKey(pod)) !== 'terminal';
 }
 
 /** The Service's selector picks the pod (a selector is labels that must all be equal). */

@@ -3,7 +3,7 @@
  * service table — computed the same way for `podnet get` and the data plane; and the shapes
  * kubectl prints for Services and EndpointSlices (columns of its table printer, v1 objects).
  */
-import { buildServiceTable, endpointSlicesFor, hasSelector, nodeLookup, SERVICE_NAME_LABEL } from './endpoints.js';
+import { buildServiceTable, endpointSlicesFor, hasSelector, nodeLookup, SERVICE_NAME_LABEL, type PodStatusLookup } from './endpoints.js';
 import { DEFAULT_AFFINITY_TIMEOUT, type ServiceAllocation, type ServiceTable } from './service-table.js';
 import { allocateServices, serviceKey } from './services.js';
 import type { Cluster, EndpointSlice, Service } from './types.js';
@@ -21,11 +21,14 @@ export interface ServiceView {
   table: ServiceTable;
 }
 
-/** Allocations with the lab's recorded ones as `previous`, slices, and the service table. */
-export function serviceView(cluster: Cluster, lab: ServiceLab, readyPods: (podKey: string) => boolean): ServiceView {
+/**
+ * Allocations with the lab's recorded ones as `previous`, slices (pods by their status: ready,
+ * not ready, or terminal and left out), and the service table.
+ */
+export function serviceView(cluster: Cluster, lab: ServiceLab, podStatus: PodStatusLookup): ServiceView {
   const previous = new Map(Object.entries(lab.serviceAllocations ?? {}));
   const { allocations, problems } = allocateServices(cluster.services, { serviceCidr: lab.config.serviceCidr, lbCidr: lab.config.lbCidr, previous });
-  const slices = endpointSlicesFor(cluster, readyPods);
+  const slices = endpointSlicesFor(cluster, podStatus);
   return { allocations, problems, slices, table: buildServiceTable(cluster, allocations, slices, nodeLookup(cluster)) };
 }
 

@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 /**
  * The lab's monitor process (root namespace, one per lab): collects flows from every node
- * (src/flows/collector.ts) and serves Prometheus metrics on 127.0.0.1 (GET /metrics). It follows
+ * (src/flows/collector.ts), serves Prometheus metrics on 127.0.0.1 (GET /metrics) and runs the
+ * endpoints controller (src/controller/endpoints.ts: Services follow pod readiness). It follows
  * the lab's state file for the cluster, writes the port it listens on to <state>/monitor.port and
  * carries PODNET_STATE_DIR, so `podnet down` ends it with the lab's other processes.
  */
 import { readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { startEndpointsController } from '../controller/endpoints.js';
+import { labControllerDeps } from '../controller/endpoints-runtime.js';
+import { LinuxHost } from '../host/host.js';
 import { startCollector } from '../flows/collector.js';
 import { labCluster } from '../lab/lab.js';
 import { processLabFiles, type LabState } from '../lab/state.js';
@@ -16,6 +20,8 @@ import { renderMetrics } from '../metrics/render.js';
 import type { Cluster } from '../model/types.js';
 
 const { stateDir, stateFile } = processLabFiles('monitor');
+// The lab's directory is <state root>/<lab>: state, lock and agents are found from the root.
+process.env.PODNET_STATE_ROOT = dirname(stateDir);
 const log = (line: string) => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 process.stderr.on('error', () => {});
 
@@ -46,6 +52,8 @@ const collector = startCollector({
   },
 });
 
+const controller = startEndpointsController(labControllerDeps(state.config.name, new LinuxHost(), log), log);
+
 const server = createServer((req, res) => {
   if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics\n');
@@ -54,7 +62,7 @@ const server = createServer((req, res) => {
   const { state: s, cluster } = current();
   collectTables(s.nodes, cluster).then(
     ({ counts, drops }) => {
-      const body = renderMetrics({ lab: s.config.name, sync: s.sync ?? null, tables: counts, drops, flows });
+      const body = renderMetrics({ lab: s.config.name, sync: s.sync ?? null, endpoints: s.endpoints ?? null, tables: counts, drops, flows });
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body);
     },
     (e: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${e.message}\n`),
@@ -70,6 +78,7 @@ server.listen(0, '127.0.0.1', () => {
 });
 const stop = () => {
   collector.stop();
+  controller.stop();
   server.close();
   process.exit(0);
 };

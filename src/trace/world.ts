@@ -11,6 +11,7 @@ import { labCluster } from '../lab/lab.js';
 import { CLUSTER_ZONE, kubeDnsIP } from '../lab/system.js';
 import { placePods, planNodes, type LabConfig, type LabNode, type PlacedPod } from '../model/lab.js';
 import type { ServiceTable } from '../model/service-table.js';
+import { readyWhen, type PodStatusLookup } from '../model/endpoints.js';
 import { serviceView } from '../model/service-view.js';
 import type { Cluster } from '../model/types.js';
 
@@ -42,11 +43,11 @@ export interface TraceLabState {
  * A running lab: the service table it last applied (what the kernel has), else the one it would
  * compute; DNS records as its DNS server builds them (every placed pod counts as ready).
  */
-export function labWorld(state: TraceLabState, ready?: (podKey: string) => boolean): TraceWorld {
+export function labWorld(state: TraceLabState, podStatus?: PodStatusLookup): TraceWorld {
   const cluster = labCluster(state);
   const placed = new Set(state.placements.map((p) => p.key));
-  const dnsView = serviceView(cluster, state, (key) => placed.has(key));
-  const table = state.proxyTable ?? (ready ? serviceView(cluster, state, ready).table : dnsView.table);
+  const dnsView = serviceView(cluster, state, readyWhen((key) => placed.has(key)));
+  const table = state.proxyTable ?? (podStatus ? serviceView(cluster, state, podStatus).table : dnsView.table);
   return {
     config: state.config,
     nodes: state.nodes,

@@ -1,5 +1,6 @@
 /** A small cluster for the DNS tests: ClusterIP, headless (with and without hostnames), ExternalName. */
 import { buildRecordSet, type RecordOptions, type RecordSet } from '../../src/dns/records.js';
+import { readyWhen } from '../../src/model/endpoints.js';
 import { serviceView } from '../../src/model/service-view.js';
 import type { Cluster } from '../../src/model/types.js';
 import { loadCluster, pod } from './fixtures.js';
@@ -38,7 +39,7 @@ export function dnsCluster(extra = 0): Cluster {
 }
 
 /** db-2 is not ready. */
-export const ready = (key: string): boolean => key !== 'default/db-2';
+export const ready = readyWhen((key) => key !== 'default/db-2');
 
 export function dnsRecords(options: RecordOptions = {}, extra = 0): RecordSet {
   const cluster = dnsCluster(extra);

@@ -117,10 +117,15 @@ describe('metrics', () => {
     const text = renderMetrics({
       lab: 'x',
       sync: { at: '2026-01-02T03:04:05Z', count: 2, servicesMs: 12, services: 3, endpoints: 4, policyCompileMs: 1.5, policyApplyMs: 20, isolatedPods: 2, policyElements: 9 },
+      endpoints: { ready: ['default/a', 'default/b'], terminal: ['default/c'], at: '2026-01-02T03:04:06Z', syncs: 5, by: 'controller' },
       tables: counts,
       drops,
       flows: new Map([['denied\tdefault/db-from-api', 1]]),
     });
+    expect(text).toContain('podnet_endpoint_syncs_total{lab="x"} 5\n');
+    expect(text).toContain('podnet_endpoint_pods{lab="x",condition="ready"} 2\n');
+    expect(text).toContain('podnet_endpoint_pods{lab="x",condition="terminal"} 1\n');
+    expect(text).toContain(`podnet_endpoint_last_sync_timestamp_seconds{lab="x",by="controller"} ${Date.parse('2026-01-02T03:04:06Z') / 1000}\n`);
     expect(text).toContain('podnet_sync_duration_seconds{lab="x",part="services"} 0.012\n');
     expect(text).toContain('podnet_nft_rules{lab="x",node="node-2",table="podnet-policy"} 3\n');
     expect(text).toContain('podnet_policy_drops_total{lab="x",policy="default/db-from-api",direction="ingress"} 7\n');

@@ -64,7 +64,7 @@ function nftHost(refuse: (script: string) => boolean = () => false): { host: Fak
   return { host, scripts };
 }
 
-const ready = () => true;
+const ready = () => 'ready' as const;
 
 describe('syncServices', () => {
   it('sends the full ruleset first, then only what changed', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildServiceTable, endpointSlicesFor, nodeLookup } from '../../src/model/endpoints.js';
+import { buildServiceTable, endpointSlicesFor, nodeLookup, readyWhen, type PodEndpointStatus } from '../../src/model/endpoints.js';
 import type { ServiceAllocation } from '../../src/model/service-table.js';
 import { serviceColumns, serviceObject, serviceView, sliceColumns, sliceObject } from '../../src/model/service-view.js';
 import { allocateServices } from '../../src/model/services.js';
@@ -134,7 +134,7 @@ describe('allocateServices: load-balancer pool', () => {
 });
 
 const ports = (...list: PortSpec[]) => list;
-const slicesOf = (c: Cluster, ready: (k: string) => boolean = () => true) => endpointSlicesFor(c, ready);
+const slicesOf = (c: Cluster, ready: (k: string) => boolean = () => true) => endpointSlicesFor(c, readyWhen(ready));
 const brief = (c: Cluster, ready?: (k: string) => boolean) =>
   slicesOf(c, ready).map((s) => ({ service: s.serviceName, ports: s.ports.map((p) => `${p.name ?? '-'}:${p.port}/${p.protocol}`), endpoints: s.endpoints.map((e) => e.targetRef?.name ?? e.addresses[0]) }));
 
@@ -147,6 +147,29 @@ describe('endpointSlicesFor', () => {
     const cond = (svc: string) => slices.find((s) => s.serviceName === svc)!.endpoints.map((e) => [e.targetRef!.name, e.ready, e.serving, e.terminating]);
     expect(cond('web')).toEqual([['a', true, true, false], ['b', false, false, false]]);
     expect(cond('pub')).toEqual([['a', true, true, false], ['b', true, false, false]]);
+  });
+
+  // ShouldPodBeInEndpoints: a terminal pod (Succeeded/Failed) is no endpoint at all, even with
+  // publishNotReadyAddresses; a not-ready one is listed with ready=false (true when published).
+  it.each<[string, PodEndpointStatus, boolean, [boolean, boolean] | null]>([
+    ['ready', 'ready', false, [true, true]],
+    ['not ready', 'notReady', false, [false, false]],
+    ['terminal', 'terminal', false, null],
+    ['ready, published', 'ready', true, [true, true]],
+    ['not ready, published', 'notReady', true, [true, false]],
+    ['terminal, published', 'terminal', true, null],
+  ])('a %s pod: endpoint (ready, serving) %#', (_name, status, publish, want) => {
+    const c = loadCluster([pod('default/a', { labels: { app: 'w' } }), pod('default/b', { labels: { app: 'w' } }), service('web', { selector: { app: 'w' }, publishNotReadyAddresses: publish })]);
+    const eps = endpointSlicesFor(c, (k) => (k === 'default/a' ? status : 'ready')).flatMap((sl) => sl.endpoints);
+    const a = eps.find((e) => e.targetRef?.name === 'a');
+    expect(a ? [a.ready, a.serving] : null).toEqual(want);
+    expect(eps.filter((e) => e.targetRef?.name === 'b')).toHaveLength(1);
+  });
+
+  it('a Service whose only pod is terminal keeps the placeholder slice (no ports, no endpoints)', () => {
+    const c = loadCluster([pod('default/a', { labels: { app: 'w' } }), service('web', { selector: { app: 'w' } })]);
+    expect(brief(c, () => true)).toHaveLength(1);
+    expect(endpointSlicesFor(c, () => 'terminal').map((sl) => [sl.ports.length, sl.endpoints.length])).toEqual([[0, 0]]);
   });
 
   it('resolves a named targetPort per pod by name and protocol: pods resolving differently get separate slices', () => {
@@ -234,7 +257,7 @@ describe('buildServiceTable', () => {
     service('bad', { clusterIP: '1.1.1.1' }),
   ]);
   const { allocations, problems } = allocateServices(cluster.services, { serviceCidr: CIDR });
-  const table = buildServiceTable(cluster, allocations, endpointSlicesFor(cluster, (k) => k === 'default/a'), nodeLookup(cluster));
+  const table = buildServiceTable(cluster, allocations, endpointSlicesFor(cluster, readyWhen((k) => k === 'default/a')), nodeLookup(cluster));
   const entry = (name: string) => table.services.find((e) => e.key === `default/${name}`)!;
 
   it('has one entry per accepted Service; headless and ExternalName without a VIP', () => {
@@ -282,7 +305,7 @@ describe('kubectl views', () => {
     service('e', { type: 'ExternalName', externalName: 'example.com' }),
   ]);
   const lab = { config: { serviceCidr: CIDR, lbCidr: '172.18.255.0/31' }, serviceAllocations: { 'default/lb2': { clusterIP: '10.96.0.99', nodePorts: { '': 31000 }, loadBalancerIP: '172.18.255.0' } } };
-  const view = serviceView(cluster, lab, () => true);
+  const view = serviceView(cluster, lab, () => 'ready');
   const cols = (name: string) => {
     const s = cluster.services.find((x) => x.name === name)!;
     return serviceColumns(s, view.allocations.get(`default/${name}`));
@@ -300,7 +323,7 @@ describe('kubectl views', () => {
   });
 
   it('shows <pending> for a LoadBalancer without an address', () => {
-    const noPool = serviceView(cluster, { config: { serviceCidr: CIDR } }, () => true);
+    const noPool = serviceView(cluster, { config: { serviceCidr: CIDR } }, () => 'ready');
     const lb = cluster.services.find((x) => x.name === 'lb')!;
     expect(serviceColumns(lb, noPool.allocations.get('default/lb')).externalIP).toBe('<pending>');
   });

@@ -1,0 +1,48 @@
+/**
+ * The endpoints controller wired to a real lab (src/controller/endpoints.ts has the logic): the
+ * state file, the node agents' control sockets, the lab lock and podnet's kube-proxy.
+ */
+import type { Host } from '../host/host.js';
+import { request, type AgentPodStatus } from '../lab/agent-client.js';
+import { labCluster } from '../lab/lab.js';
+import { tryLock } from '../lab/lock.js';
+import { syncServices } from '../lab/proxy.js';
+import { appliedRecord, conditionsLookup } from '../lab/readiness.js';
+import { labDir, loadState, saveState, type LabState } from '../lab/state.js';
+import type { ControllerDeps } from './endpoints.js';
+
+const STATUS_TIMEOUT_MS = 2_000;
+export const CONTROLLER_LOCK_COMMAND = 'podnet endpoints controller';
+
+export function labControllerDeps(lab: string, host: Host, log: (line: string) => void): ControllerDeps {
+  return {
+    readState: () => loadState(lab),
+    statuses: agentStatuses,
+    tryLock: () => tryLock(lab, CONTROLLER_LOCK_COMMAND),
+    async apply(state, conditions) {
+      const start = performance.now();
+      const report = await syncServices(host, state, labCluster(state), conditionsLookup(conditions));
+      state.endpoints = appliedRecord(conditions, state.endpoints, 'controller');
+      saveState(state);
+      const full = report.full.length > 0 ? `, full sync on ${report.full.join(',')}` : '';
+      log(`endpoints: ${conditions.ready.length} ready, ${conditions.terminal.length} terminal of ${state.placements.length} pods applied in ${(performance.now() - start).toFixed(0)} ms${full} (sync ${state.endpoints.syncs})`);
+    },
+  };
+}
+
+/** Every node's pod statuses; null when one agent does not answer (or answers with an error). */
+async function agentStatuses(state: LabState): Promise<Map<string, AgentPodStatus> | null> {
+  const dir = labDir(state.config.name);
+  const replies = await Promise.all(
+    state.nodes.map(async (n) => {
+      try {
+        const reply = await request(dir, n.name, { op: 'status' }, STATUS_TIMEOUT_MS);
+        return reply.ok ? reply.pods : null;
+      } catch {
+        return null;
+      }
+    }),
+  );
+  if (replies.some((r) => r === null)) return null;
+  return new Map(replies.flatMap((pods) => pods!.map((p) => [p.key, p] as const)));
+}

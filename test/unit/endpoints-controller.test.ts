@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { controllerTick, pendingConditions, startEndpointsController, type ControllerDeps } from '../../src/controller/endpoints.js';
+import type { AgentPodStatus } from '../../src/lab/agent-client.js';
+import type { EndpointConditions } from '../../src/lab/readiness.js';
+import type { LabState } from '../../src/lab/state.js';
+
+const running = (key: string, ready = true): AgentPodStatus => ({ key, ready, containers: [{ name: 'c', kind: 'command', state: 'running', restarts: 0 }] });
+const exited = (key: string): AgentPodStatus => ({ key, ready: false, containers: [{ name: 'c', kind: 'command', state: 'exited', restarts: 0, exitCode: 0 }] });
+
+function lab(keys: string[], applied: EndpointConditions | undefined, phase: LabState['phase'] = 'ready'): LabState {
+  const placements = keys.map((key) => ({ key, node: 'n1', ip: '10.244.0.2', netns: 'ns', hostVeth: 'veth', mac: '02:00:00:00:00:01' }));
+  return { version: 1, phase, createdAt: '', nodes: [], objects: [], placements, config: {} as LabState['config'], ...(applied ? { endpoints: { ...applied, at: '', syncs: 1, by: 'reconcile' as const } } : {}) } as LabState;
+}
+
+/** Deps over a mutable world; records locks taken, released and syncs applied. */
+function world(state: LabState | null, statuses: AgentPodStatus[] | null, lockFree = true) {
+  const w = {
+    state,
+    statuses: statuses && new Map(statuses.map((s) => [s.key, s])),
+    locks: 0,
+    released: 0,
+    applied: [] as EndpointConditions[],
+    failApply: false,
+  };
+  const deps: ControllerDeps = {
+    readState: () => w.state && structuredClone(w.state),
+    statuses: async () => w.statuses,
+    tryLock: () => {
+      if (!lockFree) return null;
+      w.locks++;
+      return { release: () => void w.released++ };
+    },
+    apply: async (s, c) => {
+      if (w.failApply) throw new Error('nft refused');
+      w.applied.push(c);
+      w.state = { ...s, endpoints: { ...c, at: 'now', syncs: (s.endpoints?.syncs ?? 0) + 1, by: 'controller' } };
+    },
+  };
+  return { w, deps };
+}
+
+describe('pendingConditions', () => {
+  it('is null when the rules reflect the pods, else the full desired conditions', () => {
+    const s = lab(['d/a', 'd/b'], { ready: ['d/a', 'd/b'], terminal: [] });
+    expect(pendingConditions(s, new Map([['d/a', running('d/a')], ['d/b', running('d/b')]]))).toBeNull();
+    expect(pendingConditions(s, new Map([['d/a', running('d/a')], ['d/b', exited('d/b')]]))).toEqual({ ready: ['d/a'], terminal: ['d/b'] });
+    expect(pendingConditions(s, new Map([['d/a', running('d/a', false)]]))).toEqual({ ready: [], terminal: [] });
+  });
+});
+
+describe('controllerTick', () => {
+  const applied = { ready: ['d/a', 'd/b'], terminal: [] };
+  it.each<[string, LabState | null, AgentPodStatus[] | null, boolean, string, number]>([
+    ['nothing changed', lab(['d/a', 'd/b'], applied), [running('d/a'), running('d/b')], true, 'idle', 0],
+    ['a pod turned not ready', lab(['d/a', 'd/b'], applied), [running('d/a'), running('d/b', false)], true, 'synced', 1],
+    ['a pod finished', lab(['d/a', 'd/b'], applied), [running('d/a'), exited('d/b')], true, 'synced', 1],
+    ['a CLI command holds the lock', lab(['d/a', 'd/b'], applied), [running('d/a'), exited('d/b')], false, 'busy', 0],
+    ['an agent did not answer', lab(['d/a', 'd/b'], applied), null, true, 'skipped', 0],
+    ['the lab is gone', null, [running('d/a')], true, 'skipped', 0],
+    ['the lab is still being made', lab(['d/a'], applied, 'creating'), [exited('d/a')], true, 'skipped', 0],
+    ['never reconciled (no record)', lab(['d/a'], undefined), [exited('d/a')], true, 'skipped', 0],
+  ])('%s', async (_name, state, statuses, lockFree, want, syncs) => {
+    const { w, deps } = world(state, statuses, lockFree);
+    expect(await controllerTick(deps)).toBe(want);
+    expect(w.applied).toHaveLength(syncs);
+    expect(w.released).toBe(w.locks);
+  });
+
+  it('decides again under the lock: an apply that changed the lab meanwhile already recorded it', async () => {
+    const { w, deps } = world(lab(['d/a'], { ready: ['d/a'], terminal: [] }), [exited('d/a')]);
+    const readState = deps.readState;
+    let reads = 0;
+    deps.readState = () => (++reads === 2 ? { ...readState()!, endpoints: { ready: [], terminal: ['d/a'], at: '', syncs: 2, by: 'reconcile' } } : readState());
+    expect(await controllerTick(deps)).toBe('idle');
+    expect(w.applied).toEqual([]);
+    expect(w.released).toBe(1);
+  });
+
+  it('releases the lock when the sync fails, and syncs on the next tick', async () => {
+    const { w, deps } = world(lab(['d/a'], { ready: ['d/a'], terminal: [] }), [running('d/a', false)]);
+    w.failApply = true;
+    await expect(controllerTick(deps)).rejects.toThrow('nft refused');
+    expect(w.released).toBe(1);
+    w.failApply = false;
+    expect(await controllerTick(deps)).toBe('synced');
+    expect(await controllerTick(deps)).toBe('idle');
+  });
+});
+
+describe('startEndpointsController', () => {
+  it('coalesces a burst between ticks into one sync of the final level, and logs a failure once', async () => {
+    const { w, deps } = world(lab(['d/a', 'd/b'], { ready: ['d/a', 'd/b'], terminal: [] }), [running('d/a'), running('d/b')]);
+    const lines: string[] = [];
+    const c = startEndpointsController(deps, (l) => lines.push(l), 20);
+    // Several changes before the next tick: a flaps, b finishes.
+    w.statuses!.set('d/a', running('d/a', false));
+    w.statuses!.set('d/a', running('d/a'));
+    w.statuses!.set('d/b', exited('d/b'));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(w.applied).toEqual([{ ready: ['d/a'], terminal: ['d/b'] }]);
+    w.failApply = true;
+    w.statuses!.set('d/a', running('d/a', false));
+    await new Promise((r) => setTimeout(r, 100));
+    c.stop();
+    expect(lines).toEqual(['endpoints controller: nft refused']);
+  });
+});
