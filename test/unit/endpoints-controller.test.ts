@@ -4,8 +4,8 @@ import type { AgentPodStatus } from '../../src/lab/agent-client.js';
 import type { EndpointConditions } from '../../src/lab/readiness.js';
 import type { LabState } from '../../src/lab/state.js';
 
-const running = (key: string, ready = true): AgentPodStatus => ({ key, ready, containers: [{ name: 'c', kind: 'command', state: 'running', restarts: 0 }] });
-const exited = (key: string): AgentPodStatus => ({ key, ready: false, containers: [{ name: 'c', kind: 'command', state: 'exited', restarts: 0, exitCode: 0 }] });
+const running = (key: string, ready = true): AgentPodStatus => ({ key, ready, containers: [{ name: 'c', kind: 'command', state: 'running', restarts: 0, ready, started: true }] });
+const exited = (key: string): AgentPodStatus => ({ key, ready: false, containers: [{ name: 'c', kind: 'command', state: 'exited', restarts: 0, exitCode: 0, ready: false, started: false }] });
 
 function lab(keys: string[], applied: EndpointConditions | undefined, phase: LabState['phase'] = 'ready'): LabState {
   const placements = keys.map((key) => ({ key, node: 'n1', ip: '10.244.0.2', netns: 'ns', hostVeth: 'veth', mac: '02:00:00:00:00:01' }));

@@ -6,7 +6,7 @@ type State = 'running' | 'exited' | 'waiting';
 const status = (key: string, ready: boolean, ...states: State[]): AgentPodStatus => ({
   key,
   ready,
-  containers: states.map((state, i) => ({ name: `c${i}`, kind: 'command', state, restarts: 0, ...(state === 'exited' ? { exitCode: 0 } : {}) })),
+  containers: states.map((state, i) => ({ name: `c${i}`, kind: 'command', state, restarts: 0, ready: ready && state === 'running', started: state === 'running', ...(state === 'exited' ? { exitCode: 0 } : {}) })),
 });
 
 describe('endpointStatusOf', () => {
