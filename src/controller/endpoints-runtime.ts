@@ -8,24 +8,54 @@ import { labCluster } from '../lab/lab.js';
 import { tryLock } from '../lab/lock.js';
 import { syncServices } from '../lab/proxy.js';
 import { appliedRecord, conditionsLookup } from '../lab/readiness.js';
-import { labDir, loadState, saveState, type LabState } from '../lab/state.js';
+import { statSync } from 'node:fs';
+import { labDir, loadState, saveState, stateFilePath, type LabState } from '../lab/state.js';
 import type { ControllerDeps } from './endpoints.js';
 
 const STATUS_TIMEOUT_MS = 2_000;
 export const CONTROLLER_LOCK_COMMAND = 'podnet endpoints controller';
 
 export function labControllerDeps(lab: string, host: Host, log: (line: string) => void): ControllerDeps {
+  const reader = stateReader(lab);
   return {
-    readState: () => loadState(lab),
+    readState: reader.read,
     statuses: agentStatuses,
     tryLock: () => tryLock(lab, CONTROLLER_LOCK_COMMAND),
     async apply(state, conditions) {
+      reader.forget(); // `state` is changed from here on: the next read parses what was saved
       const start = performance.now();
       const report = await syncServices(host, state, labCluster(state), conditionsLookup(conditions));
       state.endpoints = appliedRecord(conditions, state.endpoints, 'controller');
       saveState(state);
       const full = report.full.length > 0 ? `, full sync on ${report.full.join(',')}` : '';
       log(`endpoints: ${conditions.ready.length} ready, ${conditions.terminal.length} terminal of ${state.placements.length} pods applied in ${(performance.now() - start).toFixed(0)} ms${full} (sync ${state.endpoints.syncs})`);
+    },
+  };
+}
+
+/**
+ * The state file, parsed again only when it changed (same mtime and size: the same file, as
+ * saveState replaces it by rename): a tick every 500 ms must not re-parse a big lab's state.
+ */
+function stateReader(lab: string): { read(): LabState | null; forget(): void } {
+  const path = stateFilePath(lab);
+  let cached: { mtimeMs: number; size: number; state: LabState } | null = null;
+  return {
+    read() {
+      let st;
+      try {
+        st = statSync(path);
+      } catch {
+        cached = null;
+        return null;
+      }
+      if (cached && cached.mtimeMs === st.mtimeMs && cached.size === st.size) return cached.state;
+      const state = loadState(lab);
+      cached = state ? { mtimeMs: st.mtimeMs, size: st.size, state } : null;
+      return state;
+    },
+    forget() {
+      cached = null;
     },
   };
 }

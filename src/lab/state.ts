@@ -11,6 +11,8 @@ import type { Upstream } from '../dns/upstream.js';
 import type { SyncStats } from '../metrics/render.js';
 import type { AppliedEndpoints } from './readiness.js';
 
+
+const STATE_FILE = 'lab.json';
 export const STATE_VERSION = 1;
 
 export interface LabState {
@@ -73,15 +75,19 @@ export function writeFileAtomic(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
+/** The lab's state file. */
+export function stateFilePath(lab: string): string {
+  return join(labDir(lab), STATE_FILE);
+}
+
 export function saveState(state: LabState): void {
-  const dir = labDir(state.config.name);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  writeFileAtomic(join(dir, 'lab.json'), `${JSON.stringify(state)}\n`);
+  mkdirSync(labDir(state.config.name), { recursive: true, mode: 0o700 });
+  writeFileAtomic(stateFilePath(state.config.name), `${JSON.stringify(state)}\n`);
 }
 
 /** The lab's state, or null when there is none (or it cannot be read: `down` still cleans up). */
 export function loadState(lab: string): LabState | null {
-  const path = join(labDir(lab), 'lab.json');
+  const path = stateFilePath(lab);
   if (!existsSync(path)) return null;
   try {
     const state = JSON.parse(readFileSync(path, 'utf8')) as LabState;
@@ -114,6 +120,6 @@ export function processLabFiles(program: string): { stateDir: string; stateFile:
     process.stderr.write(`podnet ${program}: PODNET_STATE_DIR is not set\n`);
     process.exit(2);
   }
-  return { stateDir, stateFile: join(stateDir, 'lab.json') };
+  return { stateDir, stateFile: join(stateDir, STATE_FILE) };
 }
 
