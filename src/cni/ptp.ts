@@ -23,13 +23,14 @@ export function netnsArg(path: string): string {
   return path;
 }
 
-export function validateConf(conf: PodnetNetConf): void {
+/** Checks the configuration; the gateway may be left to an IPAM plugin's result (`needGateway` false). */
+export function validateConf(conf: PodnetNetConf, needGateway = true): void {
   if (!SUPPORTED_VERSIONS.includes(conf.cniVersion)) {
     throw new CniFailure(CNI_ERRORS.incompatibleVersion, `unsupported cniVersion ${JSON.stringify(conf.cniVersion)}`, `supported: ${SUPPORTED_VERSIONS.join(', ')}`);
   }
-  for (const field of ['name', 'gateway'] as const) {
-    if (typeof conf[field] !== 'string' || conf[field] === '') throw new CniFailure(CNI_ERRORS.invalidNetworkConfig, `network config: "${field}" is required`);
-  }
+  if (typeof conf.name !== 'string' || conf.name === '') throw new CniFailure(CNI_ERRORS.invalidNetworkConfig, 'network config: "name" is required');
+  if (conf.gateway === undefined && !needGateway) return;
+  if (typeof conf.gateway !== 'string' || conf.gateway === '') throw new CniFailure(CNI_ERRORS.invalidNetworkConfig, 'network config: "gateway" is required (or an "ipam" plugin that returns one)');
   if (parseIPv4(conf.gateway) === null) throw new CniFailure(CNI_ERRORS.invalidNetworkConfig, `network config: gateway ${JSON.stringify(conf.gateway)} is not an IPv4 address`);
 }
 
@@ -93,7 +94,7 @@ export function cniAdd(conf: PodnetNetConf, args: RuntimeArgs): { plan: Plan; re
  * if some resources are missing", so a failure is ignored.
  */
 export function cniDel(conf: PodnetNetConf, args: RuntimeArgs): Plan {
-  validateConf(conf);
+  validateConf(conf, false);
   const hostVeth = conf.runtimeConfig?.hostVeth ?? `pv${args.containerId.replace(/[^a-zA-Z0-9]/g, '').slice(0, 10)}`;
   return [[{ kind: 'exec', netns: conf.nodeNetns ?? null, argv: ['ip', 'link', 'del', hostVeth], allowFailure: true }]];
 }

@@ -9,10 +9,12 @@ export interface PodnetNetConf {
   name: string;
   type: string;
   mtu: number;
-  /** The pods' gateway: an address of the node (ADD puts it on the node's `lo`). */
-  gateway: string;
+  /** The pods' gateway: an address of the node (ADD puts it on the node's `lo`); else the IPAM result's. */
+  gateway?: string;
   /** The node's namespace; absent on a real node, where it is the host's. */
   nodeNetns?: string;
+  /** An IPAM plugin to delegate to when the runtime passes no "ips" (e.g. host-local). */
+  ipam?: { type?: string; [key: string]: unknown };
   /** Capability arguments from the runtime: "ips" and "mac". */
   runtimeConfig?: { ips?: string[]; mac?: string; hostVeth?: string };
 }

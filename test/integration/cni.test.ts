@@ -1,6 +1,8 @@
 // The CNI plugin executable: VERSION and errors without root; ADD/CHECK/DEL on real namespaces as root.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -53,5 +55,45 @@ describe.skipIf(!isRoot)('podnet-cni on real namespaces', () => {
     expect(ip('-n', node, 'link', 'show')).not.toContain(`pv${id}`);
     expect(ip('-n', node, 'route', 'show', '10.251.0.5')).toBe('');
     expect(plugin({ ...env, CNI_COMMAND: 'DEL' }, JSON.stringify(conf)).code).toBe(0); // idempotent
+  });
+});
+
+const HOST_LOCAL = '/usr/lib/cni/host-local';
+
+describe.skipIf(!isRoot || !existsSync(HOST_LOCAL))('podnet-cni with host-local IPAM (root, real namespaces)', () => {
+  const id = randomBytes(3).toString('hex');
+  const node = `pnt-${id}-inode`;
+  const pods = [`pnt-${id}-ip0`, `pnt-${id}-ip1`];
+  const dataDir = mkdtempSync(join(tmpdir(), 'pn-ipam-'));
+  const ip = (...args: string[]) => execFileSync('ip', args, { encoding: 'utf8' });
+  afterAll(() => {
+    for (const ns of [...pods, node]) spawnSync('ip', ['netns', 'del', ns]);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const conf = { cniVersion: '1.0.0', name: `ipam${id}`, type: 'podnet', mtu: 1500, nodeNetns: node, ipam: { type: 'host-local', ranges: [[{ subnet: '10.253.0.0/24' }]], dataDir } };
+  const env = (i: number) => ({ CNI_CONTAINERID: `c${id}${i}`, CNI_NETNS: `/run/netns/${pods[i]}`, CNI_IFNAME: 'eth0', CNI_PATH: '/usr/lib/cni' });
+  /** The addresses host-local holds (one file per address). */
+  const held = () => readdirSync(join(dataDir, conf.name)).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)).sort();
+
+  it('ADD takes each pod an address from host-local, CHECK passes, DEL gives it back, and so does a failed ADD', () => {
+    for (const ns of [node, ...pods]) ip('netns', 'add', ns);
+    ip('-n', node, 'link', 'set', 'lo', 'up');
+    const a = plugin({ ...env(0), CNI_COMMAND: 'ADD' }, JSON.stringify(conf));
+    const b = plugin({ ...env(1), CNI_COMMAND: 'ADD' }, JSON.stringify(conf));
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(a.json).toMatchObject({ cniVersion: '1.0.0', ips: [{ address: '10.253.0.2/24', gateway: '10.253.0.1' }], routes: [{ dst: '0.0.0.0/0', gw: '10.253.0.1' }] });
+    expect(b.json).toMatchObject({ ips: [{ address: '10.253.0.3/24', gateway: '10.253.0.1' }] });
+    expect(held()).toEqual(['10.253.0.2', '10.253.0.3']);
+    // Real packets: one pod reaches the other through the node's /32 routes.
+    expect(spawnSync('ip', ['netns', 'exec', pods[0], 'ping', '-c', '1', '-W', '2', '10.253.0.3']).status).toBe(0);
+    expect(plugin({ ...env(0), CNI_COMMAND: 'CHECK' }, JSON.stringify({ ...conf, prevResult: a.json })).code).toBe(0);
+    expect(plugin({ ...env(1), CNI_COMMAND: 'DEL' }, JSON.stringify(conf)).code).toBe(0);
+    expect(held()).toEqual(['10.253.0.2']);
+    expect(ip('-n', node, 'route', 'show', '10.253.0.3')).toBe('');
+    // An ADD that fails after host-local allocated (a bad interface name) gives the address back.
+    expect(plugin({ ...env(1), CNI_IFNAME: 'this-name-is-too-long', CNI_COMMAND: 'ADD' }, JSON.stringify(conf))).toMatchObject({ code: 1, json: { code: 4 } });
+    expect(held()).toEqual(['10.253.0.2']);
+    // An IPAM plugin that is not there: a clear CNI error, nothing allocated.
+    expect(plugin({ ...env(1), CNI_COMMAND: 'ADD' }, JSON.stringify({ ...conf, ipam: { type: 'no-such-ipam' } }))).toMatchObject({ code: 1, json: { code: 4, msg: 'IPAM plugin no-such-ipam not found in CNI_PATH' } });
   });
 });
