@@ -38,7 +38,11 @@ interface AddRequest {
   address: string;
   mac?: string;
   hostVeth: string;
+  mtu: number;
 }
+
+/** Without "mtu" a pod gets Ethernet's 1500. */
+const DEFAULT_MTU = 1500;
 
 function addRequest(conf: PodnetNetConf, args: RuntimeArgs): AddRequest {
   validateConf(conf);
@@ -53,7 +57,9 @@ function addRequest(conf: PodnetNetConf, args: RuntimeArgs): AddRequest {
   if (!args.netns) throw new CniFailure(CNI_ERRORS.invalidEnv, 'CNI_NETNS is required for ADD');
   if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(args.ifName)) throw new CniFailure(CNI_ERRORS.invalidEnv, `CNI_IFNAME ${JSON.stringify(args.ifName)} is not a valid interface name`);
   const hostVeth = conf.runtimeConfig?.hostVeth ?? `pv${args.containerId.replace(/[^a-zA-Z0-9]/g, '').slice(0, 10)}`;
-  return { address: ips[0], mac, hostVeth };
+  const mtu = conf.mtu ?? DEFAULT_MTU;
+  if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw new CniFailure(CNI_ERRORS.invalidNetworkConfig, `network config: mtu ${JSON.stringify(conf.mtu)} is not an MTU (68-65535)`);
+  return { address: ips[0], mac, hostVeth, mtu };
 }
 
 /** ADD: a veth pair from the node into the pod, the node's /32 route to it, its address and default route. */
@@ -66,7 +72,7 @@ export function cniAdd(conf: PodnetNetConf, args: RuntimeArgs): { plan: Plan; re
     // The gateway is a node address (the pods' default route points at it, and it is the source
     // of the node's own packets to its pods); `replace` keeps ADD idempotent.
     `addr replace ${conf.gateway}/32 dev lo`,
-    `link add ${req.hostVeth} mtu ${conf.mtu} type veth peer name ${args.ifName} mtu ${conf.mtu}${mac} netns ${podNs}`,
+    `link add ${req.hostVeth} mtu ${req.mtu} type veth peer name ${args.ifName} mtu ${req.mtu}${mac} netns ${podNs}`,
     `link set ${req.hostVeth} up`,
     `route add ${podIp}/32 dev ${req.hostVeth} scope link src ${conf.gateway}`,
   ]);
@@ -78,7 +84,7 @@ export function cniAdd(conf: PodnetNetConf, args: RuntimeArgs): { plan: Plan; re
     cniVersion: conf.cniVersion,
     interfaces: [
       { name: req.hostVeth },
-      { name: args.ifName, ...(req.mac ? { mac: req.mac } : {}), mtu: conf.mtu, sandbox: args.netns },
+      { name: args.ifName, ...(req.mac ? { mac: req.mac } : {}), mtu: req.mtu, sandbox: args.netns },
     ],
     // 0.4.0 results name the IP version of each address; 1.0.0 dropped the field.
     ips: [{ ...(conf.cniVersion === '0.4.0' ? { version: '4' } : {}), address: req.address, gateway: conf.gateway, interface: 1 }],

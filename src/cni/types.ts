@@ -8,7 +8,8 @@ export interface PodnetNetConf {
   cniVersion: string;
   name: string;
   type: string;
-  mtu: number;
+  /** The pod interface's MTU; 1500 when absent. */
+  mtu?: number;
   /** The pods' gateway: an address of the node (ADD puts it on the node's `lo`); else the IPAM result's. */
   gateway?: string;
   /** The node's namespace; absent on a real node, where it is the host's. */

@@ -107,6 +107,7 @@ describe('CNI operations', () => {
     ['an unsupported cniVersion', { ...conf, cniVersion: '9.9.9' }, args, 1],
     ['no ips capability', { ...conf, runtimeConfig: {} }, args, 7],
     ['a bad MAC', { ...conf, runtimeConfig: { ...conf.runtimeConfig, mac: 'zz' } }, args, 7],
+    ['an MTU out of range', { ...conf, mtu: 20 }, args, 7],
     ['a missing container id', conf, { ...args, containerId: '' }, 4],
     ['a bad interface name', conf, { ...args, ifName: 'this-name-is-too-long' }, 4],
   ])('ADD rejects %s with the spec error code', (_n, c, a, code) => {
