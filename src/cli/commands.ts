@@ -20,6 +20,7 @@ const MODULES = {
   probe: async (): Promise<Register> => (await import('./probe.js')).registerProbe,
   trace: async (): Promise<Register> => (await import('./trace.js')).registerTrace,
   flows: async (): Promise<Register> => (await import('./flows.js')).registerFlows,
+  wait: async (): Promise<Register> => (await import('./wait.js')).registerWait,
 };
 
 /** Command name → the module that registers it (a module may register several). */
@@ -40,6 +41,7 @@ export const COMMAND_MODULES: Readonly<Record<string, keyof typeof MODULES>> = {
   trace: 'trace',
   flows: 'flows',
   metrics: 'flows',
+  wait: 'wait',
 };
 
 /** The registrations `argv` needs: its command's module, or every module (help, version, typos). */

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labCluster } from '../../src/lab/lab.js';
 import type { LabState } from '../../src/lab/state.js';
 import { PolicyEngine } from '../../src/policy/engine.js';
-import { CAN_RUN_LAB, podsNamed, SHARED, TestLab, until, type PodInfo, type ProbeResult, type ProbeTarget } from './helpers.js';
+import { CAN_RUN_LAB, podsNamed, SHARED, TestLab, type PodInfo, type ProbeResult, type ProbeTarget } from './helpers.js';
 
 const T = 120_000;
 const BOUTIQUE = join(SHARED, 'manifests', 'online-boutique');
@@ -55,7 +55,9 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_APPS)('real applications as labs (root, ..
     // Its readiness probes (gRPC, httpGet, tcpSocket against the built-in servers) start after
     // initialDelaySeconds of up to 20 s: `up` reports the pods running, readiness follows.
     expect(upOut[0]).toMatch(/\d+\/12 pods ready/);
-    await until('every Online Boutique pod to be ready', async () => [...(await boutique.readyColumn()).values()].every((r) => r.ready === '1/1'), 60_000);
+    // As a CI script would: `podnet wait` until every pod passed its readiness probes.
+    const waited = await boutique.ok('wait', ['pods', '--all', '--for', 'condition=Ready', '--timeout', '60s']);
+    expect(waited.split('\n').filter(Boolean)).toHaveLength(bPods.length);
     const names = bPods.map((p) => p.name.replace(/-[a-z0-9]+-[a-z0-9]{5}$/, '')).sort();
     expect(names).toEqual(
       ['adservice', 'cartservice', 'checkoutservice', 'currencyservice', 'emailservice', 'frontend', 'loadgenerator', 'paymentservice', 'productcatalogservice', 'recommendationservice', 'redis-cart', 'shippingservice'].sort(),
