@@ -19,6 +19,7 @@ echo
 echo "== podnet up: 2 nodes, routed, real namespaces and processes"
 # --dns-upstream none: names outside the cluster get SERVFAIL; the demo never asks the host's resolvers.
 podnet up --name "$lab" --dns-upstream none -f examples/shop
+podnet wait pods --all -A --for condition=Ready --timeout 60s --name "$lab" >/dev/null
 podnet get pods -A -o wide --name "$lab"
 echo
 echo "== real packets, pod to pod across nodes"
