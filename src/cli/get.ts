@@ -5,7 +5,7 @@ import { selectIngresses } from '../ingress/classes.js';
 import { labCluster, podStatuses } from '../lab/lab.js';
 import { INGRESS_NAMESPACE, INGRESS_SERVICE } from '../lab/system.js';
 import type { AgentPodStatus } from '../lab/agent-client.js';
-import { conditionsLookup, endpointStatusOf } from '../lab/readiness.js';
+import { conditionsLookup, endpointStatusOf, isTerminal } from '../lab/readiness.js';
 import type { LabState } from '../lab/state.js';
 import { isManagedSlice, serviceColumns, serviceObject, serviceView, sliceColumns, sliceObject } from '../model/service-view.js';
 import { cmp, serviceKey } from '../model/services.js';
@@ -96,8 +96,8 @@ function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<s
         const running = s !== undefined && total > 0 && s.containers.every((c) => c.state === 'running');
         // Every container exited for good (restartPolicy said so): the pod is Succeeded (all with
         // code 0: kubectl shows "Completed") or Failed ("Error").
-        const done = s !== undefined && total > 0 && s.containers.every((c) => c.state === 'exited');
-        const succeeded = done && s.containers.every((c) => c.exitCode === 0);
+        const done = isTerminal(s);
+        const succeeded = done && s!.containers.every((c) => c.exitCode === 0);
         const status = !placed.has(key) ? 'Pending' : !s ? 'Unknown' : s.ready || running ? 'Running' : succeeded ? 'Completed' : s.containers.some((c) => c.state === 'exited') ? 'Error' : 'ContainerCreating';
         const phase = status === 'Running' ? 'Running' : done ? (succeeded ? 'Succeeded' : 'Failed') : 'Pending';
         return { ready: `${ready}/${total}`, status, phase, restarts: String(s?.containers.reduce((a, c) => a + c.restarts, 0) ?? 0) };

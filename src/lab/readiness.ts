@@ -27,9 +27,14 @@ export interface AppliedEndpoints extends EndpointConditions {
  * policy will not start it again; 'waiting' means a restart is pending); else ready as the agent
  * says (every container ready). No status (agent down, pod not started): not ready.
  */
+/** Succeeded or Failed: every container exited and restartPolicy starts none again. */
+export function isTerminal(status: AgentPodStatus | undefined): boolean {
+  return status !== undefined && status.containers.length > 0 && status.containers.every((c) => c.state === 'exited');
+}
+
 export function endpointStatusOf(status: AgentPodStatus | undefined): PodEndpointStatus {
   if (!status) return 'notReady';
-  if (status.containers.length > 0 && status.containers.every((c) => c.state === 'exited')) return 'terminal';
+  if (isTerminal(status)) return 'terminal';
   return status.ready ? 'ready' : 'notReady';
 }
 
