@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- services [--services N] [--rounds R] [--vmap] [--strict]`: podnet's Service ruleset on
+ * `npm run bench -- services [--services N] [--rounds R] [--connects C] [--vmap] [--strict]`: podnet's Service ruleset on
  * nftables at scale, in private namespaces — a "node" with the ruleset, a backend pod and a client
  * outside the pod network:
  *  - full sync: render + `nft -f` of N Services × 3 endpoints (fresh table, and a full
@@ -7,7 +7,8 @@
  *  - partial sync: one more Service on top of N, and removing it again, next to the same delta
  *    on a 1-Service table and to `nft -f` of an empty script (process start);
  *  - TCP connect latency (p50/p99, client → ClusterIP → backend) with N Services loaded vs with
- *    1 Service, R interleaved rounds (default 5), ratios from the same run;
+ *    1 Service, R interleaved rounds (default 5) of C connects (default 10,000), ratios from the
+ *    same run;
  *  - with --vmap, also kube-proxy's `numgen … vmap { … }` rule shape (its anonymous maps make the
  *    kernel's load time quadratic).
  * Needs root. Exit 1 with --strict when a target is missed.
@@ -26,7 +27,7 @@ const TARGET_VIP = '10.100.0.1';
 const OPTS: ServiceRenderOptions = { tableName: 'podnet', podCidr: '10.64.0.0/10' };
 const ROUNDS = 3;
 const QUIET_WAIT_MS = 30_000;
-const CONNECTS = 2000;
+const CONNECTS = 10_000;
 
 function service(i: number, vip: string, endpoints: string[]): ServiceEntry {
   return {
@@ -64,13 +65,15 @@ export async function main(args: string[]): Promise<number> {
   let vmap = false;
   let strict = false;
   let latencyRounds = 5;
+  let connects = CONNECTS;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--strict') strict = true;
+    else if (args[i] === '--connects' && /^\d+$/.test(args[i + 1] ?? '') && Number(args[i + 1]) >= 100 && Number(args[i + 1]) <= 100_000) connects = Number(args[++i]);
     else if (args[i] === '--rounds' && /^\d+$/.test(args[i + 1] ?? '') && Number(args[i + 1]) >= 1 && Number(args[i + 1]) <= 50) latencyRounds = Number(args[++i]);
     else if (args[i] === '--vmap') vmap = true;
     else if (args[i] === '--services' && /^\d+$/.test(args[i + 1] ?? '') && Number(args[i + 1]) > 1 && Number(args[i + 1]) <= 60_000) n = Number(args[++i]);
     else {
-      process.stderr.write(`services: bad argument ${args[i]}\nusage: npm run bench -- services [--services N] [--rounds R] [--vmap] [--strict]\n`);
+      process.stderr.write(`services: bad argument ${args[i]}\nusage: npm run bench -- services [--services N] [--rounds R] [--connects C] [--vmap] [--strict]\n`);
       return 2;
     }
   }
@@ -154,7 +157,7 @@ export async function main(args: string[]): Promise<number> {
       for (const which of r % 2 === 0 ? (['one', 'many'] as const) : (['many', 'one'] as const)) {
         await nft(renderServicesFull(which === 'one' ? small : big, NODE, OPTS).toString());
         await quiet();
-        lat[which].push(await connectLatency(ns.client, CONNECTS));
+        lat[which].push(await connectLatency(ns.client, connects));
         log(`latency round ${r + 1}, ${which === 'one' ? '1 Service' : `${n} Services`}: p50 ${pct(lat[which][r], 50).toFixed(0)} µs, p99 ${pct(lat[which][r], 99).toFixed(0)} µs`);
       }
     }
