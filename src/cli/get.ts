@@ -63,7 +63,7 @@ function manifest(state: LabState, kind: string, o: { namespace: string; name: s
 function probeStatus(s: AgentPodStatus | undefined): Record<string, unknown> {
   if (!s) return {};
   const state = (c: AgentPodStatus['containers'][number]) =>
-    c.state === 'running' ? { running: {} } : c.state === 'exited' ? { terminated: { exitCode: c.exitCode ?? 0 } } : { waiting: {} };
+    c.state === 'running' ? { running: {} } : c.state === 'exited' ? { terminated: { exitCode: c.exitCode ?? 0 } } : { waiting: c.restarts > 0 ? { reason: 'CrashLoopBackOff' } : { reason: 'ContainerCreating' } };
   return {
     conditions: [{ type: 'Ready', status: s.ready ? 'True' : 'False' }],
     containerStatuses: s.containers.map((c) => ({ name: c.name, ready: c.ready, restartCount: c.restarts, started: c.started, state: state(c) })),
@@ -98,7 +98,9 @@ function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<s
         // code 0: kubectl shows "Completed") or Failed ("Error").
         const done = isTerminal(s);
         const succeeded = done && s!.containers.every((c) => c.exitCode === 0);
-        const status = !placed.has(key) ? 'Pending' : !s ? 'Unknown' : s.ready || running ? 'Running' : succeeded ? 'Completed' : s.containers.some((c) => c.state === 'exited') ? 'Error' : 'ContainerCreating';
+        // A container waiting to start again after it failed is in back-off: kubectl's CrashLoopBackOff.
+        const backOff = s !== undefined && s.containers.some((c) => c.state === 'waiting' && c.restarts > 0);
+        const status = !placed.has(key) ? 'Pending' : !s ? 'Unknown' : s.ready || running ? 'Running' : backOff ? 'CrashLoopBackOff' : succeeded ? 'Completed' : s.containers.some((c) => c.state === 'exited') ? 'Error' : 'ContainerCreating';
         const phase = status === 'Running' ? 'Running' : done ? (succeeded ? 'Succeeded' : 'Failed') : 'Pending';
         return { ready: `${ready}/${total}`, status, phase, restarts: String(s?.containers.reduce((a, c) => a + c.restarts, 0) ?? 0) };
       };

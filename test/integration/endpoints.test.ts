@@ -131,6 +131,8 @@ describe.skipIf(!CAN_RUN_LAB)('endpoints controller and lab lock (root, real nam
       else if (seen.has('notReady')) seen.add('readyAgain');
       return seen.has('readyAgain');
     }, 60_000);
+    // Between runs the container waits in back-off: kubectl's STATUS for that is CrashLoopBackOff.
+    await until('get pods to show crash in CrashLoopBackOff', async () => (await lab.readyColumn()).get('default/crash')?.status === 'CrashLoopBackOff', 30_000);
   }, T);
 
   it('two applies at once both succeed and the lab ends with both', async () => {
