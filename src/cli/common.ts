@@ -73,3 +73,13 @@ export async function run(body: () => void | Promise<void>): Promise<void> {
 export function write(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** A Go duration (`30s`, `1m30s`, `1.5s`, `500ms`) in milliseconds; a bare number is seconds. */
+export function parseDuration(text: string, flag: string): number {
+  if (/^\d+$/.test(text)) return Number(text) * 1_000;
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) throw new UsageError(`${flag} ${JSON.stringify(text)} is not a duration (30s, 2m, 1m30s, 500ms)`);
+  return parts.reduce((ms, p) => ms + Number(p[1]) * UNIT_MS[p[2]], 0);
+}

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { selectIngresses } from '../ingress/classes.js';
-import { labCluster, podStatuses } from '../lab/lab.js';
+import { agentReports, labCluster } from '../lab/lab.js';
 import { INGRESS_NAMESPACE, INGRESS_SERVICE } from '../lab/system.js';
 import type { AgentPodStatus } from '../lab/agent-client.js';
 import { conditionsLookup, endpointStatusOf, isTerminal } from '../lab/readiness.js';
@@ -40,8 +40,8 @@ export function registerGet(program: Command): void {
         const format = opts.output === undefined ? 'table' : oneOf('-o', opts.output, ['wide', 'json', 'yaml'] as const);
         const state = requireLab(opts.name);
         const cluster = labCluster(state);
-        const statuses = RESOURCES[kind] === 'pods' || (RESOURCES[kind] === 'endpointslices' && !state.endpoints) ? await podStatuses(state) : new Map<string, AgentPodStatus>();
-        const view = render(RESOURCES[kind], state, cluster, statuses, opts);
+        const agents = ['pods', 'nodes'].includes(RESOURCES[kind]) || (RESOURCES[kind] === 'endpointslices' && !state.endpoints) ? await agentReports(state) : { pods: new Map<string, AgentPodStatus>(), answered: new Set<string>() };
+        const view = render(RESOURCES[kind], state, cluster, agents.pods, opts, agents.answered);
         if (format === 'json') write(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: view.items }, null, 2));
         else if (format === 'yaml') write(stringify({ apiVersion: 'v1', kind: 'List', items: view.items }));
         else write(view.rows.length === 0 ? `No resources found${opts.allNamespaces ? '' : ` in ${opts.namespace} namespace`}.` : formatTable(format === 'wide' ? view.wideHeaders : view.headers, view.rows.map((r) => (format === 'wide' ? r : r.slice(0, view.headers.length)))));
@@ -72,7 +72,7 @@ function probeStatus(s: AgentPodStatus | undefined): Record<string, unknown> {
 
 interface View { headers: string[]; wideHeaders: string[]; rows: string[][]; items: unknown[] }
 
-function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<string, AgentPodStatus>, opts: GetOptions): View {
+function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<string, AgentPodStatus>, opts: GetOptions, answered: ReadonlySet<string>): View {
   const age = formatAge(state.createdAt);
   const inNs = (ns: string) => opts.allNamespaces || ns === opts.namespace;
   const nsCol = (headers: string[]) => (opts.allNamespaces ? ['NAMESPACE', ...headers] : headers);
@@ -83,8 +83,9 @@ function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<s
       return {
         headers: ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION'],
         wideHeaders: ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION', 'INTERNAL-IP', 'POD-CIDR'],
-        rows: state.nodes.map((n) => [n.name, 'Ready', '<none>', age, 'podnet', n.ip, n.podCidr]),
-        items: state.nodes.map((n) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: n.name, labels: n.labels }, spec: { podCIDR: n.podCidr, podCIDRs: [n.podCidr] }, status: { addresses: [{ type: 'InternalIP', address: n.ip }, { type: 'Hostname', address: n.name }], conditions: [{ type: 'Ready', status: 'True' }] } })),
+        // Ready while the node's agent (its kubelet) answers.
+        rows: state.nodes.map((n) => [n.name, answered.has(n.name) ? 'Ready' : 'NotReady', '<none>', age, 'podnet', n.ip, n.podCidr]),
+        items: state.nodes.map((n) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: n.name, labels: n.labels }, spec: { podCIDR: n.podCidr, podCIDRs: [n.podCidr] }, status: { addresses: [{ type: 'InternalIP', address: n.ip }, { type: 'Hostname', address: n.name }], conditions: [{ type: 'Ready', status: answered.has(n.name) ? 'True' : 'Unknown' }] } })),
       };
     case 'pods': {
       const pods = cluster.pods.filter((p) => inNs(p.namespace));

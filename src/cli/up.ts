@@ -7,8 +7,9 @@ import { LabError, labUp, type ReconcileReport } from '../lab/lab.js';
 import { withLabLock } from '../lab/lock.js';
 import type { LabState } from '../lab/state.js';
 import { formatTable } from '../output/table.js';
-import { collect, oneOf, run, UsageError, write } from './common.js';
+import { collect, oneOf, parseDuration, run, UsageError, write } from './common.js';
 import { DEFAULT_LAB, requireRoot } from './lab-common.js';
+
 
 export function registerUp(program: Command): void {
   program
@@ -25,8 +26,9 @@ export function registerUp(program: Command): void {
     .option('--no-dns', 'no cluster DNS: pods keep the host\'s resolver')
     .option('--dns-upstream <spec>', 'where cluster DNS forwards other names: host (the nameservers in /etc/resolv.conf at up), none (SERVFAIL), or ADDR[:PORT][,ADDR[:PORT]...]', undefined)
     .option('--vxlan-checksum-offload', 'vxlan mode: keep TX checksum offload on flannel.1 (faster; Flannel turns it off)')
+    .option('--node-monitor-grace-period <duration>', 'how long a node\'s agent may stay silent before the node is NotReady and its pods leave the Services (default 40s)')
     .option('-f, --filename <path>', 'manifest file, directory or -; repeatable', collect)
-    .action((opts: { name: string; nodes: string; mode: string; podCidr: string; serviceCidr: string; nodeCidr?: string; lbCidr?: string; vxlanChecksumOffload?: boolean; dns?: boolean; dnsUpstream?: string; filename?: string[] }) =>
+    .action((opts: { name: string; nodes: string; mode: string; podCidr: string; serviceCidr: string; nodeCidr?: string; lbCidr?: string; vxlanChecksumOffload?: boolean; dns?: boolean; dnsUpstream?: string; nodeMonitorGracePeriod?: string; filename?: string[] }) =>
       run(async () => {
         if (!/^[0-9]+$/.test(opts.nodes)) throw new UsageError(`--nodes: ${JSON.stringify(opts.nodes)} is not a number`);
         const config: LabConfig = {
@@ -40,6 +42,7 @@ export function registerUp(program: Command): void {
           ...(opts.vxlanChecksumOffload ? { vxlanChecksumOffload: true } : {}),
           ...(opts.dns ? { dns: true } : {}),
           ...(opts.dnsUpstream !== undefined ? { dnsUpstream: opts.dnsUpstream } : {}),
+          ...(opts.nodeMonitorGracePeriod !== undefined ? { nodeMonitorGraceMs: parseDuration(opts.nodeMonitorGracePeriod, '--node-monitor-grace-period') } : {}),
         };
         const objects = opts.filename && opts.filename.length > 0 ? loadManifests(opts.filename) : [];
         const host = requireRoot('podnet up');

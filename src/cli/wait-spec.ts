@@ -1,7 +1,7 @@
 /**
  * What `podnet wait` waits for, read from its arguments the way `kubectl wait` reads them:
  * targets (`pod/NAME`…, or `pods` with `--all` or `-l`), the condition (`--for condition=Ready`,
- * `condition=Ready=false`, `delete`) and the timeout (a Go duration: `30s`, `1m30s`, `500ms`).
+ * `condition=Ready=false`, `delete`); the timeout is a Go duration (common.ts parseDuration).
  * Pure.
  */
 import { matchesSelector, type Labels, type Selector } from '../model/labels.js';
@@ -40,16 +40,6 @@ export function parseCondition(text: string | undefined): WaitCondition {
   const m = /^condition=Ready(?:=(true|false))?$/i.exec(text);
   if (!m) throw new UsageError(`wait: --for ${JSON.stringify(text)}: podnet knows condition=Ready, condition=Ready=false and delete`);
   return { kind: 'ready', want: (m[1] ?? 'true').toLowerCase() === 'true' };
-}
-
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
-
-/** A Go duration (`30s`, `1m30s`, `1.5s`, `500ms`) in milliseconds; a bare number is seconds. */
-export function parseDuration(text: string): number {
-  if (/^\d+$/.test(text)) return Number(text) * 1_000;
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) throw new UsageError(`wait: --timeout ${JSON.stringify(text)} is not a duration (30s, 2m, 1m30s, 500ms)`);
-  return parts.reduce((ms, p) => ms + Number(p[1]) * UNIT_MS[p[2]], 0);
 }
 
 export interface WaitPod {

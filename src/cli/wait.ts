@@ -4,9 +4,9 @@ import { labCluster, podStatuses } from '../lab/lab.js';
 import { loadState } from '../lab/state.js';
 import { parseSelectorText, SelectorSyntaxError } from '../model/selector-text.js';
 import { podKey } from '../model/types.js';
-import { run, UsageError, write } from './common.js';
+import { parseDuration, run, UsageError, write } from './common.js';
 import { DEFAULT_LAB, requireLab } from './lab-common.js';
-import { parseCondition, parseDuration, parseTargets, selectPods, type WaitCondition, type WaitPod } from './wait-spec.js';
+import { parseCondition, parseTargets, selectPods, type WaitCondition, type WaitPod } from './wait-spec.js';
 
 const POLL_MS = 200;
 
@@ -30,7 +30,7 @@ export function registerWait(program: Command): void {
 async function waitFor(args: string[], opts: WaitOptions): Promise<void> {
   const condition = parseCondition(opts.for);
   const targets = parseTargets(args, { all: opts.all, selector: opts.selector === undefined ? undefined : selector(opts.selector) });
-  const deadline = Date.now() + parseDuration(opts.timeout);
+  const deadline = Date.now() + parseDuration(opts.timeout, 'wait: --timeout');
   const namespace = opts.allNamespaces ? undefined : opts.namespace;
   const state = requireLab(opts.name);
   const pods: WaitPod[] = labCluster(state).pods.map((p) => ({ key: podKey(p), namespace: p.namespace, name: p.name, labels: p.labels }));

@@ -10,7 +10,8 @@ import { syncServices } from '../lab/proxy.js';
 import { appliedRecord, conditionsLookup } from '../lab/readiness.js';
 import { statSync } from 'node:fs';
 import { labDir, loadState, saveState, stateFilePath, type LabState } from '../lab/state.js';
-import type { ControllerDeps } from './endpoints.js';
+import { NODE_MONITOR_GRACE_MS } from '../model/lab.js';
+import { notReadyNodes, type ControllerDeps } from './endpoints.js';
 
 const STATUS_TIMEOUT_MS = 2_000;
 export const CONTROLLER_LOCK_COMMAND = 'podnet endpoints controller';
@@ -19,7 +20,7 @@ export function labControllerDeps(lab: string, host: Host, log: (line: string) =
   const reader = stateReader(lab);
   return {
     readState: reader.read,
-    statuses: agentStatuses,
+    statuses: agentStatuses(log),
     tryLock: () => tryLock(lab, CONTROLLER_LOCK_COMMAND),
     async apply(state, conditions) {
       reader.forget(); // `state` is changed from here on: the next read parses what was saved
@@ -60,19 +61,35 @@ function stateReader(lab: string): { read(): LabState | null; forget(): void } {
   };
 }
 
-/** Every node's pod statuses; null when one agent does not answer (or answers with an error). */
-async function agentStatuses(state: LabState): Promise<Map<string, AgentPodStatus> | null> {
-  const dir = labDir(state.config.name);
-  const replies = await Promise.all(
-    state.nodes.map(async (n) => {
-      try {
-        const reply = await request(dir, n.name, { op: 'status' }, STATUS_TIMEOUT_MS);
-        return reply.ok ? reply.pods : null;
-      } catch {
-        return null;
-      }
-    }),
-  );
-  if (replies.some((r) => r === null)) return null;
-  return new Map(replies.flatMap((pods) => pods!.map((p) => [p.key, p] as const)));
+/**
+ * Every node's pod statuses. A node whose agent does not answer (or answers with an error) holds
+ * the decision back (null) until it has been silent for the node monitor grace period; then the
+ * node is NotReady and its pods are left out, so they count as not ready — as the node lifecycle
+ * controller marks every pod of a NotReady node not ready.
+ */
+function agentStatuses(log: (line: string) => void): (state: LabState) => Promise<Map<string, AgentPodStatus> | null> {
+  const since = Date.now();
+  const lastAnswer = new Map<string, number>();
+  let notReady = new Set<string>();
+  return async (state) => {
+    const dir = labDir(state.config.name);
+    const replies = await Promise.all(
+      state.nodes.map(async (n) => {
+        try {
+          const reply = await request(dir, n.name, { op: 'status' }, STATUS_TIMEOUT_MS);
+          return reply.ok ? reply.pods : null;
+        } catch {
+          return null;
+        }
+      }),
+    );
+    const now = Date.now();
+    state.nodes.forEach((n, i) => replies[i] !== null && lastAnswer.set(n.name, now));
+    const silent = state.nodes.filter((_, i) => replies[i] === null).map((n) => n.name);
+    const down = notReadyNodes(silent, lastAnswer, since, now, state.config.nodeMonitorGraceMs ?? NODE_MONITOR_GRACE_MS);
+    if (down === null) return null;
+    for (const node of down) if (!notReady.has(node)) log(`endpoints: node ${node} is NotReady (its agent has not answered for the grace period): its pods are not ready`);
+    notReady = new Set(down);
+    return new Map(replies.flatMap((pods) => (pods ?? []).map((p) => [p.key, p] as const)));
+  };
 }

@@ -34,6 +34,16 @@ export function pendingConditions(state: LabState, statuses: ReadonlyMap<string,
   return sameConditions(state.endpoints, want) ? null : want;
 }
 
+/**
+ * Which silent nodes count as NotReady: those whose agent has not answered for `graceMs`
+ * (kube-controller-manager's node monitor grace period). null while any silent node is still
+ * within it: nothing is decided on half a view. Pure.
+ */
+export function notReadyNodes(silent: readonly string[], lastAnswer: ReadonlyMap<string, number>, since: number, now: number, graceMs: number): string[] | null {
+  for (const node of silent) if (now - (lastAnswer.get(node) ?? since) < graceMs) return null;
+  return [...silent];
+}
+
 /** Whether the controller acts on the lab: made and reconciled at least once. */
 function active(state: LabState | null): state is LabState {
   return state !== null && state.phase === 'ready' && state.endpoints !== undefined;

@@ -252,17 +252,24 @@ async function syncAgents(state: LabState, specs: AgentPodSpec[]): Promise<{ sta
 
 /** Every pod's status from the agents (pods of an unreachable agent are absent). */
 export async function podStatuses(state: LabState): Promise<Map<string, AgentPodStatus>> {
+  return (await agentReports(state)).pods;
+}
+
+/** The agents' answers: every pod's status, and the nodes whose agent answered. */
+export async function agentReports(state: LabState): Promise<{ pods: Map<string, AgentPodStatus>; answered: Set<string> }> {
   const dir = labDir(state.config.name);
-  const out = new Map<string, AgentPodStatus>();
+  const pods = new Map<string, AgentPodStatus>();
+  const answered = new Set<string>();
   await Promise.all(
     state.nodes.map(async (n) => {
       try {
         const reply = await request(dir, n.name, { op: 'status' }, 5_000);
-        for (const p of reply.pods ?? []) out.set(p.key, p);
+        for (const p of reply.pods ?? []) pods.set(p.key, p);
+        answered.add(n.name);
       } catch {
-        /* agent down: its pods show as Unknown */
+        /* agent down: its pods show as Unknown, its node as NotReady */
       }
     }),
   );
-  return out;
+  return { pods, answered };
 }

@@ -30,7 +30,15 @@ export interface LabConfig {
   dns?: boolean;
   /** `--dns-upstream`: where cluster DNS forwards other names (src/dns/upstream.ts); absent: host. */
   dnsUpstream?: string;
+  /**
+   * `--node-monitor-grace-period` (ms): how long a node's agent may stay silent before the node
+   * is NotReady and its pods stop being ready endpoints; absent: NODE_MONITOR_GRACE_MS.
+   */
+  nodeMonitorGraceMs?: number;
 }
+
+/** kube-controller-manager's --node-monitor-grace-period: its long-standing default 40 s (newer releases use 50 s). */
+export const NODE_MONITOR_GRACE_MS = 40_000;
 
 export const LAB_NAME = /^[a-z][a-z0-9-]{0,10}$/;
 export const VXLAN_MTU = 1450;

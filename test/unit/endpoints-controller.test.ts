@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { controllerTick, pendingConditions, startEndpointsController, type ControllerDeps } from '../../src/controller/endpoints.js';
+import { controllerTick, notReadyNodes, pendingConditions, startEndpointsController, type ControllerDeps } from '../../src/controller/endpoints.js';
 import type { AgentPodStatus } from '../../src/lab/agent-client.js';
 import type { EndpointConditions } from '../../src/lab/readiness.js';
 import type { LabState } from '../../src/lab/state.js';
@@ -103,5 +103,20 @@ describe('startEndpointsController', () => {
     await new Promise((r) => setTimeout(r, 100));
     c.stop();
     expect(lines).toEqual(['endpoints controller: nft refused']);
+  });
+});
+
+describe('node monitor grace period', () => {
+  const last = new Map([['n1', 10_000], ['n2', 4_000]]);
+  it.each<[string, string[], number, string[] | null]>([
+    ['no silent node', [], 12_000, []],
+    ['a node silent for less than the grace period holds the decision back', ['n1'], 12_000, null],
+    ['a node silent past the grace period is NotReady', ['n2'], 12_000, ['n2']],
+    ['one node still within it holds back the other', ['n1', 'n2'], 12_000, null],
+    ['both past it', ['n1', 'n2'], 20_000, ['n1', 'n2']],
+    ['a node never heard from counts from the controller start', ['n3'], 5_500, null],
+    ['… and is NotReady past the grace period from then', ['n3'], 8_000, ['n3']],
+  ])('%s', (_n, silent, now, want) => {
+    expect(notReadyNodes(silent, last, 1_000, now, 5_000)).toEqual(want);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/common.js';
-import { parseCondition, parseDuration, parseTargets, selectPods, type WaitPod } from '../../src/cli/wait-spec.js';
+import { parseDuration } from '../../src/cli/common.js';
+import { parseCondition, parseTargets, selectPods, type WaitPod } from '../../src/cli/wait-spec.js';
 import { matchesSelector } from '../../src/model/labels.js';
 import { parseSelectorText, SelectorSyntaxError } from '../../src/model/selector-text.js';
 
@@ -72,8 +73,8 @@ describe('podnet wait arguments', () => {
     ['1m 30s', null],
     ['', null],
   ])('--timeout %s', (text, want) => {
-    if (want === null) expect(() => parseDuration(text)).toThrow(UsageError);
-    else expect(parseDuration(text)).toBe(want);
+    if (want === null) expect(() => parseDuration(text, '--timeout')).toThrow(UsageError);
+    else expect(parseDuration(text, '--timeout')).toBe(want);
   });
 
   it('picks pods by name in the namespace, or by selector across namespaces', () => {
