@@ -3,13 +3,13 @@
  * state file, the node agents' control sockets, the lab lock and podnet's kube-proxy.
  */
 import type { Host } from '../host/host.js';
-import { request, type AgentPodStatus } from '../lab/agent-client.js';
-import { labCluster } from '../lab/lab.js';
+import type { AgentPodStatus } from '../lab/agent-client.js';
+import { agentReports, labCluster } from '../lab/lab.js';
 import { tryLock } from '../lab/lock.js';
 import { syncServices } from '../lab/proxy.js';
 import { appliedRecord, conditionsLookup } from '../lab/readiness.js';
 import { statSync } from 'node:fs';
-import { labDir, loadState, saveState, stateFilePath, type LabState } from '../lab/state.js';
+import { loadState, saveState, stateFilePath, type LabState } from '../lab/state.js';
 import { NODE_MONITOR_GRACE_MS } from '../model/lab.js';
 import { notReadyNodes, type ControllerDeps } from './endpoints.js';
 
@@ -72,24 +72,14 @@ function agentStatuses(log: (line: string) => void): (state: LabState) => Promis
   const lastAnswer = new Map<string, number>();
   let notReady = new Set<string>();
   return async (state) => {
-    const dir = labDir(state.config.name);
-    const replies = await Promise.all(
-      state.nodes.map(async (n) => {
-        try {
-          const reply = await request(dir, n.name, { op: 'status' }, STATUS_TIMEOUT_MS);
-          return reply.ok ? reply.pods : null;
-        } catch {
-          return null;
-        }
-      }),
-    );
+    const { pods, answered } = await agentReports(state, STATUS_TIMEOUT_MS);
     const now = Date.now();
-    state.nodes.forEach((n, i) => replies[i] !== null && lastAnswer.set(n.name, now));
-    const silent = state.nodes.filter((_, i) => replies[i] === null).map((n) => n.name);
+    for (const node of answered) lastAnswer.set(node, now);
+    const silent = state.nodes.map((n) => n.name).filter((node) => !answered.has(node));
     const down = notReadyNodes(silent, lastAnswer, since, now, state.config.nodeMonitorGraceMs ?? NODE_MONITOR_GRACE_MS);
     if (down === null) return null;
     for (const node of down) if (!notReady.has(node)) log(`endpoints: node ${node} is NotReady (its agent has not answered for the grace period): its pods are not ready`);
     notReady = new Set(down);
-    return new Map(replies.flatMap((pods) => (pods ?? []).map((p) => [p.key, p] as const)));
+    return pods;
   };
 }

@@ -255,16 +255,20 @@ export async function podStatuses(state: LabState): Promise<Map<string, AgentPod
   return (await agentReports(state)).pods;
 }
 
-/** The agents' answers: every pod's status, and the nodes whose agent answered. */
-export async function agentReports(state: LabState): Promise<{ pods: Map<string, AgentPodStatus>; answered: Set<string> }> {
+/**
+ * The agents' answers: every pod's status, and the nodes whose agent answered (an agent that
+ * does not answer within `timeoutMs`, or answers with an error, is down: its pods are absent).
+ */
+export async function agentReports(state: LabState, timeoutMs = 5_000): Promise<{ pods: Map<string, AgentPodStatus>; answered: Set<string> }> {
   const dir = labDir(state.config.name);
   const pods = new Map<string, AgentPodStatus>();
   const answered = new Set<string>();
   await Promise.all(
     state.nodes.map(async (n) => {
       try {
-        const reply = await request(dir, n.name, { op: 'status' }, 5_000);
-        for (const p of reply.pods ?? []) pods.set(p.key, p);
+        const reply = await request(dir, n.name, { op: 'status' }, timeoutMs);
+        if (!reply.ok) return;
+        for (const p of reply.pods) pods.set(p.key, p);
         answered.add(n.name);
       } catch {
         /* agent down: its pods show as Unknown, its node as NotReady */
