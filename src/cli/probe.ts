@@ -9,7 +9,9 @@ import { probeMatrix } from '../lab/probe.js';
 import type { Pod, Protocol } from '../model/types.js';
 import { describeOutcome, formatProbeMatrixJson, formatProbeMatrixText, type ProbeMatrixView } from '../output/probe-format.js';
 import { explain, formatExplanation } from '../policy/explain.js';
+import { labSemantics } from '../policy/semantics.js';
 import { oneOf, parsePort, parseProtocol, run, UsageError, write } from './common.js';
+import { parseSemantics, semanticsOption } from './semantics.js';
 import { DEFAULT_LAB, findPod, requireLab, requireRoot } from './lab-common.js';
 
 interface ProbeOpts {
@@ -18,10 +20,11 @@ interface ProbeOpts {
   port?: string;
   protocol?: string;
   output: string;
+  semantics?: string;
 }
 
 export function registerProbe(program: Command): void {
-  program
+  const probe = program
     .command('probe')
     .description('send a real probe from one pod to another and show the analyzer\'s verdict beside it (root)')
     .argument('<from>', 'source pod: ns/name, or name with -n')
@@ -30,7 +33,8 @@ export function registerProbe(program: Command): void {
     .option('-n, --namespace <ns>', 'namespace of pods given without one', 'default')
     .option('--port <n>', 'destination port (default: the destination\'s first container port of that protocol)')
     .option('--protocol <p>', 'TCP or UDP (default TCP; SCTP cannot be probed on this kernel)')
-    .option('-o, --output <format>', 'text or json', 'text')
+    .option('-o, --output <format>', 'text or json', 'text');
+  semanticsOption(probe, 'the lab\'s, from podnet up --semantics')
     .action((from: string, to: string, opts: ProbeOpts) =>
       run(async () => {
         const format = oneOf('-o', opts.output, ['text', 'json'] as const);
@@ -42,9 +46,10 @@ export function registerProbe(program: Command): void {
         const cluster = labCluster(state);
         const pod = (key: string) => cluster.pods.find((p) => `${p.namespace}/${p.name}` === key)!;
         const port = parsePort(opts.port) ?? defaultPort(pod(dst), protocol);
-        const { results } = await probeMatrix(host, state, port, protocol, [src], [dst], cluster);
+        const semantics = parseSemantics(opts.semantics, labSemantics(state.config));
+        const { results } = await probeMatrix(host, state, port, protocol, [src], [dst], cluster, semantics);
         const r = results[0][0];
-        const why = explain(cluster, { kind: 'pod', pod: pod(src) }, { kind: 'pod', pod: pod(dst) }, port, protocol);
+        const why = explain(cluster, { kind: 'pod', pod: pod(src) }, { kind: 'pod', pod: pod(dst) }, port, protocol, semantics);
         if (format === 'json') write(JSON.stringify({ from: src, to: dst, port, protocol, allowed: r.allowed, expected: r.expected, outcome: r.outcome, explanation: why }, null, 2));
         else {
           const agree = r.allowed === r.expected ? 'as the analyzer expects' : `BUT the analyzer expects ${r.expected ? 'ALLOWED' : 'DENIED'}`;
@@ -53,14 +58,15 @@ export function registerProbe(program: Command): void {
         process.exitCode = r.allowed ? 0 : 1;
       }),
     );
-  program
+  const matrix = program
     .command('matrix')
     .description('probe every pair of pods for real, in parallel, beside the analyzer\'s expectation (root)')
     .option('--name <lab>', 'the lab', DEFAULT_LAB)
     .option('--port <n>', 'destination port', '80')
     .option('--protocol <p>', 'TCP or UDP (default TCP)')
     .option('-n, --namespace <ns>', 'only pods of this namespace (default: all namespaces)')
-    .option('-o, --output <format>', 'text or json', 'text')
+    .option('-o, --output <format>', 'text or json', 'text');
+  semanticsOption(matrix, 'the lab\'s, from podnet up --semantics')
     .action((opts: Omit<ProbeOpts, 'namespace'> & { namespace?: string }) =>
       run(async () => {
         const format = oneOf('-o', opts.output, ['text', 'json'] as const);
@@ -69,7 +75,8 @@ export function registerProbe(program: Command): void {
         const host = requireRoot('podnet matrix');
         const state = requireLab(opts.name);
         const keys = state.placements.map((p) => p.key).filter((k) => !opts.namespace || k.startsWith(`${opts.namespace}/`));
-        const { results } = await probeMatrix(host, state, port, protocol, keys, keys);
+        const semantics = parseSemantics(opts.semantics, labSemantics(state.config));
+        const { results } = await probeMatrix(host, state, port, protocol, keys, keys, undefined, semantics);
         const view: ProbeMatrixView = {
           pods: results.map((row) => row[0]?.from).filter((k): k is string => k !== undefined),
           port,

@@ -27,8 +27,9 @@ export function registerUp(program: Command): void {
     .option('--dns-upstream <spec>', 'where cluster DNS forwards other names: host (the nameservers in /etc/resolv.conf at up), none (SERVFAIL), or ADDR[:PORT][,ADDR[:PORT]...]', undefined)
     .option('--vxlan-checksum-offload', 'vxlan mode: keep TX checksum offload on flannel.1 (faster; Flannel turns it off)')
     .option('--node-monitor-grace-period <duration>', 'how long a node\'s agent may stay silent before the node is NotReady and its pods leave the Services (default 40s)')
+    .option('--semantics <profile>', 'NetworkPolicy semantics the data plane enforces: upstream (ipBlocks match pod and node IPs) or cilium (they do not); README "Semantics"', 'upstream')
     .option('-f, --filename <path>', 'manifest file, directory or -; repeatable', collect)
-    .action((opts: { name: string; nodes: string; mode: string; podCidr: string; serviceCidr: string; nodeCidr?: string; lbCidr?: string; vxlanChecksumOffload?: boolean; dns?: boolean; dnsUpstream?: string; nodeMonitorGracePeriod?: string; filename?: string[] }) =>
+    .action((opts: { name: string; nodes: string; mode: string; podCidr: string; serviceCidr: string; nodeCidr?: string; lbCidr?: string; vxlanChecksumOffload?: boolean; dns?: boolean; dnsUpstream?: string; nodeMonitorGracePeriod?: string; semantics: string; filename?: string[] }) =>
       run(async () => {
         if (!/^[0-9]+$/.test(opts.nodes)) throw new UsageError(`--nodes: ${JSON.stringify(opts.nodes)} is not a number`);
         const config: LabConfig = {
@@ -43,6 +44,7 @@ export function registerUp(program: Command): void {
           ...(opts.dns ? { dns: true } : {}),
           ...(opts.dnsUpstream !== undefined ? { dnsUpstream: opts.dnsUpstream } : {}),
           ...(opts.nodeMonitorGracePeriod !== undefined ? { nodeMonitorGraceMs: parseDuration(opts.nodeMonitorGracePeriod, '--node-monitor-grace-period') } : {}),
+          semantics: opts.semantics as LabConfig['semantics'], // validateLabConfig checks it
         };
         const objects = opts.filename && opts.filename.length > 0 ? loadManifests(opts.filename) : [];
         const host = requireRoot('podnet up');
@@ -61,6 +63,7 @@ export function upSummary(state: LabState, report: ReconcileReport, ms: number):
   const lines = [`lab ${config.name} is up in ${(ms / 1000).toFixed(1)} s: ${state.nodes.length} nodes (${config.mode}), ${ready}/${state.placements.length} pods ready`, ''];
   lines.push(formatTable(['NODE', 'INTERNAL-IP', 'POD-CIDR', 'PODS'], state.nodes.map((n) => [n.name, n.ip, n.podCidr, String(state.placements.filter((p) => p.node === n.name).length)])).trimEnd());
   if (config.dns) lines.push(`cluster DNS: other names go to ${dnsUpstreams(state)}`);
+  if (config.semantics && config.semantics !== 'upstream') lines.push(`NetworkPolicy semantics: ${config.semantics} (ipBlocks do not match pod or node IPs)`);
   for (const u of report.unschedulable) lines.push(`pending: ${u.key}: ${u.reason}`);
   for (const p of report.notListening) lines.push(`warning: ${p} is declared but nothing listens on it yet`);
   for (const p of report.serviceProblems) lines.push(`warning: ${p}`);

@@ -17,6 +17,7 @@ import { ensureDnsForwarder } from './dns-forwarder.js';
 import { ensureMonitor } from './monitor.js';
 import { renderPodsAdd, renderPodsDel } from './network.js';
 import { syncPolicies, type PolicySyncReport } from './policy.js';
+import { labSemantics } from '../policy/semantics.js';
 import { syncServices } from './proxy.js';
 import { appliedRecord, conditionsLookup, endpointConditions } from './readiness.js';
 import { writeResolvConfs } from './resolv.js';
@@ -160,7 +161,7 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   // The cluster as it will run: every pod with its new address and node.
   const running = placeOnto(base, { nodes: state.nodes, placements: placed });
   // Policies first, with the new pods' addresses: a selected pod is isolated from its first packet.
-  const policy = await syncPolicies(host, state.nodes, running);
+  const policy = await syncPolicies(host, state.nodes, running, labSemantics(state.config));
   await applyPlan(host, renderPodsAdd(state.config, state.nodes, added));
   state.placements = placed;
   saveState(state);

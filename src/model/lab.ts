@@ -35,6 +35,11 @@ export interface LabConfig {
    * is NotReady and its pods stop being ready endpoints; absent: NODE_MONITOR_GRACE_MS.
    */
   nodeMonitorGraceMs?: number;
+  /**
+   * `--semantics`: the NetworkPolicy semantics profile the data plane enforces and `probe` /
+   * `matrix` expect (src/policy/semantics.ts); absent: upstream.
+   */
+  semantics?: 'upstream' | 'cilium';
 }
 
 /** kube-controller-manager's --node-monitor-grace-period: its long-standing default 40 s (newer releases use 50 s). */
@@ -84,6 +89,9 @@ export function validateLabConfig(c: LabConfig): string[] {
   else if (Number.isInteger(c.nodes) && 2 ** (24 - pod.prefix) < c.nodes) problems.push(`--pod-cidr: ${c.podCidr} has room for ${2 ** (24 - pod.prefix)} nodes, not ${c.nodes}`);
   if (!svc || svc.family !== 4) problems.push(`--service-cidr: ${JSON.stringify(c.serviceCidr)} is not an IPv4 CIDR`);
   if (!node || node.family !== 4 || node.prefix > 24) problems.push(`node CIDR ${JSON.stringify(c.nodeCidr)} must be an IPv4 /24 or larger`);
+  if (c.semantics !== undefined && c.semantics !== 'upstream' && c.semantics !== 'cilium') {
+    problems.push(`--semantics: ${JSON.stringify(c.semantics)} must be upstream or cilium (np-guard is an analyzer's model: no data plane enforces it)`);
+  }
   const lb = c.lbCidr === undefined ? null : parseCidr(c.lbCidr);
   if (c.lbCidr !== undefined && (!lb || lb.family !== 4)) problems.push(`--lb-cidr: ${JSON.stringify(c.lbCidr)} is not an IPv4 CIDR`);
   if (c.dnsUpstream !== undefined) {

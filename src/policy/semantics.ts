@@ -60,12 +60,7 @@ export function semanticsByName(name: string): Semantics | undefined {
   return (SEMANTICS_NAMES as readonly string[]).includes(name) ? SEMANTICS[name as SemanticsName] : undefined;
 }
 
-/** The documented differences between two profiles, one short phrase each (for reports). */
-export function profileDifferences(a: Semantics, b: Semantics): string[] {
-  const out: string[] = [];
-  const say = (on: boolean, what: string) => `${what} ${on ? 'match' : 'do not match'}`;
-  if (a.ipBlockMatchesPods !== b.ipBlockMatchesPods) out.push(`${say(b.ipBlockMatchesPods, 'ipBlocks')} pod IPs on ${b.name}`);
-  if (a.ipBlockMatchesNodes !== b.ipBlockMatchesNodes) out.push(`${say(b.ipBlockMatchesNodes, 'ipBlocks')} node IPs on ${b.name}`);
-  if (a.hostNetworkAsNode !== b.hostNetworkAsNode) out.push(`hostNetwork pods are ${b.hostNetworkAsNode ? 'their node' : 'ordinary pods'} on ${b.name}`);
-  return out;
+/** A lab's profile (LabConfig.semantics; labs from before profiles existed: upstream). */
+export function labSemantics(config: { semantics?: string }): Semantics {
+  return semanticsByName(config.semantics ?? DEFAULT_SEMANTICS.name) ?? DEFAULT_SEMANTICS;
 }

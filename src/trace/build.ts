@@ -15,6 +15,7 @@ import { routable, routeFrom, type RouteStep } from './route.js';
 import type { TraceTarget } from './target.js';
 import type { TraceWorld } from './world.js';
 import { CLUSTER_ZONE } from '../lab/system.js';
+import { labSemantics } from '../policy/semantics.js';
 
 export class TraceInputError extends Error {
   override name = 'TraceInputError';
@@ -136,8 +137,9 @@ export function buildTrace(w: TraceWorld, req: TraceRequest): Trace {
     const route = natNode.name === srcNode ? [routeFrom(w.config, w.nodes, srcNode, dip)] : [routeFrom(w.config, w.nodes, srcNode, ip!), routeFrom(w.config, w.nodes, natNode.name, dip)];
     // Egress is judged on the source's node: after DNAT there, else on the address sent to.
     const egressDst = natNode.name === srcNode ? dst : endpointOf(w, ip!);
-    const egress = explain(w.cluster, srcEndpoint, egressDst, natNode.name === srcNode ? dport : port, req.protocol).egress;
-    const ingress = explain(w.cluster, srcEndpoint, dst, dport, req.protocol).ingress;
+    const semantics = w.semantics ?? labSemantics(w.config);
+    const egress = explain(w.cluster, srcEndpoint, egressDst, natNode.name === srcNode ? dport : port, req.protocol, semantics).egress;
+    const ingress = explain(w.cluster, srcEndpoint, dst, dport, req.protocol, semantics).ingress;
     const allowed = route.every(routable) && egress.allowed && ingress.allowed;
     return { to: t, pod: dst.kind === 'pod' ? podKey(dst.pod) : null, route, egress, ingress, allowed };
   });

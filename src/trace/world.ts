@@ -14,9 +14,12 @@ import type { ServiceTable } from '../model/service-table.js';
 import { readyWhen, type PodStatusLookup } from '../model/endpoints.js';
 import { serviceView } from '../model/service-view.js';
 import type { Cluster } from '../model/types.js';
+import type { Semantics } from '../policy/semantics.js';
 
 export interface TraceWorld {
   config: LabConfig;
+  /** `--semantics`: judge policy in this profile instead of the lab's (config.semantics). */
+  semantics?: Semantics;
   nodes: LabNode[];
   cluster: Cluster;
   placements: PlacedPod[];
