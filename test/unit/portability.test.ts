@@ -107,6 +107,14 @@ describe.concurrent('CLI: --semantics and --portability', () => {
     expect(d2.stdout).toContain('- x/a[Pod] => y/b[Pod] : All Connections');
   });
 
+  it('trace -f takes --semantics', async () => {
+    const args = ['trace', 'x/a', 'y/b', ...differs, '--port', '80', '-o', 'json'];
+    const up = JSON.parse((await runCli(args)).stdout);
+    const ci = JSON.parse((await runCli([...args, '--semantics', 'cilium'])).stdout);
+    expect([up.verdict, up.paths[0].egress.allowed]).toEqual(['ALLOWED', true]);
+    expect([ci.verdict, ci.paths[0].egress.allowed, ci.paths[0].egress.allowedBy]).toEqual(['DENIED', false, []]);
+  });
+
   it('bad flags: exit 2, one line, no stack trace', async () => {
     for (const [args, message] of [
       [['analyze', ...differs, '--semantics', 'calico'], /--semantics: "calico" is not one of upstream, cilium, np-guard/],
