@@ -30,13 +30,18 @@ async function runCases(lab: TestLab, cases: readonly E2ECase[]): Promise<Map<st
   const ip = (pod: string) => ips.get(pod) ?? '';
   const differing = new Map<string, string[]>();
   let present: Obj[] = [];
+  let labels = JSON.stringify([{}, {}]); // the labels the lab has now (none added)
   for (const c of cases) {
     for (const [i, step] of c.steps.entries()) {
       const policies = policiesOf(step, ip);
       const gone = present.filter((p) => !policies.some((q) => nameOf(q) === nameOf(p)));
       if (gone.length > 0) await lab.ok('delete', ['-f', writeManifest(gone, 'gone.yaml')]);
-      const objects = [...namespaceObjects(labelsAt(c.steps, i, 'nsLabels')), ...podObjects(E2E_PODS, labelsAt(c.steps, i, 'podLabels'), ['TCP', 'UDP']), ...policies];
-      await lab.ok('apply', ['-f', writeManifest(objects, 'step.yaml')]);
+      // Namespaces and pods only when their labels change (fewer, cheaper reconciles).
+      const [nsLabels, podLabels] = [labelsAt(c.steps, i, 'nsLabels'), labelsAt(c.steps, i, 'podLabels')];
+      const relabel = JSON.stringify([nsLabels, podLabels]) !== labels;
+      const objects = [...(relabel ? [...namespaceObjects(nsLabels), ...podObjects(E2E_PODS, podLabels, ['TCP', 'UDP'])] : []), ...policies];
+      if (objects.length > 0 && (relabel || JSON.stringify(policies) !== JSON.stringify(present))) await lab.ok('apply', ['-f', writeManifest(objects, 'step.yaml')]);
+      labels = JSON.stringify([nsLabels, podLabels]);
       present = policies;
       for (const check of step.checks) {
         const { m } = await matrix(lab, check.port, check.protocol);
@@ -51,7 +56,7 @@ async function runCases(lab: TestLab, cases: readonly E2ECase[]): Promise<Map<st
   }
   // Back to no policies and the original labels.
   if (present.length > 0) await lab.ok('delete', ['-f', writeManifest(present, 'gone.yaml')]);
-  await lab.ok('apply', ['-f', writeManifest(base(), 'base.yaml')]);
+  if (labels !== JSON.stringify([{}, {}])) await lab.ok('apply', ['-f', writeManifest(base(), 'base.yaml')]);
   return differing;
 }
 
