@@ -64,7 +64,10 @@ export class PolicyEngine {
   private readonly hostNetworkAsNode: boolean;
   private readonly byNamespace = new Map<string, NetworkPolicy[]>();
   private readonly nsLabels = new Map<string, Labels>();
-  private readonly blocks = new Map<string, IntervalSet>();
+  /** Per ipBlock peer (records are immutable): cidr minus except, and that minus what the profile skips. */
+  private readonly rawBlocks = new WeakMap<PolicyPeer, IntervalSet>();
+  private readonly outsideBlocks = new WeakMap<PolicyPeer, IntervalSet>();
+  private readonly podIPs = new WeakMap<Pod, number | null>();
   /** Node addresses (InternalIPs, hostNetwork pods'): what a profile without node matching skips. */
   private readonly nodeIPs: IntervalSet;
 
@@ -154,7 +157,8 @@ export class PolicyEngine {
    */
   ipBlockMatches(peer: Extract<PolicyPeer, { kind: 'ipBlock' }>, other: Endpoint): boolean {
     if (other.kind === 'ip') return this.blockSet(peer).covers(other.start, other.end);
-    const ip = parseIPv4(other.pod.ip);
+    let ip = this.podIPs.get(other.pod);
+    if (ip === undefined) this.podIPs.set(other.pod, (ip = parseIPv4(other.pod.ip)));
     if (ip === null) return false;
     // A hostNetwork pod (as its node) has its node's address; other pods their own.
     if (this.isNode(other.pod) ? !this.semantics.ipBlockMatchesNodes : !this.semantics.ipBlockMatchesPods) return false;
@@ -163,20 +167,18 @@ export class PolicyEngine {
 
   /** The addresses outside the pods that the ipBlock matches: node IPs only if the profile says. */
   private blockSet(peer: Extract<PolicyPeer, { kind: 'ipBlock' }>): IntervalSet {
-    return this.cachedBlock(`${peer.cidr} ${peer.except.join(' ')} outside`, () => {
-      const set = this.rawBlock(peer);
-      return this.semantics.ipBlockMatchesNodes ? set : set.subtract(this.nodeIPs);
-    });
+    let set = this.outsideBlocks.get(peer);
+    if (!set) {
+      set = this.semantics.ipBlockMatchesNodes ? this.rawBlock(peer) : this.rawBlock(peer).subtract(this.nodeIPs);
+      this.outsideBlocks.set(peer, set);
+    }
+    return set;
   }
 
   /** cidr minus except. */
   private rawBlock(peer: Extract<PolicyPeer, { kind: 'ipBlock' }>): IntervalSet {
-    return this.cachedBlock(`${peer.cidr} ${peer.except.join(' ')}`, () => ipBlockSet(peer.cidr, peer.except));
-  }
-
-  private cachedBlock(key: string, make: () => IntervalSet): IntervalSet {
-    let set = this.blocks.get(key);
-    if (!set) this.blocks.set(key, (set = make()));
+    let set = this.rawBlocks.get(peer);
+    if (!set) this.rawBlocks.set(peer, (set = ipBlockSet(peer.cidr, peer.except)));
     return set;
   }
 
