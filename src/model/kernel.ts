@@ -7,8 +7,9 @@
  *   stalled for 63 s (seven SYN retransmits). Packets source-NATed with `--random-fully` reached
  *   the VXLAN device with checksum offload on; NAT then rewrote the outer UDP header's zero
  *   checksum into a wrong one and the receiver dropped the packet. The kernel fix (netfilter:
- *   "nat: never update the UDP checksum when it's 0") is in Linux 5.7; some stable trees got it
- *   later (5.6.13, 5.4.41, 4.19.123, 4.14.181, as reported in #88986).
+ *   "nat: never update the UDP checksum when it's 0", torvalds/linux@ea64d8d6c675) is in Linux
+ *   5.7; some stable trees got it later (5.6.13, 5.4.41, 4.19.123, 4.14.181, as reported in
+ *   #88986).
  * - felix #2811 (Calico, 2021): offload off on kernels below 5.7, on from 5.7.
  * - calico #6842 (2022): off on every kernel after regression reports on some hosts (calico #4727,
  *   vSphere VMXNET3 NICs: a driver/firmware issue, not the kernel bug).
