@@ -14,7 +14,7 @@ import { cpus, loadavg } from 'node:os';
 import { measuredIperf, IperfServer, type IperfRun } from './lib/iperf.js';
 import { buildSteps, ISOLATED_PODS } from './lib/breakdown-steps.js';
 import { pingOnce, pingRtt, IPERF_PORT } from './lib/net.js';
-import { idleFraction, markdown, median, Resources, run, runTag, table, waitQuiet, withCleanup } from './lib/sys.js';
+import { idleFraction, markdown, median, Resources, run, runTag, sleep, table, waitQuiet, withCleanup } from './lib/sys.js';
 
 export const DEFAULT_ROUNDS = 5;
 export const DEFAULT_SECONDS = 3;
@@ -50,6 +50,22 @@ function cpuCell(runs: readonly IperfRun[]): string {
   return `${m((x) => x.senderMsPerGbit)} + ${m((x) => x.receiverMsPerGbit)} = ${m((x) => x.senderMsPerGbit + x.receiverMsPerGbit)}`;
 }
 
+/**
+ * A test again (twice at most, 1 s apart) when iperf3 fails: the persistent server can still be
+ * finishing the previous test ("the server is busy running a test"), more so on a loaded machine.
+ */
+async function retried<T>(test: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await test();
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      log(`  (retrying: ${(e as Error).message.split('\n')[0]})`);
+      await sleep(1_000);
+    }
+  }
+}
+
 export async function breakdown(rounds: number, seconds: number): Promise<number> {
   const tag = runTag();
   const kernel = (await run(['uname', '-r'])).stdout.trim();
@@ -76,9 +92,9 @@ export async function breakdown(rounds: number, seconds: number): Promise<number
         const i = (k + r) % steps.length;
         const s = steps[i];
         if (!(await waitQuiet(QUIET_WAIT_MS))) busy++;
-        const one = await measuredIperf(res, s.from, servers[i], seconds, 1);
+        const one = await retried(() => measuredIperf(res, s.from, servers[i], seconds, 1));
         if (!(await waitQuiet(QUIET_WAIT_MS))) busy++;
-        const four = await measuredIperf(res, s.from, servers[i], seconds, STREAMS);
+        const four = await retried(() => measuredIperf(res, s.from, servers[i], seconds, STREAMS));
         const rtt = await pingRtt(s.from, s.toIp);
         samples[i].one.push(one);
         samples[i].four.push(four);
