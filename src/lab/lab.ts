@@ -2,10 +2,12 @@
  * The lab lifecycle: up (network, pods, agents), reconcile (apply/delete: level-triggered, only
  * what changed is touched) and down (everything the lab made, also after a crash).
  */
+import { release } from 'node:os';
 import { readCluster } from '../api/cluster.js';
 import type { RawObject } from '../api/load.js';
 import { applyPlan } from '../host/executor.js';
 import type { Host } from '../host/host.js';
+import { decideVxlanChecksumOffload } from '../model/kernel.js';
 import { labNetnsPrefix, placePods, planNodes, validateLabConfig, type LabConfig, type LabNode, type PlacedPod } from '../model/lab.js';
 import { stableJson } from '../model/names.js';
 import { parseCidr } from '../model/ip.js';
@@ -117,7 +119,10 @@ function checkOtherLabs(config: LabConfig): void {
   }
 }
 
-export async function labUp(host: Host, config: LabConfig, objects: RawObject[]): Promise<{ state: LabState; report: ReconcileReport }> {
+export async function labUp(host: Host, given: LabConfig, objects: RawObject[]): Promise<{ state: LabState; report: ReconcileReport }> {
+  // VXLAN checksum offload not forced: the running kernel decides (on from Linux 5.7), and the
+  // state records what was decided.
+  const config: LabConfig = given.mode === 'vxlan' && given.vxlanChecksumOffload === undefined ? { ...given, vxlanChecksumOffload: decideVxlanChecksumOffload('auto', release()).offload } : given;
   const problems = validateLabConfig(config);
   if (problems.length > 0) throw new LabError(problems.join('\n'));
   if (loadState(config.name)) throw new LabError(`lab ${JSON.stringify(config.name)} already exists: use 'podnet apply --name ${config.name}' or 'podnet down --name ${config.name}'`);

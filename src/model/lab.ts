@@ -21,9 +21,10 @@ export interface LabConfig {
   /** The pool LoadBalancer Services get addresses from; without it they stay pending. */
   lbCidr?: string;
   /**
-   * VXLAN mode: keep TX checksum offload on the VXLAN device. Off by default, as Flannel does
-   * (a netfilter bug corrupted offloaded checksums of NATed VXLAN packets before Linux 5.7);
-   * turning it off also turns off TSO, which costs most of the overlay's throughput.
+   * VXLAN mode: TX checksum offload on the VXLAN device. Turning it off also turns off TSO, which
+   * costs most of the overlay's throughput; it works around a netfilter bug fixed in Linux 5.7
+   * (src/model/kernel.ts). Absent: `labUp` decides from the running kernel (on from 5.7) and
+   * records the decision here; the renderer reads absent as on.
    */
   vxlanChecksumOffload?: boolean;
   /** Run cluster DNS: kube-system/coredns pods behind kube-dns, and a resolv.conf for every pod. */
