@@ -13,6 +13,8 @@ import type { Cluster, Node, Pod } from '../model/types.js';
 import { podKey } from '../model/types.js';
 import { hostLink, renderLabNetwork } from '../render/lab-network.js';
 import { request, startAgent, type AgentPodSpec, type AgentPodStatus } from './agent-client.js';
+import { attachAdded, detachRemoved } from './attach-sync.js';
+import { resolveAttachments, type AttachStats } from './attachments.js';
 import { ensureDnsForwarder } from './dns-forwarder.js';
 import { ensureMonitor } from './monitor.js';
 import { renderPodsAdd, renderPodsDel } from './network.js';
@@ -41,6 +43,8 @@ export interface ReconcileReport {
   podProblems: string[];
   statuses: AgentPodStatus[];
   policy: PolicySyncReport;
+  /** Secondary network attachments added by this reconcile (src/lab/attachments.ts). */
+  attachments?: AttachStats;
 }
 
 const PORT_WAIT_MS = 20_000;
@@ -125,6 +129,7 @@ export async function labUp(host: Host, config: LabConfig, objects: RawObject[])
   if (leftovers.length > 0) throw new LabError(`parts of a lab ${JSON.stringify(config.name)} exist (${leftovers[0]}, …): run 'podnet down --name ${config.name}' first`);
   checkOtherLabs(config);
   const manifestNodes = readCluster(objects, { podCidr: config.podCidr }).nodes; // validates the input before anything is created
+  resolveAttachments(translateLab({ config, nodes: [], objects }), labDir(config.name)); // NADs, their configs and plugins too
   // Node manifests may ask for more nodes than --nodes: the limits hold for the real count.
   const effective = validateLabConfig({ ...config, nodes: Math.max(config.nodes, manifestNodes.length) });
   if (effective.length > 0) throw new LabError(effective.map((p) => `${p} (${manifestNodes.length} Node manifests)`).join('\n'));
@@ -147,12 +152,14 @@ export async function labUp(host: Host, config: LabConfig, objects: RawObject[])
 /** Makes the running lab match `objects`: pods added, removed or restarted; the rest untouched. */
 export async function reconcile(host: Host, state: LabState, objects: RawObject[]): Promise<ReconcileReport> {
   const base = translateLab({ ...state, objects });
+  const desired = resolveAttachments(base, labDir(state.config.name)); // before anything changes
   const cluster = placeOnto(base, { ...state, placements: [] });
   const previous = new Map(state.placements.map((p) => [p.key, p]));
   const { placed, unschedulable } = placePods(state.config.name, cluster.pods, state.nodes, previous);
   const next = new Map(placed.map((p) => [p.key, p]));
   const removed = state.placements.filter((p) => !sameNetwork(p, next.get(p.key)));
   const added = placed.filter((p) => !sameNetwork(p, previous.get(p.key)));
+  const detachErrors = await detachRemoved(state, removed);
   await applyPlan(host, renderPodsDel(state.config, state.nodes, removed));
   state.placements = state.placements.filter((p) => !removed.includes(p));
   state.objects = objects;
@@ -164,10 +171,13 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   await applyPlan(host, renderPodsAdd(state.config, state.nodes, added));
   state.placements = placed;
   saveState(state);
+  const attached = await attachAdded(state, cluster, placed, added, desired);
   writeResolvConfs(state, cluster, added, removed);
   await ensureDnsForwarder(state);
-  const specs = agentSpecs(cluster, placed);
-  const { statuses, errors: podProblems } = await syncAgents(state, specs);
+  // A pod whose attachments failed does not start (its sandbox could not be set up).
+  const specs = agentSpecs(cluster, placed.filter((p) => !attached.failed.has(p.key)));
+  const { statuses, errors: agentProblems } = await syncAgents(state, specs);
+  const podProblems = [...agentProblems, ...[...attached.failed].map(([key, why]) => `${key}: ${why}`), ...detachErrors.map((e) => `DEL ${e}`)];
   const conditions = endpointConditions(placed.map((p) => p.key), new Map(statuses.map((s) => [s.key, s])));
   const servicesStart = performance.now();
   const proxy = await syncServices(host, state, running, conditionsLookup(conditions));
@@ -186,6 +196,7 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
     podProblems,
     statuses,
     policy,
+    attachments: attached.stats,
   };
 }
 
