@@ -110,7 +110,8 @@ function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<s
       const placed = new Map(state.placements.map((p) => [p.key, p]));
       const row = (key: string) => {
         const s = statuses.get(key);
-        const total = s?.containers.length ?? 0;
+        // A pod whose sandbox failed never reached its agent: none of its containers is ready.
+        const total = s?.containers.length ?? (state.attachmentFailures?.[key] ? cluster.pods.find((p) => podKey(p) === key)?.containers.length ?? 0 : 0);
         const ready = s?.containers.filter((c) => c.ready).length ?? 0;
         const running = s !== undefined && total > 0 && s.containers.every((c) => c.state === 'running');
         // Every container exited for good (restartPolicy said so): the pod is Succeeded (all with
