@@ -19,7 +19,7 @@ import type { DesiredAttachments } from '../src/lab/attachments.js';
 import type { LabState } from '../src/lab/state.js';
 import { formatIPv4, parseIPv4 } from '../src/model/ip.js';
 import { labNetnsPrefix } from '../src/model/lab.js';
-import { benchPod, labConfig, upLab } from './lib/lab.js';
+import { benchPod, host, labConfig, upLab } from './lib/lab.js';
 import { pingOnce } from './lib/net.js';
 import { markdown, median, nowMs, Resources, run, sleep, table, waitQuiet, withCleanup } from './lib/sys.js';
 
@@ -81,7 +81,7 @@ async function oneRun(res: Resources, tag: string, i: number, verify: boolean, l
     const cluster = { namespaces: [], nodes: [], pods, services: [], endpointSlices: [], ingresses: [], ingressClasses: [], routes: [], policies: [], secrets: [], notes: [] };
     await waitQuiet(3_000);
     const t0 = nowMs();
-    const { failed, stats } = await attachAdded(state, cluster, placed, placed, desired);
+    const { failed, stats } = await attachAdded(host, state, cluster, placed, placed, desired);
     const podnetMs = nowMs() - t0;
     if (failed.size > 0) throw new Error(`attachments failed: ${[...failed.values()][0]}`);
     // The plugin alone, on a second interface of the same pods (another address range).

@@ -6,6 +6,7 @@
  * atomically, so `down` can DEL whatever a crash left.
  */
 import { attachmentStatus, type NetworkStatus } from '../cni/delegate.js';
+import type { Host } from '../host/host.js';
 import type { PlacedPod } from '../model/lab.js';
 import { podKey, type Cluster, type Pod } from '../model/types.js';
 import { attachPod, detachPod, pendingRecords, type AttachStats, type DesiredAttachments } from './attachments.js';
@@ -36,7 +37,7 @@ export async function detachRemoved(state: LabState, removed: readonly PlacedPod
  * ADD for new pods and for placed pods whose last ADD failed; returns the pods that failed (their
  * containers must not start) with the plugin's error.
  */
-export async function attachAdded(state: LabState, cluster: Cluster, placed: readonly PlacedPod[], added: readonly PlacedPod[], desired: DesiredAttachments): Promise<{ failed: Map<string, string>; stats: AttachStats }> {
+export async function attachAdded(host: Host, state: LabState, cluster: Cluster, placed: readonly PlacedPod[], added: readonly PlacedPod[], desired: DesiredAttachments): Promise<{ failed: Map<string, string>; stats: AttachStats }> {
   const stats: AttachStats = { attachments: 0, pluginRuns: 0, pluginMs: 0, totalMs: 0 };
   const start = performance.now();
   const failures = state.attachmentFailures ?? {};
@@ -50,7 +51,7 @@ export async function attachAdded(state: LabState, cluster: Cluster, placed: rea
   state.attachmentFailures = failures;
   if (targets.length > 0) saveState(state); // recorded before any ADD runs: a crash leaves them for `down`
   await eachLimited(targets, async (p) => {
-    const outcome = await attachPod(state.attachments![p.key], stats);
+    const outcome = await attachPod(host, state.attachments![p.key], stats);
     if ('records' in outcome) state.attachments![p.key] = outcome.records;
     else {
       delete state.attachments![p.key];

@@ -15,6 +15,7 @@ import { interfaceNames, NETWORKS_ANNOTATION, selectionNamespace } from '../mode
 import { podKey, type Cluster, type Pod } from '../model/types.js';
 import { cniPath, execPlugin, lookupPlugin, PluginError } from './cni-exec.js';
 import type { LabNode } from '../model/lab.js';
+import type { Host } from '../host/host.js';
 
 /** One attachment as recorded in the lab state: everything DEL needs, and ADD's result. */
 export interface AttachmentRecord {
@@ -28,6 +29,8 @@ export interface AttachmentRecord {
   nodeNetns: string;
   args: string;
   path: string;
+  /** The selection's "default-route": the pod's default route goes via these gateways here. */
+  gateways?: string[];
   /** The ADD result (the last plugin's for a conflist); absent while ADD is under way. */
   result?: CniResult;
 }
@@ -67,7 +70,7 @@ export function resolveAttachments(cluster: Cluster, labDirPath: string): Desire
         if (!lookupPlugin(type, path)) problems.push({ ...where, message: `NetworkAttachmentDefinition ${network}: CNI plugin ${JSON.stringify(type)} is not installed (looked in ${path})` });
       }
       const invocation: Invocation = { capabilityArgs: capabilityArgs(sel), ...(sel.cniArgs ? { cniArgs: sel.cniArgs } : {}), hostLocalDataDir: join(labDirPath, 'cni', 'host-local') };
-      list.push({ network, ifname: names[i], config, invocation, path });
+      list.push({ network, ifname: names[i], config, invocation, path, ...(sel.defaultRoute ? { gateways: sel.defaultRoute } : {}) });
     });
     if (list.length > 0) out.set(podKey(pod), list);
   }
@@ -142,7 +145,7 @@ export function pendingRecords(pod: Pod, at: PlacedPod, node: LabNode, desired: 
  * ADDs one pod's attachments in order. On a failure, what was added is taken back (DEL of the
  * failed one and those before it, as Multus does) and the error is returned: nothing is left.
  */
-export async function attachPod(records: AttachmentRecord[], stats: AttachStats): Promise<{ records: AttachmentRecord[] } | { error: string }> {
+export async function attachPod(host: Host, records: AttachmentRecord[], stats: AttachStats): Promise<{ records: AttachmentRecord[] } | { error: string }> {
   const done: AttachmentRecord[] = [];
   for (const a of records) {
     try {
@@ -154,7 +157,31 @@ export async function attachPod(records: AttachmentRecord[], stats: AttachStats)
       return { error: `error adding pod to CNI network ${JSON.stringify(a.network)} (interface ${a.ifname}): ${why}` };
     }
   }
+  const routed = done.filter((a) => a.gateways);
+  if (routed.length > 0) {
+    const error = await setDefaultRoutes(host, routed).then(() => undefined, (e: Error) => e.message);
+    if (error) {
+      for (const undo of done.reverse()) await delChain(undo).catch(() => undefined);
+      return { error: `error setting the default route (default-route): ${error}` };
+    }
+  }
   return { records: done };
+}
+
+/**
+ * "default-route", after every ADD of the pod, as Multus does: its default routes elsewhere go
+ * (DeleteDefaultGW on the other interfaces, eth0 included) and one default route per requested
+ * gateway is added on the attachment's interface (SetDefaultGW).
+ */
+async function setDefaultRoutes(host: Host, routed: readonly AttachmentRecord[]): Promise<void> {
+  const netns = routed[0].netns.slice('/run/netns/'.length);
+  await host.exec(netns, ['ip', '-4', 'route', 'flush', 'exact', '0.0.0.0/0']);
+  for (const a of routed) {
+    for (const gw of a.gateways!) {
+      const r = await host.exec(netns, ['ip', 'route', 'append', 'default', 'via', gw, 'dev', a.ifname]);
+      if (r.code !== 0) throw new Error(`default via ${gw} dev ${a.ifname}: ${r.stderr.trim()}`);
+    }
+  }
 }
 
 /** DELs a pod's recorded attachments, last first; returns the errors (DEL goes on regardless). */

@@ -171,7 +171,7 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   await applyPlan(host, renderPodsAdd(state.config, state.nodes, added));
   state.placements = placed;
   saveState(state);
-  const attached = await attachAdded(state, cluster, placed, added, desired);
+  const attached = await attachAdded(host, state, cluster, placed, added, desired);
   writeResolvConfs(state, cluster, added, removed);
   await ensureDnsForwarder(state);
   // A pod whose attachments failed does not start (its sandbox could not be set up).

@@ -114,6 +114,14 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_PLUGINS)('secondary networks with the refe
     expect((await lab.exec('default/solo', ['ip', '-o', '-4', 'addr', 'show', 'net1'])).stdout).toContain('10.79.0.5/24');
   }, T);
 
+  it('default-route moves the pod\'s default route to the attachment (as Multus does)', async () => {
+    const yaml = pod('gw', 'node-1', '[{"name": "macvlan-static", "ips": ["10.10.0.21/24"], "default-route": ["10.10.0.12"]}]');
+    await lab.ok('apply', ['-f', file('gw.yaml', yaml)]);
+    const routes = (await lab.exec('default/gw', ['ip', '-4', 'route', 'show', 'default'])).stdout.trim();
+    expect(routes).toBe('default via 10.10.0.12 dev net1');
+    await lab.ok('delete', ['-f', join(dir, 'gw.yaml')]);
+  }, T);
+
   it("a failed ADD fails that pod's start with the plugin's error; what was added is taken back", async () => {
     const before = leases('bridge-local');
     const bad = nad('bad-master', { cniVersion: '1.0.0', name: 'bad-master', type: 'macvlan', master: 'nosuch0', ipam: { type: 'static', addresses: [{ address: '10.11.0.2/24' }] } });
