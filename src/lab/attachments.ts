@@ -44,17 +44,18 @@ export function cniConfDir(): string {
 }
 
 /**
- * Resolves every pod's selections against the NADs, the conf dir and CNI_PATH; throws one
- * InputError naming pod, annotation and NAD for every problem (exit 2, nothing changed).
+ * Resolves the selections of every pod (or of those in `only`) against the NADs, the conf dir and
+ * CNI_PATH; throws one InputError naming pod, annotation and NAD for every problem (exit 2,
+ * nothing changed).
  */
-export function resolveAttachments(cluster: Cluster, labDirPath: string): DesiredAttachments {
+export function resolveAttachments(cluster: Cluster, labDirPath: string, only?: ReadonlySet<string>): DesiredAttachments {
   const nads = new Map((cluster.networkAttachmentDefinitions ?? []).map((n) => [`${n.namespace}/${n.name}`, n]));
   const problems: Problem[] = [];
   const out: DesiredAttachments = new Map();
   const path = cniPath();
   for (const pod of cluster.pods) {
     // Multus is a CNI plugin: hostNetwork pods never reach it, so their annotation does nothing.
-    if (!pod.networks || pod.hostNetwork) continue;
+    if (!pod.networks || pod.hostNetwork || (only && !only.has(podKey(pod)))) continue;
     const where = { file: pod.source.file, object: `pod ${podKey(pod)}`, path: `metadata.annotations[${JSON.stringify(NETWORKS_ANNOTATION)}]` };
     const names = interfaceNames(pod.networks);
     const list: Omit<AttachmentRecord, 'containerId' | 'netns' | 'nodeNetns' | 'args' | 'result'>[] = [];

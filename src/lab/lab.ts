@@ -129,11 +129,11 @@ export async function labUp(host: Host, config: LabConfig, objects: RawObject[])
   if (leftovers.length > 0) throw new LabError(`parts of a lab ${JSON.stringify(config.name)} exist (${leftovers[0]}, …): run 'podnet down --name ${config.name}' first`);
   checkOtherLabs(config);
   const manifestNodes = readCluster(objects, { podCidr: config.podCidr }).nodes; // validates the input before anything is created
-  resolveAttachments(translateLab({ config, nodes: [], objects }), labDir(config.name)); // NADs, their configs and plugins too
   // Node manifests may ask for more nodes than --nodes: the limits hold for the real count.
   const effective = validateLabConfig({ ...config, nodes: Math.max(config.nodes, manifestNodes.length) });
   if (effective.length > 0) throw new LabError(effective.map((p) => `${p} (${manifestNodes.length} Node manifests)`).join('\n'));
   const nodes = planNodes(config, manifestNodes);
+  resolveAttachments(translateLab({ config, nodes, objects }), labDir(config.name)); // NADs, their configs and plugins too
   const state: LabState = { version: 1, config, phase: 'creating', createdAt: new Date().toISOString(), nodes, placements: [], objects };
   saveState(state); // first, so that `down` knows the lab even if we crash from here on
   try {
@@ -152,13 +152,16 @@ export async function labUp(host: Host, config: LabConfig, objects: RawObject[])
 /** Makes the running lab match `objects`: pods added, removed or restarted; the rest untouched. */
 export async function reconcile(host: Host, state: LabState, objects: RawObject[]): Promise<ReconcileReport> {
   const base = translateLab({ ...state, objects });
-  const desired = resolveAttachments(base, labDir(state.config.name)); // before anything changes
   const cluster = placeOnto(base, { ...state, placements: [] });
   const previous = new Map(state.placements.map((p) => [p.key, p]));
   const { placed, unschedulable } = placePods(state.config.name, cluster.pods, state.nodes, previous);
   const next = new Map(placed.map((p) => [p.key, p]));
   const removed = state.placements.filter((p) => !sameNetwork(p, next.get(p.key)));
   const added = placed.filter((p) => !sameNetwork(p, previous.get(p.key)));
+  // Secondary networks of the pods about to be attached (new ones, and retries of failed ones), as
+  // Multus reads them at sandbox creation: running pods keep theirs even if their NAD goes.
+  const attaching = new Set([...added.map((p) => p.key), ...placed.filter((p) => state.attachmentFailures?.[p.key] !== undefined).map((p) => p.key)]);
+  const desired = resolveAttachments(base, labDir(state.config.name), attaching); // before anything changes
   const detachErrors = await detachRemoved(state, removed);
   await applyPlan(host, renderPodsDel(state.config, state.nodes, removed));
   state.placements = state.placements.filter((p) => !removed.includes(p));

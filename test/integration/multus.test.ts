@@ -82,6 +82,8 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_PLUGINS)('secondary networks with the refe
     const [r] = await lab.probeFromPod('default/local-a', [{ proto: 'http', host: b, port: 8080 }]);
     expect(expectOk(r)).toMatchObject({ pod: 'local-b', remoteAddress: a });
     expect(leases('bridge-local')).toEqual([a, b].sort());
+    // The conflist's second plugin (tuning) ran on the bridge plugin's result (it needs prevResult).
+    expect((await lab.exec('default/local-a', ['sysctl', '-n', 'net.ipv4.conf.all.arp_ignore'])).stdout.trim()).toBe('1');
     const has = async (ns: string) => (await spawnCollect(['ip', 'netns', 'exec', lab.nodeNetns(ns), 'ip', 'link', 'show', 'br-local'])).code === 0;
     expect([await has('node-1'), await has('node-2')]).toEqual([true, false]);
   }, T);
@@ -112,6 +114,12 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_PLUGINS)('secondary networks with the refe
     expect(leases('bridge-one')).toEqual(['10.79.0.5']);
     expect(await addressOf('solo', 'net1')).toBe('10.79.0.5');
     expect((await lab.exec('default/solo', ['ip', '-o', '-4', 'addr', 'show', 'net1'])).stdout).toContain('10.79.0.5/24');
+    // As with Multus, the NAD is read when the pod's sandbox is made: deleting it later is allowed
+    // and the running pod keeps its attachment (DEL uses the recorded config).
+    await lab.ok('delete', ['-f', file('nad-one.yaml', SOLO)]);
+    expect(await addressOf('solo', 'net1')).toBe('10.79.0.5');
+    await lab.ok('delete', ['-f', solo]);
+    expect(leases('bridge-one')).toEqual([]);
   }, T);
 
   it('default-route moves the pod\'s default route to the attachment (as Multus does)', async () => {
@@ -169,7 +177,7 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_PLUGINS)('down DELs every recorded attachm
 
   beforeAll(() => {
     mkdirSync(bin);
-    for (const p of ['bridge', 'host-local', 'macvlan', 'static']) {
+    for (const p of ['bridge', 'host-local', 'macvlan', 'static', 'tuning']) {
       writeFileSync(join(bin, p), `#!/bin/sh\nin=$(cat)\nprintf '%s %s %s %s %s\\n' "${p}" "$CNI_COMMAND" "$CNI_IFNAME" "$CNI_ARGS" "$in" >> ${log}\nprintf '%s' "$in" | exec ${PLUGINS}/${p}\n`);
       chmodSync(join(bin, p), 0o755);
     }
@@ -199,6 +207,9 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_PLUGINS)('down DELs every recorded attachm
       const del = dels.find((l) => /^(macvlan|bridge) DEL/.test(l) && l.includes(`K8S_POD_NAME=${pod};`));
       expect(del, pod).toMatch(/"prevResult":\{.*"ips":\[/);
     }
+    // The conflist is taken down in reverse order: tuning, then bridge, each with the ADD result.
+    const order = dels.filter((l) => l.includes('K8S_POD_NAME=local-a;')).map((l) => l.split(' ')[0]);
+    expect(order).toEqual(['tuning', 'bridge', 'host-local']);
     // host-local was asked to release both bridge leases (bridge delegates DEL to its IPAM plugin).
     expect(dels.filter((l) => l.startsWith('host-local DEL'))).toHaveLength(2);
     expect(netnsWithPrefix(lab.netnsPrefix)).toEqual([]);
