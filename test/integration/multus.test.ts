@@ -99,6 +99,13 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_PLUGINS)('secondary networks with the refe
     ]);
   }, T);
 
+  it('get network-attachment-definitions (net-attach-def): the NADs as applied', async () => {
+    expect((await lab.ok('get', ['net-attach-def'])).split('\n').slice(1).filter(Boolean).map((l) => l.split(/\s+/)[0])).toEqual(['macvlan-static', 'bridge-local', 'bridge-one']);
+    const list = JSON.parse(await lab.ok('get', ['network-attachment-definitions', '-o', 'json'])) as { items: { apiVersion: string; kind: string; metadata: { name: string; namespace: string }; spec: { config: string } }[] };
+    expect(list.items[0]).toMatchObject({ apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition', metadata: { name: 'macvlan-static', namespace: 'default' } });
+    expect(JSON.parse(list.items[0].spec.config)).toMatchObject({ type: 'macvlan', master: 'eth0' });
+  }, T);
+
   it('a plain pod gets no extra interface', async () => {
     const links = (await lab.exec('default/plain', ['ip', '-o', 'link', 'show'])).stdout.split('\n').filter(Boolean).map((l) => l.split(':')[1].trim().split('@')[0]);
     expect(links.sort()).toEqual(['eth0', 'lo']);
