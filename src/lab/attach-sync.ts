@@ -11,7 +11,7 @@ import type { PlacedPod } from '../model/lab.js';
 import { podKey, type Cluster, type Pod } from '../model/types.js';
 import { attachPod, detachPod, pendingRecords, type AttachStats, type DesiredAttachments } from './attachments.js';
 import { netConf } from './network.js';
-import { labDir, loadState, saveState, type LabState } from './state.js';
+import { loadState, saveState, type LabState } from './state.js';
 
 const PARALLEL_PODS = 4;
 
@@ -63,12 +63,19 @@ export async function attachAdded(host: Host, state: LabState, cluster: Cluster,
   return { failed: new Map(Object.entries(failures)), stats };
 }
 
-/** `down`: DEL of every recorded attachment (also after a crash), so IPAM leases are released. */
+/**
+ * `down`: DEL of every recorded attachment (also after a crash: records without a result were
+ * being added, and get DEL without prevResult), so IPAM leases are released. Returns how many
+ * DELs succeeded.
+ */
 export async function detachAll(lab: string): Promise<number> {
   const state = loadState(lab);
   const all = Object.values(state?.attachments ?? {});
-  await eachLimited(all, (records) => detachPod(records).then(() => undefined));
-  return all.reduce((n, r) => n + r.length, 0);
+  let failed = 0;
+  await eachLimited(all, async (records) => {
+    failed += (await detachPod(records)).length;
+  });
+  return all.reduce((n, r) => n + r.length, 0) - failed;
 }
 
 /**
@@ -82,11 +89,6 @@ export function networkStatus(state: LabState, pod: Pod): NetworkStatus[] | unde
   const primary: NetworkStatus = { name: netConf(state.config, node).name, interface: 'eth0', ips: [at.ip], mac: at.mac, default: true, dns: {} };
   const secondary = (state.attachments?.[at.key] ?? []).filter((a) => a.result).map((a) => attachmentStatus(a.network, a.ifname, a.result!));
   return [primary, ...secondary];
-}
-
-/** The lab's host-local leases live here (ipam.dataDir of every host-local attachment). */
-export function hostLocalDir(lab: string): string {
-  return `${labDir(lab)}/cni/host-local`;
 }
 
 async function eachLimited<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
