@@ -139,7 +139,12 @@ export interface AttachStats {
 /** The records a pod's attachments will have, before ADD. */
 export function pendingRecords(pod: Pod, at: PlacedPod, node: LabNode, desired: DesiredAttachments): AttachmentRecord[] {
   const containerId = at.netns!;
-  return (desired.get(at.key) ?? []).map((d) => ({ ...d, containerId, netns: `/run/netns/${at.netns}`, nodeNetns: node.netns, args: cniArgsEnv(pod, containerId) }));
+  return (desired.get(at.key) ?? []).map((d) => {
+    // Each node keeps its own host-local leases, as each real node has its own /var/lib/cni.
+    const dataDir = d.invocation.hostLocalDataDir;
+    const invocation = dataDir ? { ...d.invocation, hostLocalDataDir: join(dataDir, node.name) } : d.invocation;
+    return { ...d, invocation, containerId, netns: `/run/netns/${at.netns}`, nodeNetns: node.netns, args: cniArgsEnv(pod, containerId) };
+  });
 }
 
 /**

@@ -42,8 +42,8 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_PLUGINS)('secondary networks with the refe
     return new Map(list.items.map((p) => [p.metadata.name, JSON.parse(p.metadata.annotations?.['k8s.v1.cni.cncf.io/network-status'] ?? '[]') as Status[]]));
   };
   const addressOf = async (name: string, ifname: string) => (await statuses()).get(name)!.find((s) => s.interface === ifname)!.ips![0];
-  const leases = (network: string) => {
-    const d = join(lab.stateDir, 'cni', 'host-local', network);
+  const leases = (network: string, node = 'node-1') => {
+    const d = join(lab.stateDir, 'cni', 'host-local', node, network);
     return existsSync(d) ? readdirSync(d).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)).sort() : [];
   };
 
@@ -127,6 +127,18 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_PLUGINS)('secondary networks with the refe
     expect(await addressOf('solo', 'net1')).toBe('10.79.0.5');
     await lab.ok('delete', ['-f', solo]);
     expect(leases('bridge-one')).toEqual([]);
+  }, T);
+
+  it('an apply that replaces a pod (here: moves it to another node) DELs the old attachment first', async () => {
+    const before = leases('bridge-local', 'node-1');
+    await lab.ok('apply', ['-f', file('mover.yaml', pod('mover', 'node-1', 'bridge-local'))]);
+    const first = await addressOf('mover', 'net1');
+    expect(leases('bridge-local', 'node-1')).toEqual([...before, first].sort());
+    await lab.ok('apply', ['-f', file('mover.yaml', pod('mover', 'node-2', 'bridge-local'))]);
+    expect(leases('bridge-local', 'node-1')).toEqual(before);
+    expect(leases('bridge-local', 'node-2')).toEqual([await addressOf('mover', 'net1')]);
+    await lab.ok('delete', ['-f', join(dir, 'mover.yaml')]);
+    expect(leases('bridge-local', 'node-2')).toEqual([]);
   }, T);
 
   it('default-route moves the pod\'s default route to the attachment (as Multus does)', async () => {
