@@ -93,6 +93,7 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_PLUGINS)('secondary networks with the refe
     const client = pods.find((p) => p.name === 'client')!;
     const status = (await statuses()).get('client')!;
     const mac = (await lab.exec('default/client', ['cat', '/sys/class/net/net1/address'])).stdout.trim();
+    expect(mac).toBe('c2:b0:57:49:47:f1'); // the "mac" of the selection, through the plugin's mac capability
     expect(status).toEqual([
       { name: `podnet-${lab.name}`, interface: 'eth0', ips: [client.ip], mac: expect.stringMatching(/^02:/), default: true, dns: {} },
       { name: 'default/macvlan-static', interface: 'net1', ips: ['10.10.0.11'], mac, dns: {} },
@@ -210,8 +211,8 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_PLUGINS)('down DELs every recorded attachm
   it('down after the agents were killed: DEL with the recorded config and prevResult; nothing left', async () => {
     await lab.up(['--nodes', '2', '-f', EXAMPLE]);
     const adds = readFileSync(log, 'utf8').split('\n').filter((l) => / ADD /.test(l));
-    // The plugins saw what Multus passes: the pod in CNI_ARGS, the "ips" capability as runtimeConfig.
-    expect(adds.find((l) => l.startsWith('macvlan ADD net1') && l.includes('K8S_POD_NAME=client'))).toMatch(/IgnoreUnknown=true;K8S_POD_NAMESPACE=default;K8S_POD_NAME=client;K8S_POD_INFRA_CONTAINER_ID=pn-.*"runtimeConfig":\{"ips":\["10\.10\.0\.11\/24"\]\}/);
+    // The plugins saw what Multus passes: the pod in CNI_ARGS, the "ips" and "mac" capabilities as runtimeConfig.
+    expect(adds.find((l) => l.startsWith('macvlan ADD net1') && l.includes('K8S_POD_NAME=client'))).toMatch(/IgnoreUnknown=true;K8S_POD_NAMESPACE=default;K8S_POD_NAME=client;K8S_POD_INFRA_CONTAINER_ID=pn-.*"runtimeConfig":\{"ips":\["10\.10\.0\.11\/24"\],"mac":"c2:b0:57:49:47:f1"\}/);
     // The attachments are on record in the state (with results) before anything crashes.
     const state = JSON.parse(readFileSync(join(lab.stateDir, 'lab.json'), 'utf8')) as { attachments: Record<string, { result?: unknown }[]> };
     expect(Object.values(state.attachments).flat().filter((a) => a.result)).toHaveLength(4);
