@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAN_RUN_LAB, netnsWithPrefix, REPO, spawnCollect, TestLab, type ProbeResult } from './helpers.js';
+import { CAN_RUN_LAB, netnsWithPrefix, REPO, sleep, spawnCollect, TestLab, until, type ProbeResult } from './helpers.js';
 
 const T = 120_000;
 const PLUGINS = '/usr/lib/cni';
@@ -194,18 +194,46 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_PLUGINS)('down DELs every recorded attachm
   const bin = join(dir, 'bin');
   const log = join(dir, 'calls.log');
   const lab = new WrappedLab(bin);
+  const crashed = new WrappedLab(bin);
+  const slow = join(dir, 'slow');
 
   beforeAll(() => {
     mkdirSync(bin);
     for (const p of ['bridge', 'host-local', 'macvlan', 'static', 'tuning']) {
-      writeFileSync(join(bin, p), `#!/bin/sh\nin=$(cat)\nprintf '%s %s %s %s %s\\n' "${p}" "$CNI_COMMAND" "$CNI_IFNAME" "$CNI_ARGS" "$in" >> ${log}\nprintf '%s' "$in" | exec ${PLUGINS}/${p}\n`);
+      // With the `slow` file present, an ADD of the macvlan plugin takes 2 s more (time to crash in).
+      const pause = p === 'macvlan' ? `[ "$CNI_COMMAND" = ADD ] && [ -e ${slow} ] && sleep 2\n` : '';
+      writeFileSync(join(bin, p), `#!/bin/sh\nin=$(cat)\n${pause}printf '%s %s %s %s %s\\n' "${p}" "$CNI_COMMAND" "$CNI_IFNAME" "$CNI_ARGS" "$in" >> ${log}\nprintf '%s' "$in" | exec ${PLUGINS}/${p}\n`);
       chmodSync(join(bin, p), 0o755);
     }
   });
 
   afterAll(async () => {
-    await lab.cleanup();
+    await Promise.all([lab.cleanup(), crashed.cleanup()]);
     rmSync(dir, { recursive: true, force: true });
+  }, T);
+
+  it('up killed (SIGKILL) while ADDs run: down DELs the attachments on record, without prevResult where ADD had not finished', async () => {
+    writeFileSync(slow, '');
+    writeFileSync(log, '');
+    const child = crashed.spawn('up', ['--nodes', '2', '-f', EXAMPLE]);
+    const stateFile = join(crashed.stateDir, 'lab.json');
+    const pending = await until('attachments recorded before their ADD', () => {
+      if (!existsSync(stateFile)) return null;
+      const st = JSON.parse(readFileSync(stateFile, 'utf8')) as { attachments?: Record<string, { result?: unknown }[]> };
+      return Object.values(st.attachments ?? {}).flat().filter((a) => !a.result).length || null;
+    }, 60_000);
+    expect(pending).toBeGreaterThan(0);
+    child.kill('SIGKILL');
+    rmSync(slow);
+    await sleep(3_000); // the plugin runs the killed `up` started finish (they are not the lab's processes)
+    writeFileSync(log, '');
+    const out = await crashed.ok('down');
+    expect(out).toMatch(/network attachments deleted \(CNI DEL\)/);
+    const dels = readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith('macvlan DEL'));
+    expect(dels.map((l) => /K8S_POD_NAME=(\w+);/.exec(l)![1]).sort()).toEqual(['client', 'server']);
+    expect(dels.every((l) => !l.includes('"prevResult"'))).toBe(true);
+    expect(netnsWithPrefix(crashed.netnsPrefix)).toEqual([]);
+    expect(existsSync(crashed.stateDir)).toBe(false);
   }, T);
 
   it('down after the agents were killed: DEL with the recorded config and prevResult; nothing left', async () => {
