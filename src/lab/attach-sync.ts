@@ -34,14 +34,27 @@ export async function detachRemoved(state: LabState, removed: readonly PlacedPod
 }
 
 /**
- * ADD for new pods and for placed pods whose last ADD failed; returns the pods that failed (their
+ * Placed pods whose attachments must be made again: the last ADD failed, or was under way when
+ * podnet was killed (records without a result).
+ */
+export function toRetry(state: LabState, placed: readonly PlacedPod[]): PlacedPod[] {
+  return placed.filter((p) => state.attachmentFailures?.[p.key] !== undefined || (state.attachments?.[p.key] ?? []).some((a) => !a.result));
+}
+
+/**
+ * ADD for new pods and for placed pods whose last ADD failed or was interrupted; returns the pods that failed (their
  * containers must not start) with the plugin's error.
  */
 export async function attachAdded(host: Host, state: LabState, cluster: Cluster, placed: readonly PlacedPod[], added: readonly PlacedPod[], desired: DesiredAttachments): Promise<{ failed: Map<string, string>; stats: AttachStats }> {
   const stats: AttachStats = { attachments: 0, pluginRuns: 0, pluginMs: 0, totalMs: 0 };
   const start = performance.now();
   const failures = state.attachmentFailures ?? {};
-  const retry = placed.filter((p) => failures[p.key] !== undefined && !added.includes(p));
+  const retry = toRetry(state, placed).filter((p) => !added.includes(p));
+  // An interrupted ADD is taken back first (DEL is safe for what was never added).
+  await eachLimited(retry, async (p) => {
+    await detachPod(state.attachments?.[p.key] ?? []);
+    delete state.attachments?.[p.key];
+  });
   const pods = new Map(cluster.pods.map((p) => [podKey(p), p]));
   const nodes = new Map(state.nodes.map((n) => [n.name, n]));
   const targets = [...added, ...retry].filter((p) => p.netns !== null && desired.has(p.key));

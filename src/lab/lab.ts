@@ -13,7 +13,7 @@ import type { Cluster, Node, Pod } from '../model/types.js';
 import { podKey } from '../model/types.js';
 import { hostLink, renderLabNetwork } from '../render/lab-network.js';
 import { request, startAgent, type AgentPodSpec, type AgentPodStatus } from './agent-client.js';
-import { attachAdded, detachRemoved } from './attach-sync.js';
+import { attachAdded, detachRemoved, toRetry } from './attach-sync.js';
 import { resolveAttachments, type AttachStats } from './attachments.js';
 import { ensureDnsForwarder } from './dns-forwarder.js';
 import { ensureMonitor } from './monitor.js';
@@ -160,7 +160,7 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   const added = placed.filter((p) => !sameNetwork(p, previous.get(p.key)));
   // Secondary networks of the pods about to be attached (new ones, and retries of failed ones), as
   // Multus reads them at sandbox creation: running pods keep theirs even if their NAD goes.
-  const attaching = new Set([...added.map((p) => p.key), ...placed.filter((p) => state.attachmentFailures?.[p.key] !== undefined).map((p) => p.key)]);
+  const attaching = new Set([...added, ...toRetry(state, placed)].map((p) => p.key));
   const desired = resolveAttachments(base, labDir(state.config.name), attaching); // before anything changes
   const detachErrors = await detachRemoved(state, removed);
   await applyPlan(host, renderPodsDel(state.config, state.nodes, removed));

@@ -195,6 +195,7 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_PLUGINS)('down DELs every recorded attachm
   const log = join(dir, 'calls.log');
   const lab = new WrappedLab(bin);
   const crashed = new WrappedLab(bin);
+  const resumed = new WrappedLab(bin);
   const slow = join(dir, 'slow');
 
   beforeAll(() => {
@@ -208,24 +209,38 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_PLUGINS)('down DELs every recorded attachm
   });
 
   afterAll(async () => {
-    await Promise.all([lab.cleanup(), crashed.cleanup()]);
+    await Promise.all([lab.cleanup(), crashed.cleanup(), resumed.cleanup()]);
     rmSync(dir, { recursive: true, force: true });
   }, T);
 
-  it('up killed (SIGKILL) while ADDs run: down DELs the attachments on record, without prevResult where ADD had not finished', async () => {
+  /** Starts `up` with slow macvlan ADDs and SIGKILLs it once attachments are on record without a result. */
+  async function crashUp(l: WrappedLab): Promise<number> {
     writeFileSync(slow, '');
-    writeFileSync(log, '');
-    const child = crashed.spawn('up', ['--nodes', '2', '-f', EXAMPLE]);
-    const stateFile = join(crashed.stateDir, 'lab.json');
+    const child = l.spawn('up', ['--nodes', '2', '-f', EXAMPLE]);
+    const stateFile = join(l.stateDir, 'lab.json');
     const pending = await until('attachments recorded before their ADD', () => {
       if (!existsSync(stateFile)) return null;
       const st = JSON.parse(readFileSync(stateFile, 'utf8')) as { attachments?: Record<string, { result?: unknown }[]> };
       return Object.values(st.attachments ?? {}).flat().filter((a) => !a.result).length || null;
     }, 60_000);
-    expect(pending).toBeGreaterThan(0);
     child.kill('SIGKILL');
     rmSync(slow);
     await sleep(3_000); // the plugin runs the killed `up` started finish (they are not the lab's processes)
+    return pending;
+  }
+
+  it('apply after up was killed mid-ADD takes the interrupted attachments back and makes them again', async () => {
+    expect(await crashUp(resumed)).toBeGreaterThan(0);
+    await resumed.ok('apply', ['-f', EXAMPLE]);
+    const list = JSON.parse(await resumed.ok('get', ['pods', '-o', 'json'])) as { items: { metadata: { name: string; annotations?: Record<string, string> } }[] };
+    const client = list.items.find((p) => p.metadata.name === 'client')!;
+    expect(JSON.parse(client.metadata.annotations!['k8s.v1.cni.cncf.io/network-status'])[1]).toMatchObject({ interface: 'net1', ips: ['10.10.0.11'] });
+    const [r] = await resumed.probeFromPod('default/client', [{ proto: 'http', host: '10.10.0.12', port: 8080 }]);
+    expect(expectOk(r)).toMatchObject({ pod: 'server', remoteAddress: '10.10.0.11' });
+  }, T);
+
+  it('up killed (SIGKILL) while ADDs run: down DELs the attachments on record, without prevResult where ADD had not finished', async () => {
+    expect(await crashUp(crashed)).toBeGreaterThan(0);
     writeFileSync(log, '');
     const out = await crashed.ok('down');
     expect(out).toMatch(/network attachments deleted \(CNI DEL\)/);
