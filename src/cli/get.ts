@@ -73,10 +73,19 @@ function probeStatus(s: AgentPodStatus | undefined): Record<string, unknown> {
   };
 }
 
+/** Applied bare Pods' annotations by "ns/name" (one pass over the objects). */
+function appliedPodAnnotations(state: LabState): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  for (const o of state.objects) {
+    const m = (o.obj.metadata ?? {}) as { name?: string; namespace?: string; annotations?: Record<string, string> };
+    if (o.obj.kind === 'Pod' && m.annotations) out.set(`${m.namespace || 'default'}/${m.name}`, m.annotations);
+  }
+  return out;
+}
+
 /** The pod's annotations as applied, with the network-status Multus writes (pods with a netns). */
-function podAnnotations(state: LabState, pod: Cluster['pods'][number]): Record<string, unknown> {
-  const applied = (manifest(state, 'Pod', pod).metadata as { annotations?: Record<string, string> }).annotations ?? {};
-  const status = networkStatus(state, pod);
+function podAnnotations(state: LabState, at: LabState['placements'][number] | undefined, applied: Record<string, string> = {}): Record<string, unknown> {
+  const status = networkStatus(state, at);
   const annotations = { ...applied, ...(status ? { [NETWORK_STATUS_ANNOTATION]: JSON.stringify(status, null, 2) } : {}) };
   return Object.keys(annotations).length > 0 ? { annotations } : {};
 }
@@ -108,6 +117,7 @@ function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<s
     case 'pods': {
       const pods = cluster.pods.filter((p) => inNs(p.namespace));
       const placed = new Map(state.placements.map((p) => [p.key, p]));
+      const annotated = appliedPodAnnotations(state);
       const row = (key: string) => {
         const s = statuses.get(key);
         // A pod whose sandbox failed never reached its agent: none of its containers is ready.
@@ -135,7 +145,7 @@ function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<s
           return withNs(p.namespace, [p.name, r.ready, r.status, r.restarts, age, p.ip || '<none>', p.nodeName ?? '<none>']);
         }),
         items: pods.map((p) => ({
-          apiVersion: 'v1', kind: 'Pod', metadata: { ...meta(p), labels: p.labels, ...podAnnotations(state, p), ...(p.owner.kind !== 'Pod' ? { ownerReferences: [{ kind: p.owner.kind, name: p.owner.name, controller: true }] } : {}) },
+          apiVersion: 'v1', kind: 'Pod', metadata: { ...meta(p), labels: p.labels, ...podAnnotations(state, placed.get(podKey(p)), annotated.get(podKey(p))), ...(p.owner.kind !== 'Pod' ? { ownerReferences: [{ kind: p.owner.kind, name: p.owner.name, controller: true }] } : {}) },
           spec: { nodeName: p.nodeName, hostNetwork: p.hostNetwork || undefined, containers: p.containers.map((c) => ({ name: c.name, image: c.image, command: c.command, args: c.args, ports: c.ports })) },
           status: { phase: row(podKey(p)).phase, ...probeStatus(statuses.get(podKey(p))), ...sandboxStatus(state, podKey(p)), podIP: p.ip || undefined, podIPs: p.ip ? [{ ip: p.ip }] : [], hostIP: state.nodes.find((n) => n.name === p.nodeName)?.ip },
         })),

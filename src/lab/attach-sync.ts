@@ -8,7 +8,7 @@
 import { attachmentStatus, type NetworkStatus } from '../cni/delegate.js';
 import type { Host } from '../host/host.js';
 import type { PlacedPod } from '../model/lab.js';
-import { podKey, type Cluster, type Pod } from '../model/types.js';
+import { podKey, type Cluster } from '../model/types.js';
 import { attachPod, detachPod, pendingRecords, type AttachStats, type DesiredAttachments } from './attachments.js';
 import { netConf } from './network.js';
 import { loadState, saveState, type LabState } from './state.js';
@@ -95,8 +95,7 @@ export async function detachAll(lab: string): Promise<number> {
  * The k8s.v1.cni.cncf.io/network-status annotation as Multus writes it: the cluster network
  * first ("default": true), then each attachment named namespace/nad.
  */
-export function networkStatus(state: LabState, pod: Pod): NetworkStatus[] | undefined {
-  const at = state.placements.find((p) => p.key === podKey(pod));
+export function networkStatus(state: LabState, at: PlacedPod | undefined): NetworkStatus[] | undefined {
   if (!at || at.netns === null) return undefined;
   const node = state.nodes.find((n) => n.name === at.node)!;
   const primary: NetworkStatus = { name: netConf(state.config, node).name, interface: 'eth0', ips: [at.ip], mac: at.mac, default: true, dns: {} };
