@@ -124,9 +124,10 @@ export interface NetworkStatus {
  * "sandbox"), named as requested, its addresses without the prefix length, the result's DNS.
  */
 export function attachmentStatus(network: string, ifname: string, result: CniResult, isDefault = false): NetworkStatus {
-  const index = result.interfaces.findIndex((i) => i.sandbox !== undefined && i.sandbox !== '' && i.name === ifname);
-  const iface = index >= 0 ? result.interfaces[index] : undefined;
-  const ips = result.ips.filter((ip) => ip.interface === undefined || ip.interface === index).map((ip) => ip.address.split('/')[0]);
+  const interfaces = result.interfaces ?? [];
+  const index = interfaces.findIndex((i) => i.sandbox !== undefined && i.sandbox !== '' && i.name === ifname);
+  const iface = index >= 0 ? interfaces[index] : undefined;
+  const ips = (result.ips ?? []).filter((ip) => ip.interface === undefined || ip.interface === index).map((ip) => ip.address.split('/')[0]);
   return {
     name: network,
     interface: ifname,
