@@ -4,10 +4,11 @@
  */
 import { parseCidr } from '../model/ip.js';
 import { SequentialAllocator } from '../model/ipam.js';
-import type { Cluster, EndpointSlice, Ingress, IngressClass, Namespace, NetworkPolicy, Node, Pod, Route, Secret, Service } from '../model/types.js';
+import type { Cluster, EndpointSlice, Ingress, IngressClass, Namespace, NetworkAttachmentDefinition, NetworkPolicy, Node, Pod, Route, Secret, Service } from '../model/types.js';
 import { podKey } from '../model/types.js';
 import { isDnsLabel, isDnsSubdomain, isObj, readLabels, readObj, readString, show } from './fields.js';
 import { readIngress, readIngressClass, readRoute } from './kinds/ingress.js';
+import { readNetworkAttachmentDefinition } from './kinds/nad.js';
 import { readNetworkPolicy } from './kinds/networkpolicy.js';
 import { readSecret } from './kinds/secret.js';
 import { readEndpoints, readEndpointSlice, readService } from './kinds/service.js';
@@ -26,7 +27,7 @@ export interface ReadOptions {
 }
 
 const CLUSTER_SCOPED = new Set(['Namespace', 'Node', 'IngressClass']);
-const NAMESPACED = new Set(['Pod', 'Service', 'Endpoints', 'EndpointSlice', 'Ingress', 'NetworkPolicy', 'Secret', 'Route', ...WORKLOAD_KINDS]);
+const NAMESPACED = new Set(['Pod', 'Service', 'Endpoints', 'EndpointSlice', 'Ingress', 'NetworkPolicy', 'Secret', 'Route', 'NetworkAttachmentDefinition', ...WORKLOAD_KINDS]);
 
 interface Meta {
   raw: RawObject;
@@ -44,7 +45,7 @@ export function readCluster(raws: readonly RawObject[], options: ReadOptions = {
   const skipped = new Map<string, number>();
   const namespaces = new Map<string, Namespace>();
   const nodes: Node[] = [...(options.extraNodes ?? [])];
-  const c = { pods: [] as Pod[], services: [] as Service[], slices: [] as EndpointSlice[], ingresses: [] as Ingress[], classes: [] as IngressClass[], routes: [] as Route[], policies: [] as NetworkPolicy[], secrets: [] as Secret[] };
+  const c = { pods: [] as Pod[], services: [] as Service[], slices: [] as EndpointSlice[], ingresses: [] as Ingress[], classes: [] as IngressClass[], routes: [] as Route[], policies: [] as NetworkPolicy[], secrets: [] as Secret[], nads: [] as NetworkAttachmentDefinition[] };
 
   for (const m of metas) {
     const { obj, source } = m.raw;
@@ -67,6 +68,7 @@ export function readCluster(raws: readonly RawObject[], options: ReadOptions = {
       case 'Route': c.routes.push(readRoute(obj, ns, name, source, p)); break;
       case 'NetworkPolicy': c.policies.push(readNetworkPolicy(obj, ns, name, source, p)); break;
       case 'Secret': c.secrets.push(readSecret(obj, ns, name, source, p)); break;
+      case 'NetworkAttachmentDefinition': c.nads.push(readNetworkAttachmentDefinition(obj, ns, name, source, p)); break;
       default:
         if ((WORKLOAD_KINDS as readonly string[]).includes(m.kind)) c.pods.push(...expandWorkload(m.kind as WorkloadKind, obj, ns, name, source, p, nodes));
         else skipped.set(m.kind, (skipped.get(m.kind) ?? 0) + 1);
@@ -95,6 +97,7 @@ export function readCluster(raws: readonly RawObject[], options: ReadOptions = {
     routes: c.routes,
     policies: c.policies,
     secrets: c.secrets,
+    ...(c.nads.length > 0 ? { networkAttachmentDefinitions: c.nads } : {}),
     notes,
   };
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { explain, formatExplanation, resolveEndpoint } from '../policy/explain.js';
 import { DEFAULT_SEMANTICS } from '../policy/semantics.js';
+import { secondaryNote } from '../trace/secondary.js';
 import { collect, loadCluster, oneOf, parsePort, parseProtocol, run, UsageError, write } from './common.js';
 import { parseSemantics, semanticsOption } from './semantics.js';
 
@@ -28,7 +29,10 @@ export function registerExplain(program: Command): void {
         if (!src) throw new UsageError(`no pod or workload ${JSON.stringify(from)} in the manifests`);
         if (!dst) throw new UsageError(`no pod or workload ${JSON.stringify(to)} in the manifests`);
         const x = explain(cluster, src, dst, port, protocol, semantics);
-        write(format === 'json' ? JSON.stringify(x, null, 2) : formatExplanation(x));
+        // The verdict is about the cluster network; secondary interfaces are outside NetworkPolicy.
+        const sec = secondaryNote([src, dst].map((e) => (e.kind === 'pod' ? e.pod : undefined)));
+        if (format === 'json') write(JSON.stringify(sec ? { ...x, secondaryNetworks: sec } : x, null, 2));
+        else write(formatExplanation(x) + (sec ? `  note: ${sec.note}; not judged here: ${sec.interfaces.join(', ')}\n` : ''));
       }),
     );
 }

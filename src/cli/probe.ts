@@ -5,7 +5,12 @@
  */
 import type { Command } from 'commander';
 import { labCluster } from '../lab/lab.js';
-import { probeMatrix } from '../lab/probe.js';
+import { probeFrom, probeMatrix, routeDevice } from '../lab/probe.js';
+import { parseIPv4 } from '../model/ip.js';
+import { POLICY_NOTE, secondaryFromRecords, sourceInterface } from '../trace/secondary.js';
+import { reachable } from '../probe/verdict.js';
+import type { Host } from '../host/host.js';
+import type { LabState } from '../lab/state.js';
 import type { Pod, Protocol } from '../model/types.js';
 import { describeOutcome, formatProbeMatrixJson, formatProbeMatrixText, type ProbeMatrixView } from '../output/probe-format.js';
 import { explain, formatExplanation } from '../policy/explain.js';
@@ -28,7 +33,7 @@ export function registerProbe(program: Command): void {
     .command('probe')
     .description('send a real probe from one pod to another and show the analyzer\'s verdict beside it (root)')
     .argument('<from>', 'source pod: ns/name, or name with -n')
-    .argument('<to>', 'destination pod: ns/name, or name with -n')
+    .argument('<to>', 'destination pod (ns/name, or name with -n), or an address of a pod of the lab (e.g. its net1 address)')
     .option('--name <lab>', 'the lab', DEFAULT_LAB)
     .option('-n, --namespace <ns>', 'namespace of pods given without one', 'default')
     .option('--port <n>', 'destination port (default: the destination\'s first container port of that protocol)')
@@ -42,18 +47,23 @@ export function registerProbe(program: Command): void {
         const host = requireRoot('podnet probe');
         const state = requireLab(opts.name);
         const src = findPod(state, from, opts.namespace).key;
-        const dst = findPod(state, to, opts.namespace).key;
         const cluster = labCluster(state);
+        const secondary = secondaryFromRecords(state.attachments ?? {}).find((a) => a.ip === to);
+        if (secondary) return probeSecondary(host, state, cluster.pods.find((p) => `${p.namespace}/${p.name}` === secondary.pod)!, src, to, opts, protocol, format);
+        const byIP = parseIPv4(to) !== null ? cluster.pods.find((p) => p.ip === to && !p.hostNetwork) : undefined;
+        if (parseIPv4(to) !== null && !byIP) throw new UsageError(`TO: ${to} is not an address of a pod of lab ${state.config.name}`);
+        const dst = byIP ? `${byIP.namespace}/${byIP.name}` : findPod(state, to, opts.namespace).key;
         const pod = (key: string) => cluster.pods.find((p) => `${p.namespace}/${p.name}` === key)!;
         const port = parsePort(opts.port) ?? defaultPort(pod(dst), protocol);
         const semantics = parseSemantics(opts.semantics, labSemantics(state.config));
         const { results } = await probeMatrix(host, state, port, protocol, [src], [dst], cluster, semantics);
         const r = results[0][0];
         const why = explain(cluster, { kind: 'pod', pod: pod(src) }, { kind: 'pod', pod: pod(dst) }, port, protocol, semantics);
-        if (format === 'json') write(JSON.stringify({ from: src, to: dst, port, protocol, allowed: r.allowed, expected: r.expected, outcome: r.outcome, explanation: why }, null, 2));
+        const via = await routeDevice(host, netnsOf(state, src), pod(dst).ip);
+        if (format === 'json') write(JSON.stringify({ from: src, to: dst, port, protocol, allowed: r.allowed, expected: r.expected, outcome: r.outcome, via, explanation: why }, null, 2));
         else {
           const agree = r.allowed === r.expected ? 'as the analyzer expects' : `BUT the analyzer expects ${r.expected ? 'ALLOWED' : 'DENIED'}`;
-          write(`probe ${src} -> ${dst} ${protocol}/${port}: ${r.allowed ? 'ALLOWED' : 'DENIED'} — ${describeOutcome(r.outcome)}, ${agree}\n${formatExplanation(why)}`);
+          write(`probe ${src} -> ${dst} ${protocol}/${port}: ${r.allowed ? 'ALLOWED' : 'DENIED'} — ${describeOutcome(r.outcome)}${via ? ` via ${via}` : ''}, ${agree}\n${formatExplanation(why)}`);
         }
         process.exitCode = r.allowed ? 0 : 1;
       }),
@@ -89,6 +99,33 @@ export function registerProbe(program: Command): void {
         if (results.some((row) => row.some((r) => r.allowed !== r.expected))) process.exitCode = 1;
       }),
     );
+}
+
+function netnsOf(state: LabState, key: string): string {
+  const at = state.placements.find((p) => p.key === key)!;
+  return at.netns ?? state.nodes.find((n) => n.name === at.node)!.netns;
+}
+
+/**
+ * A probe to a pod's secondary address: sent from FROM's namespace, by whatever interface its
+ * kernel picks (named in the output). NetworkPolicy does not apply there, so the expectation is
+ * that it goes through when FROM has an interface on that subnet.
+ */
+async function probeSecondary(host: Host, state: LabState, dstPod: Pod, src: string, ip: string, opts: ProbeOpts, protocol: Protocol, format: 'text' | 'json'): Promise<void> {
+  const port = parsePort(opts.port) ?? defaultPort(dstPod, protocol);
+  const all = secondaryFromRecords(state.attachments ?? {});
+  const owner = all.find((a) => a.ip === ip)!;
+  const [outcome] = await probeFrom(host, netnsOf(state, src), [{ host: ip, port, protocol }]);
+  const via = await routeDevice(host, netnsOf(state, src), ip);
+  const allowed = reachable(outcome.verdict);
+  const expected = sourceInterface(all, src, ip) !== undefined;
+  const to = `${owner.pod} ${owner.ifname} (${ip}, network ${owner.network})`;
+  if (format === 'json') write(JSON.stringify({ from: src, to: owner.pod, address: ip, interface: owner.ifname, network: owner.network, port, protocol, allowed, expected, outcome, via, note: POLICY_NOTE }, null, 2));
+  else {
+    const agree = allowed === expected ? (expected ? 'as expected' : `as expected: ${src} has no interface on that subnet`) : `BUT ${expected ? 'it has an interface on that subnet' : `${src} has no interface on that subnet`}`;
+    write(`probe ${src} -> ${to} ${protocol}/${port}: ${allowed ? 'ALLOWED' : 'DENIED'} — ${describeOutcome(outcome)}${via ? ` via ${via}` : ''}, ${agree}\n  ${POLICY_NOTE}`);
+  }
+  process.exitCode = allowed ? 0 : 1;
 }
 
 function probeableProtocol(text: string | undefined): Protocol {

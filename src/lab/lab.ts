@@ -15,6 +15,8 @@ import type { Cluster, Node, Pod } from '../model/types.js';
 import { podKey } from '../model/types.js';
 import { hostLink, renderLabNetwork } from '../render/lab-network.js';
 import { request, startAgent, type AgentPodSpec, type AgentPodStatus } from './agent-client.js';
+import { attachAdded, detachRemoved, toRetry } from './attach-sync.js';
+import { resolveAttachments, type AttachStats } from './attachments.js';
 import { ensureDnsForwarder } from './dns-forwarder.js';
 import { ensureMonitor } from './monitor.js';
 import { renderPodsAdd, renderPodsDel } from './network.js';
@@ -44,6 +46,8 @@ export interface ReconcileReport {
   podProblems: string[];
   statuses: AgentPodStatus[];
   policy: PolicySyncReport;
+  /** Secondary network attachments added by this reconcile (src/lab/attachments.ts). */
+  attachments?: AttachStats;
 }
 
 const PORT_WAIT_MS = 20_000;
@@ -135,6 +139,7 @@ export async function labUp(host: Host, given: LabConfig, objects: RawObject[]):
   const effective = validateLabConfig({ ...config, nodes: Math.max(config.nodes, manifestNodes.length) });
   if (effective.length > 0) throw new LabError(effective.map((p) => `${p} (${manifestNodes.length} Node manifests)`).join('\n'));
   const nodes = planNodes(config, manifestNodes);
+  resolveAttachments(translateLab({ config, nodes, objects }), labDir(config.name)); // NADs, their configs and plugins too
   const state: LabState = { version: 1, config, phase: 'creating', createdAt: new Date().toISOString(), nodes, placements: [], objects };
   saveState(state); // first, so that `down` knows the lab even if we crash from here on
   try {
@@ -159,6 +164,11 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   const next = new Map(placed.map((p) => [p.key, p]));
   const removed = state.placements.filter((p) => !sameNetwork(p, next.get(p.key)));
   const added = placed.filter((p) => !sameNetwork(p, previous.get(p.key)));
+  // Secondary networks of the pods about to be attached (new ones, and retries of failed ones), as
+  // Multus reads them at sandbox creation: running pods keep theirs even if their NAD goes.
+  const attaching = new Set([...added, ...toRetry(state, placed)].map((p) => p.key));
+  const desired = resolveAttachments(base, labDir(state.config.name), attaching); // before anything changes
+  const detachErrors = await detachRemoved(state, removed);
   await applyPlan(host, renderPodsDel(state.config, state.nodes, removed));
   state.placements = state.placements.filter((p) => !removed.includes(p));
   state.objects = objects;
@@ -170,10 +180,13 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   await applyPlan(host, renderPodsAdd(state.config, state.nodes, added));
   state.placements = placed;
   saveState(state);
+  const attached = await attachAdded(host, state, cluster, placed, added, desired);
   writeResolvConfs(state, cluster, added, removed);
   await ensureDnsForwarder(state);
-  const specs = agentSpecs(cluster, placed);
-  const { statuses, errors: podProblems } = await syncAgents(state, specs);
+  // A pod whose attachments failed does not start (its sandbox could not be set up).
+  const specs = agentSpecs(cluster, placed.filter((p) => !attached.failed.has(p.key)));
+  const { statuses, errors: agentProblems } = await syncAgents(state, specs);
+  const podProblems = [...agentProblems, ...[...attached.failed].map(([key, why]) => `${key}: ${why}`), ...detachErrors.map((e) => `DEL ${e}`)];
   const conditions = endpointConditions(placed.map((p) => p.key), new Map(statuses.map((s) => [s.key, s])));
   const servicesStart = performance.now();
   const proxy = await syncServices(host, state, running, conditionsLookup(conditions));
@@ -192,6 +205,7 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
     podProblems,
     statuses,
     policy,
+    attachments: attached.stats,
   };
 }
 

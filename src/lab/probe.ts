@@ -87,3 +87,9 @@ export async function probeMatrix(
   );
   return { pods, results };
 }
+
+/** The interface the kernel of `netns` sends a packet to `ip` by (`ip route get`), or null. */
+export async function routeDevice(host: Host, netns: string, ip: string): Promise<string | null> {
+  const r = await host.exec(netns, ['ip', '-o', 'route', 'get', ip]);
+  return r.code === 0 ? (/\bdev (\S+)/.exec(r.stdout)?.[1] ?? null) : null;
+}

@@ -3,6 +3,7 @@
  * (src/api); everything after that works on these small, validated, immutable records.
  */
 import type { Labels, Selector } from './labels.js';
+import type { NetworkSelection } from './network-selection.js';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 export const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
@@ -94,6 +95,16 @@ export interface Pod {
   /** ClusterFirst (default), ClusterFirstWithHostNet, Default or None. */
   dnsPolicy?: string;
   dnsConfig?: DnsConfig;
+  /** Secondary networks: the k8s.v1.cni.cncf.io/networks annotation, parsed (model/network-selection.ts). */
+  networks?: readonly NetworkSelection[];
+  source: Source;
+}
+
+/** A NetworkAttachmentDefinition; `config` is spec.config (absent: read from the CNI conf dir by name). */
+export interface NetworkAttachmentDefinition {
+  namespace: string;
+  name: string;
+  config?: string;
   source: Source;
 }
 
@@ -246,6 +257,8 @@ export interface Cluster {
   routes: readonly Route[];
   policies: readonly NetworkPolicy[];
   secrets: readonly Secret[];
+  /** Absent when the input has none (records built elsewhere need not name it). */
+  networkAttachmentDefinitions?: readonly NetworkAttachmentDefinition[];
   /** Short notes about input that was read but not used (e.g. skipped kinds). */
   notes: readonly string[];
 }

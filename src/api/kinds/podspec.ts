@@ -1,7 +1,8 @@
 /** PodSpec and pod metadata reading, shared by Pod and every workload's template. */
 import type { Container, ContainerPort, DnsConfig } from '../../model/types.js';
+import { NETWORKS_ANNOTATION, parseNetworkSelections, type NetworkSelection } from '../../model/network-selection.js';
 import type { Labels } from '../../model/labels.js';
-import { isDnsLabel, isPortName, join, readArray, readBool, readInt, readLabels, readObj, readProtocol, readString, show, type Obj } from '../fields.js';
+import { isDnsLabel, isObj, isPortName, join, readArray, readBool, readInt, readLabels, readObj, readProtocol, readString, show, type Obj } from '../fields.js';
 import type { ObjectProblems } from '../problems.js';
 import { PROBE_KINDS, readProbe } from './probe.js';
 
@@ -15,12 +16,14 @@ export interface PodTemplate {
   restartPolicy?: string;
   dnsPolicy?: string;
   dnsConfig?: DnsConfig;
+  networks?: NetworkSelection[];
   containers: Container[];
 }
 
 /** Reads metadata.labels and spec of a pod or a pod template found at `path`. */
 export function readPodTemplate(meta: Obj | undefined, spec: Obj | undefined, path: string, p: ObjectProblems): PodTemplate {
   const labels = readLabels(meta?.labels, join(join(path, 'metadata'), 'labels'), p);
+  const networks = readNetworks(meta, join(path, 'metadata'), p);
   const specPath = join(path, 'spec');
   if (!spec) {
     p.error(specPath, 'required field is missing');
@@ -48,8 +51,21 @@ export function readPodTemplate(meta: Obj | undefined, spec: Obj | undefined, pa
     restartPolicy: readRestartPolicy(spec.restartPolicy, join(specPath, 'restartPolicy'), p),
     dnsPolicy: readDnsPolicy(spec.dnsPolicy, join(specPath, 'dnsPolicy'), p),
     dnsConfig: readDnsConfig(spec.dnsConfig, join(specPath, 'dnsConfig'), p),
+    ...(networks ? { networks } : {}),
     containers,
   };
+}
+
+/** The pod's secondary networks (k8s.v1.cni.cncf.io/networks), when the annotation is there. */
+function readNetworks(meta: Obj | undefined, metaPath: string, p: ObjectProblems): NetworkSelection[] | undefined {
+  const annotations = meta?.annotations;
+  if (!isObj(annotations) || annotations[NETWORKS_ANNOTATION] === undefined) return undefined;
+  const path = `${join(metaPath, 'annotations')}[${JSON.stringify(NETWORKS_ANNOTATION)}]`;
+  const text = readString(annotations[NETWORKS_ANNOTATION], path, p);
+  if (text === undefined) return undefined;
+  const { selections, errors } = parseNetworkSelections(text);
+  for (const e of errors) p.error(path, e);
+  return selections.length > 0 ? selections : undefined;
 }
 
 const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];

@@ -36,6 +36,7 @@ function makePod(base: PodBase, name: string, t: PodTemplate, owner: Owner, extr
     restartPolicy: t.restartPolicy,
     dnsPolicy: t.dnsPolicy,
     dnsConfig: t.dnsConfig,
+    ...(t.networks ? { networks: t.networks } : {}),
     source: base.source,
     ...extra,
   };
