@@ -7,7 +7,7 @@ import { computeMatrix } from '../policy/matrix.js';
 import { formatMatrix, MATRIX_FORMATS, type MatrixView } from '../output/matrix-format.js';
 import { collect, loadCluster, oneOf, parsePort, parseProtocol, run, write } from './common.js';
 
-const FORMATS = [...MATRIX_FORMATS, 'connlist', 'connlist-json'] as const;
+const FORMATS = [...MATRIX_FORMATS, 'connlist', 'connlist-json', 'html'] as const;
 
 export function registerAnalyze(program: Command): void {
   program
@@ -18,12 +18,13 @@ export function registerAnalyze(program: Command): void {
     .option('--protocol <p>', 'TCP, UDP or SCTP (default TCP)')
     .option('-o, --output <format>', `output format: ${FORMATS.join(', ')}`, 'text')
     .action((opts: { filename?: string[]; port?: string; protocol?: string; output: string }) =>
-      run(() => {
+      run(async () => {
         const format = oneOf('-o', opts.output, FORMATS);
         const port = parsePort(opts.port);
         const protocol = parseProtocol(opts.protocol);
         const cluster = loadCluster(opts.filename);
         if (format === 'connlist') return void process.stdout.write(connlist(cluster).map((l) => `${formatConnLine(l)}\n`).join(''));
+        if (format === 'html') return void process.stdout.write((await import('../ui/report-html.js')).reportHtml((await import('../ui/report.js')).analysisReport(cluster, { port, protocol, inputs: opts.filename ?? [] })));
         if (format === 'connlist-json') return write(JSON.stringify(connlist(cluster), null, 2));
         write(formatMatrix(matrixView(cluster, port, protocol), format));
       }),
