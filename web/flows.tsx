@@ -10,17 +10,22 @@ import { nodeId, podId, svcId } from './layout.js';
 import { TopologyView, type PathHop } from './topology.js';
 
 const KEEP = 20_000;
-const SHOWN = 100;
+/** Rows in the list: a screenful (the list scrolls inside its box, older rows are dropped). */
+const SHOWN = 40;
+
+export interface Flow extends FlowRecord {
+  /** Arrival number: the row's key, so a batch only adds rows and removes the oldest. */
+  seq: number;
+}
 
 export class FlowStore {
-  items: FlowRecord[] = [];
+  items: Flow[] = [];
   total = 0;
   version = 0;
 
   push(flows: FlowRecord[]): void {
-    this.items.push(...flows);
+    for (const f of flows) this.items.push({ ...f, seq: this.total++ });
     if (this.items.length > KEEP) this.items.splice(0, this.items.length - KEEP);
-    this.total += flows.length;
     this.version++;
     window.__podnet.flowsReceived += flows.length;
   }
@@ -67,7 +72,7 @@ export function FlowsView({ store, topology }: { store: FlowStore; topology: Top
     getJson<{ trace: Trace; text: string }>('/api/trace', { from: selected.src.pod, to: selected.port === null ? selected.dst.ip : `${selected.dst.ip}:${selected.port}`, protocol: selected.protocol }).then(setTrace, (e: Error) => setTraceError(e.message));
   }, [selected]);
 
-  const rows: FlowRecord[] = [];
+  const rows: Flow[] = [];
   for (let i = store.items.length - 1; i >= 0 && rows.length < SHOWN; i--) if (matches(store.items[i], filter)) rows.push(store.items[i]);
   const namespaces = [...new Set(topology?.pods.map((p) => p.namespace) ?? [])].sort();
   const set = (k: keyof Filter) => (e: Event) => setFilter({ ...filter, [k]: (e.target as HTMLInputElement).value });
@@ -111,8 +116,8 @@ export function FlowsView({ store, topology }: { store: FlowStore; topology: Top
             </tr>
           </thead>
           <tbody>
-            {rows.map((f, i) => (
-              <tr key={`${store.total - i}`} class={`${f.verdict}${f === selected ? ' selected' : ''}`} onClick={() => setSelected(f)}>
+            {rows.map((f) => (
+              <tr key={f.seq} class={`${f.verdict}${f === selected ? ' selected' : ''}`} onClick={() => setSelected(f)}>
                 <td>{f.time.slice(11, 23)}</td>
                 <td>{f.src.pod ?? f.src.ip}</td>
                 <td>{f.dst.pod ? `${f.dst.pod} (${f.dst.ip})` : f.dst.ip}</td>
