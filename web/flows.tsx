@@ -154,11 +154,11 @@ export function hopsOf(t: Trace, topo: Topology): PathHop[] {
   if (t.service) hops.push({ id: t.service.service ? svcId(t.service.service) : nodeId(t.service.node), label: `DNAT → ${t.paths[0]?.to ?? 'no endpoint'}`, ok: t.paths.length > 0 });
   const p = t.paths[0];
   if (!p) return hops;
-  const by = (s: Trace['paths'][number]['egress']) => (s.allowedBy.length ? ` by ${s.allowedBy.map((r) => `${r.policy} ${r.rule}`).join(', ')}` : s.selectedBy.length && !s.allowed ? ` by ${s.selectedBy.map((r) => r.policy).join(', ')}` : '');
+  const by = (s: Trace['paths'][number]['egress']) =>
+    s.allowedBy.length ? `allowed by ${s.allowedBy.map((r) => `${r.policy} ${r.rule}`).join(', ')}` : !s.allowed ? `isolated by ${s.selectedBy.map((r) => r.policy).join(', ')}, no rule allows it` : s.exempt ?? '';
   const route = p.route.map((r) => r.kind).join(' + ');
   const dstNode = [...p.route].reverse().find((r) => r.to)?.to;
-  const egress = `egress ${p.egress.allowed ? 'allowed' : 'DENIED'}${by(p.egress)}`;
-  if (dstNode) hops.push({ id: nodeId(dstNode), label: `${route} · ${egress}`, ok: p.egress.allowed });
-  if (p.pod && p.egress.allowed) hops.push({ id: podId(p.pod), label: `veth · ingress ${p.ingress.allowed ? 'allowed' : 'DENIED'}${by(p.ingress)}`, ok: p.ingress.allowed });
+  if (dstNode) hops.push({ id: nodeId(dstNode), label: `${route} · egress ${p.egress.allowed ? 'allowed' : 'DENIED'}`, detail: `egress: ${by(p.egress)}`, ok: p.egress.allowed });
+  if (p.pod && p.egress.allowed) hops.push({ id: podId(p.pod), label: `veth · ingress ${p.ingress.allowed ? 'allowed' : 'DENIED'}`, detail: `ingress: ${by(p.ingress)}`, ok: p.ingress.allowed });
   return hops;
 }

@@ -30,7 +30,7 @@ function probeColor(code: string): readonly number[] {
   return COLORS.other;
 }
 
-export function drawHeatmap(canvas: HTMLCanvasElement, m: MatrixData, probe: ProbeData | null): Geometry {
+export function drawHeatmap(canvas: HTMLCanvasElement, m: MatrixData, probe: ProbeData | null, selected: { s: number; d: number } | null = null): Geometry {
   const n = m.pods.length;
   const labels = n <= 60;
   const g = geometry(n, labels);
@@ -86,6 +86,12 @@ export function drawHeatmap(canvas: HTMLCanvasElement, m: MatrixData, probe: Pro
         }
       }
     }
+  }
+  if (selected) {
+    // The explained cell: a dark frame (outside the cell, so its colours stay readable).
+    ctx.strokeStyle = '#1d2733';
+    ctx.lineWidth = 2;
+    ctx.strokeRect(g.left + selected.d * g.cell - 1, g.top + selected.s * g.cell - 1, g.cell + 2, g.cell + 2);
   }
   if (labels) {
     ctx.fillStyle = '#223';

@@ -25,6 +25,7 @@ export function MatrixPanel({ live, probes, version, fixed }: Props) {
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [picked, setPicked] = useState<{ from: string; to: string; text: string } | null>(null);
+  const [cell, setCell] = useState<{ s: number; d: number } | null>(null);
   const [hover, setHover] = useState<string>('');
   const canvas = useRef<HTMLCanvasElement>(null);
   const geo = useRef<Geometry | null>(null);
@@ -44,7 +45,7 @@ export function MatrixPanel({ live, probes, version, fixed }: Props) {
   }, [asked, version]);
   useEffect(() => {
     if (!data || !canvas.current) return;
-    geo.current = drawHeatmap(canvas.current, data, probe);
+    geo.current = drawHeatmap(canvas.current, data, probe, cell);
     const c = canvas.current;
     c.dataset.cell = String(geo.current.cell);
     c.dataset.left = String(geo.current.left);
@@ -56,7 +57,7 @@ export function MatrixPanel({ live, probes, version, fixed }: Props) {
       if (t0 !== undefined) window.__podnet.matrixMs = performance.now() - t0;
       window.__podnet.matrixDrawn = (window.__podnet.matrixDrawn ?? 0) + 1;
     });
-  }, [data, probe]);
+  }, [data, probe, cell]);
 
   const at = (e: MouseEvent) => {
     if (!geo.current || !data) return null;
@@ -72,6 +73,7 @@ export function MatrixPanel({ live, probes, version, fixed }: Props) {
     if (!c || !data) return;
     const from = data.pods[c.s];
     const to = data.pods[c.d];
+    setCell(c);
     if (!live) {
       const ok = unpackBits(data.bits, data.pods.length)(c.s, c.d);
       return setPicked({ from, to, text: `${from} -> ${to}: ${data.connections ? data.connections[c.s][c.d] : ok ? 'ALLOWED' : 'DENIED'}` });
@@ -104,6 +106,8 @@ export function MatrixPanel({ live, probes, version, fixed }: Props) {
           onSubmit={(e) => {
             e.preventDefault();
             setProbe(null);
+            setCell(null);
+            setPicked(null);
             setAsked({ port, protocol });
           }}
         >

@@ -19,14 +19,14 @@ export function PoliciesView({ fixed, version }: { fixed: PolicySummary[] | null
   if (!policies) return <p>loading…</p>;
   if (policies.length === 0) return <p>No NetworkPolicies: no pod is isolated, every connection is allowed.</p>;
   return (
-    <div class="policies" id="policies">
+    <div class="policies" id="view-policies">
       {policies.map((p) => (
         <section class="policy" key={p.key}>
           <h3>
             {p.key} <span class="sub">{p.file}</span>
           </h3>
           <p>
-            selects <code>{`{${p.podSelector}}`}</code> for {p.types.join(' and ') || 'nothing'}: <Pods pods={p.selects} />
+            selects <code>{p.podSelector === '{}' ? `every pod in ${p.key.split('/')[0]}` : `{${p.podSelector}}`}</code> for {p.types.join(' and ') || 'nothing'}: <Pods pods={p.selects} />
           </p>
           {(['ingress', 'egress'] as const).map((dir) =>
             p.types.includes(dir === 'ingress' ? 'Ingress' : 'Egress') ? (
@@ -93,7 +93,7 @@ export function ConnlistView({ fixed, version }: { fixed: ConnLine[] | null; ver
 
 export function DiffView({ diff }: { diff: ConnDiff }) {
   return (
-    <div class="diff" id="diff">
+    <div class="diff" id="view-diff">
       <p>
         <b class="gained">{diff.gained.length} gained</b> · <b class="lost">{diff.lost.length} lost</b> · <b>{diff.changed.length} changed</b>
       </p>

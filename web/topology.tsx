@@ -8,8 +8,10 @@ import { center, layoutTopology, NODE_TITLE_WIDTH, type Box } from './layout.js'
 
 export interface PathHop {
   id: string;
-  /** What happens on the way to this hop. */
+  /** What happens on the way to this hop (short: drawn on the path). */
   label: string;
+  /** The deciding policies and rules, listed under the drawing. */
+  detail?: string;
   ok: boolean;
 }
 
@@ -18,13 +20,15 @@ export function TopologyView({ topology, path }: { topology: Topology; path?: Pa
   const byId = new Map(laid.boxes.map((b) => [b.id, b]));
   const hops = (path ?? []).filter((h) => byId.has(h.id));
   const onPath = new Set(hops.map((h) => h.id));
+  // Room on the right for the labels of a path through the nodes' titles.
+  const width = laid.width + (hops.length > 0 ? 200 : 0);
   return (
-    <div class="topology" id="topology">
+    <div class="topology">
       <div class="legend">
         <span>{topology.nodes.length} nodes · {topology.pods.length} pods · {topology.services.length} services · {topology.ingresses.length} ingresses · {topology.mode}</span>
         <span class="dot ready" /> ready <span class="dot notready" /> not ready <span class="dot unknown" /> unknown
       </div>
-      <svg width={laid.width} height={laid.height} viewBox={`0 0 ${laid.width} ${laid.height}`}>
+      <svg width={width} height={laid.height} viewBox={`0 0 ${width} ${laid.height}`}>
         <defs>
           <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
             <path d="M0,0 L10,5 L0,10 z" fill="#8896a5" />
@@ -48,6 +52,16 @@ export function TopologyView({ topology, path }: { topology: Topology; path?: Pa
           );
         })}
       </svg>
+      {hops.length > 1 && (
+        <ol class="hops" id="hops">
+          {hops.slice(1).map((h, i) => (
+            <li key={i} class={h.ok ? '' : 'denied'}>
+              <b>{h.label}</b> → {h.id.replace(/^\w+:/, '')}
+              {h.detail ? ` (${h.detail})` : ''}
+            </li>
+          ))}
+        </ol>
+      )}
     </div>
   );
 }

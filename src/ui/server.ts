@@ -98,7 +98,9 @@ export async function startUiServer(source: UiSource, options: { port?: number; 
       if (flowTimer) clearInterval(flowTimer);
       source.close();
       for (const c of clients) c.end();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections(); // keep-alive sockets of a page would hold close() open
+      await closed;
     },
   };
 }

@@ -178,7 +178,7 @@ describe.skipIf(!HAVE_CHROMIUM)('analyze -o html, opened from a file in chromium
     expect(await heatmapCells(page)).toEqual(want.allowed);
     expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
     await page.goto(`file://${file}#policies`);
-    expect(await page.$eval('#policies', (e) => e.textContent)).toContain('data/db-from-shop-backends');
+    expect(await page.$eval('#view-policies', (e) => e.textContent)).toContain('data/db-from-shop-backends');
   }, T);
 
   it('diff -o html lists the gained and lost connections', async () => {
@@ -191,7 +191,7 @@ describe.skipIf(!HAVE_CHROMIUM)('analyze -o html, opened from a file in chromium
     writeFileSync(file, r.stdout);
     const page = await browser.newPage();
     await page.goto(`file://${file}`);
-    await page.waitForSelector('#diff');
+    await page.waitForSelector('#view-diff');
     expect(await page.$$eval('#gained tbody tr', (rs) => rs.length)).toBe(want.gained.length);
     expect(await page.$$eval('#lost tbody tr', (rs) => rs.length)).toBe(want.lost.length);
   }, T);
