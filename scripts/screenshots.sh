@@ -20,7 +20,8 @@ trap cleanup EXIT
 podnet down --name "$lab" >/dev/null 2>&1 || true
 podnet up --name "$lab" --dns-upstream none -f examples/shop >/dev/null
 podnet wait pods --all -A --for condition=Ready --timeout 60s --name "$lab" >/dev/null
-podnet ui --name "$lab" >"$work/ui.out" &
+# node directly, not the podnet function: $! must be the server itself.
+node dist/cli/main.js ui --name "$lab" >"$work/ui.out" &
 ui_pid=$!
 for _ in $(seq 50); do grep -q 'http://' "$work/ui.out" && break; sleep 0.2; done
 url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$work/ui.out")
