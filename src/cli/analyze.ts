@@ -10,7 +10,7 @@ import { DEFAULT_SEMANTICS, SEMANTICS, type Semantics } from '../policy/semantic
 import { collect, loadCluster, oneOf, parsePort, parseProtocol, run, UsageError, write } from './common.js';
 import { parseSemantics, semanticsOption } from './semantics.js';
 
-const FORMATS = [...MATRIX_FORMATS, 'connlist', 'connlist-json'] as const;
+const FORMATS = [...MATRIX_FORMATS, 'connlist', 'connlist-json', 'html'] as const;
 
 export function registerAnalyze(program: Command): void {
   const cmd = program
@@ -24,7 +24,7 @@ export function registerAnalyze(program: Command): void {
     .option('--portability', 'list the connections whose verdict differs between the semantics profiles (-o text or json)')
     .option('--exit-code', 'with --portability: exit with status 1 when some connection differs')
     .action((opts: AnalyzeOpts) =>
-      run(() => {
+      run(async () => {
         const format = oneOf('-o', opts.output, FORMATS);
         const port = parsePort(opts.port);
         const protocol = parseProtocol(opts.protocol);
@@ -36,6 +36,7 @@ export function registerAnalyze(program: Command): void {
         const cluster = loadCluster(opts.filename);
         if (format === 'connlist') return void process.stdout.write(connlist(cluster, { semantics }).map((l) => `${formatConnLine(l)}\n`).join(''));
         if (format === 'connlist-json') return write(JSON.stringify(connlist(cluster, { semantics }), null, 2));
+        if (format === 'html') return void process.stdout.write((await import('../ui/report-html.js')).reportHtml((await import('../ui/report.js')).analysisReport(cluster, { port, protocol, inputs: opts.filename ?? [], semantics })));
         write(formatMatrix(matrixView(cluster, port, protocol, semantics), format));
       }),
     );

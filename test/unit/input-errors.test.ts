@@ -192,7 +192,7 @@ describe.concurrent('bad command-line flags: exit 2 with a clear message', () =>
   it.each([
     [['--port', '0'], 'podnet: --port: "0" is not a port number (1-65535)\n'],
     [['--protocol', 'ICMP'], 'podnet: --protocol: "ICMP" is not one of TCP, UDP, SCTP\n'],
-    [['-o', 'xml'], 'podnet: -o: "xml" is not one of text, json, csv, md, dot, connlist, connlist-json\n'],
+    [['-o', 'xml'], 'podnet: -o: "xml" is not one of text, json, csv, md, dot, connlist, connlist-json, html\n'],
   ])('%j', async (flags, message) => {
     const r = await runCli([...f, ...flags]);
     expect(r.code).toBe(2);
