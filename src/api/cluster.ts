@@ -9,6 +9,7 @@ import { podKey } from '../model/types.js';
 import { isDnsLabel, isDnsSubdomain, isObj, readLabels, readObj, readString, show } from './fields.js';
 import { readIngress, readIngressClass, readRoute } from './kinds/ingress.js';
 import { readNetworkPolicy } from './kinds/networkpolicy.js';
+import { readTaints } from './kinds/scheduling.js';
 import { readSecret } from './kinds/secret.js';
 import { readEndpoints, readEndpointSlice, readService } from './kinds/service.js';
 import { expandWorkload, readPod, WORKLOAD_KINDS, type WorkloadKind } from './kinds/workloads.js';
@@ -21,7 +22,7 @@ export const DEFAULT_POD_CIDR = '10.244.0.0/16';
 export interface ReadOptions {
   /** Pod CIDR for pods without status.podIP. */
   podCidr?: string;
-  /** Nodes known besides Node manifests (e.g. a lab's nodes); DaemonSets get one pod on each. */
+  /** Nodes known besides Node manifests (e.g. a lab's nodes, which win over a manifest of the same name); DaemonSets get one pod on each. */
   extraNodes?: readonly Node[];
 }
 
@@ -49,7 +50,11 @@ export function readCluster(raws: readonly RawObject[], options: ReadOptions = {
   for (const m of metas) {
     const { obj, source } = m.raw;
     if (m.kind === 'Namespace') namespaces.set(m.name, { name: m.name, labels: readLabels(readObj(obj.metadata, 'metadata', m.p)?.labels, 'metadata.labels', m.p), source });
-    if (m.kind === 'Node') nodes.push(readNode(obj, m.name, m.raw, m.p));
+    if (m.kind === 'Node') {
+      const node = readNode(obj, m.name, m.raw, m.p);
+      // A node given in extraNodes (a lab's view of it) stands for its manifest.
+      if (!nodes.some((n) => n.name === node.name)) nodes.push(node);
+    }
   }
   for (const m of metas) {
     const { obj, source } = m.raw;
@@ -179,7 +184,8 @@ function readNode(obj: Record<string, unknown>, name: string, raw: RawObject, p:
   const spec = isObj(obj.spec) ? obj.spec : {};
   const podCIDR = readString(spec.podCIDR, 'spec.podCIDR', p);
   if (podCIDR !== undefined && !parseCidr(podCIDR)) p.error('spec.podCIDR', `${show(podCIDR)} is not a valid CIDR`);
-  return { name, labels: { ...readLabels(meta?.labels, 'metadata.labels', p), 'kubernetes.io/hostname': name }, internalIP: typeof internal?.address === 'string' ? internal.address : undefined, podCIDR, source: raw.source };
+  const taints = readTaints(spec.taints, 'spec.taints', p);
+  return { name, labels: { ...readLabels(meta?.labels, 'metadata.labels', p), 'kubernetes.io/hostname': name }, ...(taints.length > 0 ? { taints } : {}), internalIP: typeof internal?.address === 'string' ? internal.address : undefined, podCIDR, source: raw.source };
 }
 
 /** Pods without an IP get one: hostNetwork pods their node's IP, the rest one from the pod CIDR. */

@@ -1,7 +1,7 @@
 /** `podnet up`: a real multi-node pod network from manifests. */
 import type { Command } from 'commander';
 import { loadManifests } from '../api/load.js';
-import { defaultLbCidr, defaultNodeCidr, validateLabConfig, type LabConfig } from '../model/lab.js';
+import { defaultLbCidr, defaultNodeCidr, goArch, validateLabConfig, type LabConfig } from '../model/lab.js';
 import { formatUpstream } from '../dns/upstream.js';
 import { LabError, labUp, type ReconcileReport } from '../lab/lab.js';
 import { withLabLock } from '../lab/lock.js';
@@ -27,8 +27,10 @@ export function registerUp(program: Command): void {
     .option('--dns-upstream <spec>', 'where cluster DNS forwards other names: host (the nameservers in /etc/resolv.conf at up), none (SERVFAIL), or ADDR[:PORT][,ADDR[:PORT]...]', undefined)
     .option('--vxlan-checksum-offload', 'vxlan mode: keep TX checksum offload on flannel.1 (faster; Flannel turns it off)')
     .option('--node-monitor-grace-period <duration>', 'how long a node\'s agent may stay silent before the node is NotReady and its pods leave the Services (default 40s)')
+    .option('--zones <list>', 'topology.kubernetes.io/zone labels for the nodes, round-robin (a,b,…); Node manifests\' labels win')
+    .option('--instance-type <type>', 'node.kubernetes.io/instance-type label of every node')
     .option('-f, --filename <path>', 'manifest file, directory or -; repeatable', collect)
-    .action((opts: { name: string; nodes: string; mode: string; podCidr: string; serviceCidr: string; nodeCidr?: string; lbCidr?: string; vxlanChecksumOffload?: boolean; dns?: boolean; dnsUpstream?: string; nodeMonitorGracePeriod?: string; filename?: string[] }) =>
+    .action((opts: { name: string; nodes: string; mode: string; podCidr: string; serviceCidr: string; nodeCidr?: string; lbCidr?: string; vxlanChecksumOffload?: boolean; dns?: boolean; dnsUpstream?: string; nodeMonitorGracePeriod?: string; zones?: string; instanceType?: string; filename?: string[] }) =>
       run(async () => {
         if (!/^[0-9]+$/.test(opts.nodes)) throw new UsageError(`--nodes: ${JSON.stringify(opts.nodes)} is not a number`);
         const config: LabConfig = {
@@ -42,6 +44,9 @@ export function registerUp(program: Command): void {
           ...(opts.vxlanChecksumOffload ? { vxlanChecksumOffload: true } : {}),
           ...(opts.dns ? { dns: true } : {}),
           ...(opts.dnsUpstream !== undefined ? { dnsUpstream: opts.dnsUpstream } : {}),
+          arch: goArch(process.arch),
+          ...(opts.zones !== undefined ? { zones: opts.zones.split(',').map((z) => z.trim()).filter(Boolean) } : {}),
+          ...(opts.instanceType !== undefined ? { instanceType: opts.instanceType } : {}),
           ...(opts.nodeMonitorGracePeriod !== undefined ? { nodeMonitorGraceMs: parseDuration(opts.nodeMonitorGracePeriod, '--node-monitor-grace-period') } : {}),
         };
         const objects = opts.filename && opts.filename.length > 0 ? loadManifests(opts.filename) : [];

@@ -78,7 +78,7 @@ export function labCluster(state: Pick<LabState, 'config' | 'nodes' | 'objects' 
 /** The lab's objects (with the system ones) as a Cluster, before placement. */
 function translateLab(state: Pick<LabState, 'config' | 'nodes' | 'objects'>): Cluster {
   const objects = withSystemObjects(state.config, state.objects);
-  return readCluster(objects, { podCidr: state.config.podCidr, extraNodes: extraNodes(state.nodes, objects) });
+  return readCluster(objects, { podCidr: state.config.podCidr, extraNodes: extraNodes(state.nodes) });
 }
 
 /** Pods get the IP and node their placement gave them; nodes are the lab's. */
@@ -93,10 +93,22 @@ function placeOnto(base: Cluster, state: Pick<LabState, 'nodes' | 'placements'>)
   return { ...base, pods, nodes };
 }
 
-/** Lab nodes that no Node manifest declares, as Node records (DaemonSets run a pod on each). */
-function extraNodes(nodes: readonly LabNode[], objects: readonly RawObject[]): Node[] {
-  const declared = new Set(objects.filter((o) => o.obj.kind === 'Node').map((o) => (o.obj.metadata as { name?: string } | undefined)?.name));
-  return nodes.filter((n) => !declared.has(n.name)).map((n) => ({ name: n.name, labels: n.labels, internalIP: n.ip, podCIDR: n.podCidr }));
+/**
+ * The lab's nodes as Node records (DaemonSets run a pod on each): all of them, with the labels
+ * and taints the lab gave them; they stand for the Node manifests of the same name.
+ */
+function extraNodes(nodes: readonly LabNode[]): Node[] {
+  return nodes.map((n) => ({ name: n.name, labels: n.labels, ...(n.taints ? { taints: n.taints } : {}), internalIP: n.ip, podCIDR: n.podCidr }));
+}
+
+/**
+ * Pods no node can take make `up` and `apply` fail before anything changes, naming each pod and
+ * the scheduler's reason (its FailedScheduling event), rather than leaving them Pending.
+ */
+function refuseUnschedulable(unschedulable: readonly { key: string; reason: string }[]): void {
+  if (unschedulable.length === 0) return;
+  const lines = unschedulable.map((u) => `  pod ${u.key}: ${u.reason}`);
+  throw new LabError(`${unschedulable.length} pod${unschedulable.length === 1 ? '' : 's'} cannot be scheduled; nothing was done:\n${lines.join('\n')}`);
 }
 
 /**
@@ -129,6 +141,8 @@ export async function labUp(host: Host, config: LabConfig, objects: RawObject[])
   const effective = validateLabConfig({ ...config, nodes: Math.max(config.nodes, manifestNodes.length) });
   if (effective.length > 0) throw new LabError(effective.map((p) => `${p} (${manifestNodes.length} Node manifests)`).join('\n'));
   const nodes = planNodes(config, manifestNodes);
+  const planned = placeOnto(translateLab({ config, nodes, objects }), { nodes, placements: [] });
+  refuseUnschedulable(placePods(config.name, planned.pods, nodes, new Map(), planned.namespaces).unschedulable);
   const state: LabState = { version: 1, config, phase: 'creating', createdAt: new Date().toISOString(), nodes, placements: [], objects };
   saveState(state); // first, so that `down` knows the lab even if we crash from here on
   try {
@@ -149,7 +163,8 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   const base = translateLab({ ...state, objects });
   const cluster = placeOnto(base, { ...state, placements: [] });
   const previous = new Map(state.placements.map((p) => [p.key, p]));
-  const { placed, unschedulable } = placePods(state.config.name, cluster.pods, state.nodes, previous);
+  const { placed, unschedulable } = placePods(state.config.name, cluster.pods, state.nodes, previous, cluster.namespaces);
+  refuseUnschedulable(unschedulable);
   const next = new Map(placed.map((p) => [p.key, p]));
   const removed = state.placements.filter((p) => !sameNetwork(p, next.get(p.key)));
   const added = placed.filter((p) => !sameNetwork(p, previous.get(p.key)));

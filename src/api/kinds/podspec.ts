@@ -1,15 +1,19 @@
 /** PodSpec and pod metadata reading, shared by Pod and every workload's template. */
-import type { Container, ContainerPort, DnsConfig } from '../../model/types.js';
+import type { Affinity, Container, ContainerPort, DnsConfig, Toleration, TopologySpreadConstraint } from '../../model/types.js';
 import type { Labels } from '../../model/labels.js';
 import { isDnsLabel, isPortName, join, readArray, readBool, readInt, readLabels, readObj, readProtocol, readString, show, type Obj } from '../fields.js';
 import type { ObjectProblems } from '../problems.js';
 import { PROBE_KINDS, readProbe } from './probe.js';
+import { readAffinity, readSpreadConstraints, readTolerations } from './scheduling.js';
 
 export interface PodTemplate {
   labels: Labels;
   hostNetwork: boolean;
   nodeName?: string;
   nodeSelector?: Labels;
+  affinity?: Affinity;
+  tolerations?: Toleration[];
+  topologySpreadConstraints?: TopologySpreadConstraint[];
   hostname?: string;
   subdomain?: string;
   restartPolicy?: string;
@@ -43,6 +47,9 @@ export function readPodTemplate(meta: Obj | undefined, spec: Obj | undefined, pa
     hostNetwork: readBool(spec.hostNetwork, join(specPath, 'hostNetwork'), p) ?? false,
     nodeName: readString(spec.nodeName, join(specPath, 'nodeName'), p),
     nodeSelector,
+    affinity: readAffinity(spec.affinity, join(specPath, 'affinity'), p),
+    tolerations: readTolerations(spec.tolerations, join(specPath, 'tolerations'), p),
+    topologySpreadConstraints: readSpreadConstraints(spec.topologySpreadConstraints, join(specPath, 'topologySpreadConstraints'), p),
     hostname: readString(spec.hostname, join(specPath, 'hostname'), p),
     subdomain: readString(spec.subdomain, join(specPath, 'subdomain'), p),
     restartPolicy: readRestartPolicy(spec.restartPolicy, join(specPath, 'restartPolicy'), p),

@@ -4,6 +4,7 @@
  */
 import { matchesSelector } from '../../model/labels.js';
 import { generatedSuffix, podTemplateHash } from '../../model/names.js';
+import { daemonSetTolerations, matchesNodeRequirements, untoleratedTaint } from '../../model/node-affinity.js';
 import type { Node, Owner, Pod, Source } from '../../model/types.js';
 import { isObj, readInt, readObj, readSelector, readString, join, type Obj } from '../fields.js';
 import type { ObjectProblems } from '../problems.js';
@@ -29,6 +30,9 @@ function makePod(base: PodBase, name: string, t: PodTemplate, owner: Owner, extr
     hostNetwork: t.hostNetwork,
     nodeName: t.nodeName,
     nodeSelector: t.nodeSelector,
+    ...(t.affinity ? { affinity: t.affinity } : {}),
+    ...(t.tolerations ? { tolerations: t.tolerations } : {}),
+    ...(t.topologySpreadConstraints ? { topologySpreadConstraints: t.topologySpreadConstraints } : {}),
     hostname: t.hostname,
     subdomain: t.subdomain,
     containers: t.containers,
@@ -97,9 +101,13 @@ export function expandWorkload(kind: WorkloadKind, obj: Obj, namespace: string, 
       });
     }
     case 'DaemonSet': {
-      const eligible = nodes.filter((n) => !template.nodeSelector || matchesSelector({ matchLabels: template.nodeSelector, matchExpressions: [] }, n.labels));
-      if (nodes.length === 0) return [makePod(base, `${name}-${generatedSuffix(`${namespace}/${name}`)}`, template, owner)];
-      return eligible.map((n) => makePod(base, `${name}-${generatedSuffix(`${namespace}/${name}/${n.name}`)}`, template, owner, { nodeName: n.name }));
+      // The DaemonSet controller adds its tolerations, then places one pod on every node whose
+      // labels match nodeSelector and required node affinity and whose taints it tolerates.
+      const tolerations = [...(template.tolerations ?? []), ...daemonSetTolerations(template.hostNetwork)];
+      const daemon = { ...template, tolerations };
+      const eligible = nodes.filter((n) => matchesNodeRequirements(template, { name: n.name, labels: n.labels, taints: n.taints ?? [] }) && !untoleratedTaint(tolerations, n.taints ?? []));
+      if (nodes.length === 0) return [makePod(base, `${name}-${generatedSuffix(`${namespace}/${name}`)}`, daemon, owner)];
+      return eligible.map((n) => makePod(base, `${name}-${generatedSuffix(`${namespace}/${name}/${n.name}`)}`, daemon, owner, { nodeName: n.name }));
     }
   }
 }
