@@ -14,15 +14,16 @@ export function registerAnalyze(program: Command): void {
     .command('analyze')
     .description('compute who can reach whom under the NetworkPolicies in the manifests (no root needed)')
     .option('-f, --filename <path>', 'manifest file, directory (recursive) or - for stdin; repeatable', collect)
+    .option('-n, --namespace <ns>', 'namespace of objects that name none (as kubectl apply -n)')
     .option('--port <n>', 'judge connections to this port (default: show every allowed connection)')
     .option('--protocol <p>', 'TCP, UDP or SCTP (default TCP)')
     .option('-o, --output <format>', `output format: ${FORMATS.join(', ')}`, 'text')
-    .action((opts: { filename?: string[]; port?: string; protocol?: string; output: string }) =>
+    .action((opts: { filename?: string[]; namespace?: string; port?: string; protocol?: string; output: string }) =>
       run(() => {
         const format = oneOf('-o', opts.output, FORMATS);
         const port = parsePort(opts.port);
         const protocol = parseProtocol(opts.protocol);
-        const cluster = loadCluster(opts.filename);
+        const cluster = loadCluster(opts.filename, {}, '-f', opts.namespace);
         if (format === 'connlist') return void process.stdout.write(connlist(cluster).map((l) => `${formatConnLine(l)}\n`).join(''));
         if (format === 'connlist-json') return write(JSON.stringify(connlist(cluster), null, 2));
         write(formatMatrix(matrixView(cluster, port, protocol), format));

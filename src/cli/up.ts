@@ -1,5 +1,6 @@
 /** `podnet up`: a real multi-node pod network from manifests. */
 import type { Command } from 'commander';
+import { withDefaultNamespace } from '../api/default-namespace.js';
 import { loadManifests } from '../api/load.js';
 import { defaultLbCidr, defaultNodeCidr, goArch, validateLabConfig, type LabConfig } from '../model/lab.js';
 import { formatUpstream } from '../dns/upstream.js';
@@ -30,7 +31,8 @@ export function registerUp(program: Command): void {
     .option('--zones <list>', 'topology.kubernetes.io/zone labels for the nodes, round-robin (a,b,…); Node manifests\' labels win')
     .option('--instance-type <type>', 'node.kubernetes.io/instance-type label of every node')
     .option('-f, --filename <path>', 'manifest file, directory or -; repeatable', collect)
-    .action((opts: { name: string; nodes: string; mode: string; podCidr: string; serviceCidr: string; nodeCidr?: string; lbCidr?: string; vxlanChecksumOffload?: boolean; dns?: boolean; dnsUpstream?: string; nodeMonitorGracePeriod?: string; zones?: string; instanceType?: string; filename?: string[] }) =>
+    .option('-n, --namespace <ns>', 'namespace of objects that name none (as kubectl apply -n)')
+    .action((opts: { name: string; nodes: string; mode: string; podCidr: string; serviceCidr: string; nodeCidr?: string; lbCidr?: string; vxlanChecksumOffload?: boolean; dns?: boolean; dnsUpstream?: string; nodeMonitorGracePeriod?: string; zones?: string; instanceType?: string; filename?: string[]; namespace?: string }) =>
       run(async () => {
         if (!/^[0-9]+$/.test(opts.nodes)) throw new UsageError(`--nodes: ${JSON.stringify(opts.nodes)} is not a number`);
         const config: LabConfig = {
@@ -49,12 +51,13 @@ export function registerUp(program: Command): void {
           ...(opts.instanceType !== undefined ? { instanceType: opts.instanceType } : {}),
           ...(opts.nodeMonitorGracePeriod !== undefined ? { nodeMonitorGraceMs: parseDuration(opts.nodeMonitorGracePeriod, '--node-monitor-grace-period') } : {}),
         };
-        const objects = opts.filename && opts.filename.length > 0 ? loadManifests(opts.filename) : [];
+        const objects = opts.filename && opts.filename.length > 0 ? withDefaultNamespace(loadManifests(opts.filename), opts.namespace) : [];
         const host = requireRoot('podnet up');
         const started = Date.now();
         const problems = validateLabConfig(config); // before the lock: its file needs a valid lab name
         if (problems.length > 0) throw new LabError(problems.join('\n'));
         const { state, report } = await withLabLock(config.name, 'podnet up', () => labUp(host, config, objects));
+        for (const note of report.notes) process.stderr.write(`podnet: ${note}\n`);
         write(upSummary(state, report, Date.now() - started));
       }),
     );

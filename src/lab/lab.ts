@@ -29,6 +29,8 @@ export class LabError extends Error {
 }
 
 export interface ReconcileReport {
+  /** The translation's notes: warnings, skipped kinds and files. */
+  notes: readonly string[];
   added: string[];
   removed: string[];
   unchanged: number;
@@ -192,6 +194,7 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   await ensureMonitor(state);
   const notListening = await waitForCommandPorts(host, state, specs.filter((s) => added.some((a) => a.key === s.key)));
   return {
+    notes: base.notes,
     added: added.map((p) => p.key),
     removed: removed.filter((p) => !next.has(p.key)).map((p) => p.key),
     unchanged: placed.length - added.length,
