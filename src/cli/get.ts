@@ -1,5 +1,8 @@
 /** `podnet get`: kubectl-style tables and List objects for a running lab. */
 import type { Command } from 'commander';
+import { programOnHost } from '../host/which.js';
+import { chooseEntrypoint, entrypointLabel } from '../model/entrypoint.js';
+import { initStatusText } from '../lab/agent/init-sequence.js';
 import { stringify } from 'yaml';
 import { selectIngresses } from '../ingress/classes.js';
 import { agentReports, labCluster } from '../lab/lab.js';
@@ -90,6 +93,7 @@ function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<s
     case 'pods': {
       const pods = cluster.pods.filter((p) => inNs(p.namespace));
       const placed = new Map(state.placements.map((p) => [p.key, p]));
+      const initSpecs = new Map(pods.map((p) => [podKey(p), p.initContainers ?? []]));
       const row = (key: string) => {
         const s = statuses.get(key);
         const total = s?.containers.length ?? 0;
@@ -101,16 +105,19 @@ function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<s
         const succeeded = done && s!.containers.every((c) => c.exitCode === 0);
         // A container waiting to start again after it failed is in back-off: kubectl's CrashLoopBackOff.
         const backOff = s !== undefined && s.containers.some((c) => c.state === 'waiting' && c.restarts > 0);
-        const status = !placed.has(key) ? 'Pending' : !s ? 'Unknown' : s.ready || running ? 'Running' : backOff ? 'CrashLoopBackOff' : succeeded ? 'Completed' : s.containers.some((c) => c.state === 'exited') ? 'Error' : 'ContainerCreating';
+        const init = s?.initContainers ? initStatusText((initSpecs.get(key) ?? []).map((c, i) => ({ sidecar: c.restartPolicy === 'Always', status: s.initContainers![i] ?? undefined }))) : undefined;
+        const status = !placed.has(key) ? 'Pending' : !s ? 'Unknown' : init ?? (s.ready || running ? 'Running' : backOff ? 'CrashLoopBackOff' : succeeded ? 'Completed' : s.containers.some((c) => c.state === 'exited') ? 'Error' : 'ContainerCreating');
         const phase = status === 'Running' ? 'Running' : done ? (succeeded ? 'Succeeded' : 'Failed') : 'Pending';
         return { ready: `${ready}/${total}`, status, phase, restarts: String(s?.containers.reduce((a, c) => a + c.restarts, 0) ?? 0) };
       };
       return {
         headers: nsCol(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']),
-        wideHeaders: nsCol(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE']),
+        wideHeaders: nsCol(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE', 'RUNS']),
         rows: pods.map((p) => {
           const r = row(podKey(p));
-          return withNs(p.namespace, [p.name, r.ready, r.status, r.restarts, age, p.ip || '<none>', p.nodeName ?? '<none>']);
+          // What each container runs (the entrypoint rule): command, built-in, or built-in because its command is not on this host.
+          const runs = p.containers.map((c) => entrypointLabel(c.name, chooseEntrypoint(c, programOnHost))).join(',');
+          return withNs(p.namespace, [p.name, r.ready, r.status, r.restarts, age, p.ip || '<none>', p.nodeName ?? '<none>', runs]);
         }),
         items: pods.map((p) => ({
           apiVersion: 'v1', kind: 'Pod', metadata: { ...meta(p), labels: p.labels, ...(p.owner.kind !== 'Pod' ? { ownerReferences: [{ kind: p.owner.kind, name: p.owner.name, controller: true }] } : {}) },

@@ -12,6 +12,7 @@ import { parseCidr } from '../model/ip.js';
 import type { Cluster, Node, Pod } from '../model/types.js';
 import { podKey } from '../model/types.js';
 import { hostLink, renderLabNetwork } from '../render/lab-network.js';
+import { agentSpecs } from './agent-specs.js';
 import { request, startAgent, type AgentPodSpec, type AgentPodStatus } from './agent-client.js';
 import { ensureDnsForwarder } from './dns-forwarder.js';
 import { ensureMonitor } from './monitor.js';
@@ -54,7 +55,7 @@ const PORT_WAIT_MS = 20_000;
 async function waitForCommandPorts(host: Host, state: LabState, specs: readonly AgentPodSpec[]): Promise<string[]> {
   const wanted = specs.flatMap((s) =>
     s.containers
-      .filter((c) => c.command && c.command.length > 0)
+      .filter((c) => c.command && c.command.length > 0 && c.builtin === undefined)
       .flatMap((c) => c.ports.filter((p) => p.protocol === 'TCP').map((p) => ({ key: s.key, netns: s.netns ?? state.nodes.find((n) => n.name === s.node)!.netns, port: p.containerPort }))),
   );
   const deadline = Date.now() + PORT_WAIT_MS;
@@ -224,26 +225,6 @@ function syncStats(state: LabState, servicesMs: number, policy: PolicySyncReport
 
 function sameNetwork(a: PlacedPod | undefined, b: PlacedPod | undefined): boolean {
   return a !== undefined && b !== undefined && a.node === b.node && a.ip === b.ip && a.netns === b.netns;
-}
-
-function agentSpecs(cluster: Cluster, placed: readonly PlacedPod[]): AgentPodSpec[] {
-  const pods = new Map(cluster.pods.map((p) => [podKey(p), p]));
-  return placed.map((at) => {
-    const pod = pods.get(at.key)!;
-    const containers = pod.containers.map((c) => ({
-      name: c.name,
-      ...(c.command ? { command: [...c.command] } : {}),
-      ...(c.args ? { args: [...c.args] } : {}),
-      env: { ...(c.env ?? {}) },
-      ports: c.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, protocol: p.protocol })),
-      ...(c.readinessProbe ? { readinessProbe: c.readinessProbe } : {}),
-      ...(c.livenessProbe ? { livenessProbe: c.livenessProbe } : {}),
-      ...(c.startupProbe ? { startupProbe: c.startupProbe } : {}),
-    }));
-    const restartPolicy = (pod.restartPolicy ?? 'Always') as AgentPodSpec['restartPolicy'];
-    const spec = { key: at.key, namespace: pod.namespace, name: pod.name, node: at.node, ip: at.ip, netns: at.netns, containers, restartPolicy };
-    return { ...spec, hash: stableJson(spec) };
-  });
 }
 
 /**

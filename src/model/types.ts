@@ -53,6 +53,8 @@ export interface Container {
   readinessProbe?: Probe;
   livenessProbe?: Probe;
   startupProbe?: Probe;
+  /** Init containers only: Always makes it a sidecar (started, kept running). */
+  restartPolicy?: 'Always';
 }
 
 /** A probe's handler; a named port is already resolved to the container's number. */
@@ -93,6 +95,8 @@ export interface Pod {
   hostname?: string;
   subdomain?: string;
   containers: readonly Container[];
+  /** spec.initContainers, in order. */
+  initContainers?: readonly Container[];
   /** The workload this pod belongs to; a bare pod owns itself (kind Pod). */
   owner: Owner;
   restartPolicy?: string;

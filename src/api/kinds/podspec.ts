@@ -20,6 +20,7 @@ export interface PodTemplate {
   dnsPolicy?: string;
   dnsConfig?: DnsConfig;
   containers: Container[];
+  initContainers?: Container[];
 }
 
 /** Reads metadata.labels and spec of a pod or a pod template found at `path`. */
@@ -41,6 +42,7 @@ export function readPodTemplate(meta: Obj | undefined, spec: Obj | undefined, pa
     names.add(container.name);
     containers.push(container);
   });
+  const initContainers = readInitContainers(spec.initContainers, join(specPath, 'initContainers'), p, names);
   const nodeSelector = spec.nodeSelector === undefined ? undefined : readLabels(spec.nodeSelector, join(specPath, 'nodeSelector'), p);
   return {
     labels,
@@ -56,7 +58,30 @@ export function readPodTemplate(meta: Obj | undefined, spec: Obj | undefined, pa
     dnsPolicy: readDnsPolicy(spec.dnsPolicy, join(specPath, 'dnsPolicy'), p),
     dnsConfig: readDnsConfig(spec.dnsConfig, join(specPath, 'dnsConfig'), p),
     containers,
+    ...(initContainers.length > 0 ? { initContainers } : {}),
   };
+}
+
+/**
+ * spec.initContainers: run in order before the app containers. "restartPolicy ... the only
+ * allowed value is 'Always'": such an init container is a sidecar. Names share one space with
+ * the app containers.
+ */
+function readInitContainers(v: unknown, path: string, p: ObjectProblems, names: Set<string>): Container[] {
+  const out: Container[] = [];
+  (readArray(v, path, p) ?? []).forEach((c, i) => {
+    const cp = join(path, i);
+    const container = readContainer(c, cp, p, i);
+    if (!container) return;
+    if (names.has(container.name)) p.error(join(cp, 'name'), `duplicate container name ${show(container.name)}`);
+    names.add(container.name);
+    const policy = readString((c as Obj).restartPolicy, join(cp, 'restartPolicy'), p);
+    if (policy !== undefined && policy !== 'Always') p.error(join(cp, 'restartPolicy'), `${show(policy)} is not valid (the only allowed value is Always)`);
+    // "Init containers do not support lifecycle, livenessProbe, readinessProbe, or startupProbe" (sidecars do).
+    if (policy !== 'Always') for (const k of PROBE_KINDS) if (container[k]) p.error(join(cp, k), 'init containers do not support probes (only sidecars, restartPolicy: Always)');
+    out.push(policy === 'Always' ? { ...container, restartPolicy: 'Always' } : container);
+  });
+  return out;
 }
 
 const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];

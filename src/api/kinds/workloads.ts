@@ -36,6 +36,7 @@ function makePod(base: PodBase, name: string, t: PodTemplate, owner: Owner, extr
     hostname: t.hostname,
     subdomain: t.subdomain,
     containers: t.containers,
+    ...(t.initContainers ? { initContainers: t.initContainers } : {}),
     owner,
     restartPolicy: t.restartPolicy,
     dnsPolicy: t.dnsPolicy,
