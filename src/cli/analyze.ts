@@ -4,6 +4,7 @@ import { podKey, type Cluster, type Protocol } from '../model/types.js';
 import { connlist, formatConnLine } from '../policy/connlist.js';
 import { PolicyEngine } from '../policy/engine.js';
 import { computeMatrix } from '../policy/matrix.js';
+import { unmatchedSelectorWarnings } from '../policy/unmatched.js';
 import { formatMatrix, MATRIX_FORMATS, type MatrixView } from '../output/matrix-format.js';
 import { collect, loadCluster, oneOf, parsePort, parseProtocol, run, write } from './common.js';
 
@@ -24,6 +25,7 @@ export function registerAnalyze(program: Command): void {
         const port = parsePort(opts.port);
         const protocol = parseProtocol(opts.protocol);
         const cluster = loadCluster(opts.filename, {}, '-f', opts.namespace);
+        for (const w of unmatchedSelectorWarnings(cluster)) process.stderr.write(`podnet: warning: ${w}\n`);
         if (format === 'connlist') return void process.stdout.write(connlist(cluster).map((l) => `${formatConnLine(l)}\n`).join(''));
         if (format === 'connlist-json') return write(JSON.stringify(connlist(cluster), null, 2));
         write(formatMatrix(matrixView(cluster, port, protocol), format));

@@ -5,10 +5,15 @@
  */
 import type { Command } from 'commander';
 import { labCluster } from '../lab/lab.js';
-import { probeMatrix } from '../lab/probe.js';
+import { labPods, probeFrom, probeMatrix } from '../lab/probe.js';
 import type { Pod, Protocol } from '../model/types.js';
 import { describeOutcome, formatProbeMatrixJson, formatProbeMatrixText, type ProbeMatrixView } from '../output/probe-format.js';
-import { explain, formatExplanation } from '../policy/explain.js';
+import { explain, formatExplanation, resolveEndpoint } from '../policy/explain.js';
+import type { Host } from '../host/host.js';
+import { parseIPv4 } from '../model/ip.js';
+import { podKey, type Cluster } from '../model/types.js';
+import { reachable } from '../probe/verdict.js';
+import type { LabState } from '../lab/state.js';
 import { oneOf, parsePort, parseProtocol, run, UsageError, write } from './common.js';
 import { DEFAULT_LAB, findPod, requireLab, requireRoot } from './lab-common.js';
 
@@ -24,8 +29,8 @@ export function registerProbe(program: Command): void {
   program
     .command('probe')
     .description('send a real probe from one pod to another and show the analyzer\'s verdict beside it (root)')
-    .argument('<from>', 'source pod: ns/name, or name with -n')
-    .argument('<to>', 'destination pod: ns/name, or name with -n')
+    .argument('<from>', 'source pod: ns/name, ns/workload, a pod IP, or name with -n')
+    .argument('<to>', 'destination: ns/name, ns/workload, name with -n, or an IPv4 address (a pod\'s, a Service\'s, a node\'s…)')
     .option('--name <lab>', 'the lab', DEFAULT_LAB)
     .option('-n, --namespace <ns>', 'namespace of pods given without one', 'default')
     .option('--port <n>', 'destination port (default: the destination\'s first container port of that protocol)')
@@ -38,9 +43,12 @@ export function registerProbe(program: Command): void {
         const host = requireRoot('podnet probe');
         const state = requireLab(opts.name);
         const src = findPod(state, from, opts.namespace).key;
-        const dst = findPod(state, to, opts.namespace).key;
         const cluster = labCluster(state);
         const pod = (key: string) => cluster.pods.find((p) => `${p.namespace}/${p.name}` === key)!;
+        if (parseIPv4(to) !== null && !state.placements.some((p) => p.ip === to && p.netns !== null)) {
+          return probeAddress(host, state, cluster, pod(src), to, parsePort(opts.port), protocol, format);
+        }
+        const dst = findPod(state, to, opts.namespace).key;
         const port = parsePort(opts.port) ?? defaultPort(pod(dst), protocol);
         const { results } = await probeMatrix(host, state, port, protocol, [src], [dst], cluster);
         const r = results[0][0];
@@ -60,12 +68,14 @@ export function registerProbe(program: Command): void {
     .option('--port <n>', 'destination port', '80')
     .option('--protocol <p>', 'TCP or UDP (default TCP)')
     .option('-n, --namespace <ns>', 'only pods of this namespace (default: all namespaces)')
+    .option('-A, --all-namespaces', 'every namespace (the default; as kubectl\'s -A)')
     .option('-o, --output <format>', 'text or json', 'text')
-    .action((opts: Omit<ProbeOpts, 'namespace'> & { namespace?: string }) =>
+    .action((opts: Omit<ProbeOpts, 'namespace'> & { namespace?: string; allNamespaces?: boolean }) =>
       run(async () => {
         const format = oneOf('-o', opts.output, ['text', 'json'] as const);
         const port = parsePort(opts.port)!;
         const protocol = probeableProtocol(opts.protocol);
+        if (opts.allNamespaces && opts.namespace) throw new UsageError('-A and -n exclude each other');
         const host = requireRoot('podnet matrix');
         const state = requireLab(opts.name);
         const keys = state.placements.map((p) => p.key).filter((k) => !opts.namespace || k.startsWith(`${opts.namespace}/`));
@@ -82,6 +92,21 @@ export function registerProbe(program: Command): void {
         if (results.some((row) => row.some((r) => r.allowed !== r.expected))) process.exitCode = 1;
       }),
     );
+}
+
+/**
+ * A probe to an address that is no pod's (a Service's ClusterIP, a node, a LoadBalancer IP): the
+ * real probe, beside what the analyzer says of that address as a policy peer (ipBlock rules).
+ */
+async function probeAddress(host: Host, state: LabState, cluster: Cluster, src: Pod, ip: string, port: number | undefined, protocol: Protocol, format: 'text' | 'json'): Promise<void> {
+  if (port === undefined) throw new UsageError(`--port is required to probe the address ${ip}`);
+  const from = labPods(state, cluster).pods.find((p) => p.key === podKey(src))!;
+  const [outcome] = await probeFrom(host, from.netns, [{ host: ip, port, protocol }]);
+  const allowed = reachable(outcome.verdict);
+  const why = explain(cluster, { kind: 'pod', pod: src }, resolveEndpoint(cluster, ip)!, port, protocol);
+  if (format === 'json') write(JSON.stringify({ from: from.key, to: ip, port, protocol, allowed, outcome, explanation: why }, null, 2));
+  else write(`probe ${from.key} -> ${ip} ${protocol}/${port}: ${allowed ? 'ALLOWED' : 'DENIED'} — ${describeOutcome(outcome)}; the analyzer, for ${ip} as an address: ${why.allowed ? 'ALLOWED' : 'DENIED'}\n${formatExplanation(why)}`);
+  process.exitCode = allowed ? 0 : 1;
 }
 
 function probeableProtocol(text: string | undefined): Protocol {

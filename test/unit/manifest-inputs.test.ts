@@ -71,3 +71,13 @@ describe('-n NS', () => {
     expect(r.stderr).toContain(`error: ${other}: pod prod/x: metadata.namespace: the namespace from the provided object "prod" does not match the namespace "argocd" (-n): pass -n prod, or none`);
   });
 });
+
+describe('analyze warns about selectors that select nothing', () => {
+  it.skipIf(!HAVE_SHARED)("sock-shop's policies name `cart` where the pods are `carts`", async () => {
+    const r = await runCli(['analyze', '-f', join(SHARED, 'manifests', 'sock-shop')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`podnet: warning: networkpolicy sock-shop/cart-access (${join(SHARED, 'manifests', 'sock-shop')}/policy/netpol-cart-access.yaml): spec.podSelector name=cart selects no pod in namespace sock-shop`);
+    expect(r.stderr).toMatch(/carts-db-access .*: spec\.ingress\[0\]\.from\[0\]\.podSelector name=cart selects no pod in namespace sock-shop/);
+    expect(r.stderr).not.toMatch(/front-end-access.*spec\.podSelector/);
+  });
+});
