@@ -38,6 +38,30 @@ describe.skipIf(!CAN_RUN_LAB)('scheduling (root)', () => {
     expect(pods.find((p) => p.name === 'plain')?.node).toBe('west');
   });
 
+  it('exec, logs and probe take ns/workload and IPs like explain; matrix takes -A or -n, not both', async () => {
+    const web = pods.filter((p) => p.name.startsWith('web-')).sort((a, b) => a.name.localeCompare(b.name));
+    const plain = pods.find((p) => p.name === 'plain')!;
+    // The workload resolves to its first pod (by name).
+    const id = await lab.exec('default/web', ['ip', 'netns', 'identify']);
+    expect(id.stdout.trim()).toBe(await lab.podNetns(web[0].key));
+    expect(await lab.ok('logs', ['web'])).toContain('built-in server on TCP/8080');
+    expect((await lab.exec(plain.ip, ['ip', 'netns', 'identify'])).stdout.trim()).toBe(await lab.podNetns(plain.key));
+    // probe to an address: a pod IP by workload name, and a node's address (nothing listens there).
+    const toPod = await lab.cli('probe', ['plain', 'default/web', '--port', '8080']);
+    expect(toPod.code, toPod.stderr).toBe(0);
+    const node = (await lab.nodes())[1];
+    const toNode = await lab.cli('probe', ['plain', node.ip, '--port', '9']);
+    // Refused by the node (nothing listens on 9): the network let it through.
+    expect(toNode.stdout).toContain(`probe default/plain -> ${node.ip} TCP/9: ALLOWED — reached, port closed`);
+    expect(toNode.stdout).toContain(`the analyzer, for ${node.ip} as an address: ALLOWED`);
+    const m = await lab.cli('matrix', ['-A', '--port', '8080', '-o', 'json']);
+    expect(m.code, m.stderr).toBe(0);
+    expect(JSON.parse(m.stdout).pods).toHaveLength(3);
+    const both = await lab.cli('matrix', ['-A', '-n', 'default']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('-A and -n exclude each other');
+  }, T);
+
   it('apply of a pod no node takes fails with the scheduler event and changes nothing', async () => {
     const r = await lab.cli('apply', ['-f', fixture('scheduling.yaml'), '-f', fixture('scheduling-bad.yaml')]);
     expect(r.code).toBe(2);
