@@ -4,6 +4,7 @@ import { podKey, type Cluster, type Protocol } from '../model/types.js';
 import { connlist, formatConnLine } from '../policy/connlist.js';
 import { PolicyEngine } from '../policy/engine.js';
 import { computeMatrix } from '../policy/matrix.js';
+import { unmatchedSelectorWarnings } from '../policy/unmatched.js';
 import { formatMatrix, MATRIX_FORMATS, type MatrixView } from '../output/matrix-format.js';
 import { formatPortabilityText, portability } from '../policy/portability.js';
 import { DEFAULT_SEMANTICS, SEMANTICS, type Semantics } from '../policy/semantics.js';
@@ -17,6 +18,7 @@ export function registerAnalyze(program: Command): void {
     .command('analyze')
     .description('compute who can reach whom under the NetworkPolicies in the manifests (no root needed)')
     .option('-f, --filename <path>', 'manifest file, directory (recursive) or - for stdin; repeatable', collect)
+    .option('-n, --namespace <ns>', 'namespace of objects that name none (as kubectl apply -n)')
     .option('--port <n>', 'judge connections to this port (default: show every allowed connection)')
     .option('--protocol <p>', 'TCP, UDP or SCTP (default TCP)')
     .option('-o, --output <format>', `output format: ${FORMATS.join(', ')}`, 'text');
@@ -33,7 +35,8 @@ export function registerAnalyze(program: Command): void {
         const connlistFormat = format === 'connlist' || format === 'connlist-json';
         // -o connlist keeps np-guard's semantics unless told otherwise, to stay comparable with it.
         const semantics = parseSemantics(opts.semantics, connlistFormat ? SEMANTICS['np-guard'] : DEFAULT_SEMANTICS);
-        const cluster = loadCluster(opts.filename);
+        const cluster = loadCluster(opts.filename, {}, '-f', opts.namespace);
+        for (const w of unmatchedSelectorWarnings(cluster)) process.stderr.write(`podnet: warning: ${w}\n`);
         if (format === 'connlist') return void process.stdout.write(connlist(cluster, { semantics }).map((l) => `${formatConnLine(l)}\n`).join(''));
         if (format === 'connlist-json') return write(JSON.stringify(connlist(cluster, { semantics }), null, 2));
         if (format === 'html') return void process.stdout.write((await import('../ui/report-html.js')).reportHtml((await import('../ui/report.js')).analysisReport(cluster, { port, protocol, inputs: opts.filename ?? [], semantics })));
@@ -44,6 +47,7 @@ export function registerAnalyze(program: Command): void {
 
 interface AnalyzeOpts {
   filename?: string[];
+  namespace?: string;
   port?: string;
   protocol?: string;
   output: string;
@@ -56,7 +60,7 @@ interface AnalyzeOpts {
 function analyzePortability(opts: AnalyzeOpts, format: (typeof FORMATS)[number], port: number | undefined, protocol: Protocol): void {
   if (format !== 'text' && format !== 'json') throw new UsageError(`--portability: -o ${format} is not supported; use text or json`);
   const baseline = parseSemantics(opts.semantics, DEFAULT_SEMANTICS);
-  const report = portability(loadCluster(opts.filename), { baseline, port, protocol });
+  const report = portability(loadCluster(opts.filename, {}, '-f', opts.namespace), { baseline, port, protocol });
   write(format === 'json' ? JSON.stringify(report, null, 2) : formatPortabilityText(report));
   if (opts.exitCode && report.differences.length > 0) process.exitCode = 1;
 }

@@ -67,5 +67,7 @@ export function registerExec(program: Command): void {
 }
 
 function containersOf(state: LabState, key: string): string[] {
-  return labCluster(state).pods.find((p) => `${p.namespace}/${p.name}` === key)?.containers.map((c) => c.name) ?? [];
+  const pod = labCluster(state).pods.find((p) => `${p.namespace}/${p.name}` === key);
+  // App containers first (the default is the first of them), then init containers (`logs -c INIT`).
+  return pod ? [...pod.containers, ...(pod.initContainers ?? [])].map((c) => c.name) : [];
 }

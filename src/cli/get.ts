@@ -1,5 +1,8 @@
 /** `podnet get`: kubectl-style tables and List objects for a running lab. */
 import type { Command } from 'commander';
+import { programOnHost } from '../host/which.js';
+import { chooseEntrypoint, entrypointLabel } from '../model/entrypoint.js';
+import { initStatusText } from '../lab/agent/init-sequence.js';
 import { stringify } from 'yaml';
 import { selectIngresses } from '../ingress/classes.js';
 import { agentReports, labCluster } from '../lab/lab.js';
@@ -118,6 +121,7 @@ function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<s
       const pods = cluster.pods.filter((p) => inNs(p.namespace));
       const placed = new Map(state.placements.map((p) => [p.key, p]));
       const annotated = appliedPodAnnotations(state);
+      const initSpecs = new Map(pods.map((p) => [podKey(p), p.initContainers ?? []]));
       const row = (key: string) => {
         const s = statuses.get(key);
         // A pod whose sandbox failed never reached its agent: none of its containers is ready.
@@ -133,16 +137,19 @@ function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<s
         // Its secondary networks could not be attached: the sandbox never came up (kubelet's event
         // reason FailedCreatePodSandBox), the containers never started.
         const sandboxError = state.attachmentFailures?.[key];
-        const status = !placed.has(key) ? 'Pending' : sandboxError ? 'FailedCreatePodSandBox' : !s ? 'Unknown' : s.ready || running ? 'Running' : backOff ? 'CrashLoopBackOff' : succeeded ? 'Completed' : s.containers.some((c) => c.state === 'exited') ? 'Error' : 'ContainerCreating';
+        const init = s?.initContainers ? initStatusText((initSpecs.get(key) ?? []).map((c, i) => ({ sidecar: c.restartPolicy === 'Always', status: s.initContainers![i] ?? undefined }))) : undefined;
+        const status = !placed.has(key) ? 'Pending' : sandboxError ? 'FailedCreatePodSandBox' : !s ? 'Unknown' : init ?? (s.ready || running ? 'Running' : backOff ? 'CrashLoopBackOff' : succeeded ? 'Completed' : s.containers.some((c) => c.state === 'exited') ? 'Error' : 'ContainerCreating');
         const phase = status === 'Running' ? 'Running' : done ? (succeeded ? 'Succeeded' : 'Failed') : 'Pending';
         return { ready: `${ready}/${total}`, status, phase, restarts: String(s?.containers.reduce((a, c) => a + c.restarts, 0) ?? 0) };
       };
       return {
         headers: nsCol(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']),
-        wideHeaders: nsCol(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE']),
+        wideHeaders: nsCol(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE', 'RUNS']),
         rows: pods.map((p) => {
           const r = row(podKey(p));
-          return withNs(p.namespace, [p.name, r.ready, r.status, r.restarts, age, p.ip || '<none>', p.nodeName ?? '<none>']);
+          // What each container runs (the entrypoint rule): command, built-in, or built-in because its command is not on this host.
+          const runs = p.containers.map((c) => entrypointLabel(c.name, chooseEntrypoint(c, programOnHost))).join(',');
+          return withNs(p.namespace, [p.name, r.ready, r.status, r.restarts, age, p.ip || '<none>', p.nodeName ?? '<none>', runs]);
         }),
         items: pods.map((p) => ({
           apiVersion: 'v1', kind: 'Pod', metadata: { ...meta(p), labels: p.labels, ...podAnnotations(state, placed.get(podKey(p)), annotated.get(podKey(p))), ...(p.owner.kind !== 'Pod' ? { ownerReferences: [{ kind: p.owner.kind, name: p.owner.name, controller: true }] } : {}) },

@@ -5,16 +5,16 @@
  */
 import type { Command } from 'commander';
 import { labCluster } from '../lab/lab.js';
-import { probeFrom, probeMatrix, routeDevice } from '../lab/probe.js';
+import { labPods, probeFrom, probeMatrix, routeDevice } from '../lab/probe.js';
 import { parseIPv4 } from '../model/ip.js';
 import { POLICY_NOTE, secondaryFromRecords, sourceInterface } from '../trace/secondary.js';
 import { reachable } from '../probe/verdict.js';
 import type { Host } from '../host/host.js';
 import type { LabState } from '../lab/state.js';
-import type { Pod, Protocol } from '../model/types.js';
+import { podKey, type Cluster, type Pod, type Protocol } from '../model/types.js';
 import { describeOutcome, formatProbeMatrixJson, formatProbeMatrixText, type ProbeMatrixView } from '../output/probe-format.js';
-import { explain, formatExplanation } from '../policy/explain.js';
-import { labSemantics } from '../policy/semantics.js';
+import { explain, formatExplanation, resolveEndpoint } from '../policy/explain.js';
+import { labSemantics, type Semantics } from '../policy/semantics.js';
 import { oneOf, parsePort, parseProtocol, run, UsageError, write } from './common.js';
 import { parseSemantics, semanticsOption } from './semantics.js';
 import { DEFAULT_LAB, findPod, requireLab, requireRoot } from './lab-common.js';
@@ -32,8 +32,8 @@ export function registerProbe(program: Command): void {
   const probe = program
     .command('probe')
     .description('send a real probe from one pod to another and show the analyzer\'s verdict beside it (root)')
-    .argument('<from>', 'source pod: ns/name, or name with -n')
-    .argument('<to>', 'destination pod (ns/name, or name with -n), or an address of a pod of the lab (e.g. its net1 address)')
+    .argument('<from>', 'source pod: ns/name, ns/workload, a pod IP, or name with -n')
+    .argument('<to>', 'destination: ns/name, ns/workload, name with -n, a pod\'s secondary (e.g. net1) address, or an IPv4 address (a pod\'s, a Service\'s, a node\'s…)')
     .option('--name <lab>', 'the lab', DEFAULT_LAB)
     .option('-n, --namespace <ns>', 'namespace of pods given without one', 'default')
     .option('--port <n>', 'destination port (default: the destination\'s first container port of that protocol)')
@@ -50,12 +50,13 @@ export function registerProbe(program: Command): void {
         const cluster = labCluster(state);
         const secondary = secondaryFromRecords(state.attachments ?? {}).find((a) => a.ip === to);
         if (secondary) return probeSecondary(host, state, cluster.pods.find((p) => `${p.namespace}/${p.name}` === secondary.pod)!, src, to, opts, protocol, format);
-        const byIP = parseIPv4(to) !== null ? cluster.pods.find((p) => p.ip === to && !p.hostNetwork) : undefined;
-        if (parseIPv4(to) !== null && !byIP) throw new UsageError(`TO: ${to} is not an address of a pod of lab ${state.config.name}`);
-        const dst = byIP ? `${byIP.namespace}/${byIP.name}` : findPod(state, to, opts.namespace).key;
         const pod = (key: string) => cluster.pods.find((p) => `${p.namespace}/${p.name}` === key)!;
-        const port = parsePort(opts.port) ?? defaultPort(pod(dst), protocol);
         const semantics = parseSemantics(opts.semantics, labSemantics(state.config));
+        if (parseIPv4(to) !== null && !state.placements.some((p) => p.ip === to && p.netns !== null)) {
+          return probeAddress(host, state, cluster, pod(src), to, parsePort(opts.port), protocol, format, semantics);
+        }
+        const dst = findPod(state, to, opts.namespace).key;
+        const port = parsePort(opts.port) ?? defaultPort(pod(dst), protocol);
         const { results } = await probeMatrix(host, state, port, protocol, [src], [dst], cluster, semantics);
         const r = results[0][0];
         const why = explain(cluster, { kind: 'pod', pod: pod(src) }, { kind: 'pod', pod: pod(dst) }, port, protocol, semantics);
@@ -75,13 +76,15 @@ export function registerProbe(program: Command): void {
     .option('--port <n>', 'destination port', '80')
     .option('--protocol <p>', 'TCP or UDP (default TCP)')
     .option('-n, --namespace <ns>', 'only pods of this namespace (default: all namespaces)')
+    .option('-A, --all-namespaces', 'every namespace (the default; as kubectl\'s -A)')
     .option('-o, --output <format>', 'text or json', 'text');
   semanticsOption(matrix, 'the lab\'s, from podnet up --semantics')
-    .action((opts: Omit<ProbeOpts, 'namespace'> & { namespace?: string }) =>
+    .action((opts: Omit<ProbeOpts, 'namespace'> & { namespace?: string; allNamespaces?: boolean }) =>
       run(async () => {
         const format = oneOf('-o', opts.output, ['text', 'json'] as const);
         const port = parsePort(opts.port)!;
         const protocol = probeableProtocol(opts.protocol);
+        if (opts.allNamespaces && opts.namespace) throw new UsageError('-A and -n exclude each other');
         const host = requireRoot('podnet matrix');
         const state = requireLab(opts.name);
         const keys = state.placements.map((p) => p.key).filter((k) => !opts.namespace || k.startsWith(`${opts.namespace}/`));
@@ -125,6 +128,20 @@ async function probeSecondary(host: Host, state: LabState, dstPod: Pod, src: str
     const agree = allowed === expected ? (expected ? 'as expected' : `as expected: ${src} has no interface on that subnet`) : `BUT ${expected ? 'it has an interface on that subnet' : `${src} has no interface on that subnet`}`;
     write(`probe ${src} -> ${to} ${protocol}/${port}: ${allowed ? 'ALLOWED' : 'DENIED'} — ${describeOutcome(outcome)}${via ? ` via ${via}` : ''}, ${agree}\n  ${POLICY_NOTE}`);
   }
+}
+
+/**
+ * A probe to an address that is no pod's (a Service's ClusterIP, a node, a LoadBalancer IP): the
+ * real probe, beside what the analyzer says of that address as a policy peer (ipBlock rules).
+ */
+async function probeAddress(host: Host, state: LabState, cluster: Cluster, src: Pod, ip: string, port: number | undefined, protocol: Protocol, format: 'text' | 'json', semantics: Semantics): Promise<void> {
+  if (port === undefined) throw new UsageError(`--port is required to probe the address ${ip}`);
+  const from = labPods(state, cluster).pods.find((p) => p.key === podKey(src))!;
+  const [outcome] = await probeFrom(host, from.netns, [{ host: ip, port, protocol }]);
+  const allowed = reachable(outcome.verdict);
+  const why = explain(cluster, { kind: 'pod', pod: src }, resolveEndpoint(cluster, ip)!, port, protocol, semantics);
+  if (format === 'json') write(JSON.stringify({ from: from.key, to: ip, port, protocol, allowed, outcome, explanation: why }, null, 2));
+  else write(`probe ${from.key} -> ${ip} ${protocol}/${port}: ${allowed ? 'ALLOWED' : 'DENIED'} — ${describeOutcome(outcome)}; the analyzer, for ${ip} as an address: ${why.allowed ? 'ALLOWED' : 'DENIED'}\n${formatExplanation(why)}`);
   process.exitCode = allowed ? 0 : 1;
 }
 

@@ -1,7 +1,8 @@
 /** `podnet up`: a real multi-node pod network from manifests. */
 import type { Command } from 'commander';
+import { withDefaultNamespace } from '../api/default-namespace.js';
 import { loadManifests } from '../api/load.js';
-import { defaultLbCidr, defaultNodeCidr, validateLabConfig, type LabConfig } from '../model/lab.js';
+import { defaultLbCidr, defaultNodeCidr, goArch, validateLabConfig, type LabConfig } from '../model/lab.js';
 import { release } from 'node:os';
 import { formatUpstream } from '../dns/upstream.js';
 import { decideVxlanChecksumOffload, type OffloadDecision, type OffloadSetting } from '../model/kernel.js';
@@ -31,8 +32,11 @@ export function registerUp(program: Command): void {
     .option('--no-vxlan-checksum-offload', 'the same as --vxlan-checksum-offload=off')
     .option('--node-monitor-grace-period <duration>', 'how long a node\'s agent may stay silent before the node is NotReady and its pods leave the Services (default 40s)')
     .option('--semantics <profile>', 'NetworkPolicy semantics the data plane enforces: upstream (ipBlocks match pod and node IPs) or cilium (they do not); README "Semantics"', 'upstream')
+    .option('--zones <list>', 'topology.kubernetes.io/zone labels for the nodes, round-robin (a,b,…); Node manifests\' labels win')
+    .option('--instance-type <type>', 'node.kubernetes.io/instance-type label of every node')
     .option('-f, --filename <path>', 'manifest file, directory or -; repeatable', collect)
-    .action((opts: { name: string; nodes: string; mode: string; podCidr: string; serviceCidr: string; nodeCidr?: string; lbCidr?: string; vxlanChecksumOffload?: boolean | string; dns?: boolean; dnsUpstream?: string; nodeMonitorGracePeriod?: string; semantics: string; filename?: string[] }) =>
+    .option('-n, --namespace <ns>', 'namespace of objects that name none (as kubectl apply -n)')
+    .action((opts: { name: string; nodes: string; mode: string; podCidr: string; serviceCidr: string; nodeCidr?: string; lbCidr?: string; vxlanChecksumOffload?: boolean | string; dns?: boolean; dnsUpstream?: string; nodeMonitorGracePeriod?: string; semantics: string; zones?: string; instanceType?: string; filename?: string[]; namespace?: string }) =>
       run(async () => {
         if (!/^[0-9]+$/.test(opts.nodes)) throw new UsageError(`--nodes: ${JSON.stringify(opts.nodes)} is not a number`);
         const mode = oneOf('--mode', opts.mode, ['routed', 'vxlan'] as const);
@@ -49,15 +53,19 @@ export function registerUp(program: Command): void {
           ...(offload ? { vxlanChecksumOffload: offload.offload } : {}),
           ...(opts.dns ? { dns: true } : {}),
           ...(opts.dnsUpstream !== undefined ? { dnsUpstream: opts.dnsUpstream } : {}),
+          arch: goArch(process.arch),
+          ...(opts.zones !== undefined ? { zones: opts.zones.split(',').map((z) => z.trim()).filter(Boolean) } : {}),
+          ...(opts.instanceType !== undefined ? { instanceType: opts.instanceType } : {}),
           ...(opts.nodeMonitorGracePeriod !== undefined ? { nodeMonitorGraceMs: parseDuration(opts.nodeMonitorGracePeriod, '--node-monitor-grace-period') } : {}),
           semantics: opts.semantics as LabConfig['semantics'], // validateLabConfig checks it
         };
-        const objects = opts.filename && opts.filename.length > 0 ? loadManifests(opts.filename) : [];
+        const objects = opts.filename && opts.filename.length > 0 ? withDefaultNamespace(loadManifests(opts.filename), opts.namespace) : [];
         const host = requireRoot('podnet up');
         const started = Date.now();
         const problems = validateLabConfig(config); // before the lock: its file needs a valid lab name
         if (problems.length > 0) throw new LabError(problems.join('\n'));
         const { state, report } = await withLabLock(config.name, 'podnet up', () => labUp(host, config, objects));
+        for (const note of report.notes) process.stderr.write(`podnet: ${note}\n`);
         write(upSummary(state, report, Date.now() - started, offload));
       }),
     );

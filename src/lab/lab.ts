@@ -14,6 +14,7 @@ import { parseCidr } from '../model/ip.js';
 import type { Cluster, Node, Pod } from '../model/types.js';
 import { podKey } from '../model/types.js';
 import { hostLink, renderLabNetwork } from '../render/lab-network.js';
+import { agentSpecs } from './agent-specs.js';
 import { request, startAgent, type AgentPodSpec, type AgentPodStatus } from './agent-client.js';
 import { attachAdded, detachRemoved, toRetry } from './attach-sync.js';
 import { resolveAttachments, type AttachStats } from './attachments.js';
@@ -34,6 +35,8 @@ export class LabError extends Error {
 }
 
 export interface ReconcileReport {
+  /** The translation's notes: warnings, skipped kinds and files. */
+  notes: readonly string[];
   added: string[];
   removed: string[];
   unchanged: number;
@@ -59,7 +62,7 @@ const PORT_WAIT_MS = 20_000;
 async function waitForCommandPorts(host: Host, state: LabState, specs: readonly AgentPodSpec[]): Promise<string[]> {
   const wanted = specs.flatMap((s) =>
     s.containers
-      .filter((c) => c.command && c.command.length > 0)
+      .filter((c) => c.command && c.command.length > 0 && c.builtin === undefined)
       .flatMap((c) => c.ports.filter((p) => p.protocol === 'TCP').map((p) => ({ key: s.key, netns: s.netns ?? state.nodes.find((n) => n.name === s.node)!.netns, port: p.containerPort }))),
   );
   const deadline = Date.now() + PORT_WAIT_MS;
@@ -85,7 +88,7 @@ export function labCluster(state: Pick<LabState, 'config' | 'nodes' | 'objects' 
 /** The lab's objects (with the system ones) as a Cluster, before placement. */
 function translateLab(state: Pick<LabState, 'config' | 'nodes' | 'objects'>): Cluster {
   const objects = withSystemObjects(state.config, state.objects);
-  return readCluster(objects, { podCidr: state.config.podCidr, extraNodes: extraNodes(state.nodes, objects) });
+  return readCluster(objects, { podCidr: state.config.podCidr, extraNodes: extraNodes(state.nodes) });
 }
 
 /** Pods get the IP and node their placement gave them; nodes are the lab's. */
@@ -100,10 +103,22 @@ function placeOnto(base: Cluster, state: Pick<LabState, 'nodes' | 'placements'>)
   return { ...base, pods, nodes };
 }
 
-/** Lab nodes that no Node manifest declares, as Node records (DaemonSets run a pod on each). */
-function extraNodes(nodes: readonly LabNode[], objects: readonly RawObject[]): Node[] {
-  const declared = new Set(objects.filter((o) => o.obj.kind === 'Node').map((o) => (o.obj.metadata as { name?: string } | undefined)?.name));
-  return nodes.filter((n) => !declared.has(n.name)).map((n) => ({ name: n.name, labels: n.labels, internalIP: n.ip, podCIDR: n.podCidr }));
+/**
+ * The lab's nodes as Node records (DaemonSets run a pod on each): all of them, with the labels
+ * and taints the lab gave them; they stand for the Node manifests of the same name.
+ */
+function extraNodes(nodes: readonly LabNode[]): Node[] {
+  return nodes.map((n) => ({ name: n.name, labels: n.labels, ...(n.taints ? { taints: n.taints } : {}), internalIP: n.ip, podCIDR: n.podCidr }));
+}
+
+/**
+ * Pods no node can take make `up` and `apply` fail before anything changes, naming each pod and
+ * the scheduler's reason (its FailedScheduling event), rather than leaving them Pending.
+ */
+function refuseUnschedulable(unschedulable: readonly { key: string; reason: string }[]): void {
+  if (unschedulable.length === 0) return;
+  const lines = unschedulable.map((u) => `  pod ${u.key}: ${u.reason}`);
+  throw new LabError(`${unschedulable.length} pod${unschedulable.length === 1 ? '' : 's'} cannot be scheduled; nothing was done:\n${lines.join('\n')}`);
 }
 
 /**
@@ -140,6 +155,8 @@ export async function labUp(host: Host, given: LabConfig, objects: RawObject[]):
   if (effective.length > 0) throw new LabError(effective.map((p) => `${p} (${manifestNodes.length} Node manifests)`).join('\n'));
   const nodes = planNodes(config, manifestNodes);
   resolveAttachments(translateLab({ config, nodes, objects }), labDir(config.name)); // NADs, their configs and plugins too
+  const planned = placeOnto(translateLab({ config, nodes, objects }), { nodes, placements: [] });
+  refuseUnschedulable(placePods(config.name, planned.pods, nodes, new Map(), planned.namespaces).unschedulable);
   const state: LabState = { version: 1, config, phase: 'creating', createdAt: new Date().toISOString(), nodes, placements: [], objects };
   saveState(state); // first, so that `down` knows the lab even if we crash from here on
   try {
@@ -160,7 +177,8 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   const base = translateLab({ ...state, objects });
   const cluster = placeOnto(base, { ...state, placements: [] });
   const previous = new Map(state.placements.map((p) => [p.key, p]));
-  const { placed, unschedulable } = placePods(state.config.name, cluster.pods, state.nodes, previous);
+  const { placed, unschedulable } = placePods(state.config.name, cluster.pods, state.nodes, previous, cluster.namespaces);
+  refuseUnschedulable(unschedulable);
   const next = new Map(placed.map((p) => [p.key, p]));
   const removed = state.placements.filter((p) => !sameNetwork(p, next.get(p.key)));
   const added = placed.filter((p) => !sameNetwork(p, previous.get(p.key)));
@@ -196,6 +214,7 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   await ensureMonitor(state);
   const notListening = await waitForCommandPorts(host, state, specs.filter((s) => added.some((a) => a.key === s.key)));
   return {
+    notes: base.notes,
     added: added.map((p) => p.key),
     removed: removed.filter((p) => !next.has(p.key)).map((p) => p.key),
     unchanged: placed.length - added.length,
@@ -226,26 +245,6 @@ function syncStats(state: LabState, servicesMs: number, policy: PolicySyncReport
 
 function sameNetwork(a: PlacedPod | undefined, b: PlacedPod | undefined): boolean {
   return a !== undefined && b !== undefined && a.node === b.node && a.ip === b.ip && a.netns === b.netns;
-}
-
-function agentSpecs(cluster: Cluster, placed: readonly PlacedPod[]): AgentPodSpec[] {
-  const pods = new Map(cluster.pods.map((p) => [podKey(p), p]));
-  return placed.map((at) => {
-    const pod = pods.get(at.key)!;
-    const containers = pod.containers.map((c) => ({
-      name: c.name,
-      ...(c.command ? { command: [...c.command] } : {}),
-      ...(c.args ? { args: [...c.args] } : {}),
-      env: { ...(c.env ?? {}) },
-      ports: c.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, protocol: p.protocol })),
-      ...(c.readinessProbe ? { readinessProbe: c.readinessProbe } : {}),
-      ...(c.livenessProbe ? { livenessProbe: c.livenessProbe } : {}),
-      ...(c.startupProbe ? { startupProbe: c.startupProbe } : {}),
-    }));
-    const restartPolicy = (pod.restartPolicy ?? 'Always') as AgentPodSpec['restartPolicy'];
-    const spec = { key: at.key, namespace: pod.namespace, name: pod.name, node: at.node, ip: at.ip, netns: at.netns, containers, restartPolicy };
-    return { ...spec, hash: stableJson(spec) };
-  });
 }
 
 /**

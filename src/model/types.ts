@@ -4,6 +4,9 @@
  */
 import type { Labels, Selector } from './labels.js';
 import type { NetworkSelection } from './network-selection.js';
+import type { Affinity, Taint, Toleration, TopologySpreadConstraint } from './scheduling-types.js';
+
+export type * from './scheduling-types.js';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 export const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
@@ -30,6 +33,8 @@ export interface Namespace {
 export interface Node {
   name: string;
   labels: Labels;
+  /** spec.taints. */
+  taints?: readonly Taint[];
   internalIP?: string;
   podCIDR?: string;
   source?: Source;
@@ -52,6 +57,8 @@ export interface Container {
   readinessProbe?: Probe;
   livenessProbe?: Probe;
   startupProbe?: Probe;
+  /** Init containers only: Always makes it a sidecar (started, kept running). */
+  restartPolicy?: 'Always';
 }
 
 /** A probe's handler; a named port is already resolved to the container's number. */
@@ -86,9 +93,14 @@ export interface Pod {
   hostNetwork: boolean;
   nodeName?: string;
   nodeSelector?: Labels;
+  affinity?: Affinity;
+  tolerations?: readonly Toleration[];
+  topologySpreadConstraints?: readonly TopologySpreadConstraint[];
   hostname?: string;
   subdomain?: string;
   containers: readonly Container[];
+  /** spec.initContainers, in order. */
+  initContainers?: readonly Container[];
   /** The workload this pod belongs to; a bare pod owns itself (kind Pod). */
   owner: Owner;
   restartPolicy?: string;

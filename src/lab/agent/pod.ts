@@ -9,6 +9,10 @@ import { isCommandContainer, type PodSpec, type PodStatus } from './protocol.js'
 import { openPorts, type WantedPort } from './sockets.js';
 import type { ProbeRunner } from './container-prober.js';
 import { runExecProbe } from './exec-probe.js';
+import { programOnHost } from '../../host/which.js';
+import { InitRunner } from './init-runner.js';
+import { hostNetworkResolvConf, withResolvConf } from './resolv-mount.js';
+import fs from 'node:fs';
 import type { NodeProber } from './node-prober.js';
 
 export interface PodContext {
@@ -24,6 +28,8 @@ export interface PodContext {
 
 export class PodRuntime {
   private readonly containers: (BuiltinContainer | CommandContainer)[];
+  private readonly inits: InitRunner | undefined;
+  private stopped = false;
   /** Starting failed (e.g. a port in use): the next sync replaces the pod instead of keeping it. */
   failed = false;
 
@@ -34,31 +40,56 @@ export class PodRuntime {
         ? new CommandContainer(ctx.stateDir, netns, spec, c, ctx.log, this.probeRunner(false))
         : new BuiltinContainer(ctx.stateDir, spec, c, this.probeRunner(true)),
     );
+    if (spec.initContainers && spec.initContainers.length > 0) {
+      this.inits = new InitRunner(spec, spec.initContainers, { stateDir: ctx.stateDir, netns, log: ctx.log, runner: (b) => this.probeRunner(b), startBuiltins: (b) => this.startBuiltins(b) });
+    }
   }
 
   /**
    * Probes as kubelet runs them: network ones from the node's namespace to the pod IP (a probe's
    * `host` overrides it; a hostNetwork pod's IP is its node's), exec ones inside the pod's
-   * namespace. A built-in container has no image binaries to exec: its exec probes are skipped
-   * and pass (the built-in server stands in for the image), which its log notes once.
+   * namespace. A built-in container has no image binaries: its exec probes run the host's program
+   * when there is one, and are otherwise skipped and pass, which its log notes once.
    */
   private probeRunner(builtin: boolean): ProbeRunner {
     return {
       run: (handler, timeoutMs) => {
         // A hostNetwork pod without an IP (a bare agent client) listens in the node's own namespace.
         if (handler.kind !== 'exec') return this.ctx.prober.probe(handler, this.spec.ip || '127.0.0.1', timeoutMs);
-        if (builtin) return Promise.resolve({ ok: true, message: 'exec probe skipped: a built-in container has no image to run it in; counted as passing' });
-        return runExecProbe(this.ctx.stateDir, this.netns, handler.command, timeoutMs);
+        // The entrypoint rule (model/entrypoint.ts): an exec probe runs whenever its program is on the host.
+        if (builtin && !programOnHost(handler.command[0] ?? '')) return Promise.resolve({ ok: true, message: `exec probe skipped: ${JSON.stringify(handler.command[0] ?? '')} is not on this host and a built-in container has no image to run it in; counted as passing` });
+        return runExecProbe(this.ctx.stateDir, this.netns, this.execArgv(handler.command), timeoutMs);
       },
     };
+  }
+
+  /**
+   * An exec probe's argv: in a hostNetwork pod with its own resolv.conf (ClusterFirstWithHostNet),
+   * it sees that file as /etc/resolv.conf, as the pod's containers and `podnet exec` do.
+   */
+  private execArgv(command: string[]): string[] {
+    if (this.spec.netns !== null) return command;
+    const file = hostNetworkResolvConf(this.ctx.stateDir, this.spec.namespace, this.spec.name);
+    return fs.existsSync(file) ? withResolvConf(file, command) : command;
   }
 
   get netns(): string {
     return this.spec.netns ?? this.ctx.nodeNetns;
   }
 
-  /** Starts every container; resolves when the pod is ready or failed. Returns problems found. */
+  /**
+   * Starts every container; resolves when the pod is ready or failed. Returns problems found.
+   * With init containers it resolves at once: they run in order, then the app containers start.
+   */
   async start(): Promise<string[]> {
+    if (!this.inits) return this.startApps();
+    void this.inits.run().then(async (ok) => {
+      if (ok && !this.stopped) await this.startApps();
+    });
+    return [];
+  }
+
+  private async startApps(): Promise<string[]> {
     const builtins = this.containers.filter((c): c is BuiltinContainer => c instanceof BuiltinContainer);
     const commands = this.containers.filter((c): c is CommandContainer => c instanceof CommandContainer);
     const [problems] = await Promise.all([this.startBuiltins(builtins), Promise.all(commands.map((c) => c.start()))]);
@@ -100,10 +131,13 @@ export class PodRuntime {
    */
   status(): PodStatus {
     const containers = this.containers.map((c) => c.status());
-    return { key: this.spec.key, ready: containers.every((c) => c.ready), containers };
+    if (!this.inits) return { key: this.spec.key, ready: containers.every((c) => c.ready), containers };
+    const ready = this.inits.statusText() === undefined && this.inits.sidecarsReady() && containers.every((c) => c.ready);
+    return { key: this.spec.key, ready, containers, initContainers: this.inits.statuses() };
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.containers.map((c) => c.stop()));
+    this.stopped = true;
+    await Promise.all([...this.containers.map((c) => c.stop()), this.inits?.stop()]);
   }
 }
