@@ -9,7 +9,8 @@
  */
 import type { AgentPodStatus } from '../lab/agent-client.js';
 import type { LabLock } from '../lab/lock.js';
-import { endpointConditions, sameConditions, type EndpointConditions } from '../lab/readiness.js';
+import type { EndpointConditions } from '../model/endpoints.js';
+import { endpointConditions, sameConditions } from '../lab/readiness.js';
 import type { LabState } from '../lab/state.js';
 
 export const TICK_MS = 500;

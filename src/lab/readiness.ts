@@ -7,8 +7,6 @@ import { readyWhen, type AppliedEndpoints, type EndpointConditions, type PodEndp
 import type { AgentPodStatus } from './agent-client.js';
 import type { LabState } from './state.js';
 
-export type { AppliedEndpoints, EndpointConditions } from '../model/endpoints.js';
-
 /**
  * A pod is terminal when it has containers and every one exited for good ('exited': the restart
  * policy will not start it again; 'waiting' means a restart is pending); else ready as the agent

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseManifestText } from '../../src/api/load.js';
 import { labRecords } from '../../src/dns/lab-records.js';
 import { normalizeName } from '../../src/dns/records.js';
-import type { EndpointConditions } from '../../src/lab/readiness.js';
+import type { EndpointConditions } from '../../src/model/endpoints.js';
 import type { LabState } from '../../src/lab/state.js';
 import { placePods, planNodes, type LabConfig } from '../../src/model/lab.js';
 import { readCluster } from '../../src/api/cluster.js';

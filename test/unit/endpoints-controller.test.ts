@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { controllerTick, notReadyNodes, pendingConditions, startEndpointsController, type ControllerDeps } from '../../src/controller/endpoints.js';
 import type { AgentPodStatus } from '../../src/lab/agent-client.js';
-import type { EndpointConditions } from '../../src/lab/readiness.js';
+import type { EndpointConditions } from '../../src/model/endpoints.js';
 import type { LabState } from '../../src/lab/state.js';
 
 const running = (key: string, ready = true): AgentPodStatus => ({ key, ready, containers: [{ name: 'c', kind: 'command', state: 'running', restarts: 0, ready, started: true }] });
