@@ -21,8 +21,7 @@ export function usableEndpointsSplit(endpoints: readonly ServiceEndpoint[], node
 
 type Parsed = { e: ServiceEndpoint; n: number };
 
-/** The IPv4 endpoints with their addresses parsed (once: this runs for every port of every
- *  Service at every sync). */
+/** The IPv4 endpoints with their addresses parsed. */
 function parsed(endpoints: readonly ServiceEndpoint[]): Parsed[] {
   const out: Parsed[] = [];
   for (const e of endpoints) {

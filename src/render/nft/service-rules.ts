@@ -7,8 +7,8 @@
  * costs a few element inserts instead of a chain per service port and per endpoint, and the
  * kernel re-validates a handful of chains instead of tens of thousands. Services with ClientIP
  * affinity keep kube-proxy's per-service/per-endpoint chains (per-endpoint affinity sets need
- * them; service-chains.ts). What both shapes share is here: the
- * no-endpoint verdicts, hairpin pairs. A fragment depends only on the Service, the node and the
+ * them; service-chains.ts). What both shapes share is here: the no-endpoint verdicts (the types
+ * and hairpin pairs are in service-shapes.ts). A fragment depends only on the Service, the node and the
  * options, never on other Services: partial sync (delta.ts) diffs fragments. Pure.
  */
 import { parseIPv4 } from '../../model/ip.js';

@@ -20,7 +20,7 @@ export interface ServiceRenderOptions {
   masqueradeAll?: false;
   /**
    * How a service port picks an endpoint. 'maps' (default): shared chains and endpoint maps (see
-   * above); ClientIP-affinity Services use 'rules'. The per-service shapes, for comparison: 'rules',
+   * service-rules.ts); ClientIP-affinity Services use 'rules'. The per-service shapes, for comparison: 'rules',
    * one `numgen random mod K == 0 goto` rule per endpoint chain (kube-proxy iptables' cascade);
    * 'vmap', kube-proxy nftables' `numgen random mod N vmap { … }`, whose anonymous map costs the
    * kernel a scan of all the table's sets per Service (quadratic load time; docs/benchmarks.md).
