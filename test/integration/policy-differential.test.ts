@@ -62,12 +62,15 @@ afterAll(() => removeManifests());
 describe.skipIf(!CAN_RUN_LAB || !HAVE_NFT).each(['upstream', 'cilium'] as const)('differential (%s semantics): real probes equal the analyzer on random clusters', (semantics) => {
   const lab = new TestLab('nd');
   let nodeIPs: string[] = [];
+  let nodeNames: string[] = [];
   let podIPs: string[] = [];
 
   beforeAll(async () => {
     const start: Case = { nsLabels: [{}, {}, {}], podLabels: Array.from({ length: 10 }, () => ({})), policies: [] };
     await lab.up(['--semantics', semantics, '-f', writeManifest(caseObjects(start).all)]);
-    nodeIPs = (await lab.nodes()).map((n) => n.ip);
+    const nodes = await lab.nodes();
+    nodeIPs = nodes.map((n) => n.ip);
+    nodeNames = nodes.map((n) => n.name);
     podIPs = (await lab.pods()).filter((p) => !p.hostNetwork).map((p) => p.ip);
   }, T);
   afterAll(async () => {
@@ -105,7 +108,7 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_NFT).each(['upstream', 'cilium'] as const)
         // A UDP exchange an earlier case allowed stays in the nodes' conntrack for 30 s, and the policy
         // table accepts established flows first (as every enforcing CNI does); a probe whose random
         // source port happens to repeat one would ride it. Each case starts from fresh flows.
-        for (const n of await lab.nodes()) spawnSync('ip', ['netns', 'exec', lab.nodeNetns(n.name), 'conntrack', '-D', '-p', 'udp'], { stdio: 'ignore' });
+        for (const n of nodeNames) spawnSync('ip', ['netns', 'exec', lab.nodeNetns(n), 'conntrack', '-D', '-p', 'udp'], { stdio: 'ignore' });
         for (const [port, protocol] of [[80, 'TCP'], [53, 'UDP']] as const) {
           const bad = mismatches((await matrix(lab, port, protocol)).m);
           if (bad.length > 0) throw new Error(`${protocol}/${port}: ${bad.length} probes differ from the analyzer (case: ${file}):\n${bad.join('\n')}`);
