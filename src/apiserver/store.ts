@@ -72,7 +72,7 @@ export class Store {
     const ns = ri.namespaced ? obj.metadata.namespace ?? 'default' : undefined;
     const key = objectKey(ri, ns ?? '', obj.metadata.name);
     if (this.entries.has(key)) throw alreadyExists(ri.resource, obj.metadata.name, ri.group);
-    const stored = this.stamp({ ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : { namespace: undefined }), uid: this.uid(), creationTimestamp: this.now(), generation: 1 } });
+    const stored = this.stamp({ ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : { namespace: undefined }), uid: this.uid(), creationTimestamp: obj.metadata.creationTimestamp ?? this.now(), generation: 1 } });
     this.entries.set(key, { key, resource: ri.resource, obj: stored, origin });
     this.emit({ type: 'ADDED', rv: this.rv, resource: ri.resource, obj: stored });
     return stored;
