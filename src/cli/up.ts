@@ -4,7 +4,7 @@ import { withDefaultNamespace } from '../api/default-namespace.js';
 import { loadManifests } from '../api/load.js';
 import { defaultLbCidr, defaultNodeCidr, goArch, validateLabConfig, type LabConfig } from '../model/lab.js';
 import { release } from 'node:os';
-import { formatUpstream } from '../dns/upstream.js';
+import { formatUpstream } from '../model/dns-upstream.js';
 import { decideVxlanChecksumOffload, type OffloadDecision, type OffloadSetting } from '../model/kernel.js';
 import { LabError, labUp, type ReconcileReport } from '../lab/lab.js';
 import { withLabLock } from '../lab/lock.js';

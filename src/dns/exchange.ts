@@ -6,7 +6,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import type { Transport } from './resolve.js';
-import type { Upstream } from './upstream.js';
+import type { Upstream } from '../model/dns-upstream.js';
 
 /** Where a stream exchange goes: a TCP address or a Unix socket path. */
 export type StreamTarget = Upstream | { path: string };

@@ -6,7 +6,7 @@
  * down` ends it, also after a crash.
  */
 import { DnsForwarder } from './forwarder.js';
-import { formatUpstream, parseUpstream, type Upstream } from './upstream.js';
+import { formatUpstream, parseUpstream, type Upstream } from '../model/dns-upstream.js';
 
 const [dir, ...specs] = process.argv.slice(2);
 if (!dir || specs.length === 0) {

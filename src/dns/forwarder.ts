@@ -16,7 +16,7 @@ import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import { forwardQuery, HEADER, MAX_MESSAGE, relaySocket, serveStream } from './exchange.js';
 import { errorResponse, RCODE, type Transport } from './resolve.js';
-import type { Upstream } from './upstream.js';
+import type { Upstream } from '../model/dns-upstream.js';
 
 /** The directory of the lab's forwarder (sockets and log) in its state directory. */
 export function forwarderDir(stateDir: string): string {

@@ -12,7 +12,7 @@ import { forwardQuery, HEADER, MAX_MESSAGE, serveStream, type ForwardTarget } fr
 import type { RecordSet } from './records.js';
 import { errorResponse, fit, RCODE, resolveQuery, type Transport } from './resolve.js';
 
-export type { Upstream } from './upstream.js';
+export type { Upstream } from '../model/dns-upstream.js';
 
 export interface DnsServerOptions {
   address?: string;

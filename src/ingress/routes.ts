@@ -6,7 +6,7 @@
 import { serviceKey } from '../model/services.js';
 import type { ServiceTable } from '../model/service-table.js';
 import type { Ingress, IngressBackend, PathType } from '../model/types.js';
-import { usableEndpoints } from '../render/nft/service-rules.js';
+import { usableEndpoints } from '../model/usable-endpoints.js';
 
 export interface Upstream {
   ip: string;

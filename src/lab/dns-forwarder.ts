@@ -11,7 +11,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { relaySocket } from '../dns/exchange.js';
 import { forwarderDir } from '../dns/forwarder.js';
-import { formatUpstream, parseUpstreamSpec, upstreamsFor, type Upstream } from '../dns/upstream.js';
+import { formatUpstream, parseUpstreamSpec, upstreamsFor, type Upstream } from '../model/dns-upstream.js';
 import { isAlive, startedFor } from './agent/cleanup.js';
 import { baseEnv, pidsDir } from './agent/paths.js';
 import { recordPid } from './agent/pidfiles.js';

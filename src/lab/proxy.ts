@@ -12,7 +12,7 @@ import { serviceView } from '../model/service-view.js';
 import type { Cluster } from '../model/types.js';
 import { staleUdpConntrack } from '../render/nft/conntrack.js';
 import { renderServicesDelta } from '../render/nft/delta.js';
-import { usableEndpoints } from '../render/nft/service-rules.js';
+import { usableEndpoints } from '../model/usable-endpoints.js';
 import { renderServicesFull } from '../render/nft/services.js';
 import { hostLink } from '../render/lab-network.js';
 import { saveState, type LabState } from './state.js';

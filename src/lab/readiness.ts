@@ -3,24 +3,11 @@
  * for `podnet up/apply` (reconcile), the endpoints controller and `podnet get endpointslices`,
  * so the three agree. Pure.
  */
-import { readyWhen, type PodEndpointStatus, type PodStatusLookup } from '../model/endpoints.js';
+import { readyWhen, type AppliedEndpoints, type EndpointConditions, type PodEndpointStatus, type PodStatusLookup } from '../model/endpoints.js';
 import type { AgentPodStatus } from './agent-client.js';
 import type { LabState } from './state.js';
 
-/** The pods' readiness the Services rules reflect: sorted pod keys, the rest not ready. */
-export interface EndpointConditions {
-  ready: string[];
-  /** Succeeded or Failed: left out of EndpointSlices entirely. */
-  terminal: string[];
-}
-
-/** What the last Services sync applied, and who did it (recorded in the lab state). */
-export interface AppliedEndpoints extends EndpointConditions {
-  at: string;
-  /** Services syncs since the lab was made, by reconcile and the controller together. */
-  syncs: number;
-  by: 'reconcile' | 'controller';
-}
+export type { AppliedEndpoints, EndpointConditions } from '../model/endpoints.js';
 
 /**
  * A pod is terminal when it has containers and every one exited for good ('exited': the restart

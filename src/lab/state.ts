@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import type { RawObject } from '../api/load.js';
 import { LAB_NAME, type LabConfig, type LabNode, type PlacedPod } from '../model/lab.js';
 import type { ServiceAllocation, ServiceTable } from '../model/service-table.js';
-import type { Upstream } from '../dns/upstream.js';
+import type { Upstream } from '../model/dns-upstream.js';
 import type { SyncStats } from '../metrics/render.js';
-import type { AppliedEndpoints } from './readiness.js';
+import type { AppliedEndpoints } from '../model/endpoints.js';
 import type { AttachmentRecord } from './attachments.js';
 
 

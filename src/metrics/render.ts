@@ -3,7 +3,7 @@
  * rule and set element counts per node and table, packets refused per isolated pod and the
  * policies isolating it, and the connections the flows collector saw, by verdict and policy.
  */
-import type { AppliedEndpoints } from '../lab/readiness.js';
+import type { AppliedEndpoints } from '../model/endpoints.js';
 
 export interface SyncStats {
   at: string;

@@ -210,3 +210,18 @@ export function nodeLookup(cluster: Cluster): (ip: string) => string | undefined
   for (const p of cluster.pods) if (p.ip && p.nodeName && !byIP.has(p.ip)) byIP.set(p.ip, p.nodeName);
   return (ip) => byIP.get(ip);
 }
+
+/** The pods' readiness the Services rules reflect: sorted pod keys, the rest not ready. */
+export interface EndpointConditions {
+  ready: string[];
+  /** Succeeded or Failed: left out of EndpointSlices entirely. */
+  terminal: string[];
+}
+
+/** What the last Services sync applied, and who did it (recorded in the lab state). */
+export interface AppliedEndpoints extends EndpointConditions {
+  at: string;
+  /** Services syncs since the lab was made, by reconcile and the controller together. */
+  syncs: number;
+  by: 'reconcile' | 'controller';
+}

@@ -8,7 +8,7 @@ import { fnv32a } from './names.js';
 import { schedule, REASONS } from './scheduler.js';
 import type { SchedNode } from './node-affinity.js';
 import type { NamespaceLabels, PlacedSchedPod } from './pod-affinity.js';
-import { parseUpstreamSpec } from '../dns/upstream.js';
+import { parseUpstreamSpec } from './dns-upstream.js';
 import type { Namespace, Node, Pod, Taint } from './types.js';
 
 export type NetworkMode = 'routed' | 'vxlan';
@@ -32,7 +32,7 @@ export interface LabConfig {
   vxlanChecksumOffload?: boolean;
   /** Run cluster DNS: kube-system/coredns pods behind kube-dns, and a resolv.conf for every pod. */
   dns?: boolean;
-  /** `--dns-upstream`: where cluster DNS forwards other names (src/dns/upstream.ts); absent: host. */
+  /** `--dns-upstream`: where cluster DNS forwards other names (src/model/dns-upstream.ts); absent: host. */
   dnsUpstream?: string;
   /**
    * `--node-monitor-grace-period` (ms): how long a node's agent may stay silent before the node

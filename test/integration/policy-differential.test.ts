@@ -102,6 +102,10 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_NFT).each(['upstream', 'cilium'] as const)
         const file = writeManifest(all, 'case.yaml');
         await lab.ok('apply', ['-f', file]);
         previous = policies;
+        // A UDP exchange an earlier case allowed stays in the nodes' conntrack for 30 s, and the policy
+        // table accepts established flows first (as every enforcing CNI does); a probe whose random
+        // source port happens to repeat one would ride it. Each case starts from fresh flows.
+        for (const n of await lab.nodes()) spawnSync('ip', ['netns', 'exec', lab.nodeNetns(n.name), 'conntrack', '-D', '-p', 'udp'], { stdio: 'ignore' });
         for (const [port, protocol] of [[80, 'TCP'], [53, 'UDP']] as const) {
           const bad = mismatches((await matrix(lab, port, protocol)).m);
           if (bad.length > 0) throw new Error(`${protocol}/${port}: ${bad.length} probes differ from the analyzer (case: ${file}):\n${bad.join('\n')}`);

@@ -54,7 +54,7 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_NFT)('NetworkPolicy in the data plane (rou
     for (const [args, message] of [
       [['matrix', '--protocol', 'SCTP'], /SCTP cannot be probed/],
       [['matrix', '--port', '70000'], /--port: "70000" is not a port number/],
-      [['probe', 'x/nope', 'x/a'], /no pod "x\/nope"/],
+      [["probe", "x/nope", "x/a"], /no pod or workload "x\/nope"/],
       [['probe', 'x/a', 'x/b', '--protocol', 'UDP', '--port', 'x'], /--port/],
     ] as const) {
       const r = await lab.cli(args[0], args.slice(1));

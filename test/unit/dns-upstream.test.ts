@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatUpstream, parseUpstreamSpec, resolvConfNameservers, upstreamsFor } from '../../src/dns/upstream.js';
+import { formatUpstream, parseUpstreamSpec, resolvConfNameservers, upstreamsFor } from '../../src/model/dns-upstream.js';
 import { defaultNodeCidr, validateLabConfig, type LabConfig } from '../../src/model/lab.js';
 
 describe('--dns-upstream', () => {

@@ -1,8 +1,6 @@
 // Partial sync of the Services ruleset: golden delta (regenerate deliberately: UPDATE_GOLDEN=1
 // npx vitest run test/unit/nft-delta.test.ts), full(prev) + delta = full(next) on fixed and random
 // tables, shared maps and chains kept while any Service uses them, hairpin pairs.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ServiceEntry, ServiceTable } from '../../src/model/service-table.js';
@@ -11,13 +9,8 @@ import { Ruleset } from '../../src/render/nft/ruleset.js';
 import { renderServiceFragment, sharedIds } from '../../src/render/nft/service-rules.js';
 import { renderServices } from '../../src/render/nft/services.js';
 import { changedTable, ep, manyServices, NODE, OPTS, port, representativeTable, svc } from './nft-fixture.js';
+import { golden } from '../support/golden.js';
 
-const GOLDEN = join(__dirname, '..', 'golden');
-function golden(name: string, text: string): void {
-  const path = join(GOLDEN, name);
-  if (process.env.UPDATE_GOLDEN || !existsSync(path)) writeFileSync(path, text);
-  expect(text).toBe(readFileSync(path, 'utf8'));
-}
 
 const loaded = (table: ServiceTable) => {
   const rs = new Ruleset();

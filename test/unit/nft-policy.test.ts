@@ -1,19 +1,12 @@
 // NetworkPolicy on nftables: golden ruleset (regenerate deliberately: UPDATE_GOLDEN=1 npx vitest
 // run test/unit/nft-policy.test.ts) and the element encoding.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseIPv4 } from '../../src/model/ip.js';
 import { compilePolicies } from '../../src/policy/compile.js';
 import { boxKey, podSetName, renderPolicyFull } from '../../src/render/nft/policy.js';
 import { loadCluster, namespace, netpol, pod } from './fixtures.js';
+import { golden } from '../support/golden.js';
 
-const GOLDEN = join(__dirname, '..', 'golden');
-function golden(name: string, text: string): void {
-  const path = join(GOLDEN, name);
-  if (process.env.UPDATE_GOLDEN || !existsSync(path)) writeFileSync(path, text);
-  expect(text).toBe(readFileSync(path, 'utf8'));
-}
 
 const cluster = loadCluster([
   namespace('shop', { team: 'shop' }),

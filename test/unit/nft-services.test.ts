@@ -1,8 +1,6 @@
 // Services on nftables: golden rulesets (regenerate deliberately: UPDATE_GOLDEN=1 npx vitest run
 // test/unit/nft-services.test.ts), packet traces over the rendered model, conntrack (partial sync:
 // nft-delta.test.ts).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ServiceTable } from '../../src/model/service-table.js';
 import { parseRule } from '../../src/proxy/nft-rule.js';
@@ -11,13 +9,8 @@ import { staleUdpConntrack } from '../../src/render/nft/conntrack.js';
 import { Ruleset } from '../../src/render/nft/ruleset.js';
 import { renderServices, renderServicesFull, type ServiceRenderOptions } from '../../src/render/nft/services.js';
 import { changedTable, ep, NODE, OPTS, port, representativeTable, svc } from './nft-fixture.js';
+import { golden } from '../support/golden.js';
 
-const GOLDEN = join(__dirname, '..', 'golden');
-function golden(name: string, text: string): void {
-  const path = join(GOLDEN, name);
-  if (process.env.UPDATE_GOLDEN || !existsSync(path)) writeFileSync(path, text);
-  expect(text).toBe(readFileSync(path, 'utf8'));
-}
 
 const TRACE_NODE = { ...NODE, localIPs: ['10.244.0.1'] };
 const loaded = (table: ServiceTable, opts: ServiceRenderOptions = OPTS) => {

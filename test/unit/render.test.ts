@@ -1,20 +1,13 @@
 // Golden tests for the rendered ip plans (regenerate deliberately: UPDATE_GOLDEN=1 npx vitest run test/unit/render.test.ts).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderPodsAdd, renderPodsDel } from '../../src/lab/network.js';
 import { placePods, planNodes, type LabConfig } from '../../src/model/lab.js';
 import type { Pod } from '../../src/model/types.js';
 import { renderLabNetwork, renderLabTeardown } from '../../src/render/lab-network.js';
 import { formatPlan } from '../../src/render/plan.js';
+import { golden } from '../support/golden.js';
 
-const GOLDEN = join(__dirname, '..', 'golden');
 
-function golden(name: string, text: string): void {
-  const path = join(GOLDEN, name);
-  if (process.env.UPDATE_GOLDEN || !existsSync(path)) writeFileSync(path, text);
-  expect(text).toBe(readFileSync(path, 'utf8'));
-}
 
 function config(mode: LabConfig['mode']): LabConfig {
   return { name: 'gold', nodes: 3, mode, podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12', nodeCidr: '100.64.7.0/24', ...(mode === 'routed' ? { lbCidr: '100.64.8.0/24' } : {}) };

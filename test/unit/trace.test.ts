@@ -1,19 +1,12 @@
 // podnet trace's step builder over a predicted lab (offline world): every path kind, table-driven,
 // plus a golden text for one trace (regenerate deliberately: UPDATE_GOLDEN=1).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildTrace, TraceInputError, type Trace } from '../../src/trace/build.js';
 import { formatTrace } from '../../src/trace/format.js';
 import { parseTarget, TargetError } from '../../src/trace/target.js';
 import { world } from './trace-fixture.js';
+import { golden } from '../support/golden.js';
 
-const GOLDEN = join(__dirname, '..', 'golden');
-function golden(name: string, text: string): void {
-  const path = join(GOLDEN, name);
-  if (process.env.UPDATE_GOLDEN || !existsSync(path)) writeFileSync(path, text);
-  expect(text).toBe(readFileSync(path, 'utf8'));
-}
 
 const W = { routed: world('routed'), vxlan: world('vxlan') };
 const ip = (w: keyof typeof W, key: string) => W[w].cluster.pods.find((p) => `${p.namespace}/${p.name}` === key)!.ip;

@@ -15,7 +15,8 @@
  * `conntrack -D` exits 1 when nothing matched: callers must accept that.
  */
 import type { ServiceEntry, ServiceTable } from '../../model/service-table.js';
-import { isProxied, usableEndpoints, type NodeRef } from './service-rules.js';
+import { usableEndpoints } from '../../model/usable-endpoints.js';
+import { isProxied, type NodeRef } from './service-rules.js';
 
 export interface ConntrackFlush {
   reason: 'endpoint-removed' | 'endpoints-appeared';

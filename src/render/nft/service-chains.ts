@@ -13,7 +13,7 @@
  */
 import type { ServiceEndpoint, ServiceEntry } from '../../model/service-table.js';
 import * as N from './names.js';
-import { hairpin, type ChainSpec, type Fragment, type PortFacts, type ServiceRenderOptions } from './service-rules.js';
+import { hairpin, type ChainSpec, type Fragment, type PortFacts, type ServiceRenderOptions } from './service-shapes.js';
 
 export function renderPortChains(out: Fragment, svc: ServiceEntry, f: PortFacts, opts: ServiceRenderOptions, shape: 'rules' | 'vmap'): void {
   const clusterChain = N.derivedName(N.SERVICE_CHAIN_PREFIX, f.id);

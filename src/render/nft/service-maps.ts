@@ -11,7 +11,7 @@
  */
 import type { ServiceEndpoint } from '../../model/service-table.js';
 import * as N from './names.js';
-import { hairpin, type ChainSpec, type Fragment, type PortFacts, type ServiceRenderOptions } from './service-rules.js';
+import { hairpin, type ChainSpec, type Fragment, type PortFacts, type ServiceRenderOptions } from './service-shapes.js';
 import type { MapObj } from './txn.js';
 
 /** One endpoint list a dispatch picks from: `role` maps 0…eps.length-1 under `key`, through

@@ -6,7 +6,15 @@
  *   none                 nowhere: such names get SERVFAIL at once
  *   ADDR[:PORT][,ADDR…]  these servers, tried in order (IPv6 with a port: [ADDR]:PORT)
  */
-import net from 'node:net';
+import { isIPv6, parseIPv4 } from './ip.js';
+
+/** 4, 6, or 0 when not an address (as node:net's isIP, IPv6 zone ids included: fe80::1%eth0). */
+function ipFamily(text: string): 0 | 4 | 6 {
+  if (parseIPv4(text) !== null) return 4;
+  const zone = text.indexOf('%');
+  if (zone >= 0 && !/^[A-Za-z0-9_.-]+$/.test(text.slice(zone + 1))) return 0;
+  return isIPv6(zone >= 0 ? text.slice(0, zone) : text) ? 6 : 0;
+}
 
 export interface Upstream {
   address: string;
@@ -40,15 +48,15 @@ export function parseUpstream(item: string): Upstream | { error: string } {
   let port: string | undefined;
   const bracketed = /^\[([^\]]+)\](?::([^:]*))?$/.exec(item);
   if (bracketed) [, address, port] = bracketed;
-  else if (net.isIPv4(item.split(':')[0]) && item.split(':').length === 2) [address, port] = item.split(':');
-  if (net.isIP(address) === 0) return { error: `${JSON.stringify(item)} is not an IP address (IPv4, IPv6; a port as ADDR:PORT or [IPv6]:PORT)` };
+  else if (ipFamily(item.split(':')[0]) === 4 && item.split(':').length === 2) [address, port] = item.split(':');
+  if (ipFamily(address) === 0) return { error: `${JSON.stringify(item)} is not an IP address (IPv4, IPv6; a port as ADDR:PORT or [IPv6]:PORT)` };
   if (port === undefined) return { address, port: DNS_PORT };
   if (!/^[0-9]{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) return { error: `${JSON.stringify(item)}: the port must be 1-65535` };
   return { address, port: Number(port) };
 }
 
 export function formatUpstream(u: Upstream): string {
-  return net.isIPv6(u.address) ? `[${u.address}]:${u.port}` : `${u.address}:${u.port}`;
+  return ipFamily(u.address) === 6 ? `[${u.address}]:${u.port}` : `${u.address}:${u.port}`;
 }
 
 /**
@@ -60,7 +68,7 @@ export function resolvConfNameservers(text: string): Upstream[] {
   const out: Upstream[] = [];
   for (const raw of text.split('\n')) {
     const fields = raw.replace(/[#;].*$/, '').trim().split(/\s+/);
-    if (fields[0] !== 'nameserver' || fields.length < 2 || net.isIP(fields[1]) === 0) continue;
+    if (fields[0] !== 'nameserver' || fields.length < 2 || ipFamily(fields[1]) === 0) continue;
     out.push({ address: fields[1], port: DNS_PORT });
     if (out.length === MAX_UPSTREAMS) break;
   }
