@@ -16,6 +16,7 @@ const BENCHMARKS = new Map<string, () => Promise<Benchmark>>([
   ['policy', () => import('./policy.js')],
   ['ingress', () => import('./ingress.js')],
   ['ui', () => import('./ui.js')],
+  ['api', () => import('./api.js')],
 ]);
 
 function usage(): string {

@@ -22,6 +22,7 @@ const MODULES = {
   flows: async (): Promise<Register> => (await import('./flows.js')).registerFlows,
   wait: async (): Promise<Register> => (await import('./wait.js')).registerWait,
   ui: async (): Promise<Register> => (await import('./ui.js')).registerUi,
+  kubeconfig: async (): Promise<Register> => (await import('./kubeconfig.js')).registerKubeconfig,
 };
 
 /** Command name → the module that registers it (a module may register several). */
@@ -44,6 +45,7 @@ export const COMMAND_MODULES: Readonly<Record<string, keyof typeof MODULES>> = {
   metrics: 'flows',
   wait: 'wait',
   ui: 'ui',
+  kubeconfig: 'kubeconfig',
 };
 
 /** The registrations `argv` needs: its command's module, or every module (help, version, typos). */

@@ -1,21 +1,10 @@
 /** `podnet get`: kubectl-style tables and List objects for a running lab. */
 import type { Command } from 'commander';
-import { programOnHost } from '../host/which.js';
-import { chooseEntrypoint, entrypointLabel } from '../model/entrypoint.js';
-import { initStatusText } from '../lab/agent/init-sequence.js';
 import { stringify } from 'yaml';
-import { selectIngresses } from '../ingress/classes.js';
 import { agentReports, labCluster } from '../lab/lab.js';
-import { INGRESS_NAMESPACE, INGRESS_SERVICE } from '../lab/system.js';
-import { networkStatus } from '../lab/attach-sync.js';
-import { NETWORK_STATUS_ANNOTATION } from '../model/network-selection.js';
+import { labView } from '../lab/get-view.js';
 import type { AgentPodStatus } from '../lab/agent-client.js';
-import { conditionsLookup, endpointStatusOf, isTerminal } from '../lab/readiness.js';
-import type { LabState } from '../lab/state.js';
-import { isManagedSlice, serviceColumns, serviceObject, serviceView, sliceColumns, sliceObject } from '../model/service-view.js';
-import { cmp, serviceKey } from '../model/services.js';
-import { podKey, type Cluster } from '../model/types.js';
-import { formatAge, formatTable } from '../output/table.js';
+import { formatTable } from '../output/table.js';
 import { oneOf, run, write } from './common.js';
 import { DEFAULT_LAB, requireLab } from './lab-common.js';
 
@@ -47,7 +36,7 @@ export function registerGet(program: Command): void {
         const state = requireLab(opts.name);
         const cluster = labCluster(state);
         const agents = ['pods', 'nodes'].includes(RESOURCES[kind]) || (RESOURCES[kind] === 'endpointslices' && !state.endpoints) ? await agentReports(state) : { pods: new Map<string, AgentPodStatus>(), answered: new Set<string>() };
-        const view = render(RESOURCES[kind], state, cluster, agents.pods, opts, agents.answered);
+        const view = labView(RESOURCES[kind], state, cluster, agents.pods, opts, agents.answered);
         if (format === 'json') write(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: view.items }, null, 2));
         else if (format === 'yaml') write(stringify({ apiVersion: 'v1', kind: 'List', items: view.items }));
         else write(view.rows.length === 0 ? `No resources found${opts.allNamespaces ? '' : ` in ${opts.namespace} namespace`}.` : formatTable(format === 'wide' ? view.wideHeaders : view.headers, view.rows.map((r) => (format === 'wide' ? r : r.slice(0, view.headers.length)))));
@@ -55,169 +44,3 @@ export function registerGet(program: Command): void {
     );
 }
 
-/** The object as it was applied, with its namespace filled in (what kubectl would get back). */
-function manifest(state: LabState, kind: string, o: { namespace: string; name: string }): Record<string, unknown> {
-  const raw = state.objects.find((r) => {
-    const m = (r.obj.metadata ?? {}) as { name?: string; namespace?: string };
-    return r.obj.kind === kind && m.name === o.name && (m.namespace || 'default') === o.namespace;
-  });
-  const obj = raw ? structuredClone(raw.obj) : { kind, metadata: {} };
-  return { ...obj, metadata: { ...(obj.metadata as Record<string, unknown>), name: o.name, namespace: o.namespace } };
-}
-
-/** kubectl's status.conditions (Ready) and status.containerStatuses, from the agent's status. */
-function probeStatus(s: AgentPodStatus | undefined): Record<string, unknown> {
-  if (!s) return {};
-  const state = (c: AgentPodStatus['containers'][number]) =>
-    c.state === 'running' ? { running: {} } : c.state === 'exited' ? { terminated: { exitCode: c.exitCode ?? 0 } } : { waiting: c.restarts > 0 ? { reason: 'CrashLoopBackOff' } : { reason: 'ContainerCreating' } };
-  return {
-    conditions: [{ type: 'Ready', status: s.ready ? 'True' : 'False' }],
-    containerStatuses: s.containers.map((c) => ({ name: c.name, ready: c.ready, restartCount: c.restarts, started: c.started, state: state(c) })),
-  };
-}
-
-/** Applied bare Pods' annotations by "ns/name" (one pass over the objects). */
-function appliedPodAnnotations(state: LabState): Map<string, Record<string, string>> {
-  const out = new Map<string, Record<string, string>>();
-  for (const o of state.objects) {
-    const m = (o.obj.metadata ?? {}) as { name?: string; namespace?: string; annotations?: Record<string, string> };
-    if (o.obj.kind === 'Pod' && m.annotations) out.set(`${m.namespace || 'default'}/${m.name}`, m.annotations);
-  }
-  return out;
-}
-
-/** The pod's annotations as applied, with the network-status Multus writes (pods with a netns). */
-function podAnnotations(state: LabState, at: LabState['placements'][number] | undefined, applied: Record<string, string> = {}): Record<string, unknown> {
-  const status = networkStatus(state, at);
-  const annotations = { ...applied, ...(status ? { [NETWORK_STATUS_ANNOTATION]: JSON.stringify(status, null, 2) } : {}) };
-  return Object.keys(annotations).length > 0 ? { annotations } : {};
-}
-
-/** A pod whose attachments failed: Pending, its containers waiting, the plugin's error as the message. */
-function sandboxStatus(state: LabState, key: string): Record<string, unknown> {
-  const error = state.attachmentFailures?.[key];
-  if (!error) return {};
-  return { reason: 'FailedCreatePodSandBox', message: error, conditions: [{ type: 'PodReadyToStartContainers', status: 'False', reason: 'FailedCreatePodSandBox', message: error }, { type: 'Ready', status: 'False' }] };
-}
-
-interface View { headers: string[]; wideHeaders: string[]; rows: string[][]; items: unknown[] }
-
-function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<string, AgentPodStatus>, opts: GetOptions, answered: ReadonlySet<string>): View {
-  const age = formatAge(state.createdAt);
-  const inNs = (ns: string) => opts.allNamespaces || ns === opts.namespace;
-  const nsCol = (headers: string[]) => (opts.allNamespaces ? ['NAMESPACE', ...headers] : headers);
-  const withNs = (ns: string, cells: string[]) => (opts.allNamespaces ? [ns, ...cells] : cells);
-  const meta = (o: { namespace: string; name: string }) => ({ name: o.name, namespace: o.namespace });
-  switch (kind) {
-    case 'nodes':
-      return {
-        headers: ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION'],
-        wideHeaders: ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION', 'INTERNAL-IP', 'POD-CIDR'],
-        // Ready while the node's agent (its kubelet) answers.
-        rows: state.nodes.map((n) => [n.name, answered.has(n.name) ? 'Ready' : 'NotReady', '<none>', age, 'podnet', n.ip, n.podCidr]),
-        items: state.nodes.map((n) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: n.name, labels: n.labels }, spec: { podCIDR: n.podCidr, podCIDRs: [n.podCidr] }, status: { addresses: [{ type: 'InternalIP', address: n.ip }, { type: 'Hostname', address: n.name }], conditions: [{ type: 'Ready', status: answered.has(n.name) ? 'True' : 'Unknown' }] } })),
-      };
-    case 'pods': {
-      const pods = cluster.pods.filter((p) => inNs(p.namespace));
-      const placed = new Map(state.placements.map((p) => [p.key, p]));
-      const annotated = appliedPodAnnotations(state);
-      const initSpecs = new Map(pods.map((p) => [podKey(p), p.initContainers ?? []]));
-      const row = (key: string) => {
-        const s = statuses.get(key);
-        // A pod whose sandbox failed never reached its agent: none of its containers is ready.
-        const total = s?.containers.length ?? (state.attachmentFailures?.[key] ? cluster.pods.find((p) => podKey(p) === key)?.containers.length ?? 0 : 0);
-        const ready = s?.containers.filter((c) => c.ready).length ?? 0;
-        const running = s !== undefined && total > 0 && s.containers.every((c) => c.state === 'running');
-        // Every container exited for good (restartPolicy said so): the pod is Succeeded (all with
-        // code 0: kubectl shows "Completed") or Failed ("Error").
-        const done = isTerminal(s);
-        const succeeded = done && s!.containers.every((c) => c.exitCode === 0);
-        // A container waiting to start again after it failed is in back-off: kubectl's CrashLoopBackOff.
-        const backOff = s !== undefined && s.containers.some((c) => c.state === 'waiting' && c.restarts > 0);
-        // Its secondary networks could not be attached: the sandbox never came up (kubelet's event
-        // reason FailedCreatePodSandBox), the containers never started.
-        const sandboxError = state.attachmentFailures?.[key];
-        const init = s?.initContainers ? initStatusText((initSpecs.get(key) ?? []).map((c, i) => ({ sidecar: c.restartPolicy === 'Always', status: s.initContainers![i] ?? undefined }))) : undefined;
-        const status = !placed.has(key) ? 'Pending' : sandboxError ? 'FailedCreatePodSandBox' : !s ? 'Unknown' : init ?? (s.ready || running ? 'Running' : backOff ? 'CrashLoopBackOff' : succeeded ? 'Completed' : s.containers.some((c) => c.state === 'exited') ? 'Error' : 'ContainerCreating');
-        const phase = status === 'Running' ? 'Running' : done ? (succeeded ? 'Succeeded' : 'Failed') : 'Pending';
-        return { ready: `${ready}/${total}`, status, phase, restarts: String(s?.containers.reduce((a, c) => a + c.restarts, 0) ?? 0) };
-      };
-      return {
-        headers: nsCol(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']),
-        wideHeaders: nsCol(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE', 'RUNS']),
-        rows: pods.map((p) => {
-          const r = row(podKey(p));
-          // What each container runs (the entrypoint rule): command, built-in, or built-in because its command is not on this host.
-          const runs = p.containers.map((c) => entrypointLabel(c.name, chooseEntrypoint(c, programOnHost))).join(',');
-          return withNs(p.namespace, [p.name, r.ready, r.status, r.restarts, age, p.ip || '<none>', p.nodeName ?? '<none>', runs]);
-        }),
-        items: pods.map((p) => ({
-          apiVersion: 'v1', kind: 'Pod', metadata: { ...meta(p), labels: p.labels, ...podAnnotations(state, placed.get(podKey(p)), annotated.get(podKey(p))), ...(p.owner.kind !== 'Pod' ? { ownerReferences: [{ kind: p.owner.kind, name: p.owner.name, controller: true }] } : {}) },
-          spec: { nodeName: p.nodeName, hostNetwork: p.hostNetwork || undefined, containers: p.containers.map((c) => ({ name: c.name, image: c.image, command: c.command, args: c.args, ports: c.ports })) },
-          status: { phase: row(podKey(p)).phase, ...probeStatus(statuses.get(podKey(p))), ...sandboxStatus(state, podKey(p)), podIP: p.ip || undefined, podIPs: p.ip ? [{ ip: p.ip }] : [], hostIP: state.nodes.find((n) => n.name === p.nodeName)?.ip },
-        })),
-      };
-    }
-    case 'services': {
-      const svcs = cluster.services.filter((s) => inNs(s.namespace)).sort((a, b) => cmp(serviceKey(a), serviceKey(b))); // etcd key order, as kubectl lists
-      const { allocations } = serviceView(cluster, state, () => 'notReady');
-      return {
-        headers: nsCol(['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE']),
-        wideHeaders: nsCol(['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE', 'SELECTOR']),
-        rows: svcs.map((s) => {
-          const c = serviceColumns(s, allocations.get(serviceKey(s)));
-          return withNs(s.namespace, [s.name, s.type, c.clusterIP, c.externalIP, c.ports, age, c.selector]);
-        }),
-        items: svcs.map((s) => serviceObject(s, allocations.get(serviceKey(s)))),
-      };
-    }
-    case 'endpointslices': {
-      // What the Services rules reflect (recorded by the last sync), else the agents' word now.
-      const podStatus = state.endpoints ? conditionsLookup(state.endpoints) : (key: string) => endpointStatusOf(statuses.get(key));
-      const slices = serviceView(cluster, state, podStatus).slices.filter((s) => inNs(s.namespace));
-      return {
-        headers: nsCol(['NAME', 'ADDRESSTYPE', 'PORTS', 'ENDPOINTS', 'AGE']),
-        wideHeaders: nsCol(['NAME', 'ADDRESSTYPE', 'PORTS', 'ENDPOINTS', 'AGE']),
-        rows: slices.map((s) => withNs(s.namespace, [s.name, s.addressType, sliceColumns(s).ports, sliceColumns(s).endpoints, age])),
-        items: slices.map((s) => sliceObject(s, isManagedSlice(s, cluster))),
-      };
-    }
-    case 'ingress': {
-      const ings = cluster.ingresses.filter((i) => inNs(i.namespace));
-      // status.loadBalancer of the Ingresses podnet's controller serves: its Service's LB address.
-      const served = new Set(selectIngresses(cluster).handled);
-      const lbIP = serviceView(cluster, state, () => 'notReady').allocations.get(`${INGRESS_NAMESPACE}/${INGRESS_SERVICE}`)?.loadBalancerIP;
-      const address = (i: (typeof ings)[number]) => (lbIP && served.has(i) ? lbIP : undefined);
-      return {
-        headers: nsCol(['NAME', 'CLASS', 'HOSTS', 'ADDRESS', 'PORTS', 'AGE']),
-        wideHeaders: nsCol(['NAME', 'CLASS', 'HOSTS', 'ADDRESS', 'PORTS', 'AGE']),
-        rows: ings.map((i) => withNs(i.namespace, [i.name, i.className ?? '<none>', i.rules.map((r) => r.host ?? '*').join(',') || '*', address(i) ?? '', i.tls.length > 0 ? '80, 443' : '80', age])),
-        items: ings.map((i) => ({ ...manifest(state, 'Ingress', i), status: { loadBalancer: address(i) ? { ingress: [{ ip: address(i) }] } : {} } })),
-      };
-    }
-    case 'network-attachment-definitions': {
-      const nads = (cluster.networkAttachmentDefinitions ?? []).filter((n) => inNs(n.namespace));
-      return {
-        headers: nsCol(['NAME', 'AGE']),
-        wideHeaders: nsCol(['NAME', 'AGE']),
-        rows: nads.map((n) => withNs(n.namespace, [n.name, age])),
-        items: nads.map((n) => manifest(state, 'NetworkAttachmentDefinition', n)),
-      };
-    }
-    default: {
-      const pols = cluster.policies.filter((p) => inNs(p.namespace));
-      const sel = (p: (typeof pols)[number]) => Object.entries(p.podSelector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',') || '<none>';
-      return {
-        headers: nsCol(['NAME', 'POD-SELECTOR', 'AGE']),
-        wideHeaders: nsCol(['NAME', 'POD-SELECTOR', 'AGE']),
-        rows: pols.map((p) => withNs(p.namespace, [p.name, sel(p), age])),
-        items: pols.map((p) => {
-          // As the API server returns it: the manifest, with the defaulted policyTypes.
-          const obj = manifest(state, 'NetworkPolicy', p);
-          const spec = (obj.spec ?? {}) as Record<string, unknown>;
-          return { ...obj, spec: { ...spec, policyTypes: [...(p.affectsIngress ? ['Ingress'] : []), ...(p.affectsEgress ? ['Egress'] : [])] } };
-        }),
-      };
-    }
-  }
-}

@@ -8,6 +8,10 @@ import { formatUpstream } from '../model/dns-upstream.js';
 import { decideVxlanChecksumOffload, type OffloadDecision, type OffloadSetting } from '../model/kernel.js';
 import { LabError, labUp, type ReconcileReport } from '../lab/lab.js';
 import { withLabLock } from '../lab/lock.js';
+import { ensureApiServer } from '../lab/apiserver.js';
+import { kubeconfigTarget, mergeIntoKubeconfig } from '../lab/kubeconfig.js';
+import { contextName } from '../apiserver/kubeconfig-doc.js';
+import { labDir } from '../lab/state.js';
 import type { LabState } from '../lab/state.js';
 import { formatTable } from '../output/table.js';
 import { collect, oneOf, parseDuration, run, UsageError, write } from './common.js';
@@ -34,9 +38,11 @@ export function registerUp(program: Command): void {
     .option('--semantics <profile>', 'NetworkPolicy semantics the data plane enforces: upstream (ipBlocks match pod and node IPs) or cilium (they do not); README "Semantics"', 'upstream')
     .option('--zones <list>', 'topology.kubernetes.io/zone labels for the nodes, round-robin (a,b,…); Node manifests\' labels win')
     .option('--instance-type <type>', 'node.kubernetes.io/instance-type label of every node')
+    .option('--no-api', 'no Kubernetes API server (kubectl) for this lab')
+    .option('--kubeconfig <path>', 'the kubeconfig that gets context podnet-LAB (default: the first of $KUBECONFIG, else ~/.kube/config)')
     .option('-f, --filename <path>', 'manifest file, directory or -; repeatable', collect)
     .option('-n, --namespace <ns>', 'namespace of objects that name none (as kubectl apply -n)')
-    .action((opts: { name: string; nodes: string; mode: string; podCidr: string; serviceCidr: string; nodeCidr?: string; lbCidr?: string; vxlanChecksumOffload?: boolean | string; dns?: boolean; dnsUpstream?: string; nodeMonitorGracePeriod?: string; semantics: string; zones?: string; instanceType?: string; filename?: string[]; namespace?: string }) =>
+    .action((opts: { name: string; nodes: string; mode: string; podCidr: string; serviceCidr: string; nodeCidr?: string; lbCidr?: string; vxlanChecksumOffload?: boolean | string; dns?: boolean; dnsUpstream?: string; nodeMonitorGracePeriod?: string; semantics: string; zones?: string; instanceType?: string; api?: boolean; kubeconfig?: string; filename?: string[]; namespace?: string }) =>
       run(async () => {
         if (!/^[0-9]+$/.test(opts.nodes)) throw new UsageError(`--nodes: ${JSON.stringify(opts.nodes)} is not a number`);
         const mode = oneOf('--mode', opts.mode, ['routed', 'vxlan'] as const);
@@ -58,6 +64,7 @@ export function registerUp(program: Command): void {
           ...(opts.instanceType !== undefined ? { instanceType: opts.instanceType } : {}),
           ...(opts.nodeMonitorGracePeriod !== undefined ? { nodeMonitorGraceMs: parseDuration(opts.nodeMonitorGracePeriod, '--node-monitor-grace-period') } : {}),
           semantics: opts.semantics as LabConfig['semantics'], // validateLabConfig checks it
+          ...(opts.api === false ? { noApi: true } : {}),
         };
         const objects = opts.filename && opts.filename.length > 0 ? withDefaultNamespace(loadManifests(opts.filename), opts.namespace) : [];
         const host = requireRoot('podnet up');
@@ -67,6 +74,13 @@ export function registerUp(program: Command): void {
         const { state, report } = await withLabLock(config.name, 'podnet up', () => labUp(host, config, objects));
         for (const note of report.notes) process.stderr.write(`podnet: ${note}\n`);
         write(upSummary(state, report, Date.now() - started, offload));
+        if (!config.noApi) {
+          // As kind does: the lab's context in the user's kubeconfig, made current.
+          const api = await ensureApiServer(labDir(config.name));
+          const path = kubeconfigTarget(opts.kubeconfig);
+          mergeIntoKubeconfig(labDir(config.name), path, { lab: config.name, server: `https://127.0.0.1:${api.port}`, caCert: api.creds.caCert, token: api.creds.token });
+          write(`kubectl: context ${contextName(config.name)} (https://127.0.0.1:${api.port}) is current in ${path}`);
+        }
       }),
     );
 }

@@ -13,6 +13,7 @@ import { request, sleep } from './agent-client.js';
 import { detachAll } from './attach-sync.js';
 import { isAlive, killRecordedProcesses, startedFor } from './agent/cleanup.js';
 import { removeResolvConfs } from './resolv.js';
+import { removeFromKubeconfig } from './kubeconfig.js';
 import { labDir, removeLabDir } from './state.js';
 
 export interface DownReport {
@@ -48,6 +49,7 @@ export async function labDown(host: Host, lab: string): Promise<DownReport> {
   removeResolvConfs(lab);
   // Gone with the underlay namespace already, unless that namespace was never made.
   await host.exec(null, ['ip', 'link', 'del', hostLink(lab)]);
+  removeFromKubeconfig(dir, lab); // exactly what `up` added
   removeLabDir(lab);
   return { agents, processes, namespaces: namespaces.length, attachments };
 }

@@ -20,6 +20,7 @@ import { attachAdded, detachRemoved, toRetry } from './attach-sync.js';
 import { resolveAttachments, type AttachStats } from './attachments.js';
 import { ensureDnsForwarder } from './dns-forwarder.js';
 import { ensureMonitor } from './monitor.js';
+import { ensureApiServer } from './apiserver.js';
 import { renderPodsAdd, renderPodsDel } from './network.js';
 import { syncPolicies, type PolicySyncReport } from './policy.js';
 import { labSemantics } from '../policy/semantics.js';
@@ -212,6 +213,8 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   state.sync = syncStats(state, performance.now() - servicesStart, policy);
   saveState(state);
   await ensureMonitor(state);
+  // The lab's Kubernetes API (kubectl), again if it died: it follows the state just saved.
+  if (!state.config.noApi) await ensureApiServer(labDir(state.config.name));
   const notListening = await waitForCommandPorts(host, state, specs.filter((s) => added.some((a) => a.key === s.key)));
   return {
     notes: base.notes,

@@ -44,6 +44,8 @@ export interface LabConfig {
    * `matrix` expect (src/policy/semantics.ts); absent: upstream.
    */
   semantics?: 'upstream' | 'cilium';
+  /** `up --no-api`: no Kubernetes API server for this lab (src/apiserver). */
+  noApi?: boolean;
   /** kubernetes.io/arch of every node (GOARCH spelling: amd64, arm64, …); absent: amd64. */
   arch?: string;
   /** `--zones`: topology.kubernetes.io/zone of the nodes, round-robin (Node manifests' labels win). */

@@ -6,7 +6,8 @@
  * the lab's state file for the cluster, writes the port it listens on to <state>/monitor.port and
  * carries PODNET_STATE_DIR, so `podnet down` ends it with the lab's other processes.
  */
-import { readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { ensureApiServer, runningApiServer } from '../lab/apiserver.js';
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { startEndpointsController } from '../controller/endpoints.js';
@@ -86,3 +87,11 @@ const stop = () => {
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+
+// The lab's API server, restarted when it died (only once it had run: `up` starts the first one).
+setInterval(() => {
+  const s = current().state;
+  if (s.config.noApi || !existsSync(join(stateDir, 'api', 'server.json')) || runningApiServer(stateDir)) return;
+  log('the API server is not running: starting it again');
+  ensureApiServer(stateDir).catch((e: Error) => log(`API server: ${e.message}`));
+}, 2_000).unref();

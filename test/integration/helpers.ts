@@ -204,6 +204,11 @@ export class TestLab {
     return resolve(this.stateRoot, this.name);
   }
 
+  /** The kubeconfig `up` writes the lab's context to (in the lab's temporary state root). */
+  get kubeconfig(): string {
+    return join(this.stateRoot, 'kubeconfig');
+  }
+
   get netnsPrefix(): string {
     return `pn-${this.name}_`;
   }
@@ -213,7 +218,8 @@ export class TestLab {
   }
 
   env(): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, PODNET_STATE_ROOT: this.stateRoot };
+    // `up` merges the lab's context into $KUBECONFIG: a file of the test's own, never ~/.kube/config.
+    const env: NodeJS.ProcessEnv = { ...process.env, PODNET_STATE_ROOT: this.stateRoot, KUBECONFIG: this.kubeconfig };
     delete env.PODNET_DEBUG;
     delete env.PODNET_STATE_DIR;
     return env;

@@ -1,0 +1,123 @@
+/**
+ * The store follows the lab: the objects as applied (`podnet up -f`, `podnet apply`) are the
+ * user's; pods, nodes, EndpointSlices, namespaces and the system Services are the lab's, built
+ * from the same view `podnet get` shows (src/lab/get-view.ts, status from the agents). Applied
+ * objects get the fields the lab set (a Service's cluster IP and node ports, a pod's status).
+ */
+import type { AgentPodStatus } from '../lab/agent-client.js';
+import { labView } from '../lab/get-view.js';
+import type { LabState } from '../lab/state.js';
+import type { Cluster } from '../model/types.js';
+import { resourceOfKind, objectKey, type ResourceInfo } from './resources.js';
+import type { Obj, Store } from './store.js';
+
+type Raw = Record<string, unknown>;
+
+const metaOf = (o: Raw) => (o.metadata ?? {}) as { name?: string; namespace?: string };
+
+/** What the lab reports for each resource: object by key. */
+function labObjects(state: LabState, cluster: Cluster, statuses: Map<string, AgentPodStatus>, answered: ReadonlySet<string>): Map<string, { ri: ResourceInfo; obj: Raw }> {
+  const out = new Map<string, { ri: ResourceInfo; obj: Raw }>();
+  const put = (obj: Raw) => {
+    const ri = resourceOfKind(String(obj.apiVersion ?? 'v1'), String(obj.kind));
+    const m = metaOf(obj);
+    if (!ri || !m.name) return;
+    out.set(objectKey(ri, m.namespace ?? 'default', m.name), { ri, obj });
+  };
+  for (const kind of ['nodes', 'pods', 'services', 'endpointslices']) {
+    for (const item of labView(kind, state, cluster, statuses, { allNamespaces: true }, answered).items as Raw[]) put({ apiVersion: kind === 'endpointslices' ? 'discovery.k8s.io/v1' : 'v1', ...item });
+  }
+  for (const o of out.values()) {
+    if (o.ri.resource !== 'nodes') continue;
+    const st = (o.obj.status ?? {}) as Raw;
+    o.obj = { ...o.obj, metadata: { ...metaOf(o.obj), creationTimestamp: state.createdAt }, status: { ...st, nodeInfo: { kubeletVersion: 'v1.32.0-podnet', kubeProxyVersion: 'v1.32.0-podnet', containerRuntimeVersion: 'podnet://0.1.0', osImage: 'podnet', kernelVersion: '', operatingSystem: 'linux', architecture: state.config.arch ?? '' } } };
+  }
+  const namespaces = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease', ...cluster.namespaces.map((n) => n.name)]);
+  for (const o of [...out.values()]) if (o.ri.namespaced) namespaces.add(metaOf(o.obj).namespace ?? 'default');
+  for (const name of namespaces) put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
+  return out;
+}
+
+/** The fields of the lab's object a user's object gets (status; a Service's allocations). */
+function overlay(user: Obj, lab: Raw, ri: ResourceInfo): Obj {
+  if (ri.resource === 'services') {
+    const s = (lab.spec ?? {}) as Raw;
+    const mine = (user.spec ?? {}) as Raw;
+    const fill = Object.fromEntries(['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy', 'type', 'sessionAffinity', 'internalTrafficPolicy', 'externalTrafficPolicy'].filter((k) => s[k] !== undefined && mine[k] === undefined).map((k) => [k, s[k]]));
+    return { ...user, spec: { ...mine, ...fill, ports: s.ports ?? mine.ports }, status: (lab.status as Raw | undefined) ?? { loadBalancer: {} } };
+  }
+  if (ri.resource === 'nodes') return { ...user, status: lab.status };
+  if (ri.resource === 'pods') return { ...user, spec: { ...((user.spec ?? {}) as Raw), nodeName: ((lab.spec ?? {}) as Raw).nodeName }, status: lab.status };
+  return user;
+}
+
+const WORKLOADS: Record<string, string> = { Deployment: 'apps/v1', ReplicaSet: 'apps/v1', StatefulSet: 'apps/v1', DaemonSet: 'apps/v1', Job: 'batch/v1' };
+type Wanted = Map<string, { ri: ResourceInfo; obj: Obj; origin: 'user' | 'lab' }>;
+
+/**
+ * Pods name their workload with a full ownerReference (apiVersion, uid of the stored owner), and
+ * a workload's status counts its pods as its controller would (replicas, ready, available).
+ */
+function workloadStatus(wanted: Wanted, store: Store): void {
+  const owned = new Map<string, { total: number; ready: number }>();
+  for (const w of wanted.values()) {
+    if (w.ri.resource !== 'pods') continue;
+    const refs = (w.obj.metadata.ownerReferences ?? []) as Raw[];
+    const ns = w.obj.metadata.namespace ?? 'default';
+    const ready = ((w.obj.status as Raw | undefined)?.conditions as Raw[] | undefined)?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    w.obj = { ...w.obj, metadata: { ...w.obj.metadata, ownerReferences: refs.map((r) => {
+      const apiVersion = WORKLOADS[String(r.kind)] ?? 'v1';
+      const ri = resourceOfKind(apiVersion, String(r.kind));
+      const owner = ri ? store.get(ri, ns, String(r.name)) : undefined;
+      const count = owned.get(`${String(r.kind)}/${ns}/${String(r.name)}`) ?? { total: 0, ready: 0 };
+      count.total++;
+      if (ready) count.ready++;
+      owned.set(`${String(r.kind)}/${ns}/${String(r.name)}`, count);
+      return { apiVersion, kind: r.kind, name: r.name, uid: owner?.obj.metadata.uid ?? '', controller: true, blockOwnerDeletion: true };
+    }) } };
+  }
+  for (const w of wanted.values()) {
+    if (!(w.ri.kind in WORKLOADS)) continue;
+    const m = w.obj.metadata;
+    const c = owned.get(`${w.ri.kind}/${m.namespace ?? 'default'}/${m.name}`) ?? { total: 0, ready: 0 };
+    const generation = store.get(w.ri, m.namespace ?? '', m.name)?.obj.metadata.generation ?? 1;
+    const counts = w.ri.kind === 'DaemonSet'
+      ? { currentNumberScheduled: c.total, desiredNumberScheduled: c.total, numberReady: c.ready, numberAvailable: c.ready, updatedNumberScheduled: c.total }
+      : w.ri.kind === 'Job' ? { active: c.total - c.ready } : { replicas: c.total, readyReplicas: c.ready, availableReplicas: c.ready, updatedReplicas: c.total, currentReplicas: c.total };
+    w.obj = { ...w.obj, status: { observedGeneration: generation, ...counts } };
+  }
+}
+
+/**
+ * Makes the store hold the lab as it is: applied objects (as applied, plus the lab's fields),
+ * lab-made objects added, changed or removed. Writes only what changed.
+ */
+export function syncStore(store: Store, state: LabState, cluster: Cluster, statuses: Map<string, AgentPodStatus>, answered: ReadonlySet<string>): void {
+  const lab = labObjects(state, cluster, statuses, answered);
+  const wanted = new Map<string, { ri: ResourceInfo; obj: Obj; origin: 'user' | 'lab' }>();
+  for (const raw of state.objects) {
+    const obj = raw.obj as Raw;
+    const ri = resourceOfKind(String(obj.apiVersion ?? ''), String(obj.kind));
+    const m = metaOf(obj);
+    if (!ri || !m.name) continue;
+    const key = objectKey(ri, m.namespace || 'default', m.name);
+    const applied = { ...obj, metadata: { ...(obj.metadata as Raw), ...(ri.namespaced ? { namespace: m.namespace || 'default' } : {}) } } as Obj;
+    const fromLab = lab.get(key);
+    wanted.set(key, { ri, obj: fromLab ? overlay(applied, fromLab.obj, ri) : applied, origin: 'user' });
+  }
+  for (const [key, o] of lab) if (!wanted.has(key)) wanted.set(key, { ri: o.ri, obj: o.obj as Obj, origin: 'lab' });
+  workloadStatus(wanted, store);
+  for (const e of store.all()) {
+    if (wanted.has(e.key)) continue;
+    const w = e.obj.metadata;
+    const ri = resourceOfKind(String(e.obj.apiVersion ?? ''), String(e.obj.kind ?? ''));
+    if (ri) store.delete(ri, w.namespace ?? '', w.name);
+  }
+  for (const [key, w] of wanted) {
+    void key;
+    const current = store.get(w.ri, w.obj.metadata.namespace ?? '', w.obj.metadata.name);
+    const obj = { apiVersion: String(w.obj.apiVersion ?? ''), kind: w.ri.kind, ...w.obj } as Obj;
+    if (!current) store.create(w.ri, obj, w.origin);
+    else store.update(w.ri, { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } }, w.origin);
+  }
+}

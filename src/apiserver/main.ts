@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+/**
+ * The lab's API server process (root namespace, one per lab, started by src/lab/apiserver.ts):
+ * loads its store (<state>/api/store.json) or starts empty, follows the lab (state file and
+ * agents, every second) into the store, persists every change atomically and serves HTTPS on
+ * 127.0.0.1 at the port recorded in <state>/api/server.json (the same one after a restart, as
+ * the kubeconfig names it). Carries PODNET_STATE_DIR, so `podnet down` ends it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { agentReports, labCluster } from '../lab/lab.js';
+import { processLabFiles, writeFileAtomic, type LabState } from '../lab/state.js';
+import { apiDir, ensureCredentials } from './certs.js';
+import { syncStore } from './lab-objects.js';
+import { createApiServer } from './server.js';
+import { Store, type Snapshot } from './store.js';
+
+const { stateDir, stateFile } = processLabFiles('apiserver');
+process.env.PODNET_STATE_ROOT = dirname(stateDir);
+const log = (line: string) => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+process.stderr.on('error', () => {});
+
+const dir = apiDir(stateDir);
+const storeFile = join(dir, 'store.json');
+const serverFile = join(dir, 'server.json');
+const creds = ensureCredentials(stateDir);
+const store = new Store();
+if (existsSync(storeFile)) store.load(JSON.parse(readFileSync(storeFile, 'utf8')) as Snapshot);
+
+let pending: NodeJS.Timeout | null = null;
+store.onChange = () => {
+  pending ??= setTimeout(() => {
+    pending = null;
+    writeFileAtomic(storeFile, JSON.stringify(store.snapshot()));
+  }, 20);
+};
+
+let lastState = '';
+async function follow(): Promise<void> {
+  try {
+    const text = readFileSync(stateFile, 'utf8');
+    const state = JSON.parse(text) as LabState;
+    const agents = await agentReports(state, 2_000);
+    // Unchanged state and agents: nothing to do (the common case every second).
+    const key = `${text}:${JSON.stringify([...agents.pods.values()])}:${[...agents.answered].join(',')}`;
+    if (key === lastState) return;
+    lastState = key;
+    syncStore(store, state, labCluster(state), agents.pods, agents.answered);
+  } catch (e) {
+    log(`following the lab: ${(e as Error).message}`);
+  }
+}
+
+const previous = existsSync(serverFile) ? (JSON.parse(readFileSync(serverFile, 'utf8')) as { port: number }).port : 0;
+const server = createApiServer({ cert: creds.cert, key: creds.key, token: creds.token, store });
+await follow(); // the store holds the lab before the first request is answered
+server.listen(previous, '127.0.0.1', () => {
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  writeFileAtomic(serverFile, `${JSON.stringify({ pid: process.pid, port })}\n`);
+  log(`API server for ${stateDir}: https://127.0.0.1:${port} (resourceVersion ${store.rv})`);
+});
+const tick = async () => {
+  await follow();
+  setTimeout(() => void tick(), 1_000);
+};
+setTimeout(() => void tick(), 1_000);

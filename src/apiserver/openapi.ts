@@ -1,0 +1,45 @@
+/**
+ * OpenAPI v3 as kube-apiserver publishes it (pure): /openapi/v3 lists one document per
+ * group-version; each document has the resources' paths, with `x-kubernetes-group-version-kind`
+ * on their operations and the PATCH `fieldValidation` parameter. kubectl reads exactly that to
+ * decide that validation is done server-side (cli-runtime's query param verifier: "look in the
+ * OpenAPI if the specific group-version-kind supports the specific query parameter for the PATCH
+ * end-point"). Schemas are not served (kubectl explain is not supported); /openapi/v2 is 404.
+ */
+import { groups, RESOURCES, type ResourceInfo } from './resources.js';
+
+const gvPath = (group: string, version: string): string => (group ? `apis/${group}/${version}` : `api/${version}`);
+
+/** The version the documents have; a client caches them by it. */
+const HASH = 'podnet-1';
+
+/** GET /openapi/v3 */
+export function openapiRoot(): Record<string, unknown> {
+  const paths: Record<string, { serverRelativeURL: string }> = {};
+  for (const g of groups()) for (const v of g.versions) paths[gvPath(g.group, v)] = { serverRelativeURL: `/openapi/v3/${gvPath(g.group, v)}?hash=${HASH}` };
+  return { paths };
+}
+
+const query = (name: string) => ({ name, in: 'query', schema: { type: name === 'force' ? 'boolean' : 'string', uniqueItems: true } });
+const WRITE_PARAMS = ['dryRun', 'fieldManager', 'fieldValidation'];
+
+function operations(ri: ResourceInfo, item: boolean): Record<string, unknown> {
+  const gvk = { group: ri.group, version: ri.version, kind: ri.kind };
+  const op = (action: string, params: string[] = []) => ({ 'x-kubernetes-action': action, 'x-kubernetes-group-version-kind': gvk, parameters: params.map(query), responses: { '200': { description: 'OK' } } });
+  return item
+    ? { get: op('get'), put: op('put', WRITE_PARAMS), patch: op('patch', [...WRITE_PARAMS, 'force']), delete: op('delete', ['dryRun', 'gracePeriodSeconds', 'propagationPolicy']) }
+    : { get: op('list', ['labelSelector', 'fieldSelector', 'limit', 'continue', 'resourceVersion', 'watch', 'timeoutSeconds']), post: op('post', WRITE_PARAMS), delete: op('deletecollection', ['labelSelector', 'fieldSelector']) };
+}
+
+/** GET /openapi/v3/api/v1, /openapi/v3/apis/G/V; null when the group-version is not served. */
+export function openapiDocument(path: string): Record<string, unknown> | null {
+  const rs = RESOURCES.filter((ri) => gvPath(ri.group, ri.version) === path);
+  if (rs.length === 0) return null;
+  const paths: Record<string, unknown> = {};
+  for (const ri of rs) {
+    const base = `/${path}${ri.namespaced ? '/namespaces/{namespace}' : ''}/${ri.resource}`;
+    paths[base] = operations(ri, false);
+    paths[`${base}/{name}`] = operations(ri, true);
+  }
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths, components: { schemas: {} } };
+}

@@ -1,0 +1,120 @@
+/**
+ * The lab's API server: HTTPS on 127.0.0.1, bearer-token authentication (anything else: 401),
+ * /version, discovery, OpenAPI v3, and GET/LIST/WATCH of the store's objects as JSON or Table.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { aggregated, discoveryForm, AGGREGATED_V2, AGGREGATED_V2BETA1, legacyCoreVersions, legacyGroup, legacyGroupList, resourceList } from './discovery.js';
+import { ApiError, statusObject } from './errors.js';
+import { openapiDocument, openapiRoot } from './openapi.js';
+import { decodeContinue, encodeContinue, filterObjects } from './query.js';
+import { parseResourcePath } from './routes.js';
+import { groupVersion, type ResourceInfo } from './resources.js';
+import type { Obj, Store } from './store.js';
+import { table, wantsTable, type IncludeObject } from './tables.js';
+import { serveWatch } from './watch.js';
+
+/** kubectl on these machines dispatches on the minor version: report the 1.32 series. */
+export const VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-podnet', gitCommit: '', gitTreeState: 'clean', buildDate: '2026-01-01T00:00:00Z', goVersion: '', compiler: 'podnet', platform: `linux/${process.arch === 'x64' ? 'amd64' : process.arch}` };
+
+export interface ApiServerOptions { cert: string; key: string; token: string; store: Store }
+
+export function send(res: ServerResponse, code: number, body: unknown, type = 'application/json'): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'content-type': type, 'content-length': Buffer.byteLength(text) }).end(text);
+}
+
+const sendError = (res: ServerResponse, e: ApiError) => send(res, e.code, statusObject(e));
+
+function authorized(req: IncomingMessage, token: string): boolean {
+  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  if (!m) return false;
+  const a = Buffer.from(m[1]);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function createApiServer(opts: ApiServerOptions): Server {
+  return createServer({ cert: opts.cert, key: opts.key }, (req, res) => {
+    try {
+      if (!authorized(req, opts.token)) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+      handle(req, res, opts.store);
+    } catch (e) {
+      if (e instanceof ApiError) sendError(res, e);
+      else sendError(res, new ApiError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`));
+    }
+  });
+}
+
+function handle(req: IncomingMessage, res: ServerResponse, store: Store): void {
+  const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  const accept = req.headers.accept;
+  if (req.method === 'GET') {
+    if (path === '/version') return send(res, 200, VERSION);
+    if (['/healthz', '/livez', '/readyz'].includes(path)) return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    if (path === '/api' || path === '/apis') {
+      const form = discoveryForm(accept);
+      if (form !== 'legacy') return send(res, 200, aggregated(path === '/api', form), form === 'v2' ? AGGREGATED_V2 : AGGREGATED_V2BETA1);
+      return send(res, 200, path === '/api' ? legacyCoreVersions() : legacyGroupList());
+    }
+    if (path === '/openapi/v3') return send(res, 200, openapiRoot());
+    if (path.startsWith('/openapi/v3/')) {
+      const doc = openapiDocument(path.slice('/openapi/v3/'.length));
+      if (doc) return send(res, 200, doc);
+    }
+    const seg = path.split('/').filter(Boolean);
+    if (seg[0] === 'api' && seg.length === 2) {
+      const list = resourceList('', seg[1]);
+      if (list) return send(res, 200, list);
+    }
+    if (seg[0] === 'apis' && seg.length === 2) {
+      const g = legacyGroup(seg[1]);
+      if (g) return send(res, 200, g);
+    }
+    if (seg[0] === 'apis' && seg.length === 3) {
+      const list = resourceList(seg[1], seg[2]);
+      if (list) return send(res, 200, list);
+    }
+  }
+  const target = parseResourcePath(path);
+  if (!target) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  if ('unknown' in target) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  const { ri, namespace, name, subresource } = target;
+  if (req.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', `${req.method} is not supported by this server yet: the lab's API is read-only (use podnet apply)`);
+  if (subresource !== undefined && subresource !== 'status') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  const q = url.searchParams;
+  const include = (q.get('includeObject') ?? 'Metadata') as IncludeObject;
+  const asTable = wantsTable(accept);
+  if (name !== undefined) {
+    const obj = store.mustGet(ri, namespace ?? '', name).obj;
+    if (asTable) return send(res, 200, table(ri.resource, [obj], { resourceVersion: String(store.rv), include, now: Date.now() }), 'application/json;as=Table;v=v1;g=meta.k8s.io');
+    return send(res, 200, obj);
+  }
+  const filter = { label: q.get('labelSelector') ?? undefined, field: q.get('fieldSelector') ?? undefined };
+  filterObjects(ri.resource, ri.kind, [], filter); // a bad selector is a 400 before anything else
+  if (q.get('watch') === 'true' || q.get('watch') === '1') return serveWatch(req, res, store, ri, namespace, filter, { asTable, include, resourceVersion: q.get('resourceVersion') ?? undefined, bookmarks: q.get('allowWatchBookmarks') === 'true', timeoutSeconds: Number(q.get('timeoutSeconds') ?? 0) || undefined });
+  list(res, store, ri, namespace, filter, { asTable, include, limit: Number(q.get('limit') ?? 0), cont: q.get('continue') ?? undefined });
+}
+
+function list(res: ServerResponse, store: Store, ri: ResourceInfo, namespace: string | undefined, filter: { label?: string; field?: string }, o: { asTable: boolean; include: IncludeObject; limit: number; cont?: string }): void {
+  const entries = store.list(ri, namespace);
+  const start = o.cont ? decodeContinue(o.cont).start : undefined;
+  const after = start === undefined ? entries : entries.filter((e) => e.key > start);
+  const keyed = new Map<Obj, string>(after.map((e) => [e.obj, e.key]));
+  let items = filterObjects(ri.resource, ri.kind, after.map((e) => e.obj), filter);
+  let next: string | undefined;
+  if (o.limit > 0 && items.length > o.limit) {
+    items = items.slice(0, o.limit);
+    next = encodeContinue(store.rv, keyed.get(items[items.length - 1])!);
+  }
+  const rv = String(store.rv);
+  if (o.asTable) return send(res, 200, table(ri.resource, items, { resourceVersion: rv, include: o.include, now: Date.now(), continue: next }), 'application/json;as=Table;v=v1;g=meta.k8s.io');
+  send(res, 200, {
+    kind: `${ri.kind}List`,
+    apiVersion: groupVersion(ri),
+    metadata: { resourceVersion: rv, ...(next ? { continue: next, remainingItemCount: undefined } : {}) },
+    items: items.map((i) => ({ apiVersion: groupVersion(ri), kind: ri.kind, ...i })),
+  });
+}

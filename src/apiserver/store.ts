@@ -1,0 +1,141 @@
+/**
+ * The lab's object store (pure; the server persists its snapshot): every object with a
+ * resourceVersion from one counter, one writer, and a window of recent events for watches.
+ * Objects are kept as JSON values; readers get them as stored and must not change them.
+ */
+import { alreadyExists, conflict, gone, notFound } from './errors.js';
+import { objectKey, type ResourceInfo } from './resources.js';
+
+export type Obj = Record<string, unknown> & { metadata: Meta };
+export interface Meta {
+  name: string;
+  namespace?: string;
+  resourceVersion?: string;
+  uid?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  [k: string]: unknown;
+}
+
+/** Who owns an object's spec: the user (kubectl, podnet apply) or the lab (pods of workloads, nodes, slices). */
+export type Origin = 'user' | 'lab';
+export interface Entry { key: string; resource: string; obj: Obj; origin: Origin }
+export interface StoreEvent { type: 'ADDED' | 'MODIFIED' | 'DELETED'; rv: number; resource: string; obj: Obj }
+export interface Snapshot { rv: number; entries: Entry[]; seen?: unknown }
+
+const WINDOW = 20_000;
+
+export class Store {
+  rv = 0;
+  private readonly entries = new Map<string, Entry>();
+  private events: StoreEvent[] = [];
+  /** Every event before this resourceVersion is gone: a watch from before it gets 410. */
+  private since = 0;
+  private readonly listeners = new Set<(e: StoreEvent) => void>();
+  onChange: () => void = () => {};
+
+  constructor(private readonly now: () => string = () => new Date().toISOString(), private readonly uid: () => string = () => globalThis.crypto.randomUUID()) {}
+
+  load(s: Snapshot): void {
+    this.rv = s.rv;
+    this.since = s.rv;
+    for (const e of s.entries) this.entries.set(e.key, e);
+  }
+
+  snapshot(): Snapshot {
+    return { rv: this.rv, entries: [...this.entries.values()] };
+  }
+
+  get(ri: ResourceInfo, namespace: string, name: string): Entry | undefined {
+    return this.entries.get(objectKey(ri, namespace, name));
+  }
+
+  mustGet(ri: ResourceInfo, namespace: string, name: string): Entry {
+    const e = this.get(ri, namespace, name);
+    if (!e) throw notFound(ri.resource, name, ri.group);
+    return e;
+  }
+
+  /** Objects of a resource (in one namespace, or all), in key order as etcd lists them. */
+  list(ri: ResourceInfo, namespace?: string): Entry[] {
+    const prefix = `${ri.group}/${ri.resource}/${ri.namespaced && namespace ? `${namespace}/` : ''}`;
+    return [...this.entries.values()].filter((e) => e.key.startsWith(prefix)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  all(): Entry[] {
+    return [...this.entries.values()];
+  }
+
+  create(ri: ResourceInfo, obj: Obj, origin: Origin): Obj {
+    const ns = ri.namespaced ? obj.metadata.namespace ?? 'default' : undefined;
+    const key = objectKey(ri, ns ?? '', obj.metadata.name);
+    if (this.entries.has(key)) throw alreadyExists(ri.resource, obj.metadata.name, ri.group);
+    const stored = this.stamp({ ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : { namespace: undefined }), uid: this.uid(), creationTimestamp: obj.metadata.creationTimestamp ?? this.now(), generation: 1 } });
+    this.entries.set(key, { key, resource: ri.resource, obj: stored, origin });
+    this.emit({ type: 'ADDED', rv: this.rv, resource: ri.resource, obj: stored });
+    return stored;
+  }
+
+  /**
+   * Replaces an object. A resourceVersion in `obj` is a precondition ("the update is rejected
+   * with a conflict if the resourceVersion does not match", optimistic concurrency). Identity
+   * (uid, creationTimestamp) stays; generation grows when anything but metadata and status changed.
+   */
+  update(ri: ResourceInfo, obj: Obj, origin?: Origin): Obj {
+    const ns = ri.namespaced ? obj.metadata.namespace ?? 'default' : '';
+    const old = this.mustGet(ri, ns, obj.metadata.name);
+    const rv = obj.metadata.resourceVersion;
+    if (rv !== undefined && rv !== '' && rv !== old.obj.metadata.resourceVersion) throw conflict(ri.resource, obj.metadata.name, 'the object has been modified; please apply your changes to the latest version and try again', ri.group);
+    const spec = (o: Obj) => JSON.stringify(Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'metadata' && k !== 'status')));
+    const m = old.obj.metadata;
+    const generation = (m.generation ?? 1) + (spec(old.obj) === spec(obj) ? 0 : 1);
+    const next: Obj = { ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : {}), uid: m.uid, creationTimestamp: m.creationTimestamp, generation } };
+    if (sameContent(next, old.obj)) return old.obj; // a no-op write is no event
+    const stored = this.stamp(next);
+    this.entries.set(old.key, { ...old, obj: stored, origin: origin ?? old.origin });
+    this.emit({ type: 'MODIFIED', rv: this.rv, resource: ri.resource, obj: stored });
+    return stored;
+  }
+
+  delete(ri: ResourceInfo, namespace: string, name: string): Obj {
+    const old = this.mustGet(ri, namespace, name);
+    this.entries.delete(old.key);
+    // The deleted object carries the resourceVersion of its deletion, as watch events do.
+    const obj = { ...old.obj, metadata: { ...old.obj.metadata, resourceVersion: String(++this.rv) } };
+    this.emit({ type: 'DELETED', rv: this.rv, resource: ri.resource, obj });
+    return obj;
+  }
+
+  /** Events after `rv` for a watch; throws 410 Gone when they are no longer kept. */
+  eventsAfter(rv: number): StoreEvent[] {
+    if (rv < this.since) throw gone(`too old resource version: ${rv} (${this.since})`);
+    return this.events.filter((e) => e.rv > rv);
+  }
+
+  subscribe(fn: (e: StoreEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private stamp(obj: Obj): Obj {
+    return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(++this.rv) } };
+  }
+
+  private emit(e: StoreEvent): void {
+    this.events.push(e);
+    if (this.events.length > WINDOW) {
+      const cut = this.events.length - WINDOW;
+      this.since = this.events[cut - 1].rv;
+      this.events = this.events.slice(cut);
+    }
+    for (const l of this.listeners) l(e);
+    this.onChange();
+  }
+}
+
+function sameContent(a: Obj, b: Obj): boolean {
+  const strip = (o: Obj) => JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
+  return strip(a) === strip(b);
+}

@@ -1,0 +1,164 @@
+/**
+ * The lab's Kubernetes API with the real kubectl (as installed: a dispatcher that picks its
+ * client from the server's minor version) and @kubernetes/client-node: `up` merges a context
+ * into the test's own kubeconfig, kubectl version / api-resources / get (tables, wide, json,
+ * yaml, jsonpath, -A, -l, --field-selector, -w), client-node lists with limit/continue and an
+ * informer that sees `podnet apply`'s pods, 401 without the token, the API server restarted by
+ * the monitor after SIGKILL with its store, and `down` taking out exactly what `up` added.
+ * Needs root; unique lab (prefix kapi), cleaned up on failure.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CAN_RUN_LAB, fixture, TestLab } from './helpers.js';
+
+const T = 120_000;
+const HAVE_KUBECTL = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
+
+const OTHER = `apiVersion: v1
+kind: Config
+clusters: [{name: other, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: other, user: {token: x}}]
+contexts: [{name: other, context: {cluster: other, user: other}}]
+current-context: other
+`;
+
+describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('the lab\'s Kubernetes API with kubectl and client-node (root)', () => {
+  const lab = new TestLab('kapi');
+  const kubectl = (args: string[]) => spawnSync('kubectl', ['--kubeconfig', lab.kubeconfig, ...args], { encoding: 'utf8', timeout: 30_000 });
+  const ok = (args: string[]) => {
+    const r = kubectl(args);
+    if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')}: exit ${r.status}\n${r.stdout}${r.stderr}`);
+    return r.stdout;
+  };
+  const server = () => JSON.parse(readFileSync(join(lab.stateDir, 'api', 'server.json'), 'utf8')) as { pid: number; port: number };
+  const raw = (path: string, headers: Record<string, string> = {}) =>
+    new Promise<{ code: number; type: string; body: string }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: server().port, path, headers, ca: readFileSync(join(lab.stateDir, 'api', 'ca.crt')) }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ code: res.statusCode ?? 0, type: String(res.headers['content-type']), body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const token = () => readFileSync(join(lab.stateDir, 'api', 'token'), 'utf8').trim();
+
+  beforeAll(async () => {
+    writeFileSync(lab.kubeconfig, OTHER);
+    const out = await lab.up(['-f', fixture('apply-base.yaml')]);
+    expect(out).toContain(`context podnet-${lab.name}`);
+  }, T);
+
+  afterAll(async () => {
+    expect(await lab.cleanup()).toEqual([]);
+  }, T);
+
+  it('kubectl version and api-resources: a 1.32 server, discovery with the served groups', () => {
+    expect(ok(['config', 'current-context']).trim()).toBe(`podnet-${lab.name}`);
+    expect(ok(['version'])).toMatch(/Server Version: v1\.32\./);
+    const resources = ok(['api-resources']);
+    expect(resources).toMatch(/^pods\s+po\s+v1\s+true\s+Pod$/m);
+    expect(resources).toMatch(/^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m);
+    expect(resources).toMatch(/^networkpolicies\s+netpol\s+networking\.k8s\.io\/v1\s+true\s+NetworkPolicy$/m);
+  });
+
+  it('discovery negotiation, OpenAPI v3 with the PATCH fieldValidation parameter, no JSON at /openapi/v2, 401 without the token', async () => {
+    const auth = { authorization: `Bearer ${token()}` };
+    const agg = await raw('/apis', { ...auth, accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' });
+    expect(agg.type).toBe('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
+    expect(JSON.parse(agg.body).kind).toBe('APIGroupDiscoveryList');
+    expect(JSON.parse((await raw('/apis', { ...auth, accept: 'application/json' })).body).kind).toBe('APIGroupList');
+    const doc = JSON.parse((await raw('/openapi/v3/apis/apps/v1', auth)).body) as { paths: Record<string, { patch?: { parameters: { name: string }[] } }> };
+    expect(doc.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'].patch!.parameters.map((p) => p.name)).toContain('fieldValidation');
+    expect((await raw('/openapi/v2', auth)).code).toBe(404);
+    const anon = await raw('/api/v1/pods');
+    expect(anon.code).toBe(401);
+    expect(JSON.parse(anon.body)).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
+    expect((await raw('/api/v1/pods', { authorization: 'Bearer wrong' })).code).toBe(401);
+  });
+
+  it('kubectl get: kube-apiserver\'s columns, -o wide|json|yaml|jsonpath, -A, -l, --field-selector (unknown field: 400)', async () => {
+    const pods = await lab.pods();
+    const table = ok(['get', 'pods']);
+    expect(table.split('\n')[0]).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/);
+    expect(table).toMatch(/^solo\s+2\/2\s+Running\s+0\s+/m);
+    const wide = ok(['get', 'pods', '-o', 'wide']);
+    for (const p of pods.filter((x) => x.namespace === 'default')) expect(wide).toMatch(new RegExp(`^${p.name}\\s+\\S+\\s+Running\\s+0\\s+\\S+\\s+${p.ip.replace(/\./g, '\\.')}\\s+${p.node}\\s`, 'm'));
+    const list = JSON.parse(ok(['get', 'pods', '-o', 'json'])) as { items: { metadata: { name: string; resourceVersion: string; uid: string }; status: { podIP: string } }[] };
+    expect(list.items.map((i) => i.status.podIP).sort()).toEqual(pods.filter((x) => x.namespace === 'default').map((p) => p.ip).sort());
+    expect(list.items.every((i) => /^[0-9]+$/.test(i.metadata.resourceVersion) && i.metadata.uid.length > 0)).toBe(true);
+    expect(ok(['get', 'pod', 'solo', '-o', 'yaml'])).toMatch(/^kind: Pod$/m);
+    expect(ok(['get', 'pods', '-l', 'app=alpha', '-o', 'name']).trim().split('\n')).toHaveLength(2);
+    expect(ok(['get', 'deploy', 'alpha'])).toMatch(/^alpha\s+2\/2\s+2\s+2\s+/m);
+    const node1 = pods.filter((p) => p.node === 'node-1' && p.namespace === 'default').map((p) => `pod/${p.name}`).sort();
+    expect(ok(['get', 'pods', '--field-selector', 'spec.nodeName=node-1', '-o', 'name']).trim().split('\n').sort()).toEqual(node1);
+    const bad = kubectl(['get', 'pods', '--field-selector', 'spec.color=red']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/BadRequest.*field label not supported: spec\.color/);
+    expect(ok(['get', 'nodes'])).toMatch(/^node-1\s+Ready\s+<none>\s+\S+\s+v1\.32\.0-podnet$/m);
+    expect(ok(['get', 'ns'])).toMatch(/^default\s+Active\s/m);
+    expect(ok(['get', 'pods', '-A', '-o', 'jsonpath={.items[*].spec.nodeName}']).split(' ').sort()).toEqual(pods.map((p) => p.node).sort());
+    const missing = kubectl(['get', 'pod', 'nope']);
+    expect(missing.stderr).toMatch(/NotFound.*pods "nope" not found/);
+  });
+
+  it('client-node: list with limit/continue; an informer and kubectl get -w see the pods podnet apply starts', async () => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(lab.kubeconfig);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const first = await core.listNamespacedPod({ namespace: 'default', limit: 2 });
+    expect(first.items).toHaveLength(2);
+    expect(first.metadata?._continue).toBeTruthy();
+    const rest = await core.listNamespacedPod({ namespace: 'default', limit: 2, _continue: first.metadata!._continue });
+    expect([...first.items, ...rest.items].map((p) => p.metadata!.name)).toHaveLength(3);
+    const seen = new Set<string>();
+    const informer = k8s.makeInformer(kc, '/api/v1/namespaces/default/pods', () => core.listNamespacedPod({ namespace: 'default' }));
+    informer.on('add', (p) => seen.add(p.metadata!.name!));
+    await informer.start();
+    const watcher = spawn('kubectl', ['--kubeconfig', lab.kubeconfig, 'get', 'pods', '-w', '-o', 'name'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let watched = '';
+    watcher.stdout.on('data', (d: Buffer) => (watched += d.toString()));
+    await lab.ok('apply', ['-f', fixture('apply-beta.yaml')]);
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && !([...seen].some((n) => n.startsWith('beta-')) && /pod\/beta-/.test(watched))) await new Promise((r) => setTimeout(r, 100));
+    await informer.stop();
+    watcher.kill();
+    expect([...seen].filter((n) => n.startsWith('beta-'))).toHaveLength(2);
+    expect(watched).toMatch(/pod\/beta-/);
+  }, T);
+
+  it('SIGKILLed, the API server is restarted by the monitor with its store: same port, resourceVersions go on; a watch from before the restart gets 410', async () => {
+    const before = JSON.parse(ok(['get', '--raw', '/api/v1/pods'])) as { metadata: { resourceVersion: string } };
+    const old = server();
+    process.kill(old.pid, 'SIGKILL');
+    const deadline = Date.now() + 20_000;
+    let r = kubectl(['get', '--raw', '/api/v1/pods']);
+    while (r.status !== 0 && Date.now() < deadline) {
+      await new Promise((x) => setTimeout(x, 250));
+      r = kubectl(['get', '--raw', '/api/v1/pods']);
+    }
+    expect(r.status).toBe(0);
+    expect(server().pid).not.toBe(old.pid);
+    expect(server().port).toBe(old.port);
+    expect(Number((JSON.parse(r.stdout) as typeof before).metadata.resourceVersion)).toBeGreaterThanOrEqual(Number(before.metadata.resourceVersion));
+    const expired = await raw('/api/v1/pods?watch=true&resourceVersion=1', { authorization: `Bearer ${token()}` });
+    expect(expired.code).toBe(410);
+    expect(JSON.parse(expired.body)).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
+  }, T);
+
+  it('down removes the API server and exactly the kubeconfig entries up added', async () => {
+    const pid = server().pid;
+    await lab.ok('down');
+    // Gone, or a zombie whose parent has not reaped it yet.
+    const alive = () => { try { return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; } };
+    expect(alive()).toBe(false);
+    const cfg = readFileSync(lab.kubeconfig, 'utf8');
+    expect(cfg).not.toContain(`podnet-${lab.name}`);
+    expect(cfg).toMatch(/current-context: other/);
+    expect(cfg).toContain('https://127.0.0.1:1');
+  }, T);
+});
