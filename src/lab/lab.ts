@@ -20,7 +20,8 @@ import { syncPolicies, type PolicySyncReport } from './policy.js';
 import { syncServices } from './proxy.js';
 import { appliedRecord, conditionsLookup, endpointConditions } from './readiness.js';
 import { writeResolvConfs } from './resolv.js';
-import { withSystemObjects } from './system.js';
+import { isSystemSource, withSystemObjects } from './system.js';
+import { resolveSecurity } from './agent/security.js';
 import { labDir, listLabs, loadState, saveState, type LabState } from './state.js';
 
 /** A lab-level problem the user can fix (exists already, not found, bad flags): exit code 2. */
@@ -208,6 +209,12 @@ function sameNetwork(a: PlacedPod | undefined, b: PlacedPod | undefined): boolea
   return a !== undefined && b !== undefined && a.node === b.node && a.ip === b.ip && a.netns === b.netns;
 }
 
+/** What the pod's agent was given for it (podnet exec builds the same sandbox from it). */
+export function agentPodSpec(state: LabState, key: string): AgentPodSpec | undefined {
+  const placed = state.placements.filter((p) => p.key === key);
+  return placed.length === 0 ? undefined : agentSpecs(labCluster(state), placed)[0];
+}
+
 function agentSpecs(cluster: Cluster, placed: readonly PlacedPod[]): AgentPodSpec[] {
   const pods = new Map(cluster.pods.map((p) => [podKey(p), p]));
   return placed.map((at) => {
@@ -221,9 +228,25 @@ function agentSpecs(cluster: Cluster, placed: readonly PlacedPod[]): AgentPodSpe
       ...(c.readinessProbe ? { readinessProbe: c.readinessProbe } : {}),
       ...(c.livenessProbe ? { livenessProbe: c.livenessProbe } : {}),
       ...(c.startupProbe ? { startupProbe: c.startupProbe } : {}),
+      security: resolveSecurity(pod.securityContext, c.securityContext),
+      ...(c.volumeMounts ? { volumeMounts: c.volumeMounts.map((m) => ({ ...m })) } : {}),
     }));
     const restartPolicy = (pod.restartPolicy ?? 'Always') as AgentPodSpec['restartPolicy'];
-    const spec = { key: at.key, namespace: pod.namespace, name: pod.name, node: at.node, ip: at.ip, netns: at.netns, containers, restartPolicy };
+    const spec = {
+      key: at.key,
+      namespace: pod.namespace,
+      name: pod.name,
+      node: at.node,
+      ip: at.ip,
+      netns: at.netns,
+      containers,
+      restartPolicy,
+      ...(pod.hostname ? { hostname: pod.hostname } : {}),
+      ...(pod.emptyDirs ? { volumes: [...pod.emptyDirs] } : {}),
+      ...(pod.securityContext?.fsGroup !== undefined ? { fsGroup: pod.securityContext.fsGroup } : {}),
+      // Only the lab's own objects (their source is no file a user gave) see the lab's state.
+      ...(isSystemSource(pod.source.file) ? { system: true } : {}),
+    };
     return { ...spec, hash: stableJson(spec) };
   });
 }

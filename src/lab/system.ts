@@ -27,13 +27,20 @@ export function ingressCommand(): string[] {
   return programCommand('ingress/main');
 }
 
+/** The source the lab's own objects carry: no user file can be named like it (the "<podnet:" prefix). */
+export function isSystemSource(file: string): boolean {
+  return file === DNS_SOURCE || file === INGRESS_SOURCE;
+}
+const DNS_SOURCE = '<podnet: cluster DNS>';
+const INGRESS_SOURCE = '<podnet: ingress controller>';
+
 export function systemObjects(config: LabConfig, objects: readonly RawObject[] = []): RawObject[] {
   return [...dnsObjects(config), ...ingressObjects(objects)];
 }
 
 function dnsObjects(config: LabConfig): RawObject[] {
   if (!config.dns) return [];
-  const source = { file: '<podnet: cluster DNS>', doc: 0 };
+  const source = { file: DNS_SOURCE, doc: 0 };
   const labels = { 'k8s-app': 'kube-dns' };
   const ports = [
     { name: 'dns', containerPort: 53, protocol: 'UDP' },
@@ -74,7 +81,7 @@ function ingressObjects(objects: readonly RawObject[]): RawObject[] {
   if (!objects.some((o) => o.obj.kind === 'Ingress')) return [];
   const annotations = (o: RawObject) => ((o.obj.metadata ?? {}) as { annotations?: Record<string, unknown> }).annotations ?? {};
   const otherDefault = objects.some((o) => o.obj.kind === 'IngressClass' && annotations(o)[DEFAULT_CLASS_ANNOTATION] === 'true');
-  const source = { file: '<podnet: ingress controller>', doc: 0 };
+  const source = { file: INGRESS_SOURCE, doc: 0 };
   const labels = { 'app.kubernetes.io/name': 'podnet-ingress', 'app.kubernetes.io/component': 'controller' };
   const ports = [
     { name: 'http', containerPort: 80, protocol: 'TCP' },

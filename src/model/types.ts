@@ -51,6 +51,30 @@ export interface Container {
   readinessProbe?: Probe;
   livenessProbe?: Probe;
   startupProbe?: Probe;
+  securityContext?: SecurityFields;
+  /** Mounts of the pod's emptyDir volumes (other volume kinds are not mounted: reported at read). */
+  volumeMounts?: readonly VolumeMount[];
+}
+
+/** The securityContext fields podnet honours (pod-level and container-level ones together). */
+export interface SecurityFields {
+  runAsUser?: number;
+  runAsGroup?: number;
+  runAsNonRoot?: boolean;
+  /** Pod level only. */
+  supplementalGroups?: readonly number[];
+  /** Pod level only. */
+  fsGroup?: number;
+  capabilities?: { add: readonly string[]; drop: readonly string[] };
+  privileged?: boolean;
+  allowPrivilegeEscalation?: boolean;
+  readOnlyRootFilesystem?: boolean;
+}
+
+export interface VolumeMount {
+  name: string;
+  mountPath: string;
+  readOnly: boolean;
 }
 
 /** A probe's handler; a named port is already resolved to the container's number. */
@@ -94,6 +118,10 @@ export interface Pod {
   /** ClusterFirst (default), ClusterFirstWithHostNet, Default or None. */
   dnsPolicy?: string;
   dnsConfig?: DnsConfig;
+  /** spec.securityContext (pod level). */
+  securityContext?: SecurityFields;
+  /** Names of the pod's emptyDir volumes. */
+  emptyDirs?: readonly string[];
   source: Source;
 }
 

@@ -1,9 +1,10 @@
 /** PodSpec and pod metadata reading, shared by Pod and every workload's template. */
-import type { Container, ContainerPort, DnsConfig } from '../../model/types.js';
+import type { Container, ContainerPort, DnsConfig, SecurityFields } from '../../model/types.js';
 import type { Labels } from '../../model/labels.js';
 import { isDnsLabel, isPortName, join, readArray, readBool, readInt, readLabels, readObj, readProtocol, readString, show, type Obj } from '../fields.js';
 import type { ObjectProblems } from '../problems.js';
 import { PROBE_KINDS, readProbe } from './probe.js';
+import { readContainerSecurity, readPodSecurity, readVolumeMounts, readVolumes } from './security.js';
 
 export interface PodTemplate {
   labels: Labels;
@@ -16,6 +17,8 @@ export interface PodTemplate {
   dnsPolicy?: string;
   dnsConfig?: DnsConfig;
   containers: Container[];
+  securityContext?: SecurityFields;
+  emptyDirs?: string[];
 }
 
 /** Reads metadata.labels and spec of a pod or a pod template found at `path`. */
@@ -27,11 +30,14 @@ export function readPodTemplate(meta: Obj | undefined, spec: Obj | undefined, pa
     return { labels, hostNetwork: false, containers: [] };
   }
   const containers: Container[] = [];
+  const volumes = readVolumes(spec.volumes, join(specPath, 'volumes'), p);
+  // Decided: one PID namespace per container (kubelet's default); a shared one is not built yet.
+  if (spec.shareProcessNamespace === true) p.warn(join(specPath, 'shareProcessNamespace'), 'not applied: each container has its own PID namespace on podnet');
   const list = readArray(spec.containers, join(specPath, 'containers'), p);
   if (!list || list.length === 0) p.error(join(specPath, 'containers'), 'required field is missing: a pod needs at least one container');
   const names = new Set<string>();
   (list ?? []).forEach((c, i) => {
-    const container = readContainer(c, join(join(specPath, 'containers'), i), p, i);
+    const container = readContainer(c, join(join(specPath, 'containers'), i), p, i, volumes);
     if (!container) return;
     if (container.name !== '' && names.has(container.name)) p.error(join(join(join(specPath, 'containers'), i), 'name'), `duplicate container name ${show(container.name)}`);
     names.add(container.name);
@@ -49,6 +55,8 @@ export function readPodTemplate(meta: Obj | undefined, spec: Obj | undefined, pa
     dnsPolicy: readDnsPolicy(spec.dnsPolicy, join(specPath, 'dnsPolicy'), p),
     dnsConfig: readDnsConfig(spec.dnsConfig, join(specPath, 'dnsConfig'), p),
     containers,
+    securityContext: readPodSecurity(spec.securityContext, join(specPath, 'securityContext'), p),
+    emptyDirs: volumes.emptyDirs,
   };
 }
 
@@ -81,7 +89,7 @@ function readRestartPolicy(v: unknown, path: string, p: ObjectProblems): string 
   return s;
 }
 
-function readContainer(v: unknown, path: string, p: ObjectProblems, index: number): Container | undefined {
+function readContainer(v: unknown, path: string, p: ObjectProblems, index: number, volumes: ReturnType<typeof readVolumes>): Container | undefined {
   const o = readObj(v, path, p);
   if (!o) return undefined;
   const name = readString(o.name, join(path, 'name'), p);
@@ -126,6 +134,10 @@ function readContainer(v: unknown, path: string, p: ObjectProblems, index: numbe
     const probe = readProbe(o[kind], join(path, kind), p, kind, ports);
     if (probe) container[kind] = probe;
   }
+  const securityContext = readContainerSecurity(o.securityContext, join(path, 'securityContext'), p);
+  if (securityContext) container.securityContext = securityContext;
+  const volumeMounts = readVolumeMounts(o.volumeMounts, join(path, 'volumeMounts'), p, volumes);
+  if (volumeMounts.length > 0) container.volumeMounts = volumeMounts;
   return container;
 }
 

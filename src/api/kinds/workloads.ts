@@ -36,6 +36,8 @@ function makePod(base: PodBase, name: string, t: PodTemplate, owner: Owner, extr
     restartPolicy: t.restartPolicy,
     dnsPolicy: t.dnsPolicy,
     dnsConfig: t.dnsConfig,
+    ...(t.securityContext ? { securityContext: t.securityContext } : {}),
+    ...(t.emptyDirs && t.emptyDirs.length > 0 ? { emptyDirs: t.emptyDirs } : {}),
     source: base.source,
     ...extra,
   };

@@ -10,7 +10,8 @@ import type { ContainerSpec, ContainerStatus, PodSpec } from './protocol.js';
 import { containerArgv } from './protocol.js';
 import { baseEnv, containerLogPath, STATE_DIR_ENV } from './paths.js';
 import { forgetPid, recordPid, signalGroup } from './pidfiles.js';
-import { hostNetworkResolvConf, withResolvConf } from './resolv-mount.js';
+import { containerArgvSandboxed, sandboxInitPid } from './sandbox.js';
+import { refusal, resolveSecurity, type ContainerSecurity } from './security.js';
 import { exitCodeOf, nextFailureCount, restartDelayMs, shouldRestart } from './restart.js';
 import { ContainerProber, type ProbeRunner } from './container-prober.js';
 import { noteLogLine } from '../../servers/workload/response.js';
@@ -29,21 +30,42 @@ export class CommandContainer {
   /** Runs whose end was handled (a failed spawn may report both 'error' and 'exit'). */
   private readonly ended = new WeakSet<ChildProcess>();
   private readonly prober: ContainerProber;
+  readonly security: ContainerSecurity;
+  /** Why the container may not start (kubelet's CreateContainerConfigError), if it may not. */
+  private refused: string | undefined;
 
   constructor(
     private readonly stateDir: string,
     private readonly netns: string,
     private readonly pod: PodSpec,
-    private readonly spec: ContainerSpec,
+    readonly spec: ContainerSpec,
     private readonly log: (line: string) => void,
     runner: ProbeRunner,
   ) {
     this.prober = new ContainerProber(spec, runner, { kill: (reason) => this.killForProbe(reason), note: (text) => this.note(text) });
+    this.security = spec.security ?? resolveSecurity(undefined, undefined);
   }
 
-  /** Starts the first run; resolves once the process exists (or could not be started). */
-  start(): Promise<void> {
-    return this.launch();
+  /**
+   * Starts the first run; resolves once the process exists (or could not be started). A container
+   * its securityContext forbids never starts: the problem is returned and logged, it stays waiting.
+   */
+  async start(): Promise<string | undefined> {
+    this.refused = refusal(this.security, `${this.pod.name}_${this.pod.namespace}`, this.spec.name, this.pod.netns === null);
+    if (this.refused !== undefined) {
+      this.stopping = true;
+      this.note(`Error: ${this.refused}`);
+      this.log(`${this.pod.key}/${this.spec.name}: CreateContainerConfigError: ${this.refused}`);
+      return `${this.spec.name}: ${this.refused}`;
+    }
+    await this.launch();
+    return undefined;
+  }
+
+  /** PID 1 of the running container's namespaces (for exec), if it runs. */
+  sandboxPid(): number | undefined {
+    const pid = this.child?.pid;
+    return this.state === 'running' && pid !== undefined ? sandboxInitPid(pid) : undefined;
   }
 
   status(): ContainerStatus {
@@ -58,6 +80,7 @@ export class CommandContainer {
     };
     if (this.state === 'running' && this.child?.pid !== undefined) s.pid = this.child.pid;
     if (this.state !== 'running' && this.exitCode !== undefined) s.exitCode = this.exitCode;
+    if (this.refused !== undefined) s.message = this.refused;
     return s;
   }
 
@@ -94,8 +117,9 @@ export class CommandContainer {
       ...this.spec.env,
       [STATE_DIR_ENV]: baseEnv(this.stateDir)[STATE_DIR_ENV], // not overridable: cleanup relies on it
     };
-    // `ip netns exec` execs the command, so the PID we get is the command's own.
-    const child = spawn('ip', ['netns', 'exec', this.netns, ...this.argv()], {
+    // Every step of the sandbox's command line execs the next: the PID we get is bubblewrap's.
+    const [file, ...args] = this.argv();
+    const child = spawn(file!, args, {
       detached: true,
       stdio: ['ignore', fd, fd],
       env,
@@ -127,14 +151,11 @@ export class CommandContainer {
   }
 
   /**
-   * The command; in a hostNetwork pod with a resolv.conf of its own (ClusterFirstWithHostNet),
-   * wrapped to see that file as /etc/resolv.conf (checked at each run: the file comes with the pod).
+   * The command in its sandbox (sandbox-argv.ts), which shows the pod's resolv.conf as
+   * /etc/resolv.conf (checked at each run: the file comes with the pod).
    */
   private argv(): string[] {
-    const argv = containerArgv(this.spec);
-    if (this.pod.netns !== null) return argv;
-    const file = hostNetworkResolvConf(this.stateDir, this.pod.namespace, this.pod.name);
-    return fs.existsSync(file) ? withResolvConf(file, argv) : argv;
+    return containerArgvSandboxed(this.stateDir, this.netns, this.pod, this.spec, this.security, containerArgv(this.spec));
   }
 
   /**

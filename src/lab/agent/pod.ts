@@ -10,6 +10,8 @@ import { openPorts, type WantedPort } from './sockets.js';
 import type { ProbeRunner } from './container-prober.js';
 import { runExecProbe } from './exec-probe.js';
 import type { NodeProber } from './node-prober.js';
+import { execArgv } from './sandbox-argv.js';
+import { createVolumes, removeVolumes } from './sandbox.js';
 
 export interface PodContext {
   stateDir: string;
@@ -29,26 +31,30 @@ export class PodRuntime {
 
   constructor(readonly spec: PodSpec, private readonly ctx: PodContext) {
     const netns = spec.netns ?? ctx.nodeNetns;
-    this.containers = spec.containers.map((c) =>
-      isCommandContainer(c)
-        ? new CommandContainer(ctx.stateDir, netns, spec, c, ctx.log, this.probeRunner(false))
-        : new BuiltinContainer(ctx.stateDir, spec, c, this.probeRunner(true)),
-    );
+    this.containers = spec.containers.map((c) => {
+      if (!isCommandContainer(c)) return new BuiltinContainer(ctx.stateDir, spec, c, this.probeRunner(() => undefined));
+      const container: CommandContainer = new CommandContainer(ctx.stateDir, netns, spec, c, ctx.log, this.probeRunner(() => container));
+      return container;
+    });
   }
 
   /**
    * Probes as kubelet runs them: network ones from the node's namespace to the pod IP (a probe's
    * `host` overrides it; a hostNetwork pod's IP is its node's), exec ones inside the pod's
    * namespace. A built-in container has no image binaries to exec: its exec probes are skipped
-   * and pass (the built-in server stands in for the image), which its log notes once.
+   * and pass (the built-in server stands in for the image), which its log notes once. A command
+   * container's exec probe runs inside its sandbox, with its credentials (as kubelet's exec does).
    */
-  private probeRunner(builtin: boolean): ProbeRunner {
+  private probeRunner(command: () => CommandContainer | undefined): ProbeRunner {
     return {
       run: (handler, timeoutMs) => {
         // A hostNetwork pod without an IP (a bare agent client) listens in the node's own namespace.
         if (handler.kind !== 'exec') return this.ctx.prober.probe(handler, this.spec.ip || '127.0.0.1', timeoutMs);
-        if (builtin) return Promise.resolve({ ok: true, message: 'exec probe skipped: a built-in container has no image to run it in; counted as passing' });
-        return runExecProbe(this.ctx.stateDir, this.netns, handler.command, timeoutMs);
+        const container = command();
+        if (container === undefined) return Promise.resolve({ ok: true, message: 'exec probe skipped: a built-in container has no image to run it in; counted as passing' });
+        const pid = container.sandboxPid();
+        if (pid === undefined) return Promise.resolve({ ok: false, message: 'container is not running' });
+        return runExecProbe(this.ctx.stateDir, execArgv(pid, container.security, handler.command), timeoutMs);
       },
     };
   }
@@ -61,7 +67,9 @@ export class PodRuntime {
   async start(): Promise<string[]> {
     const builtins = this.containers.filter((c): c is BuiltinContainer => c instanceof BuiltinContainer);
     const commands = this.containers.filter((c): c is CommandContainer => c instanceof CommandContainer);
-    const [problems] = await Promise.all([this.startBuiltins(builtins), Promise.all(commands.map((c) => c.start()))]);
+    if (commands.length > 0) createVolumes(this.ctx.stateDir, this.spec);
+    const [builtinProblems, refused] = await Promise.all([this.startBuiltins(builtins), Promise.all(commands.map((c) => c.start()))]);
+    const problems = [...builtinProblems, ...refused.filter((r): r is string => r !== undefined)];
     if (problems.length > 0) {
       this.failed = true;
       this.ctx.log(`${this.spec.key}: ${problems.join('; ')}`);
@@ -105,5 +113,16 @@ export class PodRuntime {
 
   async stop(): Promise<void> {
     await Promise.all(this.containers.map((c) => c.stop()));
+    removeVolumes(this.ctx.stateDir, this.spec);
+  }
+
+  /** PID 1 of a running command container's sandbox (the named one, else the first), for exec. */
+  execTarget(container?: string): { pid: number; security: CommandContainer['security'] } | undefined {
+    const commands = this.containers.filter((c): c is CommandContainer => c instanceof CommandContainer && (container === undefined || c.spec.name === container));
+    for (const c of commands) {
+      const pid = c.sandboxPid();
+      if (pid !== undefined) return { pid, security: c.security };
+    }
+    return undefined;
   }
 }
