@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # System packages for the data plane (namespaces, nftables, conntrack), its tests, openssl (the
 # ingress controller makes its default certificate with it) and the standard CNI plugins
 # (podnet-cni delegates IPAM to host-local; the pods benchmark compares with bridge).
-APT_PACKAGES=(iproute2 nftables conntrack ethtool iputils-ping iperf3 openssl containernetworking-plugins)
+APT_PACKAGES=(bubblewrap util-linux iproute2 nftables conntrack ethtool iputils-ping iperf3 openssl containernetworking-plugins)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -12,6 +12,7 @@ import { parseCidr } from '../model/ip.js';
 import type { Cluster, Node, Pod } from '../model/types.js';
 import { podKey } from '../model/types.js';
 import { hostLink, renderLabNetwork } from '../render/lab-network.js';
+import { renderSeal } from '../render/nft/seal.js';
 import { request, startAgent, type AgentPodSpec, type AgentPodStatus } from './agent-client.js';
 import { ensureDnsForwarder } from './dns-forwarder.js';
 import { ensureMonitor } from './monitor.js';
@@ -134,6 +135,7 @@ export async function labUp(host: Host, config: LabConfig, objects: RawObject[])
   saveState(state); // first, so that `down` knows the lab even if we crash from here on
   try {
     await applyPlan(host, renderLabNetwork(config, nodes));
+    await sealLab(host, config);
     const report = await reconcile(host, state, objects);
     state.phase = 'ready';
     saveState(state);
@@ -143,6 +145,12 @@ export async function labUp(host: Host, config: LabConfig, objects: RawObject[])
     saveState(state);
     throw e;
   }
+}
+
+/** The lab's nftables seal in the root namespace (render/nft/seal.ts); before any pod runs. */
+async function sealLab(host: Host, config: LabConfig): Promise<void> {
+  const r = await host.exec(null, ['nft', '-f', '-'], renderSeal(config, hostLink(config.name)));
+  if (r.code !== 0) throw new LabError(`cannot seal lab ${config.name} (nft): ${r.stderr.trim()}`);
 }
 
 /** Makes the running lab match `objects`: pods added, removed or restarted; the rest untouched. */

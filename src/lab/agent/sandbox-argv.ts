@@ -55,6 +55,8 @@ export const HIDDEN_DIRS: readonly string[] = ['/run', '/tmp', '/var/tmp', '/roo
 /** Files covered with an empty one; /proc entries a runtime masks (Docker's and containerd's defaults) too. */
 export const HIDDEN_FILES: readonly string[] = ['/etc/shadow', '/etc/shadow-', '/etc/gshadow', '/etc/gshadow-', '/etc/sudoers', '/etc/security/opasswd', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/sched_debug'];
 
+const STICKY = ['/tmp', '/var/tmp'];
+
 /** /proc entries a runtime makes read-only (Docker's and containerd's defaults). */
 const PROC_READ_ONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
@@ -70,7 +72,8 @@ export function sandboxArgv(spec: SandboxSpec, argv: readonly string[]): string[
   bwrap.push('--proc', '/proc');
   for (const p of PROC_READ_ONLY) bwrap.push('--ro-bind-try', p, p);
   bwrap.push('--dev', '/dev', '--ro-bind', '/sys', '/sys');
-  for (const d of spec.hideDirs) bwrap.push('--tmpfs', d);
+  // The temporary directories are world-writable and sticky, as an image has them.
+  for (const d of spec.hideDirs) bwrap.push(...(STICKY.includes(d) ? ['--perms', '1777'] : []), '--tmpfs', d);
   for (const f of spec.hideFiles) bwrap.push('--ro-bind', '/dev/null', f);
   if (spec.resolvConf !== undefined) bwrap.push('--ro-bind', spec.resolvConf, '/etc/resolv.conf');
   for (const m of spec.mounts) bwrap.push(m.readOnly ? '--ro-bind' : '--bind', m.source, m.target);
