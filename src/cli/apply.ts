@@ -1,6 +1,7 @@
 /** `podnet apply` and `podnet delete`: change a running lab incrementally. */
 import type { Command } from 'commander';
 import { loadManifests, type RawObject } from '../api/load.js';
+import { modeledObjects } from '../api/cluster.js';
 import { reconcile } from '../lab/lab.js';
 import { withLabLock } from '../lab/lock.js';
 import { collect, run, UsageError, write } from './common.js';
@@ -23,7 +24,7 @@ export function registerApply(program: Command): void {
       .action((opts: { name: string; filename?: string[] }) =>
         run(async () => {
           if (!opts.filename || opts.filename.length === 0) throw new UsageError('at least one -f PATH is required');
-          const incoming = loadManifests(opts.filename);
+          const incoming = modeledObjects(loadManifests(opts.filename));
           const host = requireRoot(`podnet ${verb}`);
           requireLab(opts.name); // before waiting for a lock of a lab that does not exist
           const report = await withLabLock(opts.name, `podnet ${verb}`, async () => {

@@ -1,6 +1,7 @@
 /** `podnet up`: a real multi-node pod network from manifests. */
 import type { Command } from 'commander';
 import { loadManifests } from '../api/load.js';
+import { modeledObjects } from '../api/cluster.js';
 import { defaultLbCidr, defaultNodeCidr, validateLabConfig, type LabConfig } from '../model/lab.js';
 import { formatUpstream } from '../dns/upstream.js';
 import { LabError, labUp, type ReconcileReport } from '../lab/lab.js';
@@ -44,7 +45,7 @@ export function registerUp(program: Command): void {
           ...(opts.dnsUpstream !== undefined ? { dnsUpstream: opts.dnsUpstream } : {}),
           ...(opts.nodeMonitorGracePeriod !== undefined ? { nodeMonitorGraceMs: parseDuration(opts.nodeMonitorGracePeriod, '--node-monitor-grace-period') } : {}),
         };
-        const objects = opts.filename && opts.filename.length > 0 ? loadManifests(opts.filename) : [];
+        const objects = opts.filename && opts.filename.length > 0 ? modeledObjects(loadManifests(opts.filename)) : [];
         const host = requireRoot('podnet up');
         const started = Date.now();
         const problems = validateLabConfig(config); // before the lock: its file needs a valid lab name
