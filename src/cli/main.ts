@@ -26,6 +26,15 @@ program
     process.exit(err.exitCode === 0 ? 0 : EXIT_INPUT);
   });
 
+// A reader that went away (`podnet apply … | head -1`): stop quietly, as a Unix filter does —
+// what it asked for was written; no stack trace for a closed pipe.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(process.exitCode ?? 0);
+  });
+}
+
 for (const register of await registrationsFor(process.argv)) register(program);
 
 await program.parseAsync(process.argv);

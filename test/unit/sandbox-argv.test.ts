@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { credentialsArgv, execArgv, sandboxArgv, type SandboxSpec } from '../../src/lab/agent/sandbox-argv.js';
-import { capabilitySet, refusal, resolveSecurity, DEFAULT_CAPABILITIES } from '../../src/lab/agent/security.js';
+import { capabilitySet, refusal, resolveSecurity, DEFAULT_CAPABILITIES, type ContainerSecurity } from '../../src/lab/agent/security.js';
 
 const root = resolveSecurity(undefined, undefined);
 const spec = (over: Partial<SandboxSpec> = {}): SandboxSpec => ({
@@ -25,7 +25,7 @@ describe('securityContext → container credentials', () => {
     ['drop ALL, add one', undefined, { capabilities: { add: ['NET_BIND_SERVICE'], drop: ['ALL'] } }, { capabilities: ['NET_BIND_SERVICE'] }],
     ['drop one, add one', undefined, { capabilities: { add: ['NET_ADMIN'], drop: ['NET_RAW', 'MKNOD'] } }, { capabilities: DEFAULT_CAPABILITIES.filter((c) => c !== 'NET_RAW' && c !== 'MKNOD').concat('NET_ADMIN') }],
     ['read-only root', undefined, { readOnlyRootFilesystem: true }, { readOnlyRootFilesystem: true }],
-  ])('%s', (_name, pod, container, want) => {
+  ])('%s', (_name, pod, container, want: Partial<ContainerSecurity>) => {
     const got = resolveSecurity(pod, container);
     expect({ ...got, capabilities: [...got.capabilities].sort() }).toMatchObject({ ...want, ...(want.capabilities ? { capabilities: [...want.capabilities].sort() } : {}) });
   });
