@@ -15,6 +15,7 @@ import { LinuxHost } from '../host/host.js';
 import { startCollector } from '../flows/collector.js';
 import { labCluster } from '../lab/lab.js';
 import { processLabFiles, type LabState } from '../lab/state.js';
+import { sharedResult } from '../metrics/cache.js';
 import { collectTables } from '../metrics/collect.js';
 import { renderMetrics } from '../metrics/render.js';
 import type { Cluster } from '../model/types.js';
@@ -54,13 +55,19 @@ const collector = startCollector({
 
 const controller = startEndpointsController(labControllerDeps(state.config.name, new LinuxHost(), log), log);
 
+/** The nodes' tables, read at most every 2 s however often /metrics is fetched (metrics/cache.ts). */
+const tables = sharedResult(() => {
+  const { state: s, cluster } = current();
+  return collectTables(s.nodes, cluster);
+}, 2_000);
+
 const server = createServer((req, res) => {
   if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics\n');
     return;
   }
-  const { state: s, cluster } = current();
-  collectTables(s.nodes, cluster).then(
+  const { state: s } = current();
+  tables().then(
     ({ counts, drops }) => {
       const body = renderMetrics({ lab: s.config.name, sync: s.sync ?? null, endpoints: s.endpoints ?? null, tables: counts, drops, flows });
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body);
