@@ -28,8 +28,9 @@ export function registerUp(program: Command): void {
     .option('--dns-upstream <spec>', 'where cluster DNS forwards other names: host (the nameservers in /etc/resolv.conf at up), none (SERVFAIL), or ADDR[:PORT][,ADDR[:PORT]...]', undefined)
     .option('--vxlan-checksum-offload', 'vxlan mode: keep TX checksum offload on flannel.1 (faster; Flannel turns it off)')
     .option('--node-monitor-grace-period <duration>', 'how long a node\'s agent may stay silent before the node is NotReady and its pods leave the Services (default 40s)')
+    .option('--agent-restart-delay <duration>', 'how long the lab\'s monitor waits before starting a node agent that died again (default 10s, as kubeadm restarts a kubelet)')
     .option('-f, --filename <path>', 'manifest file, directory or -; repeatable', collect)
-    .action((opts: { name: string; nodes: string; mode: string; podCidr: string; serviceCidr: string; nodeCidr?: string; lbCidr?: string; vxlanChecksumOffload?: boolean; dns?: boolean; dnsUpstream?: string; nodeMonitorGracePeriod?: string; filename?: string[] }) =>
+    .action((opts: { name: string; nodes: string; mode: string; podCidr: string; serviceCidr: string; nodeCidr?: string; lbCidr?: string; vxlanChecksumOffload?: boolean; dns?: boolean; dnsUpstream?: string; nodeMonitorGracePeriod?: string; agentRestartDelay?: string; filename?: string[] }) =>
       run(async () => {
         if (!/^[0-9]+$/.test(opts.nodes)) throw new UsageError(`--nodes: ${JSON.stringify(opts.nodes)} is not a number`);
         const config: LabConfig = {
@@ -44,6 +45,7 @@ export function registerUp(program: Command): void {
           ...(opts.dns ? { dns: true } : {}),
           ...(opts.dnsUpstream !== undefined ? { dnsUpstream: opts.dnsUpstream } : {}),
           ...(opts.nodeMonitorGracePeriod !== undefined ? { nodeMonitorGraceMs: parseDuration(opts.nodeMonitorGracePeriod, '--node-monitor-grace-period') } : {}),
+          ...(opts.agentRestartDelay !== undefined ? { agentRestartDelayMs: parseDuration(opts.agentRestartDelay, '--agent-restart-delay') } : {}),
         };
         const objects = opts.filename && opts.filename.length > 0 ? modeledObjects(loadManifests(opts.filename)) : [];
         const host = requireRoot('podnet up');

@@ -13,7 +13,9 @@ export type { PodSpec as AgentPodSpec, PodStatus as AgentPodStatus } from './age
 function agentEntry(): { script: string; execArgv: string[] } {
   const here = fileURLToPath(import.meta.url);
   const ts = here.endsWith('.ts');
-  return { script: join(dirname(here), 'agent', ts ? 'main.ts' : 'main.js'), execArgv: ts ? ['--import', 'tsx'] : [] };
+  // tsx by its resolved URL: the caller's working directory (the monitor's) may not find it by name.
+  const tsx = ts && typeof import.meta.resolve === 'function' ? import.meta.resolve('tsx') : 'tsx';
+  return { script: join(dirname(here), 'agent', ts ? 'main.ts' : 'main.js'), execArgv: ts ? ['--import', tsx] : [] };
 }
 
 /** Starts a detached agent for a node and waits until its socket answers. */

@@ -217,6 +217,11 @@ function sameNetwork(a: PlacedPod | undefined, b: PlacedPod | undefined): boolea
   return a !== undefined && b !== undefined && a.node === b.node && a.ip === b.ip && a.netns === b.netns;
 }
 
+/** Every pod the agent of `node` runs (the monitor hands them to an agent it started again). */
+export function nodeAgentSpecs(state: LabState, node: string): AgentPodSpec[] {
+  return agentSpecs(labCluster(state), state.placements.filter((p) => p.node === node));
+}
+
 /** What the pod's agent was given for it (podnet exec builds the same sandbox from it). */
 export function agentPodSpec(state: LabState, key: string): AgentPodSpec | undefined {
   const placed = state.placements.filter((p) => p.key === key);

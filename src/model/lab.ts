@@ -35,7 +35,12 @@ export interface LabConfig {
    * is NotReady and its pods stop being ready endpoints; absent: NODE_MONITOR_GRACE_MS.
    */
   nodeMonitorGraceMs?: number;
+  /** `--agent-restart-delay` (ms): how long the monitor waits before starting a dead agent again; absent: AGENT_RESTART_DELAY_MS. */
+  agentRestartDelayMs?: number;
 }
+
+/** kubeadm's kubelet.service restarts the kubelet with RestartSec=10. */
+export const AGENT_RESTART_DELAY_MS = 10_000;
 
 /** kube-controller-manager's --node-monitor-grace-period: its long-standing default 40 s (newer releases use 50 s). */
 export const NODE_MONITOR_GRACE_MS = 40_000;

@@ -14,6 +14,7 @@ import { labControllerDeps } from '../controller/endpoints-runtime.js';
 import { LinuxHost } from '../host/host.js';
 import { startCollector } from '../flows/collector.js';
 import { labCluster } from '../lab/lab.js';
+import { startAgentRestarter } from './agent-restart.js';
 import { processLabFiles, type LabState } from '../lab/state.js';
 import { sharedResult } from '../metrics/cache.js';
 import { collectTables } from '../metrics/collect.js';
@@ -53,6 +54,14 @@ const collector = startCollector({
   },
 });
 
+const restarter = startAgentRestarter(state.config.name, () => {
+  try {
+    return current().state;
+  } catch {
+    return null;
+  }
+}, log);
+
 const controller = startEndpointsController(labControllerDeps(state.config.name, new LinuxHost(), log), log);
 
 /** The nodes' tables, read at most every 2 s however often /metrics is fetched (metrics/cache.ts). */
@@ -69,7 +78,7 @@ const server = createServer((req, res) => {
   const { state: s } = current();
   tables().then(
     ({ counts, drops }) => {
-      const body = renderMetrics({ lab: s.config.name, sync: s.sync ?? null, endpoints: s.endpoints ?? null, tables: counts, drops, flows });
+      const body = renderMetrics({ lab: s.config.name, sync: s.sync ?? null, endpoints: s.endpoints ?? null, tables: counts, drops, flows, agentRestarts: restarter.restarts });
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body);
     },
     (e: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${e.message}\n`),
@@ -86,6 +95,7 @@ server.listen(0, '127.0.0.1', () => {
 const stop = () => {
   collector.stop();
   controller.stop();
+  restarter.stop();
   server.close();
   process.exit(0);
 };
