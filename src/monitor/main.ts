@@ -15,6 +15,7 @@ import { LinuxHost } from '../host/host.js';
 import { startCollector } from '../flows/collector.js';
 import { labCluster } from '../lab/lab.js';
 import { startAgentRestarter } from './agent-restart.js';
+import { startTableGuard } from './table-guard.js';
 import { processLabFiles, type LabState } from '../lab/state.js';
 import { sharedResult } from '../metrics/cache.js';
 import { collectTables } from '../metrics/collect.js';
@@ -62,6 +63,14 @@ const restarter = startAgentRestarter(state.config.name, () => {
   }
 }, log);
 
+const guard = startTableGuard(state.config.name, new LinuxHost(), () => {
+  try {
+    return current().state;
+  } catch {
+    return null;
+  }
+}, log);
+
 const controller = startEndpointsController(labControllerDeps(state.config.name, new LinuxHost(), log), log);
 
 /** The nodes' tables, read at most every 2 s however often /metrics is fetched (metrics/cache.ts). */
@@ -78,7 +87,7 @@ const server = createServer((req, res) => {
   const { state: s } = current();
   tables().then(
     ({ counts, drops }) => {
-      const body = renderMetrics({ lab: s.config.name, sync: s.sync ?? null, endpoints: s.endpoints ?? null, tables: counts, drops, flows, agentRestarts: restarter.restarts });
+      const body = renderMetrics({ lab: s.config.name, sync: s.sync ?? null, endpoints: s.endpoints ?? null, tables: counts, drops, flows, agentRestarts: restarter.restarts, tableRestores: guard.restores });
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body);
     },
     (e: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${e.message}\n`),
@@ -96,6 +105,7 @@ const stop = () => {
   collector.stop();
   controller.stop();
   restarter.stop();
+  guard.stop();
   server.close();
   process.exit(0);
 };

@@ -2,8 +2,10 @@
  * A node agent that dies is started again by the lab's monitor (as systemd restarts a kubelet),
  * and what its predecessor ran does not linger: the containers died with it (bubblewrap
  * --die-with-parent), so the new agent starts each pod once — one coredns per replica, DNS
- * answering, no EADDRINUSE crash loop. Counted in /metrics. Needs root; unique lab, cleaned up.
+ * answering, no EADDRINUSE crash loop. Node nft tables changed by hand are restored. Both
+ * counted in /metrics. Needs root; unique lab, cleaned up.
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,6 +58,20 @@ describe.skipIf(!CAN_RUN_LAB)('agent restart (root, real namespaces)', () => {
     const logs = readFileSync(join(lab.stateDir, 'agents', 'node-1.log'), 'utf8');
     expect(logs).not.toMatch(/EADDRINUSE/);
     expect(await lab.ok('metrics')).toMatch(/^podnet_agent_restarts_total\{lab="[^"]+",node="node-1"\} 1$/m);
+  }, T);
+
+  it('nft tables changed behind podnet\'s back are restored by the monitor, and counted', async () => {
+    const list = (table: string) => spawnSync('ip', ['netns', 'exec', lab.nodeNetns('node-1'), 'nft', '-s', 'list', 'table', 'ip', table], { encoding: 'utf8' }).stdout;
+    const services = list('podnet');
+    const policy = list('podnet-policy');
+    expect(services).toContain('10.96.0.10');
+    // What a pod with CAP_NET_ADMIN over its node could have done (no pod has it any more).
+    expect(spawnSync('ip', ['netns', 'exec', lab.nodeNetns('node-1'), 'nft', 'flush', 'table', 'ip', 'podnet']).status).toBe(0);
+    expect(spawnSync('ip', ['netns', 'exec', lab.nodeNetns('node-1'), 'nft', 'delete', 'table', 'ip', 'podnet-policy']).status).toBe(0);
+    await until('the monitor to restore both tables', () => list('podnet') === services && list('podnet-policy') === policy, 20_000);
+    const r = await lab.exec('client', ['getent', 'hosts', 'kube-dns.kube-system.svc.cluster.local']);
+    expect(r.stdout).toMatch(/^10\.96\.0\.10\s/);
+    expect(await lab.ok('metrics')).toMatch(/^podnet_nft_table_restores_total\{lab="[^"]+",node="node-1"\} 1$/m);
   }, T);
 });
 
