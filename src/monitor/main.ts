@@ -6,7 +6,7 @@
  * the lab's state file for the cluster, writes the port it listens on to <state>/monitor.port and
  * carries PODNET_STATE_DIR, so `podnet down` ends it with the lab's other processes.
  */
-import { readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { startEndpointsController } from '../controller/endpoints.js';
@@ -16,7 +16,7 @@ import { startCollector } from '../flows/collector.js';
 import { labCluster } from '../lab/lab.js';
 import { startAgentRestarter } from './agent-restart.js';
 import { startTableGuard } from './table-guard.js';
-import { processLabFiles, type LabState } from '../lab/state.js';
+import { processLabFiles, writeFileAtomic, type LabState } from '../lab/state.js';
 import { sharedResult } from '../metrics/cache.js';
 import { collectTables } from '../metrics/collect.js';
 import { renderMetrics } from '../metrics/render.js';
@@ -97,8 +97,7 @@ server.listen(0, '127.0.0.1', () => {
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   const path = join(stateDir, 'monitor.port');
-  writeFileSync(`${path}.tmp`, `${port}\n`);
-  renameSync(`${path}.tmp`, path);
+  writeFileAtomic(path, `${port}\n`);
   log(`monitor for lab ${state.config.name}: flows from ${state.nodes.length} nodes, metrics on http://127.0.0.1:${port}/metrics`);
 });
 const stop = () => {

@@ -7,7 +7,7 @@
  * containers, a read-only root) works. Needs root, `ip`, `nft`, bubblewrap.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +61,7 @@ describe.skipIf(!CAN_RUN_LAB)('container sandbox and sealed lab (root, real name
     volumeMounts: [{name: shared, mountPath: /data, readOnly: true}]
 `,
         ) +
+        pod('hostnet', `  hostNetwork: true\n  containers:\n  - {name: c, image: x, command: [sleep, '3600']}\n`) +
         pod('strict', `  securityContext: {runAsNonRoot: true}\n  containers:\n  - {name: c, image: x, command: [sleep, '3600']}\n`),
     );
     await Promise.all([lab.up(['--nodes', '1', '-f', file]), other.up(['--nodes', '1'])]);
@@ -100,11 +101,19 @@ describe.skipIf(!CAN_RUN_LAB)('container sandbox and sealed lab (root, real name
     expect(r.stdout.trim()).toBe('done');
     expect(r.stderr).toMatch(/No such file|Operation not permitted|cannot/i);
     expect(execFileSync('ip', ['netns', 'exec', lab.nodeNetns('node-1'), 'nft', 'list', 'tables'], { encoding: 'utf8' })).toMatch(/podnet/);
+    // A hostNetwork pod shares its node's network namespace, but without CAP_NET_ADMIN over it.
+    const h = await run('hostnet', 'nft flush ruleset; ip route del default; ip link set eth0 down; grep CapEff /proc/self/status');
+    expect(h.stderr).toMatch(/Operation not permitted/);
+    expect(execFileSync('ip', ['netns', 'exec', lab.nodeNetns('node-1'), 'nft', 'list', 'tables'], { encoding: 'utf8' })).toMatch(/table ip podnet\n/);
+    expect(execFileSync('ip', ['netns', 'exec', lab.nodeNetns('node-1'), 'ip', '-br', 'link', 'show', 'eth0'], { encoding: 'utf8' })).toMatch(/\bUP\b/);
   }, T);
 
   it('cannot reach an agent socket of its own lab or of another lab', async () => {
     for (const sock of [join(lab.stateDir, 'agents', 'node-1.sock'), join(other.stateDir, 'agents', 'node-1.sock')]) {
       expect(existsSync(sock)).toBe(true);
+      // Root's alone on the host as well: the socket 0600 in a 0700 directory.
+      expect(statSync(sock).mode & 0o077).toBe(0);
+      expect(statSync(join(sock, '..')).mode & 0o077).toBe(0);
       const r = await lab.exec('hostile', ['node', '-e', `require('net').connect(${JSON.stringify(sock)}).on('connect', () => { console.log('connected'); process.exit(0) }).on('error', (e) => { console.log(e.code); process.exit(1) })`]);
       expect(r.stdout).not.toContain('connected');
       expect(r.stdout.trim()).toBe('ENOENT');
