@@ -1,10 +1,10 @@
 /** `podnet exec` and `podnet logs`: into a pod's network namespace, and its containers' output. */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { containerLogPath } from '../lab/agent/paths.js';
 import { isCommandContainer } from '../lab/agent/protocol.js';
 import { execArgv } from '../lab/agent/sandbox-argv.js';
-import { containerArgvSandboxed, sandboxInitPid } from '../lab/agent/sandbox.js';
+import { containerArgvSandboxed, newLayer, sandboxInitPid } from '../lab/agent/sandbox.js';
 import { resolveSecurity } from '../lab/agent/security.js';
 import type { Command } from 'commander';
 import { agentPodSpec, labCluster, podStatuses } from '../lab/lab.js';
@@ -26,12 +26,13 @@ export function registerExec(program: Command): void {
         requireRoot('podnet exec');
         const state = requireLab(opts.name);
         const pod = findPod(state, podRef, opts.namespace);
-        const argv = await sandboxedExec(state, pod.key, opts.container, command);
+        const { argv, layer } = await sandboxedExec(state, pod.key, opts.container, command);
         const code = await new Promise<number>((resolve) => {
           const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit' });
           child.on('error', () => resolve(127));
           child.on('close', (c, signal) => resolve(c ?? (signal ? 128 : 1)));
         });
+        if (layer !== undefined) rmSync(layer, { recursive: true, force: true });
         process.exitCode = code;
       }),
     );
@@ -64,7 +65,7 @@ export function registerExec(program: Command): void {
  * join: the command gets a sandbox of its own in the pod's network namespace, with the pod's
  * securityContext.
  */
-async function sandboxedExec(state: LabState, key: string, container: string | undefined, command: string[]): Promise<string[]> {
+async function sandboxedExec(state: LabState, key: string, container: string | undefined, command: string[]): Promise<{ argv: string[]; layer?: string }> {
   const spec = agentPodSpec(state, key);
   if (!spec) throw new UsageError(`pod ${key} is not placed`);
   const commands = spec.containers.filter(isCommandContainer);
@@ -75,13 +76,15 @@ async function sandboxedExec(state: LabState, key: string, container: string | u
   for (const c of commands.filter((c) => container === undefined || c.name === container)) {
     const outer = status?.containers.find((s) => s.name === c.name && s.state === 'running')?.pid;
     const pid = outer === undefined ? undefined : sandboxInitPid(outer);
-    if (pid !== undefined) return execArgv(pid, c.security ?? resolveSecurity(undefined, undefined), command);
+    if (pid !== undefined) return { argv: execArgv(pid, c.security ?? resolveSecurity(undefined, undefined), command) };
   }
   if (container !== undefined && commands.some((c) => c.name === container)) throw new UsageError(`container ${container} of pod ${key} is not running`);
   const netns = spec.netns ?? state.nodes.find((n) => n.name === spec.node)!.netns;
   const base = spec.containers.find((c) => c.name === container) ?? spec.containers[0]!;
   // No volumes: a pod of built-in containers has none made (they are made for command containers).
-  return containerArgvSandboxed(labDir(state.config.name), netns, spec, { ...base, volumeMounts: [] }, base.security ?? resolveSecurity(undefined, undefined), command);
+  const dir = labDir(state.config.name);
+  const layer = newLayer(dir, `${spec.namespace}_${spec.name}_exec`);
+  return { argv: containerArgvSandboxed(dir, netns, spec, { ...base, volumeMounts: [] }, base.security ?? resolveSecurity(undefined, undefined), command, layer), layer };
 }
 
 function containersOf(state: LabState, key: string): string[] {

@@ -4,10 +4,9 @@ import { capabilitySet, refusal, resolveSecurity, DEFAULT_CAPABILITIES, type Con
 
 const root = resolveSecurity(undefined, undefined);
 const spec = (over: Partial<SandboxSpec> = {}): SandboxSpec => ({
-  netnsPath: '/run/netns/pn-l_p1',
+  netns: 'pn-l_p1',
   hostname: 'web',
-  layerDir: '/run/podnet/l/layer',
-  layerBytes: 1024,
+  layerDir: '/run/podnet/l/layers/c-1',
   security: root,
   hideDirs: ['/run', '/tmp'],
   hideFiles: ['/etc/shadow'],
@@ -52,11 +51,11 @@ describe('securityContext → container credentials', () => {
 describe('sandboxArgv', () => {
   it('joins the pod netns, mounts the layer, then bwrap, then setpriv, then the command', () => {
     const argv = sandboxArgv(spec(), ['sleep', '1']);
-    expect(argv.slice(0, 7)).toEqual(['nsenter', '--net=/run/netns/pn-l_p1', '--', 'unshare', '--mount', '--propagation', 'private']);
+    expect(argv.slice(0, 4)).toEqual(['ip', 'netns', 'exec', 'pn-l_p1']);
     expect(argv.indexOf('bwrap')).toBeLessThan(argv.indexOf('setpriv'));
     expect(argv.slice(-2)).toEqual(['sleep', '1']);
     expect(after(argv, '--hostname')).toEqual(['web']);
-    expect(after(argv, '--bind')[0]).toBe('/run/podnet/l/layer/m');
+    expect(after(argv, '--bind')[0]).toBe('/run/podnet/l/layers/c-1/m');
     expect(argv).toEqual(expect.arrayContaining(['--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent']));
     expect(argv).not.toContain('--unshare-net'); // joined, not a new one
     expect(argv).not.toContain('--remount-ro');

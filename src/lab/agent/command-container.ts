@@ -10,13 +10,24 @@ import type { ContainerSpec, ContainerStatus, PodSpec } from './protocol.js';
 import { containerArgv } from './protocol.js';
 import { baseEnv, containerLogPath, STATE_DIR_ENV } from './paths.js';
 import { forgetPid, recordPid, signalGroup } from './pidfiles.js';
-import { containerArgvSandboxed, sandboxInitPid } from './sandbox.js';
+import { containerArgvSandboxed, newLayer, removeLayer, sandboxInitPid } from './sandbox.js';
 import { refusal, resolveSecurity, type ContainerSecurity } from './security.js';
 import { exitCodeOf, nextFailureCount, restartDelayMs, shouldRestart } from './restart.js';
 import { ContainerProber, type ProbeRunner } from './container-prober.js';
 import { noteLogLine } from '../../servers/workload/response.js';
 
 const STOP_GRACE_MS = 2_000;
+
+/**
+ * Benchmark baseline only (`bench/agent-memory.ts --command`, agent flag
+ * --unsandboxed-baseline, which podnet itself never passes): command containers start as they
+ * did before the sandbox, `ip netns exec NETNS COMMAND`, so the sandbox's cost can be measured
+ * in the same run.
+ */
+let unsandboxedBaseline = false;
+export function useUnsandboxedBaseline(): void {
+  unsandboxedBaseline = true;
+}
 
 export class CommandContainer {
   private child: ChildProcess | undefined;
@@ -118,7 +129,8 @@ export class CommandContainer {
       [STATE_DIR_ENV]: baseEnv(this.stateDir)[STATE_DIR_ENV], // not overridable: cleanup relies on it
     };
     // Every step of the sandbox's command line execs the next: the PID we get is bubblewrap's.
-    const [file, ...args] = this.argv();
+    const layer = unsandboxedBaseline ? undefined : newLayer(this.stateDir, `${this.pod.namespace}_${this.pod.name}_${this.spec.name}`);
+    const [file, ...args] = this.argv(layer);
     const child = spawn(file!, args, {
       detached: true,
       stdio: ['ignore', fd, fd],
@@ -131,6 +143,7 @@ export class CommandContainer {
     if (child.pid !== undefined) recordPid(this.stateDir, child.pid);
     this.exited = new Promise<void>((resolve) => {
       child.once('exit', (code, signal) => {
+        if (layer !== undefined) removeLayer(layer);
         this.onExit(child, exitCodeOf(code, signal ? os.constants.signals[signal] : undefined), startedAt);
         resolve();
       });
@@ -143,6 +156,7 @@ export class CommandContainer {
       });
       child.once('error', (err) => {
         // The process never ran (e.g. no `ip`): no 'exit' will follow.
+        if (layer !== undefined) removeLayer(layer);
         this.log(`${this.pod.key}/${this.spec.name}: cannot start: ${err.message}`);
         this.onExit(child, 127, startedAt);
         resolve();
@@ -154,8 +168,9 @@ export class CommandContainer {
    * The command in its sandbox (sandbox-argv.ts), which shows the pod's resolv.conf as
    * /etc/resolv.conf (checked at each run: the file comes with the pod).
    */
-  private argv(): string[] {
-    return containerArgvSandboxed(this.stateDir, this.netns, this.pod, this.spec, this.security, containerArgv(this.spec));
+  private argv(layer: string | undefined): string[] {
+    if (layer === undefined) return ['ip', 'netns', 'exec', this.netns, ...containerArgv(this.spec)];
+    return containerArgvSandboxed(this.stateDir, this.netns, this.pod, this.spec, this.security, containerArgv(this.spec), layer);
   }
 
   /**

@@ -7,13 +7,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent } from './agent.js';
+import { useUnsandboxedBaseline } from './command-container.js';
 import { serveControl } from './control.js';
 import { agentsDir, logsDir, pidFilePath, pidsDir, socketPath } from './paths.js';
 
 function main(): void {
   const { values } = parseArgs({
-    options: { 'state-dir': { type: 'string' }, node: { type: 'string' }, 'node-netns': { type: 'string' } },
+    options: { 'state-dir': { type: 'string' }, node: { type: 'string' }, 'node-netns': { type: 'string' }, 'unsandboxed-baseline': { type: 'boolean' } },
   });
+  if (values['unsandboxed-baseline']) useUnsandboxedBaseline(); // benchmarks only: see command-container.ts
   const stateDir = values['state-dir'];
   const node = values.node;
   const nodeNetns = values['node-netns'];

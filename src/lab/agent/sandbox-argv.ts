@@ -1,9 +1,10 @@
 /**
  * The command line that runs one container process in its sandbox (pure: argv in, argv out).
  *
- *   nsenter --net=/run/netns/POD            the pod's network namespace, joined (not a new one)
- *   unshare --mount --propagation private   a mount namespace of its own for the writable layer
- *   sh -c 'mount tmpfs; mount overlay'      lower = the host's /, upper = a tmpfs: the "image"
+ *   ip netns exec POD                       the pod's network namespace, joined (not a new one), in
+ *                                           a mount namespace of its own (slave of the host's)
+ *   sh -c 'mount overlay'                   lower = the host's /, upper = the container's own
+ *                                           directory (made and removed by the agent): the "image"
  *   bwrap …                                 PID/IPC/UTS/cgroup namespaces, /proc, /dev, /sys,
  *                                           private /tmp and /run, hidden host state, volumes
  *   setpriv …                               uid, gid, groups, capability bounding set
@@ -25,14 +26,15 @@ export interface SandboxMount {
 }
 
 export interface SandboxSpec {
-  /** Network namespace file to join, e.g. /run/netns/pn-lab_p1a2b. */
-  netnsPath: string;
+  /** Network namespace to join (its name under /run/netns), e.g. pn-lab_p1a2b. */
+  netns: string;
   /** The pod's hostname (kubelet sets the UTS hostname to it). */
   hostname: string;
-  /** A directory that exists on the host; the container's writable layer is a tmpfs on it in the container's own mount namespace. */
+  /**
+   * The container's own directory on the host, with empty u/ (its writable layer), w/ (overlayfs'
+   * work directory) and m/ (where the overlay is mounted, in the container's mount namespace only).
+   */
   layerDir: string;
-  /** Size of that tmpfs (bytes). */
-  layerBytes: number;
   security: ContainerSecurity;
   /** Host directories to cover with an empty tmpfs (must exist on the host). */
   hideDirs: readonly string[];
@@ -60,10 +62,8 @@ const STICKY = ['/tmp', '/var/tmp'];
 /** /proc entries a runtime makes read-only (Docker's and containerd's defaults). */
 const PROC_READ_ONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
-/** `mount` script run before bubblewrap: $1 = layer dir, $2 = tmpfs size; then execs "$@". */
-const LAYER_SCRIPT =
-  'L=$1; S=$2; shift 2; mount -t tmpfs -o size=$S,mode=0700 layer "$L" && mkdir "$L/u" "$L/w" "$L/m" && ' +
-  'mount -t overlay overlay -o "lowerdir=/,upperdir=$L/u,workdir=$L/w,nosuid,nodev" "$L/m" && exec "$@"';
+/** The overlay mount run before bubblewrap: $1 = the layer directory; then execs "$@". */
+const LAYER_SCRIPT = 'L=$1; shift; mount -t overlay overlay -o "lowerdir=/,upperdir=$L/u,workdir=$L/w,nosuid,nodev" "$L/m" && exec "$@"';
 
 /** The full command line of a container process. */
 export function sandboxArgv(spec: SandboxSpec, argv: readonly string[]): string[] {
@@ -82,9 +82,8 @@ export function sandboxArgv(spec: SandboxSpec, argv: readonly string[]): string[
   if (spec.security.readOnlyRootFilesystem) bwrap.push('--remount-ro', '/');
   bwrap.push('--chdir', '/', '--cap-add', 'ALL', '--');
   return [
-    'nsenter', `--net=${spec.netnsPath}`, '--',
-    'unshare', '--mount', '--propagation', 'private', '--',
-    'sh', '-c', LAYER_SCRIPT, 'sh', spec.layerDir, String(spec.layerBytes),
+    'ip', 'netns', 'exec', spec.netns,
+    'sh', '-c', LAYER_SCRIPT, 'sh', spec.layerDir,
     ...bwrap,
     ...credentialsArgv(spec.security),
     ...argv,

@@ -11,8 +11,6 @@ import type { ContainerSecurity } from './security.js';
 import type { ContainerSpec, PodSpec } from './protocol.js';
 import { hostNetworkResolvConf } from './resolv-mount.js';
 
-/** The writable layer's tmpfs: bounded (an image layer lives on a bounded disk). */
-const LAYER_BYTES = 512 * 1024 * 1024;
 /** Where `ip netns exec` finds a namespace's own /etc files (src/lab/resolv.ts writes them). */
 const NETNS_ETC = '/etc/netns';
 
@@ -35,9 +33,28 @@ export function volumesDir(stateDir: string, pod: PodSpec): string {
   return path.join(stateDir, 'volumes', `${pod.namespace}_${pod.name}`);
 }
 
-/** The directory the containers' writable layers are mounted on (each in its own mount namespace). */
-export function layerDir(stateDir: string): string {
-  return path.join(stateDir, 'layer');
+/** Where the containers' writable layers live (one directory per container run, see newLayer). */
+export function layersDir(stateDir: string): string {
+  return path.join(stateDir, 'layers');
+}
+
+let layerSeq = 0;
+
+/**
+ * A fresh layer directory for one run of a container: u/ w/ m/ (sandbox-argv.ts). Made with
+ * plain mkdir (no process), mode 0700: no one but root reaches what the container wrote.
+ */
+export function newLayer(stateDir: string, name: string): string {
+  const dir = path.join(layersDir(stateDir), `${name}-${process.pid}-${++layerSeq}`);
+  fs.mkdirSync(layersDir(stateDir), { recursive: true, mode: 0o700 });
+  fs.mkdirSync(dir, { mode: 0o700 });
+  for (const d of ['u', 'w', 'm']) fs.mkdirSync(path.join(dir, d), { mode: 0o700 });
+  return dir;
+}
+
+/** The writable layer disappears with the container, as an image's does (in the background). */
+export function removeLayer(dir: string): void {
+  fs.rm(dir, { recursive: true, force: true }, () => {});
 }
 
 /** Creates the pod's emptyDir directories ("initially empty"; fsGroup owns them, setgid). */
@@ -58,7 +75,7 @@ export function removeVolumes(stateDir: string, pod: PodSpec): void {
 }
 
 /** The sandbox of one container of `pod`, whose network namespace is `netns`. */
-export function containerSandbox(stateDir: string, netns: string, pod: PodSpec, container: ContainerSpec, security: ContainerSecurity): SandboxSpec {
+export function containerSandbox(stateDir: string, netns: string, pod: PodSpec, container: ContainerSpec, security: ContainerSecurity, layer: string): SandboxSpec {
   const hidden = hiddenHere(path.dirname(stateDir));
   const mounts: SandboxMount[] = (container.volumeMounts ?? []).map((m) => ({
     source: path.join(volumesDir(stateDir, pod), m.name),
@@ -68,10 +85,9 @@ export function containerSandbox(stateDir: string, netns: string, pod: PodSpec, 
   // podnet's own pods (cluster DNS, ingress controller) read their lab's state; never the agents' sockets.
   if (pod.system === true) mounts.push({ source: stateDir, target: stateDir, readOnly: true });
   const spec: SandboxSpec = {
-    netnsPath: path.join('/run/netns', netns),
+    netns,
     hostname: pod.hostname ?? pod.name,
-    layerDir: layerDir(stateDir),
-    layerBytes: LAYER_BYTES,
+    layerDir: layer,
     security,
     hideDirs: hidden.dirs,
     hideFiles: hidden.files,
@@ -90,10 +106,9 @@ export function containerSandbox(stateDir: string, netns: string, pod: PodSpec, 
   return spec;
 }
 
-/** The argv of a container of `pod` (mkdir of the layer directory included). */
-export function containerArgvSandboxed(stateDir: string, netns: string, pod: PodSpec, container: ContainerSpec, security: ContainerSecurity, argv: readonly string[]): string[] {
-  fs.mkdirSync(layerDir(stateDir), { recursive: true, mode: 0o700 });
-  return sandboxArgv(containerSandbox(stateDir, netns, pod, container, security), argv);
+/** The argv of a container of `pod` whose writable layer is `layer` (newLayer). */
+export function containerArgvSandboxed(stateDir: string, netns: string, pod: PodSpec, container: ContainerSpec, security: ContainerSecurity, argv: readonly string[], layer: string): string[] {
+  return sandboxArgv(containerSandbox(stateDir, netns, pod, container, security, layer), argv);
 }
 
 /**
@@ -105,7 +120,7 @@ export function sandboxInitPid(outer: number): number | undefined {
     const children = fs.readFileSync(`/proc/${outer}/task/${outer}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
     const pid = Number(children[0]);
     if (!Number.isInteger(pid) || pid <= 0) return undefined;
-    // The outer process is bwrap only once the exec chain (nsenter, unshare, sh) has reached it.
+    // The outer process is bwrap only once the exec chain (ip, sh) has reached it.
     const comm = fs.readFileSync(`/proc/${outer}/comm`, 'utf8').trim();
     return comm === 'bwrap' ? pid : undefined;
   } catch {
