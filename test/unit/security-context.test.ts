@@ -37,6 +37,7 @@ describe('securityContext and volumes in manifests', () => {
   it.each([
     ['seccomp', `  securityContext: {seccompProfile: {type: RuntimeDefault}}\n  containers: [{name: c}]\n`, 'spec.securityContext.seccompProfile: not applied'],
     ['another volume kind', `  volumes: [{name: cfg, configMap: {name: x}}]\n  containers: [{name: c, volumeMounts: [{name: cfg, mountPath: /cfg}]}]\n`, 'spec.volumes[0]: volume "cfg" (configMap): podnet mounts only emptyDir volumes'],
+    ['mount of a missing volume', `  containers: [{name: c, volumeMounts: [{name: x, mountPath: /x}]}]\n`, 'spec.containers[0].volumeMounts[0].name: Not found'],
     ['shareProcessNamespace', `  shareProcessNamespace: true\n  containers: [{name: c}]\n`, 'spec.shareProcessNamespace: not applied'],
     ['allowPrivilegeEscalation true', `  containers: [{name: c, securityContext: {allowPrivilegeEscalation: true}}]\n`, 'no_new_privs'],
     ['an unknown field', `  containers: [{name: c, securityContext: {runAsUsr: 1}}]\n`, 'spec.containers[0].securityContext.runAsUsr: unknown field'],
@@ -46,7 +47,6 @@ describe('securityContext and volumes in manifests', () => {
 
   it.each([
     ['unknown capability', `  containers: [{name: c, securityContext: {capabilities: {add: [FLY]}}}]\n`, 'spec.containers[0].securityContext.capabilities.add[0]'],
-    ['mount of a missing volume', `  containers: [{name: c, volumeMounts: [{name: x, mountPath: /x}]}]\n`, 'spec.containers[0].volumeMounts[0].name'],
     ['relative mountPath', `  volumes: [{name: d, emptyDir: {}}]\n  containers: [{name: c, volumeMounts: [{name: d, mountPath: data}]}]\n`, 'spec.containers[0].volumeMounts[0].mountPath'],
     ['privileged without escalation', `  containers: [{name: c, securityContext: {privileged: true, allowPrivilegeEscalation: false}}]\n`, 'spec.containers[0].securityContext.allowPrivilegeEscalation'],
     ['negative uid', `  securityContext: {runAsUser: -1}\n  containers: [{name: c}]\n`, 'spec.securityContext.runAsUser'],

@@ -134,7 +134,8 @@ export function readVolumeMounts(v: unknown, path: string, p: ObjectProblems, vo
     const name = readString(o.name, join(at, 'name'), p);
     const mountPath = readString(o.mountPath, join(at, 'mountPath'), p);
     const readOnly = readBool(o.readOnly, join(at, 'readOnly'), p) ?? false;
-    if (name === undefined || !volumes.all.has(name)) return void p.error(join(at, 'name'), `Not found: ${show(name)} (no volume of the pod has that name)`);
+    // The API server rejects it; cluster dumps show such mounts (injected volumes left out): a warning, not mounted.
+    if (name === undefined || !volumes.all.has(name)) return void p.warn(join(at, 'name'), `Not found: ${show(name)} (no volume of the pod has that name); not mounted`);
     if (mountPath === undefined || !mountPath.startsWith('/') || mountPath.split('/').includes('..')) {
       return void p.error(join(at, 'mountPath'), `${show(mountPath)}: podnet needs an absolute path without ".."`);
     }

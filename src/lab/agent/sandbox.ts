@@ -49,6 +49,9 @@ export function newLayer(stateDir: string, name: string): string {
   fs.mkdirSync(layersDir(stateDir), { recursive: true, mode: 0o700 });
   fs.mkdirSync(dir, { mode: 0o700 });
   for (const d of ['u', 'w', 'm']) fs.mkdirSync(path.join(dir, d), { mode: 0o700 });
+  // The overlay's root takes the upper directory's mode: the host root's 0755, so every user
+  // of the container can walk its /. Host users still stop at `dir` (0700).
+  fs.chmodSync(path.join(dir, 'u'), 0o755);
   return dir;
 }
 
