@@ -5,6 +5,7 @@
  * a kubelet would, measured in the same run. Median of 3 runs each; both sides checked once with
  * a ping to the gateway and to another pod. Needs root; installs iproute2/iputils-ping/
  * containernetworking-plugins when missing. Exit 1 with --strict when the target is missed.
+ * `--multus`: the secondary-network variant instead (bench/pods-multus.ts).
  */
 import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -41,9 +42,10 @@ const log = (s: string) => process.stdout.write(`${s}\n`);
 
 export async function main(args: string[]): Promise<number> {
   const strict = args.includes('--strict');
-  const unknown = args.filter((a) => a !== '--strict');
+  const multus = args.includes('--multus');
+  const unknown = args.filter((a) => a !== '--strict' && a !== '--multus');
   if (unknown.length > 0) {
-    process.stderr.write(`pods: unknown argument ${unknown[0]}\nusage: npm run bench -- pods [--strict]\n`);
+    process.stderr.write(`pods: unknown argument ${unknown[0]}\nusage: npm run bench -- pods [--strict] [--multus]\n`);
     return 2;
   }
   if (!isRoot()) {
@@ -61,6 +63,13 @@ export async function main(args: string[]): Promise<number> {
   );
   const cpu = cpus();
   const tag = runTag();
+  if (multus) {
+    // The variant: one macvlan + static secondary attachment per pod (bench/pods-multus.ts).
+    await ensureBinaries([{ bin: `${CNI_DIR}/macvlan`, pkg: 'containernetworking-plugins' }, { bin: `${CNI_DIR}/static`, pkg: 'containernetworking-plugins' }], log);
+    log(`pods --multus — ${PODS} pods on ${NODES} nodes, one macvlan + static attachment each; node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? 'unknown cpu'}; run tag pnb${tag}\n`);
+    await (await import('./pods-multus.js')).multusVariant(log, tag);
+    return 0;
+  }
   const kernel = (await run(['uname', '-r'])).stdout.trim();
   const cniVersion = (await run(['dpkg-query', '-W', '-f', '${Version}', 'containernetworking-plugins'])).stdout.trim() || 'unknown';
   log(`pods benchmark — ${PODS} pods on ${NODES} nodes; node ${process.version}, kernel ${kernel}, ${cpu.length} × ${cpu[0]?.model ?? 'unknown cpu'}`);

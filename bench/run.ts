@@ -15,6 +15,7 @@ const BENCHMARKS = new Map<string, () => Promise<Benchmark>>([
   ['dns', () => import('./dns.js')],
   ['policy', () => import('./policy.js')],
   ['ingress', () => import('./ingress.js')],
+  ['ui', () => import('./ui.js')],
 ]);
 
 function usage(): string {

@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 # System packages for the data plane (namespaces, nftables, conntrack), its tests, openssl (the
 # ingress controller makes its default certificate with it) and the standard CNI plugins
-# (podnet-cni delegates IPAM to host-local; the pods benchmark compares with bridge).
-APT_PACKAGES=(bubblewrap util-linux iproute2 nftables conntrack ethtool iputils-ping iperf3 openssl containernetworking-plugins)
+# (podnet-cni delegates IPAM to host-local; the pods benchmark compares with bridge), and chromium
+# (the web view's browser tests, `npm run bench -- ui` and scripts/screenshots.sh drive it).
+APT_PACKAGES=(bubblewrap util-linux iproute2 nftables conntrack ethtool iputils-ping iperf3 openssl containernetworking-plugins chromium)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -25,5 +26,5 @@ fi
 # `npm install` rather than `npm ci`: the registry here serves only this platform's builds of
 # optional native packages (rollup, esbuild), so the lock file cannot list the other platforms'
 # and `npm ci` would refuse it. Locked versions are still honoured.
-npm install --no-audit --no-fund
+PUPPETEER_SKIP_DOWNLOAD=1 npm install --no-audit --no-fund
 npm run build

@@ -4,11 +4,13 @@
  */
 import { parseCidr } from '../model/ip.js';
 import { SequentialAllocator } from '../model/ipam.js';
-import type { Cluster, EndpointSlice, Ingress, IngressClass, Namespace, NetworkPolicy, Node, Pod, Route, Secret, Service } from '../model/types.js';
+import type { Cluster, EndpointSlice, Ingress, IngressClass, Namespace, NetworkAttachmentDefinition, NetworkPolicy, Node, Pod, Route, Secret, Service } from '../model/types.js';
 import { podKey } from '../model/types.js';
 import { isDnsLabel, isDnsSubdomain, isObj, readLabels, readObj, readString, show } from './fields.js';
 import { readIngress, readIngressClass, readRoute } from './kinds/ingress.js';
+import { readNetworkAttachmentDefinition } from './kinds/nad.js';
 import { readNetworkPolicy } from './kinds/networkpolicy.js';
+import { readTaints } from './kinds/scheduling.js';
 import { readSecret } from './kinds/secret.js';
 import { readEndpoints, readEndpointSlice, readService } from './kinds/service.js';
 import { expandWorkload, readPod, WORKLOAD_KINDS, type WorkloadKind } from './kinds/workloads.js';
@@ -21,12 +23,12 @@ export const DEFAULT_POD_CIDR = '10.244.0.0/16';
 export interface ReadOptions {
   /** Pod CIDR for pods without status.podIP. */
   podCidr?: string;
-  /** Nodes known besides Node manifests (e.g. a lab's nodes); DaemonSets get one pod on each. */
+  /** Nodes known besides Node manifests (e.g. a lab's nodes, which win over a manifest of the same name); DaemonSets get one pod on each. */
   extraNodes?: readonly Node[];
 }
 
 const CLUSTER_SCOPED = new Set(['Namespace', 'Node', 'IngressClass']);
-const NAMESPACED = new Set(['Pod', 'Service', 'Endpoints', 'EndpointSlice', 'Ingress', 'NetworkPolicy', 'Secret', 'Route', ...WORKLOAD_KINDS]);
+const NAMESPACED = new Set(['Pod', 'Service', 'Endpoints', 'EndpointSlice', 'Ingress', 'NetworkPolicy', 'Secret', 'Route', 'NetworkAttachmentDefinition', ...WORKLOAD_KINDS]);
 
 interface Meta {
   raw: RawObject;
@@ -48,16 +50,21 @@ export function modeledObjects(raws: readonly RawObject[]): RawObject[] {
 export function readCluster(raws: readonly RawObject[], options: ReadOptions = {}): Cluster {
   const sink = new ProblemSink();
   const notKubernetes = new Set<string>();
-  const metas = identify(raws, sink, notKubernetes);
+  const notes: string[] = [];
+  const metas = identify(raws, sink, notKubernetes, notes);
   const skipped = new Map<string, number>();
   const namespaces = new Map<string, Namespace>();
   const nodes: Node[] = [...(options.extraNodes ?? [])];
-  const c = { pods: [] as Pod[], services: [] as Service[], slices: [] as EndpointSlice[], ingresses: [] as Ingress[], classes: [] as IngressClass[], routes: [] as Route[], policies: [] as NetworkPolicy[], secrets: [] as Secret[] };
+  const c = { pods: [] as Pod[], services: [] as Service[], slices: [] as EndpointSlice[], ingresses: [] as Ingress[], classes: [] as IngressClass[], routes: [] as Route[], policies: [] as NetworkPolicy[], secrets: [] as Secret[], nads: [] as NetworkAttachmentDefinition[] };
 
   for (const m of metas) {
     const { obj, source } = m.raw;
     if (m.kind === 'Namespace') namespaces.set(m.name, { name: m.name, labels: readLabels(readObj(obj.metadata, 'metadata', m.p)?.labels, 'metadata.labels', m.p), source });
-    if (m.kind === 'Node') nodes.push(readNode(obj, m.name, m.raw, m.p));
+    if (m.kind === 'Node') {
+      const node = readNode(obj, m.name, m.raw, m.p);
+      // A node given in extraNodes (a lab's view of it) stands for its manifest.
+      if (!nodes.some((n) => n.name === node.name)) nodes.push(node);
+    }
   }
   for (const m of metas) {
     const { obj, source } = m.raw;
@@ -75,6 +82,7 @@ export function readCluster(raws: readonly RawObject[], options: ReadOptions = {
       case 'Route': c.routes.push(readRoute(obj, ns, name, source, p)); break;
       case 'NetworkPolicy': c.policies.push(readNetworkPolicy(obj, ns, name, source, p)); break;
       case 'Secret': c.secrets.push(readSecret(obj, ns, name, source, p)); break;
+      case 'NetworkAttachmentDefinition': c.nads.push(readNetworkAttachmentDefinition(obj, ns, name, source, p)); break;
       default:
         if ((WORKLOAD_KINDS as readonly string[]).includes(m.kind)) c.pods.push(...expandWorkload(m.kind as WorkloadKind, obj, ns, name, source, p, nodes));
         else skipped.set(m.kind, (skipped.get(m.kind) ?? 0) + 1);
@@ -89,7 +97,7 @@ export function readCluster(raws: readonly RawObject[], options: ReadOptions = {
   for (const ns of referenced) if (!namespaces.has(ns)) namespaces.set(ns, { name: ns, labels: {} });
   // The API server sets this immutable label on every namespace.
   const nsList = [...namespaces.values()].map((n) => ({ ...n, labels: { ...n.labels, [NAMESPACE_NAME_LABEL]: n.name } }));
-  const notes: string[] = sink.warnings.map((w) => `warning: ${formatProblem(w)}`);
+  notes.unshift(...sink.warnings.map((w) => `warning: ${formatProblem(w)}`));
   if (skipped.size > 0) notes.push(`skipped ${[...skipped].map(([k, n]) => `${n} ${k}`).join(', ')} (kinds podnet does not model)`);
   if (notKubernetes.size > 0) notes.push(`skipped data that is not a Kubernetes object in ${[...notKubernetes].join(', ')}`);
   return {
@@ -103,15 +111,30 @@ export function readCluster(raws: readonly RawObject[], options: ReadOptions = {
     routes: c.routes,
     policies: c.policies,
     secrets: c.secrets,
+    ...(c.nads.length > 0 ? { networkAttachmentDefinitions: c.nads } : {}),
     notes,
   };
 }
 
-/** Reads kind, name and namespace of every object; reports missing ones and duplicates. */
-function identify(raws: readonly RawObject[], sink: ProblemSink, notKubernetes: Set<string>): Meta[] {
-  const seen = new Map<string, RawObject>();
+/** Kustomize's own files: kustomization.yaml (kind Kustomization or Component). */
+function isKustomization(obj: Record<string, unknown>): boolean {
+  return typeof obj.apiVersion === 'string' && obj.apiVersion.startsWith('kustomize.config.k8s.io/') && (obj.kind === 'Kustomization' || obj.kind === 'Component');
+}
+
+/**
+ * Reads kind, name and namespace of every object; reports missing names. The same object twice
+ * is what `kubectl apply` accepts: identical copies are one object, and otherwise the later
+ * definition wins, with a warning.
+ */
+function identify(raws: readonly RawObject[], sink: ProblemSink, notKubernetes: Set<string>, notes: string[]): Meta[] {
+  const seen = new Map<string, Meta>();
   const out: Meta[] = [];
   for (const raw of raws) {
+    if (isKustomization(raw.obj)) {
+      const dir = raw.source.file.replace(/\/[^/]*$/, '') || '.';
+      notes.push(`skipped ${raw.source.file}: podnet does not build kustomizations (kind ${String(raw.obj.kind)}); for what it builds, run: kubectl kustomize ${dir} | podnet … -f -`);
+      continue;
+    }
     const where = raw.prefix ? `document ${raw.source.doc + 1} ${raw.prefix}` : `document ${raw.source.doc + 1}`;
     const kind = typeof raw.obj.kind === 'string' ? raw.obj.kind : undefined;
     const meta = isObj(raw.obj.metadata) ? raw.obj.metadata : undefined;
@@ -137,14 +160,29 @@ function identify(raws: readonly RawObject[], sink: ProblemSink, notKubernetes: 
       const key = `${kind}/${namespace}/${name}`;
       const first = seen.get(key);
       if (first) {
-        p.error('metadata.name', `duplicate object: already defined in ${first.source.file} (document ${first.source.doc + 1})`);
+        const at = `${first.raw.source.file} (document ${first.raw.source.doc + 1})`;
+        if (!sameObject(first.raw.obj, raw.obj)) sink.forObject(raw.source.file, label).warn('metadata.name', `also defined, differently, in ${at}: this later definition wins, as with kubectl apply`);
+        const meta: Meta = { raw, kind, namespace, name, p };
+        out[out.indexOf(first)] = meta;
+        seen.set(key, meta);
         continue;
       }
-      seen.set(key, raw);
+      const meta: Meta = { raw, kind, namespace, name, p };
+      seen.set(key, meta);
+      out.push(meta);
+      continue;
     }
     out.push({ raw, kind, namespace, name, p });
   }
   return out;
+}
+
+function sameObject(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k) => sameObject((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
 /**
@@ -187,7 +225,8 @@ function readNode(obj: Record<string, unknown>, name: string, raw: RawObject, p:
   const spec = isObj(obj.spec) ? obj.spec : {};
   const podCIDR = readString(spec.podCIDR, 'spec.podCIDR', p);
   if (podCIDR !== undefined && !parseCidr(podCIDR)) p.error('spec.podCIDR', `${show(podCIDR)} is not a valid CIDR`);
-  return { name, labels: { ...readLabels(meta?.labels, 'metadata.labels', p), 'kubernetes.io/hostname': name }, internalIP: typeof internal?.address === 'string' ? internal.address : undefined, podCIDR, source: raw.source };
+  const taints = readTaints(spec.taints, 'spec.taints', p);
+  return { name, labels: { ...readLabels(meta?.labels, 'metadata.labels', p), 'kubernetes.io/hostname': name }, ...(taints.length > 0 ? { taints } : {}), internalIP: typeof internal?.address === 'string' ? internal.address : undefined, podCIDR, source: raw.source };
 }
 
 /** Pods without an IP get one: hostNetwork pods their node's IP, the rest one from the pod CIDR. */

@@ -1,5 +1,6 @@
 /** `podnet apply` and `podnet delete`: change a running lab incrementally. */
 import type { Command } from 'commander';
+import { withDefaultNamespace } from '../api/default-namespace.js';
 import { loadManifests, type RawObject } from '../api/load.js';
 import { modeledObjects } from '../api/cluster.js';
 import { reconcile } from '../lab/lab.js';
@@ -21,10 +22,11 @@ export function registerApply(program: Command): void {
       .description(verb === 'apply' ? 'create or update objects in a running lab; unchanged pods keep their IPs and processes' : 'remove objects from a running lab')
       .option('--name <lab>', 'the lab', DEFAULT_LAB)
       .option('-f, --filename <path>', 'manifest file, directory or -; repeatable', collect)
-      .action((opts: { name: string; filename?: string[] }) =>
+      .option('-n, --namespace <ns>', 'namespace of objects that name none (as kubectl apply -n)')
+      .action((opts: { name: string; filename?: string[]; namespace?: string }) =>
         run(async () => {
           if (!opts.filename || opts.filename.length === 0) throw new UsageError('at least one -f PATH is required');
-          const incoming = modeledObjects(loadManifests(opts.filename));
+          const incoming = withDefaultNamespace(modeledObjects(loadManifests(opts.filename)), opts.namespace);
           const host = requireRoot(`podnet ${verb}`);
           requireLab(opts.name); // before waiting for a lock of a lab that does not exist
           const report = await withLabLock(opts.name, `podnet ${verb}`, async () => {
@@ -33,6 +35,7 @@ export function registerApply(program: Command): void {
             const kept = state.objects.filter((o) => !keys.has(objectKey(o)));
             return reconcile(host, state, verb === 'apply' ? [...kept, ...incoming] : kept);
           });
+          for (const note of report.notes) process.stderr.write(`podnet: ${note}\n`);
           const changed = `${report.added.length} pods started, ${report.removed.length} stopped, ${report.unchanged} unchanged`;
           write(`${verb === 'apply' ? 'applied' : 'deleted'} ${incoming.length} objects: ${changed}`);
           const pol = report.policy;

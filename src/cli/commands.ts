@@ -21,6 +21,7 @@ const MODULES = {
   trace: async (): Promise<Register> => (await import('./trace.js')).registerTrace,
   flows: async (): Promise<Register> => (await import('./flows.js')).registerFlows,
   wait: async (): Promise<Register> => (await import('./wait.js')).registerWait,
+  ui: async (): Promise<Register> => (await import('./ui.js')).registerUi,
 };
 
 /** Command name → the module that registers it (a module may register several). */
@@ -42,6 +43,7 @@ export const COMMAND_MODULES: Readonly<Record<string, keyof typeof MODULES>> = {
   flows: 'flows',
   metrics: 'flows',
   wait: 'wait',
+  ui: 'ui',
 };
 
 /** The registrations `argv` needs: its command's module, or every module (help, version, typos). */

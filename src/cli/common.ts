@@ -1,5 +1,6 @@
 /** Shared CLI plumbing: reading -f inputs, printing notes, turning errors into exit codes. */
 import { readCluster, type ReadOptions } from '../api/cluster.js';
+import { withDefaultNamespace } from '../api/default-namespace.js';
 import { readManifests } from '../api/load.js';
 import { formatProblem, InputError } from '../api/problems.js';
 import type { Cluster, Protocol } from '../model/types.js';
@@ -16,13 +17,13 @@ export function collect(value: string, previous: string[] = []): string[] {
 }
 
 /** Loads and translates every -f path; notes (skipped kinds, warnings) go to stderr. */
-export function loadCluster(paths: readonly string[] | undefined, options: ReadOptions = {}, flag = '-f'): Cluster {
+export function loadCluster(paths: readonly string[] | undefined, options: ReadOptions = {}, flag = '-f', namespace?: string): Cluster {
   if (!paths || paths.length === 0) throw new UsageError(`at least one ${flag} PATH is required`);
   // Every problem at once: unreadable files and invalid objects in the readable ones.
   const { objects, problems } = readManifests(paths);
   let cluster: Cluster;
   try {
-    cluster = readCluster(objects, options);
+    cluster = readCluster(withDefaultNamespace(objects, namespace), options);
   } catch (e) {
     if (e instanceof InputError && problems.length > 0) throw new InputError([...problems, ...e.problems]);
     throw e;

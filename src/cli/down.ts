@@ -17,7 +17,7 @@ export function registerDown(program: Command): void {
         const host = requireRoot('podnet down');
         // The lock is removed with the lab's directory; a crashed holder's lock is stale and broken.
         const r = await withLabLock(opts.name, 'podnet down', () => labDown(host, opts.name));
-        write(`lab ${opts.name} is down: ${r.namespaces} namespaces, ${r.agents} agents, ${r.processes} other processes removed`);
+        write(`lab ${opts.name} is down: ${r.namespaces} namespaces, ${r.agents} agents, ${r.processes} other processes removed${r.attachments > 0 ? `, ${r.attachments} network attachments deleted (CNI DEL)` : ''}`);
       }),
     );
   program

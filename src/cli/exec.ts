@@ -50,6 +50,13 @@ export function registerExec(program: Command): void {
         const [ns, name] = pod.key.split('/');
         const file = (c: string) => containerLogPath(labDir(state.config.name), ns, name, c);
         const containers = containersOf(state, pod.key);
+        const sandboxError = state.attachmentFailures?.[pod.key];
+        if (sandboxError) {
+          // As kubectl: the containers are waiting, their sandbox failed; the CNI error says why.
+          process.stderr.write(`podnet: container in pod ${pod.key} is waiting to start: FailedCreatePodSandBox: ${sandboxError}\n`);
+          process.exitCode = 1;
+          return;
+        }
         const container = opts.container ?? containers[0];
         if (!container || !containers.includes(container)) {
           throw new UsageError(`pod ${pod.key} has no container ${JSON.stringify(container)}; containers: ${containers.join(', ')}`);
@@ -88,5 +95,7 @@ async function sandboxedExec(state: LabState, key: string, container: string | u
 }
 
 function containersOf(state: LabState, key: string): string[] {
-  return labCluster(state).pods.find((p) => `${p.namespace}/${p.name}` === key)?.containers.map((c) => c.name) ?? [];
+  const pod = labCluster(state).pods.find((p) => `${p.namespace}/${p.name}` === key);
+  // App containers first (the default is the first of them), then init containers (`logs -c INIT`).
+  return pod ? [...pod.containers, ...(pod.initContainers ?? [])].map((c) => c.name) : [];
 }

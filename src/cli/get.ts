@@ -1,9 +1,14 @@
 /** `podnet get`: kubectl-style tables and List objects for a running lab. */
 import type { Command } from 'commander';
+import { programOnHost } from '../host/which.js';
+import { chooseEntrypoint, entrypointLabel } from '../model/entrypoint.js';
+import { initStatusText } from '../lab/agent/init-sequence.js';
 import { stringify } from 'yaml';
 import { selectIngresses } from '../ingress/classes.js';
 import { agentReports, labCluster } from '../lab/lab.js';
 import { INGRESS_NAMESPACE, INGRESS_SERVICE } from '../lab/system.js';
+import { networkStatus } from '../lab/attach-sync.js';
+import { NETWORK_STATUS_ANNOTATION } from '../model/network-selection.js';
 import type { AgentPodStatus } from '../lab/agent-client.js';
 import { conditionsLookup, endpointStatusOf, isTerminal } from '../lab/readiness.js';
 import type { LabState } from '../lab/state.js';
@@ -21,6 +26,7 @@ const RESOURCES: Record<string, string> = {
   endpointslices: 'endpointslices', endpointslice: 'endpointslices',
   ingress: 'ingress', ingresses: 'ingress', ing: 'ingress',
   networkpolicies: 'networkpolicies', networkpolicy: 'networkpolicies', netpol: 'networkpolicies',
+  'network-attachment-definitions': 'network-attachment-definitions', 'network-attachment-definition': 'network-attachment-definitions', 'net-attach-def': 'network-attachment-definitions',
 };
 
 interface GetOptions { name: string; namespace?: string; allNamespaces?: boolean; output?: string }
@@ -28,7 +34,7 @@ interface GetOptions { name: string; namespace?: string; allNamespaces?: boolean
 export function registerGet(program: Command): void {
   program
     .command('get')
-    .description('show nodes, pods, services, endpointslices, ingress or networkpolicies of a lab')
+    .description('show nodes, pods, services, endpointslices, ingress, networkpolicies or network-attachment-definitions of a lab')
     .argument('<resource>', Object.keys(RESOURCES).filter((k) => RESOURCES[k] === k).join('|'))
     .option('--name <lab>', 'the lab', DEFAULT_LAB)
     .option('-n, --namespace <ns>', 'namespace', 'default')
@@ -70,6 +76,30 @@ function probeStatus(s: AgentPodStatus | undefined): Record<string, unknown> {
   };
 }
 
+/** Applied bare Pods' annotations by "ns/name" (one pass over the objects). */
+function appliedPodAnnotations(state: LabState): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  for (const o of state.objects) {
+    const m = (o.obj.metadata ?? {}) as { name?: string; namespace?: string; annotations?: Record<string, string> };
+    if (o.obj.kind === 'Pod' && m.annotations) out.set(`${m.namespace || 'default'}/${m.name}`, m.annotations);
+  }
+  return out;
+}
+
+/** The pod's annotations as applied, with the network-status Multus writes (pods with a netns). */
+function podAnnotations(state: LabState, at: LabState['placements'][number] | undefined, applied: Record<string, string> = {}): Record<string, unknown> {
+  const status = networkStatus(state, at);
+  const annotations = { ...applied, ...(status ? { [NETWORK_STATUS_ANNOTATION]: JSON.stringify(status, null, 2) } : {}) };
+  return Object.keys(annotations).length > 0 ? { annotations } : {};
+}
+
+/** A pod whose attachments failed: Pending, its containers waiting, the plugin's error as the message. */
+function sandboxStatus(state: LabState, key: string): Record<string, unknown> {
+  const error = state.attachmentFailures?.[key];
+  if (!error) return {};
+  return { reason: 'FailedCreatePodSandBox', message: error, conditions: [{ type: 'PodReadyToStartContainers', status: 'False', reason: 'FailedCreatePodSandBox', message: error }, { type: 'Ready', status: 'False' }] };
+}
+
 interface View { headers: string[]; wideHeaders: string[]; rows: string[][]; items: unknown[] }
 
 function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<string, AgentPodStatus>, opts: GetOptions, answered: ReadonlySet<string>): View {
@@ -90,9 +120,12 @@ function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<s
     case 'pods': {
       const pods = cluster.pods.filter((p) => inNs(p.namespace));
       const placed = new Map(state.placements.map((p) => [p.key, p]));
+      const annotated = appliedPodAnnotations(state);
+      const initSpecs = new Map(pods.map((p) => [podKey(p), p.initContainers ?? []]));
       const row = (key: string) => {
         const s = statuses.get(key);
-        const total = s?.containers.length ?? 0;
+        // A pod whose sandbox failed never reached its agent: none of its containers is ready.
+        const total = s?.containers.length ?? (state.attachmentFailures?.[key] ? cluster.pods.find((p) => podKey(p) === key)?.containers.length ?? 0 : 0);
         const ready = s?.containers.filter((c) => c.ready).length ?? 0;
         const running = s !== undefined && total > 0 && s.containers.every((c) => c.state === 'running');
         // Every container exited for good (restartPolicy said so): the pod is Succeeded (all with
@@ -101,21 +134,27 @@ function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<s
         const succeeded = done && s!.containers.every((c) => c.exitCode === 0);
         // A container waiting to start again after it failed is in back-off: kubectl's CrashLoopBackOff.
         const backOff = s !== undefined && s.containers.some((c) => c.state === 'waiting' && c.restarts > 0);
-        const status = !placed.has(key) ? 'Pending' : !s ? 'Unknown' : s.ready || running ? 'Running' : backOff ? 'CrashLoopBackOff' : succeeded ? 'Completed' : s.containers.some((c) => c.state === 'exited') ? 'Error' : 'ContainerCreating';
+        // Its secondary networks could not be attached: the sandbox never came up (kubelet's event
+        // reason FailedCreatePodSandBox), the containers never started.
+        const sandboxError = state.attachmentFailures?.[key];
+        const init = s?.initContainers ? initStatusText((initSpecs.get(key) ?? []).map((c, i) => ({ sidecar: c.restartPolicy === 'Always', status: s.initContainers![i] ?? undefined }))) : undefined;
+        const status = !placed.has(key) ? 'Pending' : sandboxError ? 'FailedCreatePodSandBox' : !s ? 'Unknown' : init ?? (s.ready || running ? 'Running' : backOff ? 'CrashLoopBackOff' : succeeded ? 'Completed' : s.containers.some((c) => c.state === 'exited') ? 'Error' : 'ContainerCreating');
         const phase = status === 'Running' ? 'Running' : done ? (succeeded ? 'Succeeded' : 'Failed') : 'Pending';
         return { ready: `${ready}/${total}`, status, phase, restarts: String(s?.containers.reduce((a, c) => a + c.restarts, 0) ?? 0) };
       };
       return {
         headers: nsCol(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']),
-        wideHeaders: nsCol(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE']),
+        wideHeaders: nsCol(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE', 'RUNS']),
         rows: pods.map((p) => {
           const r = row(podKey(p));
-          return withNs(p.namespace, [p.name, r.ready, r.status, r.restarts, age, p.ip || '<none>', p.nodeName ?? '<none>']);
+          // What each container runs (the entrypoint rule): command, built-in, or built-in because its command is not on this host.
+          const runs = p.containers.map((c) => entrypointLabel(c.name, chooseEntrypoint(c, programOnHost))).join(',');
+          return withNs(p.namespace, [p.name, r.ready, r.status, r.restarts, age, p.ip || '<none>', p.nodeName ?? '<none>', runs]);
         }),
         items: pods.map((p) => ({
-          apiVersion: 'v1', kind: 'Pod', metadata: { ...meta(p), labels: p.labels, ...(p.owner.kind !== 'Pod' ? { ownerReferences: [{ kind: p.owner.kind, name: p.owner.name, controller: true }] } : {}) },
+          apiVersion: 'v1', kind: 'Pod', metadata: { ...meta(p), labels: p.labels, ...podAnnotations(state, placed.get(podKey(p)), annotated.get(podKey(p))), ...(p.owner.kind !== 'Pod' ? { ownerReferences: [{ kind: p.owner.kind, name: p.owner.name, controller: true }] } : {}) },
           spec: { nodeName: p.nodeName, hostNetwork: p.hostNetwork || undefined, containers: p.containers.map((c) => ({ name: c.name, image: c.image, command: c.command, args: c.args, ports: c.ports })) },
-          status: { phase: row(podKey(p)).phase, ...probeStatus(statuses.get(podKey(p))), podIP: p.ip || undefined, podIPs: p.ip ? [{ ip: p.ip }] : [], hostIP: state.nodes.find((n) => n.name === p.nodeName)?.ip },
+          status: { phase: row(podKey(p)).phase, ...probeStatus(statuses.get(podKey(p))), ...sandboxStatus(state, podKey(p)), podIP: p.ip || undefined, podIPs: p.ip ? [{ ip: p.ip }] : [], hostIP: state.nodes.find((n) => n.name === p.nodeName)?.ip },
         })),
       };
     }
@@ -154,6 +193,15 @@ function render(kind: string, state: LabState, cluster: Cluster, statuses: Map<s
         wideHeaders: nsCol(['NAME', 'CLASS', 'HOSTS', 'ADDRESS', 'PORTS', 'AGE']),
         rows: ings.map((i) => withNs(i.namespace, [i.name, i.className ?? '<none>', i.rules.map((r) => r.host ?? '*').join(',') || '*', address(i) ?? '', i.tls.length > 0 ? '80, 443' : '80', age])),
         items: ings.map((i) => ({ ...manifest(state, 'Ingress', i), status: { loadBalancer: address(i) ? { ingress: [{ ip: address(i) }] } : {} } })),
+      };
+    }
+    case 'network-attachment-definitions': {
+      const nads = (cluster.networkAttachmentDefinitions ?? []).filter((n) => inNs(n.namespace));
+      return {
+        headers: nsCol(['NAME', 'AGE']),
+        wideHeaders: nsCol(['NAME', 'AGE']),
+        rows: nads.map((n) => withNs(n.namespace, [n.name, age])),
+        items: nads.map((n) => manifest(state, 'NetworkAttachmentDefinition', n)),
       };
     }
     default: {

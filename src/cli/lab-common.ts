@@ -1,4 +1,6 @@
 /** Plumbing shared by the lab commands (up, down, apply, get, exec, logs). */
+import { labCluster } from '../lab/lab.js';
+import { parseIPv4 } from '../model/ip.js';
 import { LinuxHost, type Host } from '../host/host.js';
 import { LabError } from '../lab/lab.js';
 import { loadState, type LabState } from '../lab/state.js';
@@ -19,10 +21,19 @@ export function requireLab(name: string): LabState {
   return state;
 }
 
-/** Resolves "ns/name" or "name" (namespace default, or -n) to a placed pod of the lab. */
+/**
+ * Resolves a pod as `explain` does: "ns/name" or "name" (namespace default, or -n), a workload
+ * "ns/owner" (its first pod, in name order), or a pod IP, to a placed pod of the lab.
+ */
 export function findPod(state: LabState, ref: string, namespace = 'default') {
   const key = ref.includes('/') ? ref : `${namespace}/${ref}`;
-  const pod = state.placements.find((p) => p.key === key);
-  if (!pod) throw new LabError(`no pod ${JSON.stringify(key)} in lab ${JSON.stringify(state.config.name)} (see 'podnet get pods -A --name ${state.config.name}')`);
-  return pod;
+  const exact = state.placements.find((p) => p.key === key);
+  if (exact) return exact;
+  const byIP = parseIPv4(ref) !== null ? state.placements.find((p) => p.ip === ref && p.netns !== null) : undefined;
+  if (byIP) return byIP;
+  const [ns, name] = key.split('/', 2);
+  const owned = labCluster(state).pods.filter((p) => p.namespace === ns && p.owner.name === name).map((p) => `${p.namespace}/${p.name}`).sort();
+  const first = state.placements.find((p) => p.key === owned[0]);
+  if (first) return first;
+  throw new LabError(`no pod or workload ${JSON.stringify(parseIPv4(ref) !== null ? ref : key)} in lab ${JSON.stringify(state.config.name)} (see 'podnet get pods -A --name ${state.config.name}')`);
 }

@@ -17,6 +17,8 @@ import { formatTrace, type ProbeReport } from '../trace/format.js';
 import { parseTarget, TargetError } from '../trace/target.js';
 import { labWorld, offlineWorld, type TraceWorld } from '../trace/world.js';
 import { collect, oneOf, parsePort, parseProtocol, run, UsageError, write } from './common.js';
+import { parseSemantics, semanticsOption } from './semantics.js';
+import { labSemantics } from '../policy/semantics.js';
 import { DEFAULT_LAB, requireLab, requireRoot } from './lab-common.js';
 
 interface TraceOpts {
@@ -29,10 +31,11 @@ interface TraceOpts {
   probe: boolean;
   nodes: string;
   mode: string;
+  semantics?: string;
 }
 
 export function registerTrace(program: Command): void {
-  program
+  const cmd = program
     .command('trace')
     .description('explain one connection end to end: DNS, Service NAT, route, egress and ingress policy, then a real probe (lab: root)')
     .argument('<from>', 'source pod: ns/name, or name with -n')
@@ -45,7 +48,8 @@ export function registerTrace(program: Command): void {
     .option('--port <n>', 'destination port (default: from TO, the pod\'s first container port or the Service\'s first port)')
     .option('--protocol <p>', 'TCP, UDP or SCTP (default TCP)')
     .option('--no-probe', 'lab: do not send the confirming probe')
-    .option('-o, --output <format>', 'text or json', 'text')
+    .option('-o, --output <format>', 'text or json', 'text');
+  semanticsOption(cmd, 'the lab\'s; upstream with -f')
     .action((from: string, to: string, opts: TraceOpts) =>
       run(async () => {
         const format = oneOf('-o', opts.output, ['text', 'json'] as const);
@@ -53,7 +57,8 @@ export function registerTrace(program: Command): void {
         const protocol = parseProtocol(opts.protocol);
         const target = parseOrUsage(to);
         const src = from.includes('/') ? from : `${opts.namespace}/${from}`;
-        const world = opts.filename ? offline(opts) : null;
+        const offlineWorld = opts.filename ? offline(opts) : null;
+        const world = offlineWorld && { ...offlineWorld, semantics: parseSemantics(opts.semantics, labSemantics(offlineWorld.config)) };
         let lab: { world: TraceWorld; netns: (key: string) => string } | null = null;
         if (!world) {
           const host = requireRoot('podnet trace (without -f)');
@@ -61,7 +66,8 @@ export function registerTrace(program: Command): void {
           const statuses = await podStatuses(state);
           const placements = new Map(state.placements.map((p) => [p.key, p]));
           const nodeNetns = new Map(state.nodes.map((n) => [n.name, n.netns]));
-          lab = { world: labWorld(state, (key) => endpointStatusOf(statuses.get(key))), netns: (key) => placements.get(key)!.netns ?? nodeNetns.get(placements.get(key)!.node)! };
+          const labW = labWorld(state, (key) => endpointStatusOf(statuses.get(key)));
+          lab = { world: { ...labW, semantics: parseSemantics(opts.semantics, labSemantics(state.config)) }, netns: (key) => placements.get(key)!.netns ?? nodeNetns.get(placements.get(key)!.node)! };
           const t = traced(lab.world, { from: src, to: target, toText: to, port, protocol, namespace: opts.namespace });
           const probe = opts.probe ? await probeTrace(t, (targets) => probeFrom(host, lab!.netns(src), targets)) : undefined;
           return print(format, t, probe);

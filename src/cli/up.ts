@@ -1,9 +1,12 @@
 /** `podnet up`: a real multi-node pod network from manifests. */
 import type { Command } from 'commander';
+import { withDefaultNamespace } from '../api/default-namespace.js';
 import { loadManifests } from '../api/load.js';
 import { modeledObjects } from '../api/cluster.js';
-import { defaultLbCidr, defaultNodeCidr, validateLabConfig, type LabConfig } from '../model/lab.js';
+import { defaultLbCidr, defaultNodeCidr, goArch, validateLabConfig, type LabConfig } from '../model/lab.js';
+import { release } from 'node:os';
 import { formatUpstream } from '../dns/upstream.js';
+import { decideVxlanChecksumOffload, type OffloadDecision, type OffloadSetting } from '../model/kernel.js';
 import { LabError, labUp, type ReconcileReport } from '../lab/lab.js';
 import { withLabLock } from '../lab/lock.js';
 import type { LabState } from '../lab/state.js';
@@ -26,44 +29,68 @@ export function registerUp(program: Command): void {
     .option('--dns', 'run cluster DNS (the default): kube-system/coredns behind kube-dns at the 10th address of the service CIDR, a resolv.conf per pod', true)
     .option('--no-dns', 'no cluster DNS: pods keep the host\'s resolver')
     .option('--dns-upstream <spec>', 'where cluster DNS forwards other names: host (the nameservers in /etc/resolv.conf at up), none (SERVFAIL), or ADDR[:PORT][,ADDR[:PORT]...]', undefined)
-    .option('--vxlan-checksum-offload', 'vxlan mode: keep TX checksum offload on flannel.1 (faster; Flannel turns it off)')
+    .option('--vxlan-checksum-offload [setting]', 'vxlan mode: TX checksum offload (and with it TSO) on flannel.1: auto (the default: on from Linux 5.7, off below, where source-NATed VXLAN packets got bad checksums), on (the bare flag), or off')
+    .option('--no-vxlan-checksum-offload', 'the same as --vxlan-checksum-offload=off')
     .option('--node-monitor-grace-period <duration>', 'how long a node\'s agent may stay silent before the node is NotReady and its pods leave the Services (default 40s)')
     .option('--agent-restart-delay <duration>', 'how long the lab\'s monitor waits before starting a node agent that died again (default 10s, as kubeadm restarts a kubelet)')
+    .option('--semantics <profile>', 'NetworkPolicy semantics the data plane enforces: upstream (ipBlocks match pod and node IPs) or cilium (they do not); README "Semantics"', 'upstream')
+    .option('--zones <list>', 'topology.kubernetes.io/zone labels for the nodes, round-robin (a,b,…); Node manifests\' labels win')
+    .option('--instance-type <type>', 'node.kubernetes.io/instance-type label of every node')
     .option('-f, --filename <path>', 'manifest file, directory or -; repeatable', collect)
-    .action((opts: { name: string; nodes: string; mode: string; podCidr: string; serviceCidr: string; nodeCidr?: string; lbCidr?: string; vxlanChecksumOffload?: boolean; dns?: boolean; dnsUpstream?: string; nodeMonitorGracePeriod?: string; agentRestartDelay?: string; filename?: string[] }) =>
+    .option('-n, --namespace <ns>', 'namespace of objects that name none (as kubectl apply -n)')
+    .action((opts: { name: string; nodes: string; mode: string; podCidr: string; serviceCidr: string; nodeCidr?: string; lbCidr?: string; vxlanChecksumOffload?: boolean | string; dns?: boolean; dnsUpstream?: string; nodeMonitorGracePeriod?: string; agentRestartDelay?: string; semantics: string; zones?: string; instanceType?: string; filename?: string[]; namespace?: string }) =>
       run(async () => {
         if (!/^[0-9]+$/.test(opts.nodes)) throw new UsageError(`--nodes: ${JSON.stringify(opts.nodes)} is not a number`);
+        const mode = oneOf('--mode', opts.mode, ['routed', 'vxlan'] as const);
+        const setting = offloadSetting(opts.vxlanChecksumOffload); // checked in routed mode too
+        const offload = mode === 'vxlan' ? decideVxlanChecksumOffload(setting, release()) : undefined;
         const config: LabConfig = {
           name: opts.name,
           nodes: Number(opts.nodes),
-          mode: oneOf('--mode', opts.mode, ['routed', 'vxlan'] as const),
+          mode,
           podCidr: opts.podCidr,
           serviceCidr: opts.serviceCidr,
           nodeCidr: opts.nodeCidr ?? defaultNodeCidr(opts.name),
           lbCidr: opts.lbCidr ?? (opts.nodeCidr ? undefined : defaultLbCidr(opts.name)),
-          ...(opts.vxlanChecksumOffload ? { vxlanChecksumOffload: true } : {}),
+          ...(offload ? { vxlanChecksumOffload: offload.offload } : {}),
           ...(opts.dns ? { dns: true } : {}),
           ...(opts.dnsUpstream !== undefined ? { dnsUpstream: opts.dnsUpstream } : {}),
+          arch: goArch(process.arch),
+          ...(opts.zones !== undefined ? { zones: opts.zones.split(',').map((z) => z.trim()).filter(Boolean) } : {}),
+          ...(opts.instanceType !== undefined ? { instanceType: opts.instanceType } : {}),
           ...(opts.nodeMonitorGracePeriod !== undefined ? { nodeMonitorGraceMs: parseDuration(opts.nodeMonitorGracePeriod, '--node-monitor-grace-period') } : {}),
           ...(opts.agentRestartDelay !== undefined ? { agentRestartDelayMs: parseDuration(opts.agentRestartDelay, '--agent-restart-delay') } : {}),
+          semantics: opts.semantics as LabConfig['semantics'], // validateLabConfig checks it
         };
-        const objects = opts.filename && opts.filename.length > 0 ? modeledObjects(loadManifests(opts.filename)) : [];
+        const objects = opts.filename && opts.filename.length > 0 ? withDefaultNamespace(modeledObjects(loadManifests(opts.filename)), opts.namespace) : [];
         const host = requireRoot('podnet up');
         const started = Date.now();
         const problems = validateLabConfig(config); // before the lock: its file needs a valid lab name
         if (problems.length > 0) throw new LabError(problems.join('\n'));
         const { state, report } = await withLabLock(config.name, 'podnet up', () => labUp(host, config, objects));
-        write(upSummary(state, report, Date.now() - started));
+        for (const note of report.notes) process.stderr.write(`podnet: ${note}\n`);
+        write(upSummary(state, report, Date.now() - started, offload));
       }),
     );
 }
 
-export function upSummary(state: LabState, report: ReconcileReport, ms: number): string {
+/** `--vxlan-checksum-offload[=auto|on|off]` / `--no-vxlan-checksum-offload`: bare means on (as before). */
+export function offloadSetting(value: boolean | string | undefined): OffloadSetting {
+  if (value === undefined) return 'auto';
+  if (typeof value === 'boolean') return value ? 'on' : 'off';
+  return oneOf('--vxlan-checksum-offload', value, ['auto', 'on', 'off'] as const);
+}
+
+export function upSummary(state: LabState, report: ReconcileReport, ms: number, offload?: OffloadDecision): string {
   const { config } = state;
   const ready = report.statuses.filter((s) => s.ready).length;
   const lines = [`lab ${config.name} is up in ${(ms / 1000).toFixed(1)} s: ${state.nodes.length} nodes (${config.mode}), ${ready}/${state.placements.length} pods ready`, ''];
   lines.push(formatTable(['NODE', 'INTERNAL-IP', 'POD-CIDR', 'PODS'], state.nodes.map((n) => [n.name, n.ip, n.podCidr, String(state.placements.filter((p) => p.node === n.name).length)])).trimEnd());
   if (config.dns) lines.push(`cluster DNS: other names go to ${dnsUpstreams(state)}`);
+  if (config.semantics && config.semantics !== 'upstream') lines.push(`NetworkPolicy semantics: ${config.semantics} (ipBlocks do not match pod or node IPs)`);
+  if (config.mode === 'vxlan' && config.vxlanChecksumOffload === false) {
+    lines.push(`note: VXLAN checksum offload is off on flannel.1 (${offload?.reason ?? 'set off'}), and with it TSO: cross-node pod traffic gets a fraction of the throughput (--vxlan-checksum-offload=on forces it on)`);
+  }
   for (const u of report.unschedulable) lines.push(`pending: ${u.key}: ${u.reason}`);
   for (const p of report.notListening) lines.push(`warning: ${p} is declared but nothing listens on it yet`);
   for (const p of report.serviceProblems) lines.push(`warning: ${p}`);

@@ -9,6 +9,7 @@ import { parseIPv4 } from '../model/ip.js';
 import { podKey, type Cluster, type Pod, type Protocol } from '../model/types.js';
 import type { Endpoint } from '../policy/engine.js';
 import { explain } from '../policy/explain.js';
+import { DEFAULT_SEMANTICS, type Semantics } from '../policy/semantics.js';
 import { TraceParser, type FlowEvent } from './parse.js';
 
 export interface FlowRecord {
@@ -48,14 +49,15 @@ export function reportsHere(cluster: Cluster, node: string, e: FlowEvent): boole
   return src === undefined || src.nodeName === node;
 }
 
-export function attributeFlow(cluster: Cluster, node: string, e: FlowEvent, time: Date): FlowRecord | null {
+/** `semantics`: the lab's profile, the one its data plane enforces. */
+export function attributeFlow(cluster: Cluster, node: string, e: FlowEvent, time: Date, semantics: Semantics = DEFAULT_SEMANTICS): FlowRecord | null {
   if (!reportsHere(cluster, node, e)) return null;
   const src = endpoint(cluster, e.src);
   const dst = endpoint(cluster, e.dst);
   const name = (x: Endpoint) => (x.kind === 'pod' ? podKey(x.pod) : null);
   let policies: string[] = [];
   if (['TCP', 'UDP', 'SCTP'].includes(e.protocol) && e.dport !== null) {
-    const x = explain(cluster, src, dst, e.dport, e.protocol as Protocol);
+    const x = explain(cluster, src, dst, e.dport, e.protocol as Protocol, semantics);
     if (e.verdict === 'denied') {
       const side = e.direction === 'ingress' ? x.ingress : x.egress;
       policies = side.selectedBy.map((p) => p.policy);
@@ -104,6 +106,7 @@ export class NodeFlowReader {
   constructor(
     private readonly node: string,
     table: string,
+    private readonly semantics: Semantics = DEFAULT_SEMANTICS,
   ) {
     this.parser = new TraceParser(table);
   }
@@ -111,6 +114,6 @@ export class NodeFlowReader {
   feed(line: string, cluster: () => Cluster, now: Date): FlowRecord | null {
     const e = this.parser.feed(line);
     if (!e || !this.dedupe.fresh(e, now.getTime())) return null;
-    return attributeFlow(cluster(), this.node, e, now);
+    return attributeFlow(cluster(), this.node, e, now, this.semantics);
   }
 }

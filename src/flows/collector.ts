@@ -12,6 +12,7 @@ import { baseEnv } from '../lab/agent/paths.js';
 import { POLICY_TABLE } from '../render/nft/policy.js';
 import type { Cluster } from '../model/types.js';
 import { NodeFlowReader, type FlowRecord } from './attribute.js';
+import type { Semantics } from '../policy/semantics.js';
 
 export const FLOWS_FILE = 'flows.jsonl';
 export const FLOWS_MAX_BYTES = 64 * 1024 * 1024;
@@ -24,6 +25,8 @@ export interface CollectorOptions {
   nodes: readonly { name: string; netns: string }[];
   /** The lab's cluster as it is now (re-read when the state changes). */
   cluster: () => Cluster;
+  /** The lab's NetworkPolicy semantics profile (attribution follows what the data plane enforces). */
+  semantics?: Semantics;
   onFlow?: (f: FlowRecord) => void;
   log: (line: string) => void;
 }
@@ -45,7 +48,7 @@ export function startCollector(opts: CollectorOptions): { stop: () => void } {
     if (stopped) return;
     const child = spawn('ip', ['netns', 'exec', node.netns, 'nft', 'monitor', 'trace'], { stdio: ['ignore', 'pipe', 'pipe'], env: baseEnv(opts.stateDir) });
     children.add(child);
-    const reader = new NodeFlowReader(node.name, POLICY_TABLE);
+    const reader = new NodeFlowReader(node.name, POLICY_TABLE, opts.semantics);
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const f = reader.feed(line, opts.cluster, new Date());
       if (f) write(f);

@@ -33,7 +33,7 @@ export function selectIngresses(cluster: Pick<Cluster, 'ingresses' | 'ingressCla
 }
 
 /** undefined when the Ingress is podnet's; otherwise why not. */
-function whyNotOurs(ingress: Ingress, classes: readonly IngressClass[]): string | undefined {
+export function whyNotOurs(ingress: Pick<Ingress, 'className'>, classes: readonly Pick<IngressClass, 'name' | 'controller' | 'isDefault'>[]): string | undefined {
   if (ingress.className !== undefined) {
     // spec.ingressClassName (or the deprecated kubernetes.io/ingress.class annotation, which the
     // reader maps to it) names the IngressClass; its spec.controller says who implements it.

@@ -11,6 +11,7 @@ import { hostLink, renderLabTeardown } from '../render/lab-network.js';
 import { sealTable } from '../render/nft/seal.js';
 import { applyPlan } from '../host/executor.js';
 import { request, sleep } from './agent-client.js';
+import { detachAll } from './attach-sync.js';
 import { isAlive, killRecordedProcesses, startedFor } from './agent/cleanup.js';
 import { removeResolvConfs } from './resolv.js';
 import { labDir, removeLabDir } from './state.js';
@@ -19,11 +20,16 @@ export interface DownReport {
   agents: number;
   processes: number;
   namespaces: number;
+  /** Secondary network attachments given back by CNI DEL (from the recorded state). */
+  attachments: number;
 }
 
 export async function labDown(host: Host, lab: string): Promise<DownReport> {
   const dir = labDir(lab);
   const agents = await stopAgents(dir);
+  // CNI DEL of every recorded secondary attachment while the namespaces still exist: IPAM
+  // leases are released wherever the plugin keeps them.
+  const attachments = await detachAll(lab).catch(() => 0);
   let processes = killRecordedProcesses(dir);
   processes += await killMarkedProcesses(dir);
   const namespaces = (await host.listNetns()).filter((n) => n.startsWith(labNetnsPrefix(lab)));
@@ -45,7 +51,7 @@ export async function labDown(host: Host, lab: string): Promise<DownReport> {
   await host.exec(null, ['ip', 'link', 'del', hostLink(lab)]);
   await host.exec(null, ['nft', 'delete', 'table', 'inet', sealTable(lab)]);
   removeLabDir(lab);
-  return { agents, processes, namespaces: namespaces.length };
+  return { agents, processes, namespaces: namespaces.length, attachments };
 }
 
 /** Asks each agent to shut down; kills those that do not answer (only if they are this lab's). */

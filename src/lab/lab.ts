@@ -2,10 +2,12 @@
  * The lab lifecycle: up (network, pods, agents), reconcile (apply/delete: level-triggered, only
  * what changed is touched) and down (everything the lab made, also after a crash).
  */
+import { release } from 'node:os';
 import { readCluster } from '../api/cluster.js';
 import type { RawObject } from '../api/load.js';
 import { applyPlan } from '../host/executor.js';
 import type { Host } from '../host/host.js';
+import { decideVxlanChecksumOffload } from '../model/kernel.js';
 import { labNetnsPrefix, placePods, planNodes, validateLabConfig, type LabConfig, type LabNode, type PlacedPod } from '../model/lab.js';
 import { stableJson } from '../model/names.js';
 import { parseCidr } from '../model/ip.js';
@@ -13,11 +15,15 @@ import type { Cluster, Node, Pod } from '../model/types.js';
 import { podKey } from '../model/types.js';
 import { hostLink, renderLabNetwork } from '../render/lab-network.js';
 import { renderSeal } from '../render/nft/seal.js';
+import { agentSpecs } from './agent-specs.js';
 import { request, startAgent, type AgentPodSpec, type AgentPodStatus } from './agent-client.js';
+import { attachAdded, detachRemoved, toRetry } from './attach-sync.js';
+import { resolveAttachments, type AttachStats } from './attachments.js';
 import { ensureDnsForwarder } from './dns-forwarder.js';
 import { ensureMonitor } from './monitor.js';
 import { renderPodsAdd, renderPodsDel } from './network.js';
 import { syncPolicies, type PolicySyncReport } from './policy.js';
+import { labSemantics } from '../policy/semantics.js';
 import { syncServices } from './proxy.js';
 import { appliedRecord, conditionsLookup, endpointConditions } from './readiness.js';
 import { writeResolvConfs } from './resolv.js';
@@ -31,6 +37,8 @@ export class LabError extends Error {
 }
 
 export interface ReconcileReport {
+  /** The translation's notes: warnings, skipped kinds and files. */
+  notes: readonly string[];
   added: string[];
   removed: string[];
   unchanged: number;
@@ -43,6 +51,8 @@ export interface ReconcileReport {
   podProblems: string[];
   statuses: AgentPodStatus[];
   policy: PolicySyncReport;
+  /** Secondary network attachments added by this reconcile (src/lab/attachments.ts). */
+  attachments?: AttachStats;
 }
 
 const PORT_WAIT_MS = 20_000;
@@ -54,7 +64,7 @@ const PORT_WAIT_MS = 20_000;
 async function waitForCommandPorts(host: Host, state: LabState, specs: readonly AgentPodSpec[]): Promise<string[]> {
   const wanted = specs.flatMap((s) =>
     s.containers
-      .filter((c) => c.command && c.command.length > 0)
+      .filter((c) => c.command && c.command.length > 0 && c.builtin === undefined)
       .flatMap((c) => c.ports.filter((p) => p.protocol === 'TCP').map((p) => ({ key: s.key, netns: s.netns ?? state.nodes.find((n) => n.name === s.node)!.netns, port: p.containerPort }))),
   );
   const deadline = Date.now() + PORT_WAIT_MS;
@@ -80,7 +90,7 @@ export function labCluster(state: Pick<LabState, 'config' | 'nodes' | 'objects' 
 /** The lab's objects (with the system ones) as a Cluster, before placement. */
 function translateLab(state: Pick<LabState, 'config' | 'nodes' | 'objects'>): Cluster {
   const objects = withSystemObjects(state.config, state.objects);
-  return readCluster(objects, { podCidr: state.config.podCidr, extraNodes: extraNodes(state.nodes, objects) });
+  return readCluster(objects, { podCidr: state.config.podCidr, extraNodes: extraNodes(state.nodes) });
 }
 
 /** Pods get the IP and node their placement gave them; nodes are the lab's. */
@@ -95,10 +105,22 @@ function placeOnto(base: Cluster, state: Pick<LabState, 'nodes' | 'placements'>)
   return { ...base, pods, nodes };
 }
 
-/** Lab nodes that no Node manifest declares, as Node records (DaemonSets run a pod on each). */
-function extraNodes(nodes: readonly LabNode[], objects: readonly RawObject[]): Node[] {
-  const declared = new Set(objects.filter((o) => o.obj.kind === 'Node').map((o) => (o.obj.metadata as { name?: string } | undefined)?.name));
-  return nodes.filter((n) => !declared.has(n.name)).map((n) => ({ name: n.name, labels: n.labels, internalIP: n.ip, podCIDR: n.podCidr }));
+/**
+ * The lab's nodes as Node records (DaemonSets run a pod on each): all of them, with the labels
+ * and taints the lab gave them; they stand for the Node manifests of the same name.
+ */
+function extraNodes(nodes: readonly LabNode[]): Node[] {
+  return nodes.map((n) => ({ name: n.name, labels: n.labels, ...(n.taints ? { taints: n.taints } : {}), internalIP: n.ip, podCIDR: n.podCidr }));
+}
+
+/**
+ * Pods no node can take make `up` and `apply` fail before anything changes, naming each pod and
+ * the scheduler's reason (its FailedScheduling event), rather than leaving them Pending.
+ */
+function refuseUnschedulable(unschedulable: readonly { key: string; reason: string }[]): void {
+  if (unschedulable.length === 0) return;
+  const lines = unschedulable.map((u) => `  pod ${u.key}: ${u.reason}`);
+  throw new LabError(`${unschedulable.length} pod${unschedulable.length === 1 ? '' : 's'} cannot be scheduled; nothing was done:\n${lines.join('\n')}`);
 }
 
 /**
@@ -118,7 +140,10 @@ function checkOtherLabs(config: LabConfig): void {
   }
 }
 
-export async function labUp(host: Host, config: LabConfig, objects: RawObject[]): Promise<{ state: LabState; report: ReconcileReport }> {
+export async function labUp(host: Host, given: LabConfig, objects: RawObject[]): Promise<{ state: LabState; report: ReconcileReport }> {
+  // VXLAN checksum offload not forced: the running kernel decides (on from Linux 5.7), and the
+  // state records what was decided.
+  const config: LabConfig = given.mode === 'vxlan' && given.vxlanChecksumOffload === undefined ? { ...given, vxlanChecksumOffload: decideVxlanChecksumOffload('auto', release()).offload } : given;
   const problems = validateLabConfig(config);
   if (problems.length > 0) throw new LabError(problems.join('\n'));
   if (loadState(config.name)) throw new LabError(`lab ${JSON.stringify(config.name)} already exists: use 'podnet apply --name ${config.name}' or 'podnet down --name ${config.name}'`);
@@ -131,6 +156,9 @@ export async function labUp(host: Host, config: LabConfig, objects: RawObject[])
   const effective = validateLabConfig({ ...config, nodes: Math.max(config.nodes, manifestNodes.length) });
   if (effective.length > 0) throw new LabError(effective.map((p) => `${p} (${manifestNodes.length} Node manifests)`).join('\n'));
   const nodes = planNodes(config, manifestNodes);
+  resolveAttachments(translateLab({ config, nodes, objects }), labDir(config.name)); // NADs, their configs and plugins too
+  const planned = placeOnto(translateLab({ config, nodes, objects }), { nodes, placements: [] });
+  refuseUnschedulable(placePods(config.name, planned.pods, nodes, new Map(), planned.namespaces).unschedulable);
   const state: LabState = { version: 1, config, phase: 'creating', createdAt: new Date().toISOString(), nodes, placements: [], objects };
   saveState(state); // first, so that `down` knows the lab even if we crash from here on
   try {
@@ -158,10 +186,16 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   const base = translateLab({ ...state, objects });
   const cluster = placeOnto(base, { ...state, placements: [] });
   const previous = new Map(state.placements.map((p) => [p.key, p]));
-  const { placed, unschedulable } = placePods(state.config.name, cluster.pods, state.nodes, previous);
+  const { placed, unschedulable } = placePods(state.config.name, cluster.pods, state.nodes, previous, cluster.namespaces);
+  refuseUnschedulable(unschedulable);
   const next = new Map(placed.map((p) => [p.key, p]));
   const removed = state.placements.filter((p) => !sameNetwork(p, next.get(p.key)));
   const added = placed.filter((p) => !sameNetwork(p, previous.get(p.key)));
+  // Secondary networks of the pods about to be attached (new ones, and retries of failed ones), as
+  // Multus reads them at sandbox creation: running pods keep theirs even if their NAD goes.
+  const attaching = new Set([...added, ...toRetry(state, placed)].map((p) => p.key));
+  const desired = resolveAttachments(base, labDir(state.config.name), attaching); // before anything changes
+  const detachErrors = await detachRemoved(state, removed);
   await applyPlan(host, renderPodsDel(state.config, state.nodes, removed));
   state.placements = state.placements.filter((p) => !removed.includes(p));
   state.objects = objects;
@@ -169,14 +203,17 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   // The cluster as it will run: every pod with its new address and node.
   const running = placeOnto(base, { nodes: state.nodes, placements: placed });
   // Policies first, with the new pods' addresses: a selected pod is isolated from its first packet.
-  const policy = await syncPolicies(host, state.nodes, running);
+  const policy = await syncPolicies(host, state.nodes, running, labSemantics(state.config));
   await applyPlan(host, renderPodsAdd(state.config, state.nodes, added));
   state.placements = placed;
   saveState(state);
+  const attached = await attachAdded(host, state, cluster, placed, added, desired);
   writeResolvConfs(state, cluster, added, removed);
   await ensureDnsForwarder(state);
-  const specs = agentSpecs(cluster, placed);
-  const { statuses, errors: podProblems } = await syncAgents(state, specs);
+  // A pod whose attachments failed does not start (its sandbox could not be set up).
+  const specs = agentSpecs(cluster, placed.filter((p) => !attached.failed.has(p.key)));
+  const { statuses, errors: agentProblems } = await syncAgents(state, specs);
+  const podProblems = [...agentProblems, ...[...attached.failed].map(([key, why]) => `${key}: ${why}`), ...detachErrors.map((e) => `DEL ${e}`)];
   const conditions = endpointConditions(placed.map((p) => p.key), new Map(statuses.map((s) => [s.key, s])));
   const servicesStart = performance.now();
   const proxy = await syncServices(host, state, running, conditionsLookup(conditions));
@@ -186,6 +223,7 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   await ensureMonitor(state);
   const notListening = await waitForCommandPorts(host, state, specs.filter((s) => added.some((a) => a.key === s.key)));
   return {
+    notes: base.notes,
     added: added.map((p) => p.key),
     removed: removed.filter((p) => !next.has(p.key)).map((p) => p.key),
     unchanged: placed.length - added.length,
@@ -195,6 +233,7 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
     podProblems,
     statuses,
     policy,
+    attachments: attached.stats,
   };
 }
 
@@ -226,42 +265,6 @@ export function nodeAgentSpecs(state: LabState, node: string): AgentPodSpec[] {
 export function agentPodSpec(state: LabState, key: string): AgentPodSpec | undefined {
   const placed = state.placements.filter((p) => p.key === key);
   return placed.length === 0 ? undefined : agentSpecs(labCluster(state), placed)[0];
-}
-
-function agentSpecs(cluster: Cluster, placed: readonly PlacedPod[]): AgentPodSpec[] {
-  const pods = new Map(cluster.pods.map((p) => [podKey(p), p]));
-  return placed.map((at) => {
-    const pod = pods.get(at.key)!;
-    const containers = pod.containers.map((c) => ({
-      name: c.name,
-      ...(c.command ? { command: [...c.command] } : {}),
-      ...(c.args ? { args: [...c.args] } : {}),
-      env: { ...(c.env ?? {}) },
-      ports: c.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, protocol: p.protocol })),
-      ...(c.readinessProbe ? { readinessProbe: c.readinessProbe } : {}),
-      ...(c.livenessProbe ? { livenessProbe: c.livenessProbe } : {}),
-      ...(c.startupProbe ? { startupProbe: c.startupProbe } : {}),
-      security: resolveSecurity(pod.securityContext, c.securityContext),
-      ...(c.volumeMounts ? { volumeMounts: c.volumeMounts.map((m) => ({ ...m })) } : {}),
-    }));
-    const restartPolicy = (pod.restartPolicy ?? 'Always') as AgentPodSpec['restartPolicy'];
-    const spec = {
-      key: at.key,
-      namespace: pod.namespace,
-      name: pod.name,
-      node: at.node,
-      ip: at.ip,
-      netns: at.netns,
-      containers,
-      restartPolicy,
-      ...(pod.hostname ? { hostname: pod.hostname } : {}),
-      ...(pod.emptyDirs ? { volumes: [...pod.emptyDirs] } : {}),
-      ...(pod.securityContext?.fsGroup !== undefined ? { fsGroup: pod.securityContext.fsGroup } : {}),
-      // Only the lab's own objects (their source is no file a user gave) see the lab's state.
-      ...(isSystemSource(pod.source.file) ? { system: true } : {}),
-    };
-    return { ...spec, hash: stableJson(spec) };
-  });
 }
 
 /**

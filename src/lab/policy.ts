@@ -11,6 +11,7 @@ import type { Host } from '../host/host.js';
 import type { LabNode } from '../model/lab.js';
 import type { Cluster } from '../model/types.js';
 import { compilePolicies } from '../policy/compile.js';
+import type { Semantics } from '../policy/semantics.js';
 import { renderPolicyFull } from '../render/nft/policy.js';
 
 export interface PolicySyncReport {
@@ -23,9 +24,9 @@ export interface PolicySyncReport {
   applyMs: number;
 }
 
-export async function syncPolicies(host: Host, nodes: readonly LabNode[], cluster: Cluster): Promise<PolicySyncReport> {
+export async function syncPolicies(host: Host, nodes: readonly LabNode[], cluster: Cluster, semantics: Semantics): Promise<PolicySyncReport> {
   const t0 = performance.now();
-  const compiled = compilePolicies(cluster);
+  const compiled = compilePolicies(cluster, semantics);
   const compileMs = performance.now() - t0;
   let elements = 0;
   let applyMs = 0;

@@ -8,6 +8,7 @@ import { programCommand } from './program.js';
 import type { Cluster, Pod, Protocol } from '../model/types.js';
 import { podKey } from '../model/types.js';
 import { PolicyEngine } from '../policy/engine.js';
+import { labSemantics, type Semantics } from '../policy/semantics.js';
 import { reachable, type ProbeOutcome, type ProbeTarget } from '../probe/verdict.js';
 import { labCluster } from './lab.js';
 import type { LabState } from './state.js';
@@ -21,8 +22,11 @@ export interface LabPod {
   netns: string;
 }
 
-/** The lab's placed pods with their addresses, sorted by namespace then name. */
-export function labPods(state: LabState, cluster: Cluster = labCluster(state)): { pods: LabPod[]; engine: PolicyEngine } {
+/**
+ * The lab's placed pods with their addresses, sorted by namespace then name, and the engine of
+ * the expectations: in the lab's semantics profile unless `semantics` says otherwise.
+ */
+export function labPods(state: LabState, cluster: Cluster = labCluster(state), semantics: Semantics = labSemantics(state.config)): { pods: LabPod[]; engine: PolicyEngine } {
   const placed = new Map(state.placements.map((p) => [p.key, p]));
   const nodeNetns = new Map(state.nodes.map((n) => [n.name, n.netns]));
   const pods: LabPod[] = [];
@@ -32,7 +36,7 @@ export function labPods(state: LabState, cluster: Cluster = labCluster(state)): 
     pods.push({ key: at.key, pod, netns: at.netns ?? nodeNetns.get(at.node)! });
   }
   pods.sort((a, b) => a.key.localeCompare(b.key));
-  return { pods, engine: new PolicyEngine(cluster) };
+  return { pods, engine: new PolicyEngine(cluster, { semantics }) };
 }
 
 /** Runs the prober in `netns` for `targets`; a prober that fails marks all its probes 'error'. */
@@ -64,8 +68,9 @@ export async function probeMatrix(
   sources?: readonly string[],
   destinations?: readonly string[],
   cluster: Cluster = labCluster(state),
+  semantics: Semantics = labSemantics(state.config),
 ): Promise<{ pods: LabPod[]; results: PairResult[][] }> {
-  const { pods, engine } = labPods(state, cluster);
+  const { pods, engine } = labPods(state, cluster, semantics);
   const from = sources ? pods.filter((p) => sources.includes(p.key)) : pods;
   const to = destinations ? pods.filter((p) => destinations.includes(p.key)) : pods;
   const results = await Promise.all(
@@ -81,4 +86,10 @@ export async function probeMatrix(
     }),
   );
   return { pods, results };
+}
+
+/** The interface the kernel of `netns` sends a packet to `ip` by (`ip route get`), or null. */
+export async function routeDevice(host: Host, netns: string, ip: string): Promise<string | null> {
+  const r = await host.exec(netns, ['ip', '-o', 'route', 'get', ip]);
+  return r.code === 0 ? (/\bdev (\S+)/.exec(r.stdout)?.[1] ?? null) : null;
 }

@@ -10,6 +10,7 @@ import type { ServiceAllocation, ServiceTable } from '../model/service-table.js'
 import type { Upstream } from '../dns/upstream.js';
 import type { SyncStats } from '../metrics/render.js';
 import type { AppliedEndpoints } from './readiness.js';
+import type { AttachmentRecord } from './attachments.js';
 
 
 const STATE_FILE = 'lab.json';
@@ -41,6 +42,10 @@ export interface LabState {
   sync?: SyncStats;
   /** The monitor process (flows collector, /metrics on 127.0.0.1:port): src/lab/monitor.ts. */
   monitor?: { pid: number; port: number };
+  /** "ns/pod" → its secondary network attachments (src/lab/attachments.ts), in order. */
+  attachments?: Record<string, AttachmentRecord[]>;
+  /** "ns/pod" → why its attachments could not be added (the plugin's CNI error); it does not start. */
+  attachmentFailures?: Record<string, string>;
 }
 
 export function stateRoot(): string {

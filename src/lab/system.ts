@@ -7,7 +7,7 @@
 import { programCommand } from './program.js';
 import type { RawObject } from '../api/load.js';
 import { formatIPv4, parseCidr } from '../model/ip.js';
-import { DEFAULT_CLASS_ANNOTATION, INGRESS_CLASS, INGRESS_CONTROLLER } from '../ingress/classes.js';
+import { DEFAULT_CLASS_ANNOTATION, INGRESS_CLASS, INGRESS_CONTROLLER, whyNotOurs } from '../ingress/classes.js';
 import type { LabConfig } from '../model/lab.js';
 
 export const CLUSTER_ZONE = 'cluster.local';
@@ -78,9 +78,19 @@ export const INGRESS_SERVICE = 'podnet-ingress-controller';
  * recommends. podnet's class is the default unless the user marks another one.
  */
 function ingressObjects(objects: readonly RawObject[]): RawObject[] {
-  if (!objects.some((o) => o.obj.kind === 'Ingress')) return [];
   const annotations = (o: RawObject) => ((o.obj.metadata ?? {}) as { annotations?: Record<string, unknown> }).annotations ?? {};
   const otherDefault = objects.some((o) => o.obj.kind === 'IngressClass' && annotations(o)[DEFAULT_CLASS_ANNOTATION] === 'true');
+  // Only for Ingresses of podnet's class (by name, or as the default): an Ingress for another
+  // controller (class nginx, alb, …) starts nothing here.
+  const classes = [
+    ...objects.filter((o) => o.obj.kind === 'IngressClass').map((o) => ({ name: String((o.obj.metadata as { name?: unknown } | undefined)?.name ?? ''), controller: String((o.obj.spec as { controller?: unknown } | undefined)?.controller ?? ''), isDefault: annotations(o)[DEFAULT_CLASS_ANNOTATION] === 'true' })),
+    { name: INGRESS_CLASS, controller: INGRESS_CONTROLLER, isDefault: !otherDefault },
+  ];
+  const classNameOf = (o: RawObject) => {
+    const name = (o.obj.spec as { ingressClassName?: unknown } | undefined)?.ingressClassName ?? annotations(o)['kubernetes.io/ingress.class'];
+    return typeof name === 'string' ? name : undefined;
+  };
+  if (!objects.some((o) => o.obj.kind === 'Ingress' && whyNotOurs({ className: classNameOf(o) }, classes) === undefined)) return [];
   const source = { file: INGRESS_SOURCE, doc: 0 };
   const labels = { 'app.kubernetes.io/name': 'podnet-ingress', 'app.kubernetes.io/component': 'controller' };
   const ports = [

@@ -3,10 +3,13 @@
  * pod CIDRs, where each pod runs and which IP it gets. No I/O here.
  */
 import { formatIPv4, parseCidr, parseIPv4 } from './ip.js';
-import { matchesSelector, type Labels } from './labels.js';
+import type { Labels } from './labels.js';
 import { fnv32a } from './names.js';
+import { schedule, REASONS } from './scheduler.js';
+import type { SchedNode } from './node-affinity.js';
+import type { NamespaceLabels, PlacedSchedPod } from './pod-affinity.js';
 import { parseUpstreamSpec } from '../dns/upstream.js';
-import type { Node, Pod } from './types.js';
+import type { Namespace, Node, Pod, Taint } from './types.js';
 
 export type NetworkMode = 'routed' | 'vxlan';
 
@@ -21,9 +24,10 @@ export interface LabConfig {
   /** The pool LoadBalancer Services get addresses from; without it they stay pending. */
   lbCidr?: string;
   /**
-   * VXLAN mode: keep TX checksum offload on the VXLAN device. Off by default, as Flannel does
-   * (a netfilter bug corrupted offloaded checksums of NATed VXLAN packets before Linux 5.7);
-   * turning it off also turns off TSO, which costs most of the overlay's throughput.
+   * VXLAN mode: TX checksum offload on the VXLAN device. Turning it off also turns off TSO, which
+   * costs most of the overlay's throughput; it works around a netfilter bug fixed in Linux 5.7
+   * (src/model/kernel.ts). Absent: `labUp` decides from the running kernel (on from 5.7) and
+   * records the decision here; the renderer reads absent as on.
    */
   vxlanChecksumOffload?: boolean;
   /** Run cluster DNS: kube-system/coredns pods behind kube-dns, and a resolv.conf for every pod. */
@@ -37,6 +41,17 @@ export interface LabConfig {
   nodeMonitorGraceMs?: number;
   /** `--agent-restart-delay` (ms): how long the monitor waits before starting a dead agent again; absent: AGENT_RESTART_DELAY_MS. */
   agentRestartDelayMs?: number;
+  /**
+   * `--semantics`: the NetworkPolicy semantics profile the data plane enforces and `probe` /
+   * `matrix` expect (src/policy/semantics.ts); absent: upstream.
+   */
+  semantics?: 'upstream' | 'cilium';
+  /** kubernetes.io/arch of every node (GOARCH spelling: amd64, arm64, …); absent: amd64. */
+  arch?: string;
+  /** `--zones`: topology.kubernetes.io/zone of the nodes, round-robin (Node manifests' labels win). */
+  zones?: string[];
+  /** `--instance-type`: node.kubernetes.io/instance-type of every node. */
+  instanceType?: string;
 }
 
 /** kubeadm's kubelet.service restarts the kubelet with RestartSec=10. */
@@ -53,6 +68,8 @@ export interface LabNode {
   name: string;
   index: number;
   labels: Labels;
+  /** spec.taints from the Node manifest. */
+  taints?: Taint[];
   /** Address on the node network. */
   ip: string;
   /** This node's slice of the pod CIDR (a /24). */
@@ -89,6 +106,9 @@ export function validateLabConfig(c: LabConfig): string[] {
   else if (Number.isInteger(c.nodes) && 2 ** (24 - pod.prefix) < c.nodes) problems.push(`--pod-cidr: ${c.podCidr} has room for ${2 ** (24 - pod.prefix)} nodes, not ${c.nodes}`);
   if (!svc || svc.family !== 4) problems.push(`--service-cidr: ${JSON.stringify(c.serviceCidr)} is not an IPv4 CIDR`);
   if (!node || node.family !== 4 || node.prefix > 24) problems.push(`node CIDR ${JSON.stringify(c.nodeCidr)} must be an IPv4 /24 or larger`);
+  if (c.semantics !== undefined && c.semantics !== 'upstream' && c.semantics !== 'cilium') {
+    problems.push(`--semantics: ${JSON.stringify(c.semantics)} must be upstream or cilium (np-guard is an analyzer's model: no data plane enforces it)`);
+  }
   const lb = c.lbCidr === undefined ? null : parseCidr(c.lbCidr);
   if (c.lbCidr !== undefined && (!lb || lb.family !== 4)) problems.push(`--lb-cidr: ${JSON.stringify(c.lbCidr)} is not an IPv4 CIDR`);
   if (c.dnsUpstream !== undefined) {
@@ -152,7 +172,8 @@ export function planNodes(c: LabConfig, manifestNodes: readonly Node[]): LabNode
     return {
       name,
       index: i,
-      labels: { ...(m?.labels ?? {}), 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' },
+      labels: nodeLabels(c, i, name, m?.labels ?? {}),
+      ...(m?.taints && m.taints.length > 0 ? { taints: [...m.taints] } : {}),
       ip: formatIPv4(nodeBase + 10 + i),
       podCidr: `${formatIPv4(cidrStart)}/24`,
       gateway: formatIPv4(cidrStart + 1),
@@ -161,6 +182,28 @@ export function planNodes(c: LabConfig, manifestNodes: readonly Node[]): LabNode
       vtepIP: formatIPv4(cidrStart),
     };
   });
+}
+
+/**
+ * The labels a kubelet sets on its Node (kubernetes.io/hostname, os, arch and their beta.
+ * spellings), plus zone and instance type when a flag or the Node manifest gives them, under both
+ * the GA and the deprecated beta keys, as the cloud node controller sets them.
+ */
+export function nodeLabels(c: Pick<LabConfig, 'arch' | 'zones' | 'instanceType'>, index: number, name: string, manifest: Labels): Labels {
+  const arch = c.arch ?? 'amd64';
+  const labels: Record<string, string> = { ...manifest };
+  const zone = manifest['topology.kubernetes.io/zone'] ?? manifest['failure-domain.beta.kubernetes.io/zone'] ?? (c.zones && c.zones.length > 0 ? c.zones[index % c.zones.length] : undefined);
+  const region = manifest['topology.kubernetes.io/region'] ?? manifest['failure-domain.beta.kubernetes.io/region'];
+  const type = manifest['node.kubernetes.io/instance-type'] ?? manifest['beta.kubernetes.io/instance-type'] ?? c.instanceType;
+  if (zone !== undefined) Object.assign(labels, { 'topology.kubernetes.io/zone': zone, 'failure-domain.beta.kubernetes.io/zone': zone });
+  if (region !== undefined) Object.assign(labels, { 'topology.kubernetes.io/region': region, 'failure-domain.beta.kubernetes.io/region': region });
+  if (type !== undefined) Object.assign(labels, { 'node.kubernetes.io/instance-type': type, 'beta.kubernetes.io/instance-type': type });
+  return { ...labels, 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': arch, 'beta.kubernetes.io/os': 'linux', 'beta.kubernetes.io/arch': arch };
+}
+
+/** Node's process.arch → the GOARCH spelling kubernetes.io/arch uses. */
+export function goArch(nodeArch: string): string {
+  return ({ x64: 'amd64', ia32: '386', arm: 'arm', arm64: 'arm64', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64' } as Record<string, string>)[nodeArch] ?? nodeArch;
 }
 
 /** A locally administered unicast MAC derived from a seed. */
@@ -172,13 +215,16 @@ export function macFrom(seed: string): string {
 }
 
 /**
- * Places pods on nodes: `spec.nodeName` is honoured, `nodeSelector` filters nodes, and the rest
- * spread to the least-loaded eligible node. Pods already placed (`previous`) stay where they are
- * with the same IP. Returns placements and the pods that fit nowhere.
+ * Places pods on nodes with the scheduler (model/scheduler.ts): `spec.nodeName` binds directly, as
+ * it bypasses kube-scheduler; the rest are filtered and scored one by one, each placed pod counting
+ * for the next. Pods already placed (`previous`) stay where they are with the same IP. Returns
+ * placements and the pods that fit nowhere, with the scheduler's reason.
  */
-export function placePods(lab: string, pods: readonly Pod[], nodes: readonly LabNode[], previous: ReadonlyMap<string, PlacedPod> = new Map()): { placed: PlacedPod[]; unschedulable: { key: string; reason: string }[] } {
-  const load = new Map(nodes.map((n) => [n.name, 0]));
+export function placePods(lab: string, pods: readonly Pod[], nodes: readonly LabNode[], previous: ReadonlyMap<string, PlacedPod> = new Map(), namespaces: readonly Namespace[] = []): { placed: PlacedPod[]; unschedulable: { key: string; reason: string }[] } {
   const used = new Map(nodes.map((n) => [n.name, new Set<number>()]));
+  const sched = new Map<string, SchedNode>(nodes.map((n) => [n.name, { name: n.name, labels: n.labels, taints: n.taints ?? [] }]));
+  const nsLabels: NamespaceLabels = new Map(namespaces.map((n) => [n.name, n.labels]));
+  const existing: PlacedSchedPod[] = [];
   const placed: PlacedPod[] = [];
   const unschedulable: { key: string; reason: string }[] = [];
   const keyOf = (p: Pod) => `${p.namespace}/${p.name}`;
@@ -187,33 +233,61 @@ export function placePods(lab: string, pods: readonly Pod[], nodes: readonly Lab
   const names = new Set([...previous.values()].flatMap((p) => [p.hostVeth, ...(p.netns ? [p.netns.slice(labNetnsPrefix(lab).length)] : [])]));
   for (const pod of pods) {
     const prev = previous.get(keyOf(pod));
-    if (prev && nodes.some((n) => n.name === prev.node) && (!pod.nodeName || pod.nodeName === prev.node) && (prev.netns === null) === pod.hostNetwork) {
+    if (prev && sched.has(prev.node) && (!pod.nodeName || pod.nodeName === prev.node) && (prev.netns === null) === pod.hostNetwork) {
       placed.push(prev);
-      load.set(prev.node, (load.get(prev.node) ?? 0) + 1);
+      existing.push({ pod, node: sched.get(prev.node)! });
       if (prev.netns !== null) used.get(prev.node)!.add(parseIPv4(prev.ip)!);
     } else fresh.push(pod);
   }
-  for (const pod of fresh) {
-    const key = keyOf(pod);
-    const eligible = nodes.filter((n) => (!pod.nodeName || n.name === pod.nodeName) && (!pod.nodeSelector || matchesSelector({ matchLabels: pod.nodeSelector, matchExpressions: [] }, n.labels)));
-    if (eligible.length === 0) {
-      unschedulable.push({ key, reason: pod.nodeName ? `node ${JSON.stringify(pod.nodeName)} does not exist` : `no node matches nodeSelector ${JSON.stringify(pod.nodeSelector)}` });
-      continue;
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const hasFreeIP = (n: SchedNode) => used.get(n.name)!.size < 253;
+  // In manifest order (as `kubectl apply` creates them); pods that fit nowhere are tried again
+  // while others still get placed, as the scheduler retries its unschedulable queue.
+  let queue = [...fresh].sort((a, b) => (a.source.file < b.source.file ? -1 : a.source.file > b.source.file ? 1 : a.source.doc - b.source.doc));
+  for (let progress = true; progress && queue.length > 0; ) {
+    const failed: Pod[] = [];
+    unschedulable.length = 0;
+    for (const pod of queue) {
+      const before = placed.length;
+      placeOne(pod);
+      if (placed.length === before) failed.push(pod);
     }
-    const node = eligible.reduce((best, n) => ((load.get(n.name) ?? 0) < (load.get(best.name) ?? 0) ? n : best));
+    progress = failed.length < queue.length;
+    queue = failed;
+  }
+  return { placed, unschedulable };
+
+  function placeOne(pod: Pod): void {
+    const key = keyOf(pod);
+    let target: SchedNode;
+    if (pod.nodeName !== undefined) {
+      const bound = sched.get(pod.nodeName);
+      if (!bound) {
+        unschedulable.push({ key, reason: `node ${JSON.stringify(pod.nodeName)} does not exist` });
+        return;
+      }
+      target = bound;
+    } else {
+      const r = schedule(pod, { nodes: [...sched.values()], existing, namespaces: nsLabels, extraFilter: (n) => (pod.hostNetwork || hasFreeIP(n) ? null : REASONS.podIPs) });
+      if ('reason' in r) {
+        unschedulable.push({ key, reason: r.reason });
+        return;
+      }
+      target = r.node;
+    }
+    const node = byName.get(target.name)!;
     let ip = node.ip;
     if (!pod.hostNetwork) {
       const found = nextFreeIP(node, used.get(node.name)!);
       if (found === null) {
         unschedulable.push({ key, reason: `node ${node.name} has no free pod IP in ${node.podCidr}` });
-        continue;
+        return;
       }
       ip = found;
     }
-    load.set(node.name, (load.get(node.name) ?? 0) + 1);
+    existing.push({ pod, node: target });
     placed.push({ key, node: node.name, ip, netns: pod.hostNetwork ? null : netnsName(lab, unique(`p`, key, names)), hostVeth: unique('pv', `${lab}/${key}`, names), mac: macFrom(`pod/${lab}/${key}`) });
   }
-  return { placed, unschedulable };
 }
 
 /** prefix + 8 hex characters of the seed's hash, salted until it is not in `taken`. */

@@ -3,6 +3,12 @@
  * (src/api); everything after that works on these small, validated, immutable records.
  */
 import type { Labels, Selector } from './labels.js';
+import type { NetworkSelection } from './network-selection.js';
+import type { Affinity, Taint, Toleration, TopologySpreadConstraint } from './scheduling-types.js';
+import type { SecurityFields, VolumeMount } from './security-types.js';
+
+export type * from './scheduling-types.js';
+export type * from './security-types.js';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 export const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
@@ -29,6 +35,8 @@ export interface Namespace {
 export interface Node {
   name: string;
   labels: Labels;
+  /** spec.taints. */
+  taints?: readonly Taint[];
   internalIP?: string;
   podCIDR?: string;
   source?: Source;
@@ -54,27 +62,8 @@ export interface Container {
   securityContext?: SecurityFields;
   /** Mounts of the pod's emptyDir volumes (other volume kinds are not mounted: reported at read). */
   volumeMounts?: readonly VolumeMount[];
-}
-
-/** The securityContext fields podnet honours (pod-level and container-level ones together). */
-export interface SecurityFields {
-  runAsUser?: number;
-  runAsGroup?: number;
-  runAsNonRoot?: boolean;
-  /** Pod level only. */
-  supplementalGroups?: readonly number[];
-  /** Pod level only. */
-  fsGroup?: number;
-  capabilities?: { add: readonly string[]; drop: readonly string[] };
-  privileged?: boolean;
-  allowPrivilegeEscalation?: boolean;
-  readOnlyRootFilesystem?: boolean;
-}
-
-export interface VolumeMount {
-  name: string;
-  mountPath: string;
-  readOnly: boolean;
+  /** Init containers only: Always makes it a sidecar (started, kept running). */
+  restartPolicy?: 'Always';
 }
 
 /** A probe's handler; a named port is already resolved to the container's number. */
@@ -109,9 +98,14 @@ export interface Pod {
   hostNetwork: boolean;
   nodeName?: string;
   nodeSelector?: Labels;
+  affinity?: Affinity;
+  tolerations?: readonly Toleration[];
+  topologySpreadConstraints?: readonly TopologySpreadConstraint[];
   hostname?: string;
   subdomain?: string;
   containers: readonly Container[];
+  /** spec.initContainers, in order. */
+  initContainers?: readonly Container[];
   /** The workload this pod belongs to; a bare pod owns itself (kind Pod). */
   owner: Owner;
   restartPolicy?: string;
@@ -122,6 +116,16 @@ export interface Pod {
   securityContext?: SecurityFields;
   /** Names of the pod's emptyDir volumes. */
   emptyDirs?: readonly string[];
+  /** Secondary networks: the k8s.v1.cni.cncf.io/networks annotation, parsed (model/network-selection.ts). */
+  networks?: readonly NetworkSelection[];
+  source: Source;
+}
+
+/** A NetworkAttachmentDefinition; `config` is spec.config (absent: read from the CNI conf dir by name). */
+export interface NetworkAttachmentDefinition {
+  namespace: string;
+  name: string;
+  config?: string;
   source: Source;
 }
 
@@ -274,6 +278,8 @@ export interface Cluster {
   routes: readonly Route[];
   policies: readonly NetworkPolicy[];
   secrets: readonly Secret[];
+  /** Absent when the input has none (records built elsewhere need not name it). */
+  networkAttachmentDefinitions?: readonly NetworkAttachmentDefinition[];
   /** Short notes about input that was read but not used (e.g. skipped kinds). */
   notes: readonly string[];
 }

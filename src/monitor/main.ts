@@ -21,6 +21,7 @@ import { sharedResult } from '../metrics/cache.js';
 import { collectTables } from '../metrics/collect.js';
 import { renderMetrics } from '../metrics/render.js';
 import type { Cluster } from '../model/types.js';
+import { labSemantics } from '../policy/semantics.js';
 
 const { stateDir, stateFile } = processLabFiles('monitor');
 // The lab's directory is <state root>/<lab>: state, lock and agents are found from the root.
@@ -49,6 +50,7 @@ const collector = startCollector({
   stateDir,
   nodes: state.nodes,
   cluster: () => current().cluster,
+  semantics: labSemantics(state.config),
   log,
   onFlow: (f) => {
     for (const p of f.policies.length > 0 ? f.policies.map((x) => x.split(' ')[0]) : ['']) flows.set(`${f.verdict}\t${p}`, (flows.get(`${f.verdict}\t${p}`) ?? 0) + 1);

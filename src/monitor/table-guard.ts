@@ -12,6 +12,7 @@ import type { Host } from '../host/host.js';
 import { labCluster } from '../lab/lab.js';
 import { tryLock } from '../lab/lock.js';
 import { syncPolicies } from '../lab/policy.js';
+import { labSemantics } from '../policy/semantics.js';
 import { syncServices } from '../lab/proxy.js';
 import { conditionsLookup } from '../lab/readiness.js';
 import { loadState, saveState, type LabState } from '../lab/state.js';
@@ -80,7 +81,7 @@ export function startTableGuard(lab: string, host: Host, readState: () => LabSta
       const cluster = labCluster(state);
       state.proxyTable = null; // a full Services sync: delta sync assumes the tables as last written
       await syncServices(host, state, cluster, conditionsLookup(state.endpoints ?? { ready: [], terminal: [] }));
-      await syncPolicies(host, state.nodes, cluster);
+      await syncPolicies(host, state.nodes, cluster, labSemantics(state.config));
       saveState(state);
       for (const n of still) restores.set(n, (restores.get(n) ?? 0) + 1);
       baseline = { stamp: stamp(state), prints: await fingerprints(state) };

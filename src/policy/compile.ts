@@ -8,14 +8,17 @@
  * after Service DNAT, so Service traffic is judged on the real pod IPs. Egress is checked at the
  * source pod's node, ingress at the destination pod's node; traffic between a pod and its own
  * node never crosses the forward hook, which is podnet's rule "pod ↔ own node always allowed".
+ * The semantics profile decides which addresses an ipBlock stands for (semantics.ts); a profile
+ * the data plane cannot enforce (np-guard's: hostNetwork pods as pods) is refused.
  */
 import { IPV4_MAX, parseIPv4 } from '../model/ip.js';
 import { IntervalSet } from '../model/intervals.js';
 import type { Cluster, NetworkPolicy, Pod, PolicyRule } from '../model/types.js';
 import { podKey } from '../model/types.js';
 import { decompose, type Box, type Grant } from './boxes.js';
-import { PolicyEngine, type Direction, type Endpoint } from './engine.js';
+import { nodeAddresses, PolicyEngine, type Direction, type Endpoint } from './engine.js';
 import { ipBlockSet } from './externals.js';
+import { DEFAULT_SEMANTICS, type Semantics } from './semantics.js';
 
 export type { Box } from './boxes.js';
 
@@ -35,15 +38,16 @@ const ANY_IP: Endpoint = { kind: 'ip', start: 0, end: IPV4_MAX };
 
 /** What one rule's peers match, independent of the pod the policy selects. */
 interface RulePeers {
-  /** Every address the rule's peers match (pod IPs by selectors, ipBlocks minus pod IPs). */
+  /** Every address the rule's peers match (pod IPs by selectors, ipBlocks as the profile says). */
   addresses: IntervalSet;
   /** The pods (hostNetwork ones too, as their node's address) the rule's peers match. */
   pods: readonly Pod[];
 }
 
 /** Every pod that some policy isolates, with what it allows; pods without an IP are skipped. */
-export function compilePolicies(cluster: Cluster): PodPolicy[] {
-  return new PolicyCompiler(cluster).compile();
+export function compilePolicies(cluster: Cluster, semantics: Semantics = DEFAULT_SEMANTICS): PodPolicy[] {
+  if (!semantics.enforceable) throw new Error(`the ${semantics.name} semantics cannot be enforced by a data plane`);
+  return new PolicyCompiler(cluster, semantics).compile();
 }
 
 class PolicyCompiler {
@@ -51,15 +55,19 @@ class PolicyCompiler {
   private readonly cache = new Map<PolicyRule, RulePeers>();
   /** Pods with an address of their own (not hostNetwork), and those addresses. */
   private readonly podNetworkPods: Pod[];
-  private readonly podIPs: IntervalSet;
+  /** Addresses an ipBlock does not stand for in this profile: pod IPs and/or node IPs. */
+  private readonly notByIpBlock: IntervalSet;
   /** Every pod with a usable address (hostNetwork pods have their node's). */
   private readonly addressed: Pod[];
 
-  constructor(private readonly cluster: Cluster) {
-    this.engine = new PolicyEngine(cluster);
+  constructor(private readonly cluster: Cluster, semantics: Semantics) {
+    this.engine = new PolicyEngine(cluster, { semantics });
     this.addressed = cluster.pods.filter((p) => parseIPv4(p.ip) !== null);
     this.podNetworkPods = this.addressed.filter((p) => !p.hostNetwork);
-    this.podIPs = addresses(this.podNetworkPods);
+    let excluded = IntervalSet.EMPTY;
+    if (!semantics.ipBlockMatchesPods) excluded = excluded.union(addresses(this.podNetworkPods));
+    if (!semantics.ipBlockMatchesNodes) excluded = excluded.union(nodeAddresses(cluster));
+    this.notByIpBlock = excluded;
   }
 
   compile(): PodPolicy[] {
@@ -126,11 +134,12 @@ class PolicyCompiler {
     if (rule.peers === null) return { addresses: EVERYWHERE, pods: this.addressed };
     let blocks = IntervalSet.EMPTY;
     for (const peer of rule.peers) if (peer.kind === 'ipBlock') blocks = blocks.union(ipBlockSet(peer.cidr, peer.except));
-    // podnet's rule (np-guard, Cilium): ipBlock peers never match pod IPs; pods match by selector.
-    blocks = blocks.subtract(this.podIPs);
+    // Upstream: an ipBlock matches every address in it, pods' too. Profiles may keep it off pod
+    // IPs (matched by selectors only) or node IPs (hostNetwork pods included).
+    blocks = blocks.subtract(this.notByIpBlock);
     const pods = this.addressed.filter((p) => {
       if (p.hostNetwork) return blocks.has(parseIPv4(p.ip)!);
-      return rule.peers!.some((peer) => peer.kind !== 'ipBlock' && this.engine.peerMatches(peer, policy.namespace, { kind: 'pod', pod: p }));
+      return blocks.has(parseIPv4(p.ip)!) || rule.peers!.some((peer) => peer.kind !== 'ipBlock' && this.engine.peerMatches(peer, policy.namespace, { kind: 'pod', pod: p }));
     });
     return { addresses: addresses(pods.filter((p) => !p.hostNetwork)).union(blocks), pods };
   }

@@ -5,9 +5,10 @@
 import { formatRange } from '../model/ip.js';
 import type { Cluster, NetworkPolicy, Pod } from '../model/types.js';
 import type { ConnSet } from './conns.js';
-import { PolicyEngine, type Endpoint } from './engine.js';
+import { PolicyEngine, type EngineOptions, type Endpoint } from './engine.js';
 import { externalRanges, type IpRange } from './externals.js';
 import { ingressExposure } from './ingress-reach.js';
+import { SEMANTICS, type Semantics } from './semantics.js';
 
 export interface ConnLine {
   src: string;
@@ -17,8 +18,8 @@ export interface ConnLine {
 
 export const INGRESS_CONTROLLER = '{ingress-controller}';
 
-/** np-guard does not treat hostNetwork pods specially; connlist output follows it. */
-export const NP_GUARD_MODEL = { hostNetworkAsNode: false };
+/** np-guard's semantics (semantics.ts): the connlist output's default, comparable with that tool. */
+export const NP_GUARD_MODEL: EngineOptions = { semantics: SEMANTICS['np-guard'] };
 
 interface Peer {
   label: string;
@@ -42,11 +43,14 @@ function workloadPeers(pods: readonly Pod[]): Peer[] {
 export interface ConnlistOptions {
   /** Cut the external IP space by these policies' ipBlocks too (diff compares two clusters on one cut). */
   alsoCutBy?: readonly NetworkPolicy[];
+  /** Default np-guard's. */
+  semantics?: Semantics;
 }
 
 export function connlist(cluster: Cluster, options: ConnlistOptions = {}): ConnLine[] {
   const cutBy = [...cluster.policies, ...(options.alsoCutBy ?? [])];
-  const engine = new PolicyEngine(cluster, NP_GUARD_MODEL);
+  const model: EngineOptions = options.semantics ? { semantics: options.semantics } : NP_GUARD_MODEL;
+  const engine = new PolicyEngine(cluster, model);
   const workloads = workloadPeers(cluster.pods);
   const toPeer = (r: IpRange): Peer => ({ label: `${formatRange(r.start, r.end)}[External]`, endpoint: { kind: 'ip', start: r.start, end: r.end } });
   const sources = externalRanges(cutBy, 'ingress').map(toPeer);
@@ -61,7 +65,7 @@ export function connlist(cluster: Cluster, options: ConnlistOptions = {}): ConnL
     for (const ext of sources) push(ext, src, engine.evaluate(ext.endpoint, src.endpoint).conns);
   }
   const exposed = new Map<string, ConnSet>();
-  for (const e of ingressExposure(cluster, NP_GUARD_MODEL)) {
+  for (const e of ingressExposure(cluster, model)) {
     const label = workloadLabel(e.pod);
     exposed.set(label, exposed.has(label) ? exposed.get(label)!.union(e.allowed) : e.allowed);
   }

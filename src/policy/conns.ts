@@ -47,6 +47,12 @@ export class ConnSet {
     return ConnSet.build((p) => this.portsOf(p).intersect(other.portsOf(p)));
   }
 
+  /** The connections of this set that `other` does not have. */
+  subtract(other: ConnSet): ConnSet {
+    if (this.isEmpty() || other.isEmpty()) return this;
+    return ConnSet.build((p) => this.portsOf(p).subtract(other.portsOf(p)));
+  }
+
   equals(other: ConnSet): boolean {
     return PROTOCOLS.every((p) => this.portsOf(p).equals(other.portsOf(p)));
   }

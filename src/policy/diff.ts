@@ -1,6 +1,7 @@
 /** Connectivity gained, lost and changed between two versions of a cluster's manifests (pure). */
 import type { Cluster } from '../model/types.js';
 import { connlist, formatConnLine, type ConnLine } from './connlist.js';
+import { DEFAULT_SEMANTICS, type Semantics } from './semantics.js';
 
 export interface ConnChange {
   src: string;
@@ -15,10 +16,11 @@ export interface ConnDiff {
   changed: ConnChange[];
 }
 
-export function diffConnectivity(before: Cluster, after: Cluster): ConnDiff {
+/** Both versions judged in one semantics profile (default upstream). */
+export function diffConnectivity(before: Cluster, after: Cluster, semantics: Semantics = DEFAULT_SEMANTICS): ConnDiff {
   // Both sides are cut into the same external ranges, so a range is compared with itself.
-  const a = connlist(before, { alsoCutBy: after.policies });
-  const b = connlist(after, { alsoCutBy: before.policies });
+  const a = connlist(before, { alsoCutBy: after.policies, semantics });
+  const b = connlist(after, { alsoCutBy: before.policies, semantics });
   const key = (l: ConnLine) => `${l.src}\u0000${l.dst}`;
   const beforeMap = new Map(a.map((l) => [key(l), l]));
   const afterMap = new Map(b.map((l) => [key(l), l]));

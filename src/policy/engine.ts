@@ -2,20 +2,27 @@
  * The NetworkPolicy engine (networking.k8s.io/v1): pure, shared by the analyzer and (later) the
  * data plane. It decides which connections one endpoint may open to another, and says why.
  *
- * podnet's choices where the API leaves behaviour open (see README "Semantics"):
- * - a pod may always reach itself;
- * - ipBlock peers match addresses that are not pod IPs (pods are matched by selectors only);
+ * Where the API leaves behaviour open, the engine follows a semantics profile (semantics.ts;
+ * README "Semantics"); the default is upstream's:
+ * - a pod may always reach itself (every profile);
+ * - an ipBlock matches every address it contains: the outside, pod IPs and node IPs (profiles
+ *   may exclude pod IPs or node IPs);
  * - hostNetwork pods are not subject to policy; as peers they are their node's IP, matched by
- *   ipBlock only; traffic between a pod and its own node is always allowed.
+ *   ipBlock only; traffic between a pod and its own node is always allowed (np-guard's profile
+ *   judges them as ordinary pods instead).
  */
 import { parseIPv4 } from '../model/ip.js';
-import type { IntervalSet } from '../model/intervals.js';
+import { IntervalSet } from '../model/intervals.js';
 import { matchesSelector, type Labels } from '../model/labels.js';
 import type { Cluster, NetworkPolicy, Pod, PolicyPeer, PolicyPort, PolicyRule, Protocol } from '../model/types.js';
 import { ConnSet } from './conns.js';
 import { ipBlockSet } from './externals.js';
+import { DEFAULT_SEMANTICS, type Semantics } from './semantics.js';
 
-/** One end of a connection: a pod, or a range of IPv4 addresses outside the pod network. */
+/**
+ * One end of a connection: a pod, or a range of IPv4 addresses that are not pods (the outside,
+ * or nodes' addresses).
+ */
 export type Endpoint = { kind: 'pod'; pod: Pod } | { kind: 'ip'; start: number; end: number };
 
 export type Direction = 'ingress' | 'egress';
@@ -48,22 +55,26 @@ export interface Verdict {
 }
 
 export interface EngineOptions {
-  /**
-   * true (default): hostNetwork pods are node traffic, exempt from policy and matched by ipBlock.
-   * false: they are judged like any other pod — np-guard netpol-analyzer's model, used by the
-   * connlist output so that it stays comparable with that tool.
-   */
-  hostNetworkAsNode?: boolean;
+  /** The semantics profile (default upstream); np-guard's is the connlist output's. */
+  semantics?: Semantics;
 }
 
 export class PolicyEngine {
+  readonly semantics: Semantics;
   private readonly hostNetworkAsNode: boolean;
   private readonly byNamespace = new Map<string, NetworkPolicy[]>();
   private readonly nsLabels = new Map<string, Labels>();
-  private readonly blocks = new Map<string, IntervalSet>();
+  /** Per ipBlock peer (records are immutable): cidr minus except, and that minus what the profile skips. */
+  private readonly rawBlocks = new WeakMap<PolicyPeer, IntervalSet>();
+  private readonly outsideBlocks = new WeakMap<PolicyPeer, IntervalSet>();
+  private readonly podIPs = new WeakMap<Pod, number | null>();
+  /** Node addresses (InternalIPs, hostNetwork pods'): what a profile without node matching skips. */
+  private readonly nodeIPs: IntervalSet;
 
   constructor(readonly cluster: Cluster, options: EngineOptions = {}) {
-    this.hostNetworkAsNode = options.hostNetworkAsNode ?? true;
+    this.semantics = options.semantics ?? DEFAULT_SEMANTICS;
+    this.hostNetworkAsNode = this.semantics.hostNetworkAsNode;
+    this.nodeIPs = nodeAddresses(cluster);
     for (const ns of cluster.namespaces) this.nsLabels.set(ns.name, ns.labels);
     for (const pol of cluster.policies) {
       const list = this.byNamespace.get(pol.namespace) ?? [];
@@ -140,27 +151,34 @@ export class PolicyEngine {
     return !peer.podSelector || matchesSelector(peer.podSelector, pod.labels);
   }
 
-  private ipBlockMatches(peer: Extract<PolicyPeer, { kind: 'ipBlock' }>, other: Endpoint): boolean {
-    let start: number;
-    let end: number;
-    if (other.kind === 'ip') ({ start, end } = other);
-    else {
-      // Pod IPs are matched by selectors only; a hostNetwork pod is its node's address.
-      if (!this.isNode(other.pod)) return false;
-      const ip = parseIPv4(other.pod.ip);
-      if (ip === null) return false;
-      start = end = ip;
-    }
-    return this.blockSet(peer).covers(start, end);
+  /**
+   * Whether the ipBlock matches `other` in this profile. Upstream: "IPBlock describes a
+   * particular CIDR ... that is allowed"; the address alone decides, whoever has it.
+   */
+  ipBlockMatches(peer: Extract<PolicyPeer, { kind: 'ipBlock' }>, other: Endpoint): boolean {
+    if (other.kind === 'ip') return this.blockSet(peer).covers(other.start, other.end);
+    let ip = this.podIPs.get(other.pod);
+    if (ip === undefined) this.podIPs.set(other.pod, (ip = parseIPv4(other.pod.ip)));
+    if (ip === null) return false;
+    // A hostNetwork pod (as its node) has its node's address; other pods their own.
+    if (this.isNode(other.pod) ? !this.semantics.ipBlockMatchesNodes : !this.semantics.ipBlockMatchesPods) return false;
+    return this.rawBlock(peer).has(ip);
   }
 
+  /** The addresses outside the pods that the ipBlock matches: node IPs only if the profile says. */
   private blockSet(peer: Extract<PolicyPeer, { kind: 'ipBlock' }>): IntervalSet {
-    const key = `${peer.cidr} ${peer.except.join(' ')}`;
-    let set = this.blocks.get(key);
+    let set = this.outsideBlocks.get(peer);
     if (!set) {
-      set = ipBlockSet(peer.cidr, peer.except);
-      this.blocks.set(key, set);
+      set = this.semantics.ipBlockMatchesNodes ? this.rawBlock(peer) : this.rawBlock(peer).subtract(this.nodeIPs);
+      this.outsideBlocks.set(peer, set);
     }
+    return set;
+  }
+
+  /** cidr minus except. */
+  private rawBlock(peer: Extract<PolicyPeer, { kind: 'ipBlock' }>): IntervalSet {
+    let set = this.rawBlocks.get(peer);
+    if (!set) this.rawBlocks.set(peer, (set = ipBlockSet(peer.cidr, peer.except)));
     return set;
   }
 
@@ -185,6 +203,14 @@ export function namedPortConns(pod: Pod, name: string, protocol: Protocol): Conn
     for (const cp of c.ports) if (cp.name === name && cp.protocol === protocol) out = out.union(ConnSet.ports(protocol, cp.containerPort));
   }
   return out;
+}
+
+/** The nodes' InternalIPs and the hostNetwork pods' addresses, as a set. */
+export function nodeAddresses(cluster: Cluster): IntervalSet {
+  const ips = [...cluster.nodes.map((n) => n.internalIP), ...cluster.pods.filter((p) => p.hostNetwork).map((p) => p.ip)]
+    .map((ip) => (ip === undefined ? null : parseIPv4(ip)))
+    .filter((ip): ip is number => ip !== null);
+  return IntervalSet.from(ips.map((ip) => ({ start: ip, end: ip })));
 }
 
 /** A hostNetwork pod and a pod scheduled on the same node: node-local traffic. */

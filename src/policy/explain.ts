@@ -3,6 +3,7 @@ import { formatIPv4, parseIPv4 } from '../model/ip.js';
 import { podKey, type Cluster, type NetworkPolicy, type Protocol } from '../model/types.js';
 import { ConnSet } from './conns.js';
 import { PolicyEngine, type Endpoint, type SideVerdict } from './engine.js';
+import { DEFAULT_SEMANTICS, type Semantics } from './semantics.js';
 
 export interface PolicyRef {
   policy: string;
@@ -31,6 +32,8 @@ export interface Explanation {
   port: number | null;
   protocol: Protocol | null;
   allowed: boolean;
+  /** The semantics profile the verdict was reached in. */
+  semantics: string;
   /** Every allowed connection between the two, in np-guard notation. */
   conns: string;
   special?: string;
@@ -54,8 +57,8 @@ export function endpointLabel(e: Endpoint): string {
   return e.kind === 'pod' ? podKey(e.pod) : e.start === e.end ? formatIPv4(e.start) : `${formatIPv4(e.start)}-${formatIPv4(e.end)}`;
 }
 
-export function explain(cluster: Cluster, src: Endpoint, dst: Endpoint, port?: number, protocol: Protocol = 'TCP'): Explanation {
-  const verdict = new PolicyEngine(cluster).evaluate(src, dst);
+export function explain(cluster: Cluster, src: Endpoint, dst: Endpoint, port?: number, protocol: Protocol = 'TCP', semantics: Semantics = DEFAULT_SEMANTICS): Explanation {
+  const verdict = new PolicyEngine(cluster, { semantics }).evaluate(src, dst);
   const wanted = port === undefined ? null : ConnSet.ports(protocol, port);
   const admits = (c: ConnSet) => (wanted ? !c.intersect(wanted).isEmpty() : !c.isEmpty());
   const side = (v: SideVerdict, e: Endpoint): SideExplanation => ({
@@ -74,6 +77,7 @@ export function explain(cluster: Cluster, src: Endpoint, dst: Endpoint, port?: n
     port: port ?? null,
     protocol: port === undefined ? null : protocol,
     allowed: admits(verdict.conns),
+    semantics: semantics.name,
     conns: verdict.conns.toString(),
     special: verdict.special,
     egress: side(verdict.egress, src),
@@ -87,7 +91,8 @@ function policyRef(p: NetworkPolicy): PolicyRef {
 
 export function formatExplanation(x: Explanation): string {
   const what = x.port === null ? 'any connection' : `${x.protocol}/${x.port}`;
-  const lines = [`${x.from} -> ${x.to} (${what}): ${x.allowed ? 'ALLOWED' : 'DENIED'}`];
+  const profile = x.semantics === DEFAULT_SEMANTICS.name ? '' : ` (${x.semantics} semantics)`;
+  const lines = [`${x.from} -> ${x.to} (${what}): ${x.allowed ? 'ALLOWED' : 'DENIED'}${profile}`];
   if (x.special) lines.push(`  ${x.special}`);
   for (const s of [x.egress, x.ingress]) {
     const whose = s.direction === 'egress' ? `egress from ${x.from}` : `ingress to ${x.to}`;

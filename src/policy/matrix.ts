@@ -9,6 +9,7 @@ import { matchesSelector } from '../model/labels.js';
 import type { Cluster, NetworkPolicy, Pod, PolicyPeer, PolicyRule, Protocol } from '../model/types.js';
 import { PolicyEngine, type EngineOptions } from './engine.js';
 import { ipBlockSet } from './externals.js';
+import { DEFAULT_SEMANTICS, type Semantics } from './semantics.js';
 
 export interface Matrix {
   pods: readonly Pod[];
@@ -24,6 +25,7 @@ interface Ctx {
   port: number;
   protocol: Protocol;
   asNode: boolean[];
+  semantics: Semantics;
   byNamespace: Map<string, number[]>;
   engine: PolicyEngine;
   peerCache: Map<string, Bitset>;
@@ -33,7 +35,8 @@ interface Ctx {
 export function computeMatrix(cluster: Cluster, port: number, protocol: Protocol, options: EngineOptions = {}): Matrix {
   const pods = cluster.pods;
   const n = pods.length;
-  const hostNetworkAsNode = options.hostNetworkAsNode ?? true;
+  const semantics = options.semantics ?? DEFAULT_SEMANTICS;
+  const hostNetworkAsNode = semantics.hostNetworkAsNode;
   const byNamespace = new Map<string, number[]>();
   pods.forEach((p, i) => {
     const list = byNamespace.get(p.namespace) ?? [];
@@ -41,7 +44,7 @@ export function computeMatrix(cluster: Cluster, port: number, protocol: Protocol
     byNamespace.set(p.namespace, list);
   });
   const ctx: Ctx = {
-    pods, n, port, protocol, byNamespace,
+    pods, n, port, protocol, byNamespace, semantics,
     asNode: pods.map((p) => hostNetworkAsNode && p.hostNetwork),
     engine: new PolicyEngine(cluster, options),
     peerCache: new Map(),
@@ -157,8 +160,10 @@ function peerSet(ctx: Ctx, peer: PolicyPeer, namespace: string): Bitset {
     const set = new Bitset(ctx.n);
     if (peer.kind === 'ipBlock') {
       const block = ipBlockSet(peer.cidr, peer.except);
+      // The address decides (upstream), unless the profile keeps ipBlocks off pods or nodes.
+      const { ipBlockMatchesPods, ipBlockMatchesNodes } = ctx.semantics;
       ctx.pods.forEach((p, i) => {
-        const ip = ctx.asNode[i] ? parseIPv4(p.ip) : null;
+        const ip = (ctx.asNode[i] ? ipBlockMatchesNodes : ipBlockMatchesPods) ? parseIPv4(p.ip) : null;
         if (ip !== null && block.has(ip)) set.set(i);
       });
       return set;

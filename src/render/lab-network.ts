@@ -59,13 +59,14 @@ export function renderLabNetwork(config: LabConfig, nodes: readonly LabNode[]): 
     ...nodes.map((n) => `link add ${NODE_UPLINK} link ${UNDERLAY_LOWER} netns ${n.netns} type macvlan mode bridge`),
   ]);
   const perNode: PlanStep[] = nodes.flatMap((n) => nodeSteps(config, n, nodes, prefix));
-  // Flannel style: TX checksum offload off on the VXLAN device (`ethtool -K flannel.1
-  // tx-checksum-ip-generic off`, the workaround for NATed VXLAN packets getting bad checksums,
-  // a netfilter bug fixed in Linux 5.7). It also turns off TSO, so each 1398-byte segment is
-  // encapsulated on its own: about 0.14 of a veth pair's TCP throughput instead of about 0.6
-  // (docs/benchmarks.md, "datapath"); `--vxlan-checksum-offload` keeps it on.
+  // TX checksum offload stays on (the kernel's default) unless the config turns it off:
+  // `ethtool -K flannel.1 tx-checksum-ip-generic off` is the workaround for source-NATed VXLAN
+  // packets getting bad checksums (Kubernetes #88986, Calico #3145), a netfilter bug fixed in
+  // Linux 5.7; labUp turns it off on older kernels (src/model/kernel.ts has the evidence). Off,
+  // it also turns off TSO, so each 1398-byte segment is encapsulated on its own: about 0.13 of a
+  // veth pair's TCP throughput instead of about 0.6 (docs/benchmarks.md, "datapath").
   const offload: PlanStep[] =
-    config.mode === 'vxlan' && !config.vxlanChecksumOffload
+    config.mode === 'vxlan' && config.vxlanChecksumOffload === false
       ? nodes.map((n): PlanStep => ({ kind: 'exec', netns: n.netns, argv: ['ethtool', '-K', VXLAN_DEVICE, 'tx-checksum-ip-generic', 'off'] }))
       : [];
   const last = [...fdbSteps(config, nodes), ...offload];

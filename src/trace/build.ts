@@ -15,6 +15,8 @@ import { routable, routeFrom, type RouteStep } from './route.js';
 import type { TraceTarget } from './target.js';
 import type { TraceWorld } from './world.js';
 import { CLUSTER_ZONE } from '../lab/system.js';
+import { labSemantics } from '../policy/semantics.js';
+import { exemptSide, sourceInterface, type SecondaryAddress } from './secondary.js';
 
 export class TraceInputError extends Error {
   override name = 'TraceInputError';
@@ -66,6 +68,8 @@ export interface Trace {
   /** What a real probe should see: reachable (open or refused), denied, refused (no endpoints). */
   expect: 'reachable' | 'denied' | 'refused' | 'either' | null;
   offline: boolean;
+  /** The source pod's interface the connection leaves by (pods with secondary networks only). */
+  via?: { interface: string; network: string };
 }
 
 function podByKey(w: TraceWorld, key: string): Pod | undefined {
@@ -117,6 +121,8 @@ export function buildTrace(w: TraceWorld, req: TraceRequest): Trace {
     }
     ip = answered.addresses[0];
   }
+  const owner = (w.secondary ?? []).find((s) => s.ip === ip);
+  if (owner) return secondaryTrace(w, src, owner, { ...base, dns, address: ip, port: defaultPort(w, req, podByKey(w, owner.pod), ip) });
   const port = defaultPort(w, req, req.to.kind === 'pod' ? podByKey(w, req.to.ref) : podByIP(w, ip), ip);
   const srcNode = src.nodeName!;
   // NodePorts are handled by the node owning the address; everything else by the source's node.
@@ -126,7 +132,8 @@ export function buildTrace(w: TraceWorld, req: TraceRequest): Trace {
   const isService = nat.verdict !== 'PASS';
   const svc = w.table.services.find((s) => (s.clusterIP === ip || s.loadBalancerIP === ip || natNode.ip === ip) && s.ports.some((p) => p.protocol === req.protocol && (natNode.ip === ip ? p.nodePort === port : p.port === port)));
   const service: ServiceStep | null = isService ? { service: svc?.key ?? null, node: natNode.name, result: { verdict: nat.verdict, destinations: nat.destinations, masquerade: nat.masquerade, text: nat.text } } : null;
-  const common = { ...base, dns, service, port, address: ip };
+  const via = src.networks && !src.hostNetwork ? { via: { interface: 'eth0', network: 'cluster network' } } : {};
+  const common = { ...base, dns, service, port, address: ip, ...via };
   if (isService && nat.destinations.length === 0) return { ...common, verdict: 'NO ENDPOINTS', expect: nat.verdict === 'REJECT' ? 'refused' : 'denied' };
   const targets = isService ? nat.destinations : [`${ip}:${port}`];
   const srcEndpoint: Endpoint = { kind: 'pod', pod: src };
@@ -136,8 +143,9 @@ export function buildTrace(w: TraceWorld, req: TraceRequest): Trace {
     const route = natNode.name === srcNode ? [routeFrom(w.config, w.nodes, srcNode, dip)] : [routeFrom(w.config, w.nodes, srcNode, ip!), routeFrom(w.config, w.nodes, natNode.name, dip)];
     // Egress is judged on the source's node: after DNAT there, else on the address sent to.
     const egressDst = natNode.name === srcNode ? dst : endpointOf(w, ip!);
-    const egress = explain(w.cluster, srcEndpoint, egressDst, natNode.name === srcNode ? dport : port, req.protocol).egress;
-    const ingress = explain(w.cluster, srcEndpoint, dst, dport, req.protocol).ingress;
+    const semantics = w.semantics ?? labSemantics(w.config);
+    const egress = explain(w.cluster, srcEndpoint, egressDst, natNode.name === srcNode ? dport : port, req.protocol, semantics).egress;
+    const ingress = explain(w.cluster, srcEndpoint, dst, dport, req.protocol, semantics).ingress;
     const allowed = route.every(routable) && egress.allowed && ingress.allowed;
     return { to: t, pod: dst.kind === 'pod' ? podKey(dst.pod) : null, route, egress, ingress, allowed };
   });
@@ -148,4 +156,21 @@ export function buildTrace(w: TraceWorld, req: TraceRequest): Trace {
   const hostOnly = paths.some((p) => p.route.some((r) => r.kind === 'host'));
   const expect = hostOnly ? null : verdict === 'ALLOWED' ? 'reachable' : verdict === 'DENIED' ? 'denied' : verdict === 'PARTIAL' ? 'either' : null;
   return { ...common, paths, verdict, expect };
+}
+
+/**
+ * To a pod's secondary address: the source's interface on that subnet carries it (its connected
+ * route), straight to the other pod's interface — no node routing, no Service NAT, no policy.
+ * Without such an interface the packet follows the default route to the node, which has no route
+ * to the secondary network.
+ */
+function secondaryTrace(w: TraceWorld, src: Pod, owner: SecondaryAddress, common: Omit<Trace, 'paths' | 'verdict' | 'expect' | 'service'>): Trace {
+  const via = sourceInterface(w.secondary ?? [], podKey(src), owner.ip);
+  const dst = podByKey(w, owner.pod);
+  const to = `${owner.ip}:${common.port}`;
+  const route: RouteStep = via
+    ? { kind: 'secondary', from: src.nodeName!, to: dst?.nodeName, text: `via ${via.ifname} (${via.address}, network ${via.network}, ${via.plugin}) to ${owner.pod} ${owner.ifname}: on the secondary network, not routed by the node, no NAT` }
+    : { kind: 'unreachable', from: src.nodeName!, text: `${podKey(src)} has no interface on the subnet of ${owner.ip} (${owner.pod} ${owner.ifname}, network ${owner.network}): its default route goes to the node, which has no route there` };
+  const path: TracePath = { to, pod: owner.pod, route: [route], egress: exemptSide('egress', podKey(src)), ingress: exemptSide('ingress', owner.pod), allowed: via !== undefined };
+  return { ...common, service: null, paths: [path], verdict: via ? 'ALLOWED' : 'UNREACHABLE', expect: via ? 'reachable' : null, via: via ? { interface: via.ifname, network: via.network } : { interface: 'eth0', network: 'cluster network' } };
 }

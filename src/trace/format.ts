@@ -38,6 +38,7 @@ const indent = (lines: string[], pad: string) => lines.map((l) => pad + l);
 export function formatTrace(t: Trace, probe?: ProbeReport | null): string {
   const lines = [`trace ${t.from} -> ${t.to} (${t.protocol}${t.port !== null ? `/${t.port}` : ''})${t.offline ? ' [offline: placement predicted from the manifests]' : ''}`];
   if (t.dns) lines.push(...dnsLines(t.dns));
+  if (t.via) lines.push(`via       ${t.via.interface} (${t.via.network})`);
   if (t.address && t.service) {
     const s = t.service;
     lines.push(`service   ${t.address}:${t.port}${s.service ? ` (${s.service})` : ''} on ${s.node}: ${s.result.text}`);

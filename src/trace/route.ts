@@ -7,7 +7,7 @@ import { parseCidr, parseIPv4 } from '../model/ip.js';
 import type { LabConfig, LabNode } from '../model/lab.js';
 
 export interface RouteStep {
-  kind: 'local' | 'same-node' | 'routed' | 'vxlan' | 'node' | 'host' | 'unreachable';
+  kind: 'local' | 'same-node' | 'routed' | 'vxlan' | 'node' | 'host' | 'secondary' | 'unreachable';
   from: string;
   /** The node the address is on (absent for the host and unreachable addresses). */
   to?: string;

@@ -14,9 +14,14 @@ import type { ServiceTable } from '../model/service-table.js';
 import { readyWhen, type PodStatusLookup } from '../model/endpoints.js';
 import { serviceView } from '../model/service-view.js';
 import type { Cluster } from '../model/types.js';
+import type { Semantics } from '../policy/semantics.js';
+import type { AttachmentRecord } from '../lab/attachments.js';
+import { secondaryFromAnnotations, secondaryFromRecords, type SecondaryAddress } from './secondary.js';
 
 export interface TraceWorld {
   config: LabConfig;
+  /** `--semantics`: judge policy in this profile instead of the lab's (config.semantics). */
+  semantics?: Semantics;
   nodes: LabNode[];
   cluster: Cluster;
   placements: PlacedPod[];
@@ -27,6 +32,8 @@ export interface TraceWorld {
   dnsServer: string | null;
   /** Nodes and placements are predicted from manifests, not read from a running lab. */
   offline: boolean;
+  /** Addresses of pods' secondary interfaces (Multus-style attachments). */
+  secondary?: SecondaryAddress[];
 }
 
 /** What of a lab's state a trace needs (LabState satisfies it). */
@@ -37,6 +44,7 @@ export interface TraceLabState {
   objects: RawObject[];
   serviceAllocations?: Record<string, import('../model/service-table.js').ServiceAllocation>;
   proxyTable?: ServiceTable | null;
+  attachments?: Record<string, AttachmentRecord[]>;
 }
 
 /**
@@ -57,6 +65,7 @@ export function labWorld(state: TraceLabState, podStatus?: PodStatusLookup): Tra
     dns: state.config.dns ? buildRecordSet(cluster, dnsView, { zone: CLUSTER_ZONE }) : null,
     dnsServer: state.config.dns ? kubeDnsIP(state.config.serviceCidr) : null,
     offline: false,
+    secondary: secondaryFromRecords(state.attachments ?? {}),
   };
 }
 
@@ -66,5 +75,6 @@ export function offlineWorld(config: LabConfig, objects: RawObject[]): TraceWorl
   const nodes = planNodes(config, readCluster(objects, { podCidr: config.podCidr }).nodes);
   const cluster0 = labCluster({ ...base, nodes });
   const { placed } = placePods(config.name, cluster0.pods, nodes);
-  return { ...labWorld({ ...base, nodes, placements: placed }), offline: true };
+  const world = labWorld({ ...base, nodes, placements: placed });
+  return { ...world, offline: true, secondary: secondaryFromAnnotations(world.cluster) };
 }

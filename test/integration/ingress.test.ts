@@ -57,7 +57,8 @@ function appObjects(): Obj[] {
     service('ws', 'ws', { port: 80, targetPort: 8080 }),
     service('fresh', 'fresh', { port: 80, targetPort: 8080 }),
     service('empty', 'nobody', { port: 80, targetPort: 8080 }),
-    service('broken', 'web', { port: 80, targetPort: 9999 }),
+    // Selects the command pod: a built-in one would serve the Service's targetPort (model/served-ports.ts).
+    service('broken', 'ws', { port: 80, targetPort: 9999 }),
   ];
 }
 

@@ -54,7 +54,7 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_NFT)('NetworkPolicy in the data plane (rou
     for (const [args, message] of [
       [['matrix', '--protocol', 'SCTP'], /SCTP cannot be probed/],
       [['matrix', '--port', '70000'], /--port: "70000" is not a port number/],
-      [['probe', 'x/nope', 'x/a'], /no pod "x\/nope"/],
+      [["probe", "x/nope", "x/a"], /no pod or workload "x\/nope"/],
       [['probe', 'x/a', 'x/b', '--protocol', 'UDP', '--port', 'x'], /--port/],
     ] as const) {
       const r = await lab.cli(args[0], args.slice(1));
@@ -116,10 +116,10 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_NFT)('NetworkPolicy in the data plane (rou
     });
   }, T);
 
-  it('ipBlock peers do not match pod IPs (podnet semantics, as the analyzer)', async () => {
-    const ingress = [{ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }];
+  it('ipBlock peers match pod IPs (upstream semantics, as the analyzer)', async () => {
+    const ingress = [{ from: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.244.0.0/16'] } }] }, { from: [{ ipBlock: { cidr: `${(await lab.pods()).find((p) => p.key === 'y/b')!.ip}/32` } }] }];
     await withPolicies([policy('x', 'a', { podSelector: { matchLabels: { pod: 'a' } }, ingress })], async () => {
-      expectMatrix((await matrix(lab)).m, (_s, d) => d !== 'x/a');
+      expectMatrix((await matrix(lab)).m, (s, d) => d !== 'x/a' || s === 'y/b');
     });
   }, T);
 

@@ -30,7 +30,8 @@ spec:
     pod('exec-ready', `{name: app, image: busybox, command: [sleep, '3600'], readinessProbe: {exec: {command: [test, -f, ${flag}]}, ${quick}, failureThreshold: 1}}`),
     pod('http-ready', `{name: web, image: nginx, ports: [{name: http, containerPort: 8080}], readinessProbe: {httpGet: {path: /healthz, port: http}, ${quick}}}`),
     pod('grpc-ready', `{name: api, image: grpc, ports: [{containerPort: 9555}], readinessProbe: {grpc: {port: 9555}, ${quick}}, livenessProbe: {grpc: {port: 9555}, ${quick}}}`),
-    pod('tcp-never', `{name: db, image: redis, ports: [{containerPort: 6379}], readinessProbe: {tcpSocket: {port: 6380}, ${quick}}}`),
+    // A command container that listens nowhere (a built-in one would serve the probe's port).
+    pod('tcp-never', `{name: db, image: redis, command: [sleep, '3600'], ports: [{containerPort: 6379}], readinessProbe: {tcpSocket: {port: 6380}, ${quick}}}`),
     pod('liveness', `{name: app, image: busybox, command: [sleep, '3600'], livenessProbe: {tcpSocket: {port: 7777}, ${quick}, failureThreshold: 2}}`),
   ].join('');
 }
@@ -94,7 +95,8 @@ describe.skipIf(!CAN_RUN_LAB)('container probes in a lab (root, real namespaces)
 
   it('failing liveness restarts a command container: its restart count goes up', async () => {
     const restarts = async () => (await pods()).get('liveness')?.status.containerStatuses?.[0]?.restartCount ?? 0;
-    await until('the liveness pod to be restarted twice', async () => (await restarts()) >= 2, 30_000);
+    // kubelet's back-off: 10 s before the first restart, 20 s before the second.
+    await until('the liveness pod to be restarted twice', async () => (await restarts()) >= 2, 75_000);
     expect(containerLog('liveness', 'app')).toContain('liveness probe failed 2 times in a row: killing the container');
   }, T);
 });

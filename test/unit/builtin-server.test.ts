@@ -127,6 +127,11 @@ describe('restart policy', () => {
     expect(delays[delays.length - 1]).toBe(BACKOFF_CAP_MS);
   });
 
+  it("uses kubelet's figures: 10 s, doubling, capped at 5 min; reset after 10 min running", () => {
+    expect([1, 2, 3, 5, 6, 9].map(restartDelayMs)).toEqual([10_000, 20_000, 40_000, 160_000, 300_000, 300_000]);
+    expect(RESET_AFTER_MS).toBe(600_000);
+  });
+
   it('forgets past failures after a long enough run', () => {
     expect(nextFailureCount(0, 10)).toBe(1);
     expect(nextFailureCount(4, 10)).toBe(5);

@@ -234,6 +234,7 @@ describe.concurrent('explain', () => {
       port: 5432,
       protocol: 'TCP',
       allowed: false,
+      semantics: 'upstream',
       conns: 'No Connections',
       egress: { direction: 'egress', pod: 'tools/debug', allowed: true, exempt: 'no policy selects it for egress', selectedBy: [], allowedBy: [] },
       ingress: {
@@ -258,6 +259,7 @@ describe.concurrent('explain', () => {
       port: 80,
       protocol: 'TCP',
       allowed: true,
+      semantics: 'upstream',
       conns: 'TCP 80',
       egress: { direction: 'egress', pod: null, allowed: true, exempt: 'not a pod: no policy applies outside the cluster', selectedBy: [], allowedBy: [] },
       ingress: {

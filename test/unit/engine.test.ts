@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Cluster, Protocol } from '../../src/model/types.js';
 import { PolicyEngine, type EngineOptions } from '../../src/policy/engine.js';
 import { endpoint, loadCluster, namespace, netpol, node, pod } from './fixtures.js';
+import { SEMANTICS } from '../../src/policy/semantics.js';
 
 const ALLOW = true;
 const DENY = false;
@@ -265,15 +266,25 @@ table('ipBlock', [
     ['203.0.113.128', 'a/db', DENY],
     ['203.0.113.200', 'a/db', DENY],
   ]),
-  ...group('ipBlock does not match pod IPs (0.0.0.0/0)', FROM('[{ipBlock: {cidr: 0.0.0.0/0}}]'), [
+  // Upstream (the e2e suite's CIDR tests): an ipBlock matches pod IPs too.
+  ...group('ipBlock matches pod IPs (0.0.0.0/0)', FROM('[{ipBlock: {cidr: 0.0.0.0/0}}]'), [
+    ['b/client', 'a/db', ALLOW],
+    ['a/client', 'a/db', ALLOW],
+    ['8.8.8.8', 'a/db', ALLOW],
+  ]),
+  ...group('ipBlock matches pod IPs (the pod CIDR itself)', FROM('[{ipBlock: {cidr: 10.244.0.0/16}}]'), [
+    ['b/client', 'a/db', ALLOW],
+    ['10.244.200.1', 'a/db', ALLOW],
+  ]),
+  ...group('cilium: ipBlock does not match pod IPs (0.0.0.0/0)', FROM('[{ipBlock: {cidr: 0.0.0.0/0}}]'), [
     ['b/client', 'a/db', DENY],
     ['a/client', 'a/db', DENY],
     ['8.8.8.8', 'a/db', ALLOW],
-  ]),
-  ...group('ipBlock does not match pod IPs (the pod CIDR itself)', FROM('[{ipBlock: {cidr: 10.244.0.0/16}}]'), [
+  ], { semantics: SEMANTICS.cilium }),
+  ...group('np-guard: ipBlock does not match pod IPs (the pod CIDR itself)', FROM('[{ipBlock: {cidr: 10.244.0.0/16}}]'), [
     ['b/client', 'a/db', DENY],
     ['10.244.200.1', 'a/db', ALLOW],
-  ]),
+  ], { semantics: SEMANTICS['np-guard'] }),
   ...group('egress ipBlock', [['a', '{podSelector: {matchLabels: {app: db}}, policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: 203.0.113.0/24}}]}]}']], [
     ['a/db', '203.0.113.9', ALLOW],
     ['a/db', '198.51.100.1', DENY],
@@ -413,6 +424,16 @@ table('hostNetwork pods and node-local traffic', [
     ['a/host2', 'a/db', ALLOW],
     ['a/host', 'a/db', DENY],
   ]),
+  // Cilium (default policy-cidr-match-mode): CIDR rules match neither nodes nor hostNetwork pods.
+  ...group('cilium: ipBlock does not match node IPs', FROM('[{ipBlock: {cidr: 172.18.0.0/16}}]'), [
+    ['a/host', 'a/db', DENY],
+    ['172.18.0.3', 'a/db', DENY],
+    ['172.18.9.9', 'a/db', ALLOW],
+  ], { semantics: SEMANTICS.cilium }),
+  ...group('upstream: ipBlock matches node IPs as addresses', FROM('[{ipBlock: {cidr: 172.18.0.0/16}}]'), [
+    ['a/host', 'a/db', ALLOW],
+    ['172.18.0.3', 'a/db', ALLOW],
+  ]),
   ...group('hostNetwork peer is matched by ipBlock on status.podIP', FROM('[{ipBlock: {cidr: 172.18.0.4/32}}]'), [
     ['a/host3', 'a/db', ALLOW],
     ['a/host2', 'a/db', DENY],
@@ -436,8 +457,8 @@ table('hostNetwork pods and node-local traffic', [
   ]),
 ]);
 
-const NP_GUARD: EngineOptions = { hostNetworkAsNode: false };
-table('hostNetworkAsNode: false (np-guard model)', [
+const NP_GUARD: EngineOptions = { semantics: SEMANTICS['np-guard'] };
+table('np-guard semantics: hostNetwork pods are pods', [
   ...group('hostNetwork pod is isolated for ingress like any pod', [['a', DENY_IN('{}')]], [['b/client', 'a/host', DENY]], NP_GUARD),
   ...group('hostNetwork pod is isolated for egress like any pod', [['a', '{podSelector: {}, policyTypes: [Egress]}']], [['a/host', 'b/client', DENY]], NP_GUARD),
   ...group('hostNetwork peer is matched by podSelector', FROM('[{podSelector: {matchLabels: {app: web}}}]'), [

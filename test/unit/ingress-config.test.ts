@@ -146,10 +146,17 @@ describe('objects a lab adds for Ingresses (src/lab/system.ts)', () => {
     expect(selectIngresses(c).handled.map((i) => i.name)).toEqual(['a']);
   });
 
+  it('the controller starts only for Ingresses of its class: not for class nginx, nor for classless ones when another class is the default', () => {
+    expect(keys(withSystemObjects(config, [raw(cls('nginx', 'k8s.io/ingress-nginx')), raw(ing('a', { ingressClassName: 'nginx' }))]))).toEqual(['IngressClass/nginx', 'Ingress/a']);
+    expect(keys(withSystemObjects(config, [raw(ing('a', {}, { 'kubernetes.io/ingress.class': 'alb' }))]))).toEqual(['Ingress/a']);
+    expect(keys(withSystemObjects(config, [raw(cls('nginx', 'k8s.io/ingress-nginx', true)), raw(ing('a'))]))).toEqual(['IngressClass/nginx', 'Ingress/a']);
+    expect(keys(withSystemObjects(config, [raw(ing('a', { ingressClassName: 'podnet' }))]))).toContain('Deployment/podnet-ingress-controller');
+  });
+
   it("podnet's class is not the default when the user marks another; a user's own `podnet` class wins", () => {
-    const withNginx = readObjects(withSystemObjects(config, [raw(cls('nginx', 'k8s.io/ingress-nginx', true)), raw(ing('a'))]).map((o) => o.obj));
+    const withNginx = readObjects(withSystemObjects(config, [raw(cls('nginx', 'k8s.io/ingress-nginx', true)), raw(ing('a', { ingressClassName: 'podnet' }))]).map((o) => o.obj));
     expect(withNginx.ingressClasses.map((c) => [c.name, c.isDefault])).toEqual([['podnet', false], ['nginx', true]]);
-    const own = withSystemObjects(config, [raw(cls('podnet', INGRESS_CONTROLLER)), raw(ing('a'))]);
+    const own = withSystemObjects(config, [raw(cls('podnet', INGRESS_CONTROLLER)), raw(ing('a', { ingressClassName: 'podnet' }))]);
     expect(keys(own).filter((k) => k === 'IngressClass/podnet')).toHaveLength(1);
     expect(readObjects(own.map((o) => o.obj)).ingressClasses[0].isDefault).toBe(false);
   });

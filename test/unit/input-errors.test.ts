@@ -122,12 +122,12 @@ describe.concurrent('invalid manifests: analyze -f FILE exits 2 naming file, obj
     ]);
   });
 
-  it('the same kind/namespace/name twice across two files names the first file', async () => {
+  it('the same kind/namespace/name twice across two files: the later wins, as kubectl apply; a warning names the first file', async () => {
     // duplicate-a.yaml omits the namespace (so: default); duplicate-b.yaml also has a Pod "web",
     // which is a different kind and no duplicate.
-    expectProblems(await analyze('duplicate-a.yaml', 'duplicate-b.yaml'), [
-      `${E}/duplicate-b.yaml: networkpolicy default/web: metadata.name: duplicate object: already defined in ${E}/duplicate-a.yaml (document 1)`,
-    ]);
+    const r = await analyze('duplicate-a.yaml', 'duplicate-b.yaml');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`podnet: warning: ${E}/duplicate-b.yaml: networkpolicy default/web: metadata.name: also defined, differently, in ${E}/duplicate-a.yaml (document 1): this later definition wins, as with kubectl apply`);
   });
 
   it('a path that does not exist', async () => {
@@ -192,7 +192,7 @@ describe.concurrent('bad command-line flags: exit 2 with a clear message', () =>
   it.each([
     [['--port', '0'], 'podnet: --port: "0" is not a port number (1-65535)\n'],
     [['--protocol', 'ICMP'], 'podnet: --protocol: "ICMP" is not one of TCP, UDP, SCTP\n'],
-    [['-o', 'xml'], 'podnet: -o: "xml" is not one of text, json, csv, md, dot, connlist, connlist-json\n'],
+    [['-o', 'xml'], 'podnet: -o: "xml" is not one of text, json, csv, md, dot, connlist, connlist-json, html\n'],
   ])('%j', async (flags, message) => {
     const r = await runCli([...f, ...flags]);
     expect(r.code).toBe(2);

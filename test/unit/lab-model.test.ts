@@ -61,7 +61,7 @@ describe('planNodes and placePods', () => {
     expect(where.c.node).toBe('n1');
     expect(where.d.node).toBe('n2');
     expect(where.h).toMatchObject({ node: 'n2', ip: labelled[1].ip, netns: null });
-    expect(unschedulable).toEqual([{ key: 'default/x', reason: expect.stringContaining('nodeSelector') }]);
+    expect(unschedulable).toEqual([{ key: 'default/x', reason: "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector." }]);
     const ips = placed.filter((p) => p.netns).map((p) => p.ip);
     expect(new Set(ips).size).toBe(ips.length);
     expect(placed.every((p) => p.hostVeth.length <= 15)).toBe(true);

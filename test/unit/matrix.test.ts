@@ -9,6 +9,7 @@ import { PolicyEngine, type EngineOptions } from '../../src/policy/engine.js';
 import { computeMatrix } from '../../src/policy/matrix.js';
 import { findPod, loadCluster, namespace, netpol, pod, readObjects } from './fixtures.js';
 import { scenarioArb, type Scenario } from './policy-arbitraries.js';
+import { SEMANTICS } from '../../src/policy/semantics.js';
 
 /** Every pair where the matrix and the engine disagree, as readable lines. */
 function disagreements(cluster: Cluster, port: number, protocol: Protocol, options: EngineOptions): string[] {
@@ -92,8 +93,8 @@ describe('computeMatrix on a known cluster', () => {
     m.rows.forEach((row, s) => expect(row.has(s)).toBe(true));
   });
 
-  it('hostNetworkAsNode: false isolates the hostNetwork pod', () => {
-    expect(allowedPairs(8080, 'TCP', { hostNetworkAsNode: false })).toEqual(['a/web -> a/db', 'b/client -> a/web']);
+  it('np-guard semantics isolate the hostNetwork pod', () => {
+    expect(allowedPairs(8080, 'TCP', { semantics: SEMANTICS['np-guard'] })).toEqual(['a/web -> a/db', 'b/client -> a/web']);
   });
 
   it('rows follow cluster.pods order', () => {

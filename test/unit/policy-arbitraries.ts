@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import type { Protocol } from '../../src/model/types.js';
 import type { EngineOptions } from '../../src/policy/engine.js';
+import { SEMANTICS, SEMANTICS_NAMES } from '../../src/policy/semantics.js';
 import { namespace, netpol, node, pod } from './fixtures.js';
 
 type Obj = Record<string, unknown>;
@@ -51,6 +52,9 @@ const IP_BLOCK = fc.constantFrom<Obj>(
   { cidr: '172.18.0.1/32' },
   { cidr: '10.0.0.0/8' },
   { cidr: '10.244.0.0/16' },
+  // single pods' addresses and an except around one: ipBlocks that match pods (upstream) or not
+  { cidr: '10.244.0.0/24', except: ['10.244.0.2/32'] },
+  { cidr: '10.244.0.3/32' },
 );
 
 const peerArb = (ipBlock: fc.Arbitrary<Obj>) =>
@@ -141,9 +145,9 @@ export function scenarioArb(minPods: number, maxPods: number, maxPolicies: numbe
       probe: fc.option(fc.record({ index: fc.nat(), sameProtocol: fc.boolean() }), { nil: undefined, freq: 3 }),
       // Copy every policy into every namespace: equal peers in several namespaces.
       mirror: fc.boolean(),
-      hostNetworkAsNode: fc.boolean(),
+      semantics: fc.constantFrom(...SEMANTICS_NAMES),
     })
-    .map(({ namespaces, pods, policies, port, protocol, probe, mirror, hostNetworkAsNode }) => {
+    .map(({ namespaces, pods, policies, port, protocol, probe, mirror, semantics }) => {
       const nsName = (i: number) => `ns${i % namespaces.length}`;
       const declared = pods.flatMap((p) => p.ports.filter((x) => x !== undefined));
       if (probe !== undefined && declared.length > 0) {
@@ -167,7 +171,7 @@ export function scenarioArb(minPods: number, maxPods: number, maxPolicies: numbe
         ),
         ...placed.map((pol, i) => netpol(nsName(pol.ns), `np${i}`, pol.spec)),
       ];
-      return { objects, port, protocol, options: { hostNetworkAsNode } };
+      return { objects, port, protocol, options: { semantics: SEMANTICS[semantics] } };
     });
 }
 

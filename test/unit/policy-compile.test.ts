@@ -14,6 +14,7 @@ import { boxesAllow, decompose, type Box } from '../../src/policy/boxes.js';
 import { compilePolicies, type PodPolicy } from '../../src/policy/compile.js';
 import { ConnSet } from '../../src/policy/conns.js';
 import { PolicyEngine } from '../../src/policy/engine.js';
+import { SEMANTICS } from '../../src/policy/semantics.js';
 import { findPod, loadCluster, namespace, netpol, pod, readObjects } from './fixtures.js';
 import { scenarioArb, type Scenario } from './policy-arbitraries.js';
 
@@ -41,8 +42,8 @@ function sharedAddresses(cluster: Cluster): Set<string> {
 
 function disagreements(sc: Scenario): string[] {
   const cluster = readObjects(sc.objects);
-  const engine = new PolicyEngine(cluster);
-  const compiled = new Map(compilePolicies(cluster).map((p) => [p.key, p]));
+  const engine = new PolicyEngine(cluster, sc.options);
+  const compiled = new Map(compilePolicies(cluster, sc.options.semantics).map((p) => [p.key, p]));
   const shared = sharedAddresses(cluster);
   const pods = cluster.pods.filter((p) => parseIPv4(p.ip) !== null && !(p.hostNetwork && p.nodeName === undefined));
   const out: string[] = [];
@@ -71,17 +72,18 @@ function overlaps(boxes: readonly Box[]): string[] {
   return out;
 }
 
-const hostNetworkAsNode = (sc: Scenario): Scenario => ({ ...sc, options: { hostNetworkAsNode: true } });
+/** The data plane enforces the profiles a CNI has (upstream, cilium), not np-guard's model. */
+const enforceable = (sc: Scenario): Scenario => (sc.options.semantics?.enforceable ? sc : { ...sc, options: { semantics: SEMANTICS.cilium } });
 
 describe('compilePolicies agrees with PolicyEngine.evaluate', () => {
   it('random clusters (3-12 pods, 0-6 policies)', () => {
-    fc.assert(fc.property(scenarioArb(3, 12, 6).map(hostNetworkAsNode), (sc) => {
+    fc.assert(fc.property(scenarioArb(3, 12, 6).map(enforceable), (sc) => {
       expect(disagreements(sc)).toEqual([]);
     }), { numRuns: 500, seed: 42 });
   });
 
   it('random clusters, unseeded', () => {
-    fc.assert(fc.property(scenarioArb(3, 12, 6).map(hostNetworkAsNode), (sc) => {
+    fc.assert(fc.property(scenarioArb(3, 12, 6).map(enforceable), (sc) => {
       expect(disagreements(sc)).toEqual([]);
     }), { numRuns: 150 });
   });
@@ -89,7 +91,7 @@ describe('compilePolicies agrees with PolicyEngine.evaluate', () => {
   it('never produces overlapping boxes', () => {
     fc.assert(
       fc.property(scenarioArb(3, 12, 6), (sc) => {
-        for (const p of compilePolicies(readObjects(sc.objects))) {
+        for (const p of compilePolicies(readObjects(sc.objects), enforceable(sc).options.semantics)) {
           expect(overlaps(p.ingress ?? [])).toEqual([]);
           expect(overlaps(p.egress ?? [])).toEqual([]);
         }
@@ -118,8 +120,14 @@ describe('compilePolicies on a known cluster', () => {
     expect(compiled.get('a/db')).toMatchObject({ ingress: null });
   });
 
-  it('ingress of web: itself, the client on the named port, the ipBlock without pod IPs', () => {
+  it('ingress of web: itself, the client on the named port, the ipBlock with pod IPs (upstream)', () => {
     const boxes = compiled.get('a/web')!.ingress!;
+    expect(boxesAllow(boxes, ip('10.244.1.7'), 'TCP', 443)).toBe(true); // a pod IP in 10.0.0.0/8
+    expect(boxesAllow(boxes, ip('10.244.1.7'), 'TCP', 446)).toBe(false);
+  });
+
+  it('cilium: ingress of web: itself, the client on the named port, the ipBlock without pod IPs', () => {
+    const boxes = new Map(compilePolicies(cluster, SEMANTICS.cilium).map((p) => [p.key, p])).get('a/web')!.ingress!;
     expect(boxesAllow(boxes, ip('10.244.0.5'), 'UDP', 9)).toBe(true); // itself
     expect(boxesAllow(boxes, ip('10.244.1.9'), 'TCP', 8080)).toBe(true);
     expect(boxesAllow(boxes, ip('10.244.1.9'), 'TCP', 80)).toBe(false);

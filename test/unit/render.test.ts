@@ -32,6 +32,15 @@ describe('lab network plans', () => {
     });
   }
 
+  it('vxlan: checksum offload stays on unless the config turns it off (then ethtool on every node, after the FDB)', () => {
+    const on = config('vxlan');
+    expect(formatPlan(renderLabNetwork({ ...on, vxlanChecksumOffload: true }, planNodes(on, [])))).toBe(formatPlan(renderLabNetwork(on, planNodes(on, []))));
+    const off = { ...on, vxlanChecksumOffload: false };
+    golden('lab-network-vxlan-offload-off.txt', formatPlan(renderLabNetwork(off, planNodes(off, []))));
+    const routed = config('routed');
+    expect(formatPlan(renderLabNetwork({ ...routed, vxlanChecksumOffload: false }, planNodes(routed, [])))).not.toMatch(/ethtool/);
+  });
+
   it('renders pod ADD and DEL batched per namespace', () => {
     const c = config('routed');
     const nodes = planNodes(c, []);

@@ -1,9 +1,11 @@
 /** PodSpec and pod metadata reading, shared by Pod and every workload's template. */
-import type { Container, ContainerPort, DnsConfig, SecurityFields } from '../../model/types.js';
+import { NETWORKS_ANNOTATION, parseNetworkSelections, type NetworkSelection } from '../../model/network-selection.js';
+import type { Affinity, Container, ContainerPort, DnsConfig, SecurityFields, Toleration, TopologySpreadConstraint } from '../../model/types.js';
 import type { Labels } from '../../model/labels.js';
-import { isDnsLabel, isPortName, join, readArray, readBool, readInt, readLabels, readObj, readProtocol, readString, show, type Obj } from '../fields.js';
+import { isDnsLabel, isObj, isPortName, join, readArray, readBool, readInt, readLabels, readObj, readProtocol, readString, show, type Obj } from '../fields.js';
 import type { ObjectProblems } from '../problems.js';
 import { PROBE_KINDS, readProbe } from './probe.js';
+import { readAffinity, readSpreadConstraints, readTolerations } from './scheduling.js';
 import { readContainerSecurity, readPodSecurity, readVolumeMounts, readVolumes } from './security.js';
 
 export interface PodTemplate {
@@ -11,12 +13,17 @@ export interface PodTemplate {
   hostNetwork: boolean;
   nodeName?: string;
   nodeSelector?: Labels;
+  affinity?: Affinity;
+  tolerations?: Toleration[];
+  topologySpreadConstraints?: TopologySpreadConstraint[];
   hostname?: string;
   subdomain?: string;
   restartPolicy?: string;
   dnsPolicy?: string;
   dnsConfig?: DnsConfig;
+  networks?: NetworkSelection[];
   containers: Container[];
+  initContainers?: Container[];
   securityContext?: SecurityFields;
   emptyDirs?: string[];
 }
@@ -24,6 +31,7 @@ export interface PodTemplate {
 /** Reads metadata.labels and spec of a pod or a pod template found at `path`. */
 export function readPodTemplate(meta: Obj | undefined, spec: Obj | undefined, path: string, p: ObjectProblems): PodTemplate {
   const labels = readLabels(meta?.labels, join(join(path, 'metadata'), 'labels'), p);
+  const networks = readNetworks(meta, join(path, 'metadata'), p);
   const specPath = join(path, 'spec');
   if (!spec) {
     p.error(specPath, 'required field is missing');
@@ -43,21 +51,61 @@ export function readPodTemplate(meta: Obj | undefined, spec: Obj | undefined, pa
     names.add(container.name);
     containers.push(container);
   });
+  const initContainers = readInitContainers(spec.initContainers, join(specPath, 'initContainers'), p, names, volumes);
   const nodeSelector = spec.nodeSelector === undefined ? undefined : readLabels(spec.nodeSelector, join(specPath, 'nodeSelector'), p);
   return {
     labels,
     hostNetwork: readBool(spec.hostNetwork, join(specPath, 'hostNetwork'), p) ?? false,
     nodeName: readString(spec.nodeName, join(specPath, 'nodeName'), p),
     nodeSelector,
+    affinity: readAffinity(spec.affinity, join(specPath, 'affinity'), p),
+    tolerations: readTolerations(spec.tolerations, join(specPath, 'tolerations'), p),
+    topologySpreadConstraints: readSpreadConstraints(spec.topologySpreadConstraints, join(specPath, 'topologySpreadConstraints'), p),
     hostname: readString(spec.hostname, join(specPath, 'hostname'), p),
     subdomain: readString(spec.subdomain, join(specPath, 'subdomain'), p),
     restartPolicy: readRestartPolicy(spec.restartPolicy, join(specPath, 'restartPolicy'), p),
     dnsPolicy: readDnsPolicy(spec.dnsPolicy, join(specPath, 'dnsPolicy'), p),
     dnsConfig: readDnsConfig(spec.dnsConfig, join(specPath, 'dnsConfig'), p),
+    ...(networks ? { networks } : {}),
     containers,
+    ...(initContainers.length > 0 ? { initContainers } : {}),
     securityContext: readPodSecurity(spec.securityContext, join(specPath, 'securityContext'), p),
     emptyDirs: volumes.emptyDirs,
   };
+}
+
+/** The pod's secondary networks (k8s.v1.cni.cncf.io/networks), when the annotation is there. */
+function readNetworks(meta: Obj | undefined, metaPath: string, p: ObjectProblems): NetworkSelection[] | undefined {
+  const annotations = meta?.annotations;
+  if (!isObj(annotations) || annotations[NETWORKS_ANNOTATION] === undefined) return undefined;
+  const path = `${join(metaPath, 'annotations')}[${JSON.stringify(NETWORKS_ANNOTATION)}]`;
+  const text = readString(annotations[NETWORKS_ANNOTATION], path, p);
+  if (text === undefined) return undefined;
+  const { selections, errors } = parseNetworkSelections(text);
+  for (const e of errors) p.error(path, e);
+  return selections.length > 0 ? selections : undefined;
+}
+
+/**
+ * spec.initContainers: run in order before the app containers. "restartPolicy ... the only
+ * allowed value is 'Always'": such an init container is a sidecar. Names share one space with
+ * the app containers.
+ */
+function readInitContainers(v: unknown, path: string, p: ObjectProblems, names: Set<string>, volumes: ReturnType<typeof readVolumes>): Container[] {
+  const out: Container[] = [];
+  (readArray(v, path, p) ?? []).forEach((c, i) => {
+    const cp = join(path, i);
+    const container = readContainer(c, cp, p, i, volumes);
+    if (!container) return;
+    if (names.has(container.name)) p.error(join(cp, 'name'), `duplicate container name ${show(container.name)}`);
+    names.add(container.name);
+    const policy = readString((c as Obj).restartPolicy, join(cp, 'restartPolicy'), p);
+    if (policy !== undefined && policy !== 'Always') p.error(join(cp, 'restartPolicy'), `${show(policy)} is not valid (the only allowed value is Always)`);
+    // "Init containers do not support lifecycle, livenessProbe, readinessProbe, or startupProbe" (sidecars do).
+    if (policy !== 'Always') for (const k of PROBE_KINDS) if (container[k]) p.error(join(cp, k), 'init containers do not support probes (only sidecars, restartPolicy: Always)');
+    out.push(policy === 'Always' ? { ...container, restartPolicy: 'Always' } : container);
+  });
+  return out;
 }
 
 const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];

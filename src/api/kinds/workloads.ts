@@ -4,15 +4,16 @@
  */
 import { matchesSelector } from '../../model/labels.js';
 import { generatedSuffix, podTemplateHash } from '../../model/names.js';
+import { daemonSetTolerations, matchesNodeRequirements, untoleratedTaint } from '../../model/node-affinity.js';
 import type { Node, Owner, Pod, Source } from '../../model/types.js';
-import { isObj, readInt, readObj, readSelector, readString, join, type Obj } from '../fields.js';
+import { isObj, readInt, readLabels, readObj, readSelector, readString, join, type Obj } from '../fields.js';
 import type { ObjectProblems } from '../problems.js';
 import { readPodTemplate, type PodTemplate } from './podspec.js';
 
 /** podnet models pods one by one: a workload may have at most this many. */
 export const MAX_PODS_PER_WORKLOAD = 100_000;
 
-export const WORKLOAD_KINDS = ['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'] as const;
+export const WORKLOAD_KINDS = ['Deployment', 'ReplicaSet', 'ReplicationController', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
 interface PodBase {
@@ -29,13 +30,18 @@ function makePod(base: PodBase, name: string, t: PodTemplate, owner: Owner, extr
     hostNetwork: t.hostNetwork,
     nodeName: t.nodeName,
     nodeSelector: t.nodeSelector,
+    ...(t.affinity ? { affinity: t.affinity } : {}),
+    ...(t.tolerations ? { tolerations: t.tolerations } : {}),
+    ...(t.topologySpreadConstraints ? { topologySpreadConstraints: t.topologySpreadConstraints } : {}),
     hostname: t.hostname,
     subdomain: t.subdomain,
     containers: t.containers,
+    ...(t.initContainers ? { initContainers: t.initContainers } : {}),
     owner,
     restartPolicy: t.restartPolicy,
     dnsPolicy: t.dnsPolicy,
     dnsConfig: t.dnsConfig,
+    ...(t.networks ? { networks: t.networks } : {}),
     ...(t.securityContext ? { securityContext: t.securityContext } : {}),
     ...(t.emptyDirs && t.emptyDirs.length > 0 ? { emptyDirs: t.emptyDirs } : {}),
     source: base.source,
@@ -76,6 +82,7 @@ export function expandWorkload(kind: WorkloadKind, obj: Obj, namespace: string, 
   }
   if (kind === 'Job') return expandJob(spec, 'spec', name, base, owner, p);
   const template = readTemplate(spec, 'spec', p);
+  if (kind === 'ReplicationController') return expandReplicationController(spec, template, name, base, owner, p);
   // apps/v1 workloads: "selector ... must match the pod template's labels"
   const selector = readSelector(spec.selector, 'spec.selector', p);
   if (!selector) p.error('spec.selector', 'required field is missing');
@@ -99,11 +106,26 @@ export function expandWorkload(kind: WorkloadKind, obj: Obj, namespace: string, 
       });
     }
     case 'DaemonSet': {
-      const eligible = nodes.filter((n) => !template.nodeSelector || matchesSelector({ matchLabels: template.nodeSelector, matchExpressions: [] }, n.labels));
-      if (nodes.length === 0) return [makePod(base, `${name}-${generatedSuffix(`${namespace}/${name}`)}`, template, owner)];
-      return eligible.map((n) => makePod(base, `${name}-${generatedSuffix(`${namespace}/${name}/${n.name}`)}`, template, owner, { nodeName: n.name }));
+      // The DaemonSet controller adds its tolerations, then places one pod on every node whose
+      // labels match nodeSelector and required node affinity and whose taints it tolerates.
+      const tolerations = [...(template.tolerations ?? []), ...daemonSetTolerations(template.hostNetwork)];
+      const daemon = { ...template, tolerations };
+      const eligible = nodes.filter((n) => matchesNodeRequirements(template, { name: n.name, labels: n.labels, taints: n.taints ?? [] }) && !untoleratedTaint(tolerations, n.taints ?? []));
+      if (nodes.length === 0) return [makePod(base, `${name}-${generatedSuffix(`${namespace}/${name}`)}`, daemon, owner)];
+      return eligible.map((n) => makePod(base, `${name}-${generatedSuffix(`${namespace}/${name}/${n.name}`)}`, daemon, owner, { nodeName: n.name }));
     }
   }
+}
+
+/**
+ * A ReplicationController: spec.selector is a plain label map, and "if empty, defaulted to labels
+ * on Pod template"; its pods are named as a ReplicaSet's.
+ */
+function expandReplicationController(spec: Obj, template: PodTemplate, name: string, base: PodBase, owner: Owner, p: ObjectProblems): Pod[] {
+  const selector = spec.selector === undefined ? template.labels : readLabels(spec.selector, 'spec.selector', p);
+  if (!matchesSelector({ matchLabels: selector, matchExpressions: [] }, template.labels)) p.error('spec.selector', 'does not match template labels (spec.template.metadata.labels)');
+  const replicas = readInt(spec.replicas, 'spec.replicas', p, 0, MAX_PODS_PER_WORKLOAD) ?? 1;
+  return range(replicas).map((i) => makePod(base, `${name}-${generatedSuffix(`${base.namespace}/${name}/${i}`)}`, template, owner));
 }
 
 function expandJob(spec: Obj, path: string, jobName: string, base: PodBase, owner: Owner, p: ObjectProblems): Pod[] {

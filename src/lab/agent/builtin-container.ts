@@ -9,6 +9,7 @@ import type { OpenedPort } from './sockets.js';
 import { serveHttp, serveUdp, type Served } from '../../servers/workload/serve.js';
 import { noteLogLine, type ServerIdentity } from '../../servers/workload/response.js';
 import { ContainerProber, type ProbeRunner } from './container-prober.js';
+import { builtinTlsContext } from '../../servers/workload/tls.js';
 
 export class BuiltinContainer {
   private readonly served: Served[] = [];
@@ -31,6 +32,7 @@ export class BuiltinContainer {
         if ((role === 'liveness' || role === 'startup') && ok) this.unhealthy = false;
       },
     });
+    if (spec.builtin) this.note(spec.builtin);
   }
 
   /**
@@ -64,7 +66,8 @@ export class BuiltinContainer {
       this.note(`cannot listen on ${opened.protocol}/${opened.port}: ${opened.error}`);
       return `${opened.protocol}/${opened.port}: ${opened.error}`;
     }
-    if (opened.protocol === 'TCP') this.served.push(serveHttp(opened.server, this.id, opened.port, log));
+    const tlsPort = this.spec.ports.some((p) => p.tls && p.protocol === 'TCP' && p.containerPort === opened.port);
+    if (opened.protocol === 'TCP') this.served.push(serveHttp(opened.server, this.id, opened.port, log, tlsPort ? builtinTlsContext() : undefined));
     else this.served.push(serveUdp(opened.socket, this.id, opened.port, log));
     return undefined;
   }
@@ -74,7 +77,7 @@ export class BuiltinContainer {
     if (this.failed) return;
     this.state = 'running';
     this.prober.containerStarted();
-    const ports = this.spec.ports.filter((p) => p.protocol !== 'SCTP').map((p) => `${p.protocol}/${p.containerPort}`);
+    const ports = this.spec.ports.filter((p) => p.protocol !== 'SCTP').map((p) => `${p.protocol}/${p.containerPort}${p.tls ? ' (TLS, self-signed)' : ''}`);
     this.note(ports.length > 0 ? `built-in server on ${ports.join(', ')}` : 'built-in server: no TCP or UDP ports to serve');
   }
 

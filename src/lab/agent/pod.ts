@@ -5,13 +5,16 @@
 import { BuiltinContainer } from './builtin-container.js';
 import { CommandContainer } from './command-container.js';
 import type { Limiter } from './limit.js';
-import { isCommandContainer, type PodSpec, type PodStatus } from './protocol.js';
+import { isCommandContainer, type ContainerSpec, type PodSpec, type PodStatus } from './protocol.js';
 import { openPorts, type WantedPort } from './sockets.js';
 import type { ProbeRunner } from './container-prober.js';
 import { runExecProbe } from './exec-probe.js';
+import { programOnHost } from '../../host/which.js';
+import { InitRunner } from './init-runner.js';
 import type { NodeProber } from './node-prober.js';
 import { execArgv } from './sandbox-argv.js';
-import { createVolumes, removeVolumes } from './sandbox.js';
+import { containerArgvSandboxed, createVolumes, newLayer, removeLayer, removeVolumes } from './sandbox.js';
+import { resolveSecurity } from './security.js';
 
 export interface PodContext {
   stateDir: string;
@@ -26,35 +29,49 @@ export interface PodContext {
 
 export class PodRuntime {
   private readonly containers: (BuiltinContainer | CommandContainer)[];
+  private readonly inits: InitRunner | undefined;
+  private stopped = false;
   /** Starting failed (e.g. a port in use): the next sync replaces the pod instead of keeping it. */
   failed = false;
 
   constructor(readonly spec: PodSpec, private readonly ctx: PodContext) {
     const netns = spec.netns ?? ctx.nodeNetns;
     this.containers = spec.containers.map((c) => {
-      if (!isCommandContainer(c)) return new BuiltinContainer(ctx.stateDir, spec, c, this.probeRunner(() => undefined));
-      const container: CommandContainer = new CommandContainer(ctx.stateDir, netns, spec, c, ctx.log, this.probeRunner(() => container));
+      if (!isCommandContainer(c)) return new BuiltinContainer(ctx.stateDir, spec, c, this.probeRunner(c, () => undefined));
+      const container: CommandContainer = new CommandContainer(ctx.stateDir, netns, spec, c, ctx.log, this.probeRunner(c, () => container));
       return container;
     });
+    if (spec.initContainers && spec.initContainers.length > 0) {
+      this.inits = new InitRunner(spec, spec.initContainers, { stateDir: ctx.stateDir, netns, log: ctx.log, runner: (c, command) => this.probeRunner(c, command), startBuiltins: (b) => this.startBuiltins(b) });
+    }
   }
 
   /**
    * Probes as kubelet runs them: network ones from the node's namespace to the pod IP (a probe's
    * `host` overrides it; a hostNetwork pod's IP is its node's), exec ones inside the pod's
-   * namespace. A built-in container has no image binaries to exec: its exec probes are skipped
-   * and pass (the built-in server stands in for the image), which its log notes once. A command
-   * container's exec probe runs inside its sandbox, with its credentials (as kubelet's exec does).
+   * namespace. A command container's exec probe runs inside its sandbox, with its credentials
+   * (as kubelet's exec does). A built-in container has no image binaries: its exec probe runs
+   * the host's program, when there is one, in a sandbox of its own made for that one run (the
+   * container's securityContext, a writable layer that goes with it); otherwise it is skipped and
+   * passes, which its log notes once.
    */
-  private probeRunner(command: () => CommandContainer | undefined): ProbeRunner {
+  private probeRunner(spec: ContainerSpec, command: () => CommandContainer | undefined): ProbeRunner {
     return {
       run: (handler, timeoutMs) => {
         // A hostNetwork pod without an IP (a bare agent client) listens in the node's own namespace.
         if (handler.kind !== 'exec') return this.ctx.prober.probe(handler, this.spec.ip || '127.0.0.1', timeoutMs);
         const container = command();
-        if (container === undefined) return Promise.resolve({ ok: true, message: 'exec probe skipped: a built-in container has no image to run it in; counted as passing' });
-        const pid = container.sandboxPid();
-        if (pid === undefined) return Promise.resolve({ ok: false, message: 'container is not running' });
-        return runExecProbe(this.ctx.stateDir, execArgv(pid, container.security, handler.command), timeoutMs);
+        if (container !== undefined) {
+          const pid = container.sandboxPid();
+          if (pid === undefined) return Promise.resolve({ ok: false, message: 'container is not running' });
+          return runExecProbe(this.ctx.stateDir, execArgv(pid, container.security, handler.command), timeoutMs);
+        }
+        // The entrypoint rule (model/entrypoint.ts): an exec probe runs whenever its program is on the host.
+        if (!programOnHost(handler.command[0] ?? '')) return Promise.resolve({ ok: true, message: `exec probe skipped: ${JSON.stringify(handler.command[0] ?? '')} is not on this host and a built-in container has no image to run it in; counted as passing` });
+        const layer = newLayer(this.ctx.stateDir, `${this.spec.namespace}_${this.spec.name}_${spec.name}-probe`);
+        const security = spec.security ?? resolveSecurity(undefined, undefined);
+        const argv = containerArgvSandboxed(this.ctx.stateDir, this.netns, this.spec, spec, security, handler.command, layer);
+        return runExecProbe(this.ctx.stateDir, argv, timeoutMs).finally(() => removeLayer(layer));
       },
     };
   }
@@ -63,11 +80,23 @@ export class PodRuntime {
     return this.spec.netns ?? this.ctx.nodeNetns;
   }
 
-  /** Starts every container; resolves when the pod is ready or failed. Returns problems found. */
+  /**
+   * Starts every container; resolves when the pod is ready or failed. Returns problems found.
+   * With init containers it resolves at once: they run in order, then the app containers start.
+   */
   async start(): Promise<string[]> {
+    const all = [...this.spec.containers, ...(this.spec.initContainers ?? [])];
+    if (all.some((c) => isCommandContainer(c))) createVolumes(this.ctx.stateDir, this.spec);
+    if (!this.inits) return this.startApps();
+    void this.inits.run().then(async (ok) => {
+      if (ok && !this.stopped) await this.startApps();
+    });
+    return [];
+  }
+
+  private async startApps(): Promise<string[]> {
     const builtins = this.containers.filter((c): c is BuiltinContainer => c instanceof BuiltinContainer);
     const commands = this.containers.filter((c): c is CommandContainer => c instanceof CommandContainer);
-    if (commands.length > 0) createVolumes(this.ctx.stateDir, this.spec);
     const [builtinProblems, refused] = await Promise.all([this.startBuiltins(builtins), Promise.all(commands.map((c) => c.start()))]);
     const problems = [...builtinProblems, ...refused.filter((r): r is string => r !== undefined)];
     if (problems.length > 0) {
@@ -108,11 +137,14 @@ export class PodRuntime {
    */
   status(): PodStatus {
     const containers = this.containers.map((c) => c.status());
-    return { key: this.spec.key, ready: containers.every((c) => c.ready), containers };
+    if (!this.inits) return { key: this.spec.key, ready: containers.every((c) => c.ready), containers };
+    const ready = this.inits.statusText() === undefined && this.inits.sidecarsReady() && containers.every((c) => c.ready);
+    return { key: this.spec.key, ready, containers, initContainers: this.inits.statuses() };
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.containers.map((c) => c.stop()));
+    this.stopped = true;
+    await Promise.all([...this.containers.map((c) => c.stop()), this.inits?.stop()]);
     removeVolumes(this.ctx.stateDir, this.spec);
   }
 

@@ -15,12 +15,18 @@ export interface PortSpec {
   name?: string;
   containerPort: number;
   protocol: Protocol;
+  /** Built-in server: answer with TLS on this TCP port (an HTTPS probe names it). */
+  tls?: boolean;
 }
 
 export interface ContainerSpec {
   name: string;
   command?: string[];
   args?: string[];
+  /** Set when the built-in server stands in for `command` (its program is not on the host): why. */
+  builtin?: string;
+  /** Init containers: restartPolicy Always (a sidecar, kept running). */
+  sidecar?: boolean;
   env?: Record<string, string>;
   ports: PortSpec[];
   /** Ports already numbers (named ones resolved by the manifest reader). */
@@ -45,6 +51,8 @@ export interface PodSpec {
   /** null: hostNetwork, the pod runs in its node's namespace. */
   netns: string | null;
   containers: ContainerSpec[];
+  /** Run in order, each to completion (sidecars: started), before `containers`. */
+  initContainers?: ContainerSpec[];
   restartPolicy?: RestartPolicy;
   /** spec.hostname when given (the UTS hostname); else the pod's name. */
   hostname?: string;
@@ -78,6 +86,8 @@ export interface PodStatus {
   /** Every container ready. */
   ready: boolean;
   containers: ContainerStatus[];
+  /** In spec order; absent entries: not created yet. */
+  initContainers?: (ContainerStatus | null)[];
 }
 
 export type AgentRequest = { op: 'sync'; pods: PodSpec[] } | { op: 'status' } | { op: 'shutdown' };
@@ -92,7 +102,7 @@ export type AgentReply =
  * podnet does not have (e.g. agnhost's `args: [netexec]`), so they do not make it a command.
  */
 export function isCommandContainer(c: ContainerSpec): boolean {
-  return c.command !== undefined && c.command.length > 0;
+  return c.builtin === undefined && c.command !== undefined && c.command.length > 0;
 }
 
 /** The argv a command container runs: command then args. */
@@ -184,7 +194,11 @@ function checkPod(raw: unknown, at: string, errors: string[]): PodSpec {
     return pod;
   }
   pod.containers = raw.containers.map((c, i) => checkContainer(c, `${at}.containers[${i}]`, errors));
-  const names = pod.containers.map((c) => c.name);
+  if (raw.initContainers !== undefined) {
+    if (!Array.isArray(raw.initContainers)) errors.push(`${at}.initContainers: must be an array`);
+    else pod.initContainers = raw.initContainers.map((c, i) => checkContainer(c, `${at}.initContainers[${i}]`, errors));
+  }
+  const names = [...pod.containers, ...(pod.initContainers ?? [])].map((c) => c.name);
   if (new Set(names).size !== names.length) errors.push(`${at}.containers: names must be unique`);
   return pod;
 }
@@ -199,6 +213,8 @@ function checkContainer(raw: unknown, at: string, errors: string[]): ContainerSp
   const args = strArray(raw.args, `${at}.args`, errors);
   if (command) c.command = command;
   if (args) c.args = args;
+  if (typeof raw.builtin === 'string') c.builtin = raw.builtin;
+  if (raw.sidecar === true) c.sidecar = true;
   if (raw.env !== undefined) {
     if (isObject(raw.env) && Object.values(raw.env).every((v) => typeof v === 'string')) {
       c.env = raw.env as Record<string, string>;
@@ -244,6 +260,7 @@ function checkContainer(raw: unknown, at: string, errors: string[]): ContainerSp
     }
     const port: PortSpec = { containerPort: n, protocol: protocol as Protocol };
     if (typeof p.name === 'string') port.name = p.name;
+    if (p.tls === true) port.tls = true;
     c.ports.push(port);
   });
   return c;

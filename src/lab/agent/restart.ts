@@ -1,13 +1,13 @@
 /**
- * Restart policy for command containers, kubelet-style but faster: exponential backoff from
- * BACKOFF_BASE_MS doubling up to BACKOFF_CAP_MS; a container that ran for RESET_AFTER_MS counts
- * as healthy again, so its next crash starts from the base delay. Pure.
+ * Restart policy for command containers, as kubelet does it: "exponential back-off delay (10s,
+ * 20s, 40s, …), that is capped at five minutes. Once a container has executed for 10 minutes
+ * without any problems, the kubelet resets the restart backoff timer for that container." Pure.
  */
 import type { RestartPolicy } from './protocol.js';
 
-export const BACKOFF_BASE_MS = 200;
-export const BACKOFF_CAP_MS = 5_000;
-export const RESET_AFTER_MS = 10_000;
+export const BACKOFF_BASE_MS = 10_000;
+export const BACKOFF_CAP_MS = 300_000;
+export const RESET_AFTER_MS = 600_000;
 
 /**
  * Whether a container that exited is started again. `exitCode` is the process' exit code, or

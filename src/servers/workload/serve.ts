@@ -6,6 +6,7 @@
  */
 import http from 'node:http';
 import type net from 'node:net';
+import tls from 'node:tls';
 import type dgram from 'node:dgram';
 import { healthServer, sniffPreface } from './grpc-health.js';
 import { httpBody, httpLogLine, noteLogLine, udpLogLine, udpReply, type ServerIdentity } from './response.js';
@@ -21,7 +22,7 @@ export interface Served {
  * Answers HTTP on an already-listening net.Server. Connections are handed to an http.Server
  * that never listens itself, so the socket stays the one created in the pod's namespace.
  */
-export function serveHttp(listener: net.Server, id: ServerIdentity, port: number, log: LogSink): Served {
+export function serveHttp(listener: net.Server, id: ServerIdentity, port: number, log: LogSink, secure?: tls.SecureContext): Served {
   const sockets = new Set<net.Socket>();
   const server = http.createServer((req, res) => {
     const info = {
@@ -46,6 +47,12 @@ export function serveHttp(listener: net.Server, id: ServerIdentity, port: number
     if (closing) return void socket.destroy();
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
+    if (secure) {
+      // HTTPS (an HTTPS probe names the port): TLS first, then the same HTTP answers.
+      const t = new tls.TLSSocket(socket, { isServer: true, secureContext: secure });
+      t.on('error', () => socket.destroy());
+      return void server.emit('connection', t);
+    }
     sniffPreface(socket, (s) => h2.emit('connection', s), (s) => server.emit('connection', s));
   };
   listener.on('connection', onConnection);
