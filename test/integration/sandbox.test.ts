@@ -7,22 +7,42 @@
  * containers, a read-only root) works. Needs root, `ip`, `nft`, bubblewrap.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostAddress } from '../../src/render/lab-network.js';
-import { CAN_RUN_LAB, REPO, TestLab, until } from './helpers.js';
+import { volumesDir } from '../../src/lab/agent/sandbox.js';
+import { CAN_RUN_LAB, TestLab, until } from './helpers.js';
 
 const T = 180_000;
 
 const pod = (name: string, spec: string) => `---\napiVersion: v1\nkind: Pod\nmetadata: {name: ${name}}\nspec:\n  nodeName: node-1\n${spec}`;
 
+/**
+ * Runs `cleanup` also when the test process is stopped (SIGTERM, SIGINT, SIGHUP: vitest killing its
+ * worker) or exits without its afterAll, then lets the signal end the process as it would have.
+ */
+function onStop(cleanup: () => void): void {
+  process.once('exit', cleanup);
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      cleanup();
+      process.kill(process.pid, sig);
+    });
+  }
+}
+
 describe.skipIf(!CAN_RUN_LAB)('container sandbox and sealed lab (root, real namespaces)', () => {
-  const lab = new TestLab('sb');
-  const other = new TestLab('sb');
-  const suidDir = mkdtempSync(join(REPO, '.sandbox-test-'));
-  const suid = join(suidDir, 'id-suid');
+  const lab = new TestLab('sbx');
+  const other = new TestLab('sbx');
+  /**
+   * A setuid-root `id` in the nonroot pod's emptyDir: seen by the container as /suid/id-suid,
+   * kept on the host inside the lab's own state root (a 0700 directory under os.tmpdir(), so no
+   * host user but root can reach it even if this file never gets to clean up), removed by the
+   * lab's cleanup and, should the test process be stopped, by the handlers below.
+   */
+  const suid = () => join(volumesDir(lab.stateDir, { namespace: 'default', name: 'nonroot' } as Parameters<typeof volumesDir>[1]), 'bin', 'id-suid');
   const marker = `/etc/podnet-${lab.name}-pwned`;
   let server: net.Server;
   let port = 0;
@@ -31,10 +51,10 @@ describe.skipIf(!CAN_RUN_LAB)('container sandbox and sealed lab (root, real name
   const run = async (podRef: string, script: string) => lab.exec(podRef, ['sh', '-c', script]);
 
   beforeAll(async () => {
-    // A setuid-root `id` where the container's image (the host's /) shows it.
-    chmodSync(suidDir, 0o755);
-    copyFileSync('/usr/bin/id', suid);
-    chmodSync(suid, 0o4755);
+    onStop(() => {
+      rmSync(suid(), { force: true });
+      rmSync(marker, { force: true });
+    });
     server = net.createServer((s) => s.end('host service\n'));
     await new Promise<void>((r) => server.listen(0, '0.0.0.0', r));
     port = (server.address() as net.AddressInfo).port;
@@ -42,7 +62,7 @@ describe.skipIf(!CAN_RUN_LAB)('container sandbox and sealed lab (root, real name
     writeFileSync(
       file,
       pod('hostile', `  containers:\n  - {name: c, image: x, command: [sleep, '3600']}\n`) +
-        pod('nonroot', `  securityContext: {runAsUser: 1000, runAsGroup: 1000}\n  containers:\n  - {name: c, image: x, command: [sleep, '3600']}\n`) +
+        pod('nonroot', `  securityContext: {runAsUser: 1000, runAsGroup: 1000}\n  volumes: [{name: bin, emptyDir: {}}]\n  containers:\n  - {name: c, image: x, command: [sleep, '3600'], volumeMounts: [{name: bin, mountPath: /suid}]}\n`) +
         pod(
           'good',
           `  securityContext: {runAsUser: 1000, runAsGroup: 1000, fsGroup: 2000}
@@ -67,11 +87,13 @@ describe.skipIf(!CAN_RUN_LAB)('container sandbox and sealed lab (root, real name
     await Promise.all([lab.up(['--nodes', '1', '-f', file]), other.up(['--nodes', '1'])]);
     const state = JSON.parse(readFileSync(join(lab.stateDir, 'lab.json'), 'utf8')) as { config: { nodeCidr: string } };
     hostLinkIP = hostAddress(state.config.nodeCidr);
+    copyFileSync('/usr/bin/id', suid());
+    chmodSync(suid(), 0o4755);
   }, T);
 
   afterAll(async () => {
     server?.close();
-    rmSync(suidDir, { recursive: true, force: true });
+    rmSync(suid(), { force: true });
     rmSync(marker, { force: true });
     expect([...(await lab.cleanup()), ...(await other.cleanup())]).toEqual([]);
     // `down` removed the seal with the lab.
@@ -133,7 +155,8 @@ describe.skipIf(!CAN_RUN_LAB)('container sandbox and sealed lab (root, real name
   }, T);
 
   it('a setuid binary does not raise a non-root container\'s privileges', async () => {
-    const r = await run('nonroot', `id -u; ${suid} -u; ${suid} -u -r`);
+    expect(statSync(suid()).mode & 0o4000).toBe(0o4000);
+    const r = await run('nonroot', 'id -u; /suid/id-suid -u; /suid/id-suid -u -r');
     expect(r.stdout.split('\n').filter(Boolean)).toEqual(['1000', '1000', '1000']);
     const caps = await run('nonroot', 'grep CapEff /proc/self/status');
     expect(caps.stdout).toMatch(/CapEff:\s+0+\n/);
