@@ -39,7 +39,7 @@ interface Meta {
 }
 
 /** The kinds readCluster translates; any other is skipped (and so not worth keeping in a lab's state). */
-const MODELED_KINDS: ReadonlySet<string> = new Set(['Namespace', 'Node', 'Pod', 'Service', 'EndpointSlice', 'Endpoints', 'Ingress', 'IngressClass', 'Route', 'NetworkPolicy', 'Secret', ...WORKLOAD_KINDS]);
+const MODELED_KINDS: ReadonlySet<string> = new Set(['Namespace', 'Node', 'Pod', 'Service', 'EndpointSlice', 'Endpoints', 'Ingress', 'IngressClass', 'Route', 'NetworkPolicy', 'Secret', 'NetworkAttachmentDefinition', ...WORKLOAD_KINDS]);
 
 /** The objects of kinds podnet models (a lab keeps only those: skipped ones would only grow its state). */
 export function modeledObjects(raws: readonly RawObject[]): RawObject[] {

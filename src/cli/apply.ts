@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { withDefaultNamespace } from '../api/default-namespace.js';
 import { loadManifests, type RawObject } from '../api/load.js';
-import { modeledObjects } from '../api/cluster.js';
 import { reconcile } from '../lab/lab.js';
 import { withLabLock } from '../lab/lock.js';
 import { collect, run, UsageError, write } from './common.js';
@@ -26,7 +25,7 @@ export function registerApply(program: Command): void {
       .action((opts: { name: string; filename?: string[]; namespace?: string }) =>
         run(async () => {
           if (!opts.filename || opts.filename.length === 0) throw new UsageError('at least one -f PATH is required');
-          const incoming = withDefaultNamespace(modeledObjects(loadManifests(opts.filename)), opts.namespace);
+          const incoming = withDefaultNamespace(loadManifests(opts.filename), opts.namespace);
           const host = requireRoot(`podnet ${verb}`);
           requireLab(opts.name); // before waiting for a lock of a lab that does not exist
           const report = await withLabLock(opts.name, `podnet ${verb}`, async () => {

@@ -75,19 +75,22 @@ export function registerExec(program: Command): void {
 async function sandboxedExec(state: LabState, key: string, container: string | undefined, command: string[]): Promise<{ argv: string[]; layer?: string }> {
   const spec = agentPodSpec(state, key);
   if (!spec) throw new UsageError(`pod ${key} is not placed`);
-  const commands = spec.containers.filter(isCommandContainer);
-  if (container !== undefined && !spec.containers.some((c) => c.name === container)) {
-    throw new UsageError(`pod ${key} has no container ${JSON.stringify(container)}; containers: ${spec.containers.map((c) => c.name).join(', ')}`);
+  // App containers first (the default), then init containers: a running sidecar can be entered too.
+  const all = [...spec.containers, ...(spec.initContainers ?? [])];
+  const commands = all.filter(isCommandContainer).filter((c) => container !== undefined || spec.containers.includes(c));
+  if (container !== undefined && !all.some((c) => c.name === container)) {
+    throw new UsageError(`pod ${key} has no container ${JSON.stringify(container)}; containers: ${all.map((c) => c.name).join(', ')}`);
   }
   const status = (await podStatuses(state)).get(key);
+  const statuses = [...(status?.containers ?? []), ...(status?.initContainers ?? []).filter((s) => s !== null)];
   for (const c of commands.filter((c) => container === undefined || c.name === container)) {
-    const outer = status?.containers.find((s) => s.name === c.name && s.state === 'running')?.pid;
+    const outer = statuses.find((s) => s.name === c.name && s.state === 'running')?.pid;
     const pid = outer === undefined ? undefined : sandboxInitPid(outer);
     if (pid !== undefined) return { argv: execArgv(pid, c.security ?? resolveSecurity(undefined, undefined), command) };
   }
   if (container !== undefined && commands.some((c) => c.name === container)) throw new UsageError(`container ${container} of pod ${key} is not running`);
   const netns = spec.netns ?? state.nodes.find((n) => n.name === spec.node)!.netns;
-  const base = spec.containers.find((c) => c.name === container) ?? spec.containers[0]!;
+  const base = all.find((c) => c.name === container) ?? spec.containers[0]!;
   // No volumes: a pod of built-in containers has none made (they are made for command containers).
   const dir = labDir(state.config.name);
   const layer = newLayer(dir, `${spec.namespace}_${spec.name}_exec`);

@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { withDefaultNamespace } from '../api/default-namespace.js';
 import { loadManifests } from '../api/load.js';
-import { modeledObjects } from '../api/cluster.js';
 import { defaultLbCidr, defaultNodeCidr, goArch, validateLabConfig, type LabConfig } from '../model/lab.js';
 import { release } from 'node:os';
 import { formatUpstream } from '../dns/upstream.js';
@@ -62,7 +61,7 @@ export function registerUp(program: Command): void {
           ...(opts.agentRestartDelay !== undefined ? { agentRestartDelayMs: parseDuration(opts.agentRestartDelay, '--agent-restart-delay') } : {}),
           semantics: opts.semantics as LabConfig['semantics'], // validateLabConfig checks it
         };
-        const objects = opts.filename && opts.filename.length > 0 ? withDefaultNamespace(modeledObjects(loadManifests(opts.filename)), opts.namespace) : [];
+        const objects = opts.filename && opts.filename.length > 0 ? withDefaultNamespace(loadManifests(opts.filename), opts.namespace) : [];
         const host = requireRoot('podnet up');
         const started = Date.now();
         const problems = validateLabConfig(config); // before the lock: its file needs a valid lab name

@@ -3,7 +3,7 @@
  * what changed is touched) and down (everything the lab made, also after a crash).
  */
 import { release } from 'node:os';
-import { readCluster } from '../api/cluster.js';
+import { modeledObjects, readCluster } from '../api/cluster.js';
 import type { RawObject } from '../api/load.js';
 import { applyPlan } from '../host/executor.js';
 import type { Host } from '../host/host.js';
@@ -159,7 +159,7 @@ export async function labUp(host: Host, given: LabConfig, objects: RawObject[]):
   resolveAttachments(translateLab({ config, nodes, objects }), labDir(config.name)); // NADs, their configs and plugins too
   const planned = placeOnto(translateLab({ config, nodes, objects }), { nodes, placements: [] });
   refuseUnschedulable(placePods(config.name, planned.pods, nodes, new Map(), planned.namespaces).unschedulable);
-  const state: LabState = { version: 1, config, phase: 'creating', createdAt: new Date().toISOString(), nodes, placements: [], objects };
+  const state: LabState = { version: 1, config, phase: 'creating', createdAt: new Date().toISOString(), nodes, placements: [], objects: modeledObjects(objects) };
   saveState(state); // first, so that `down` knows the lab even if we crash from here on
   try {
     await applyPlan(host, renderLabNetwork(config, nodes));
@@ -198,7 +198,8 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   const detachErrors = await detachRemoved(state, removed);
   await applyPlan(host, renderPodsDel(state.config, state.nodes, removed));
   state.placements = state.placements.filter((p) => !removed.includes(p));
-  state.objects = objects;
+  // Only the kinds podnet models are kept (the notes above already named the skipped ones).
+  state.objects = modeledObjects(objects);
   saveState(state);
   // The cluster as it will run: every pod with its new address and node.
   const running = placeOnto(base, { nodes: state.nodes, placements: placed });

@@ -98,7 +98,8 @@ describe.skipIf(!canRun)('node agent (root, network namespaces)', () => {
     // From source through tsx, so the test does not depend on a fresh `npm run build`.
     const args = ['--import', 'tsx', 'src/lab/agent/main.ts', '--state-dir', stateDir, '--node', 'node-a', '--node-netns', ns.node];
     const errLog = fs.openSync(path.join(stateDir, 'agent.log'), 'a');
-    agent = spawn(process.execPath, args, { cwd: repo, detached: true, stdio: ['ignore', errLog, errLog] });
+    // As startAgent does: in a mount namespace of its own, where its containers' layers are mounted.
+    agent = spawn('unshare', ['--mount', '--propagation', 'slave', '--', process.execPath, ...args], { cwd: repo, detached: true, stdio: ['ignore', errLog, errLog] });
     await until('agent pid file', () => fs.existsSync(path.join(stateDir, 'agents', 'node-a.pid')), 20_000);
   });
 

@@ -10,6 +10,8 @@ import { Agent } from './agent.js';
 import { useUnsandboxedBaseline } from './command-container.js';
 import { serveControl } from './control.js';
 import { agentsDir, logsDir, pidFilePath, pidsDir, socketPath } from './paths.js';
+import { removeDeadAgentsLayers } from './layer-mounts.js';
+import { layersDir } from './sandbox.js';
 
 function main(): void {
   const { values } = parseArgs({
@@ -75,6 +77,7 @@ function main(): void {
   process.on('SIGHUP', () => {}); // detached from a terminal: a hangup is no reason to stop
 
   fs.rmSync(sock, { force: true }); // a stale socket from an agent that died
+  removeDeadAgentsLayers(layersDir(dir)); // what agents that died left (their containers died with them)
   server.listen(sock, () => {
     fs.chmodSync(sock, 0o600);
     const tmp = `${pidFile}.${process.pid}.tmp`;

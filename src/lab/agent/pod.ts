@@ -147,14 +147,4 @@ export class PodRuntime {
     await Promise.all([...this.containers.map((c) => c.stop()), this.inits?.stop()]);
     removeVolumes(this.ctx.stateDir, this.spec);
   }
-
-  /** PID 1 of a running command container's sandbox (the named one, else the first), for exec. */
-  execTarget(container?: string): { pid: number; security: CommandContainer['security'] } | undefined {
-    const commands = this.containers.filter((c): c is CommandContainer => c instanceof CommandContainer && (container === undefined || c.spec.name === container));
-    for (const c of commands) {
-      const pid = c.sandboxPid();
-      if (pid !== undefined) return { pid, security: c.security };
-    }
-    return undefined;
-  }
 }

@@ -4,7 +4,8 @@
  *   ip netns exec POD                       the pod's network namespace, joined (not a new one), in
  *                                           a mount namespace of its own (slave of the host's)
  *   sh -c 'mount overlay'                   lower = the host's /, upper = the container's own
- *                                           directory (made and removed by the agent): the "image"
+ *                                           directory (made and removed by the agent): the "image";
+ *                                           left out when the agent mounted it ahead (premounted)
  *   bwrap …                                 PID/IPC/UTS/cgroup namespaces, /proc, /dev, /sys,
  *                                           private /tmp and /run, hidden host state, volumes
  *   setpriv …                               uid, gid, groups, capability bounding set
@@ -35,6 +36,8 @@ export interface SandboxSpec {
    * work directory) and m/ (where the overlay is mounted, in the container's mount namespace only).
    */
   layerDir: string;
+  /** The overlay is already mounted on m/ (the agent mounts layers ahead, layer-mounts.ts). */
+  premounted?: boolean;
   security: ContainerSecurity;
   /** Host directories to cover with an empty tmpfs (must exist on the host). */
   hideDirs: readonly string[];
@@ -83,7 +86,7 @@ export function sandboxArgv(spec: SandboxSpec, argv: readonly string[]): string[
   bwrap.push('--chdir', '/', '--cap-add', 'ALL', '--');
   return [
     'ip', 'netns', 'exec', spec.netns,
-    'sh', '-c', LAYER_SCRIPT, 'sh', spec.layerDir,
+    ...(spec.premounted === true ? [] : ['sh', '-c', LAYER_SCRIPT, 'sh', spec.layerDir]),
     ...bwrap,
     ...credentialsArgv(spec.security),
     ...argv,

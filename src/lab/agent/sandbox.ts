@@ -10,6 +10,7 @@ import { HIDDEN_DIRS, HIDDEN_FILES, sandboxArgv, type SandboxMount, type Sandbox
 import type { ContainerSecurity } from './security.js';
 import type { ContainerSpec, PodSpec } from './protocol.js';
 import { hostNetworkResolvConf } from './resolv-mount.js';
+import { agentLayersDir } from './layer-mounts.js';
 
 /** Where `ip netns exec` finds a namespace's own /etc files (src/lab/resolv.ts writes them). */
 const NETNS_ETC = '/etc/netns';
@@ -44,15 +45,21 @@ let layerSeq = 0;
  * A fresh layer directory for one run of a container: u/ w/ m/ (sandbox-argv.ts). Made with
  * plain mkdir (no process), mode 0700: no one but root reaches what the container wrote.
  */
-export function newLayer(stateDir: string, name: string): string {
-  const dir = path.join(layersDir(stateDir), `${name}-${process.pid}-${++layerSeq}`);
-  fs.mkdirSync(layersDir(stateDir), { recursive: true, mode: 0o700 });
+export function newLayer(stateDir: string, name: string, parent = layersDir(stateDir)): string {
+  const dir = path.join(parent, `${name}-${process.pid}-${++layerSeq}`);
+  fs.mkdirSync(parent, { recursive: true, mode: 0o700 });
   fs.mkdirSync(dir, { mode: 0o700 });
   for (const d of ['u', 'w', 'm']) fs.mkdirSync(path.join(dir, d), { mode: 0o700 });
   // The overlay's root takes the upper directory's mode: the host root's 0755, so every user
   // of the container can walk its /. Host users still stop at `dir` (0700).
   fs.chmodSync(path.join(dir, 'u'), 0o755);
   return dir;
+}
+
+/** A layer in this agent's own directory, to be mounted ahead (layer-mounts.ts mountLayer). */
+export function newAgentLayer(stateDir: string, name: string): string {
+  fs.mkdirSync(layersDir(stateDir), { recursive: true, mode: 0o700 });
+  return newLayer(stateDir, name, agentLayersDir(layersDir(stateDir), process.pid));
 }
 
 /** The writable layer disappears with the container, as an image's does (in the background). */
@@ -78,7 +85,7 @@ export function removeVolumes(stateDir: string, pod: PodSpec): void {
 }
 
 /** The sandbox of one container of `pod`, whose network namespace is `netns`. */
-export function containerSandbox(stateDir: string, netns: string, pod: PodSpec, container: ContainerSpec, security: ContainerSecurity, layer: string): SandboxSpec {
+export function containerSandbox(stateDir: string, netns: string, pod: PodSpec, container: ContainerSpec, security: ContainerSecurity, layer: string, premounted = false): SandboxSpec {
   const hidden = hiddenHere(path.dirname(stateDir));
   const mounts: SandboxMount[] = (container.volumeMounts ?? []).map((m) => ({
     source: path.join(volumesDir(stateDir, pod), m.name),
@@ -91,6 +98,7 @@ export function containerSandbox(stateDir: string, netns: string, pod: PodSpec, 
     netns,
     hostname: pod.hostname ?? pod.name,
     layerDir: layer,
+    premounted,
     security,
     hideDirs: hidden.dirs,
     hideFiles: hidden.files,
@@ -109,9 +117,9 @@ export function containerSandbox(stateDir: string, netns: string, pod: PodSpec, 
   return spec;
 }
 
-/** The argv of a container of `pod` whose writable layer is `layer` (newLayer). */
-export function containerArgvSandboxed(stateDir: string, netns: string, pod: PodSpec, container: ContainerSpec, security: ContainerSecurity, argv: readonly string[], layer: string): string[] {
-  return sandboxArgv(containerSandbox(stateDir, netns, pod, container, security, layer), argv);
+/** The argv of a container of `pod` whose writable layer is `layer` (newLayer; mounted ahead: premounted). */
+export function containerArgvSandboxed(stateDir: string, netns: string, pod: PodSpec, container: ContainerSpec, security: ContainerSecurity, argv: readonly string[], layer: string, premounted = false): string[] {
+  return sandboxArgv(containerSandbox(stateDir, netns, pod, container, security, layer, premounted), argv);
 }
 
 /**
