@@ -8,7 +8,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export async function main(args: string[]): Promise<number> {
-  const script = join(dirname(fileURLToPath(import.meta.url)), 'agent-memory.ts');
+  const builtin = await runScript('agent-memory.ts', args);
+  // The same pods as sandboxed command containers (and their start time against unsandboxed).
+  const commands = await runScript('container-start.ts', args.slice(0, 1));
+  return builtin || commands;
+}
+
+export function runScript(name: string, args: readonly string[]): Promise<number> {
+  const script = join(dirname(fileURLToPath(import.meta.url)), name);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: 'inherit' });
     child.on('close', (code) => resolve(code ?? 1));

@@ -113,6 +113,9 @@ export async function main(args: string[]): Promise<number> {
   log(`\nratio podnet/baseline ${ratio.toFixed(2)} (target ≤ ${TARGET_RATIO}): ${pass ? 'PASS' : 'FAIL'}`);
   log(`ADD part only (without namespace creation): ${(median(podnet.map((s) => s.addMs)) / median(base.map((s) => s.addMs))).toFixed(2)}`);
   log(`\nmarkdown:\n${markdown(rows)}\n| ratio podnet/baseline | | | ${ratio.toFixed(2)} | target ≤ ${TARGET_RATIO} | ${pass ? 'PASS' : 'FAIL'} |`);
+  // Pod start with command containers: sandboxed against unsandboxed, same run (container-start.ts).
+  const { runScript } = await import('./memory.js');
+  await runScript('container-start.ts', []);
   return strict && !pass ? 1 : 0;
 }
 

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # ingress controller makes its default certificate with it) and the standard CNI plugins
 # (podnet-cni delegates IPAM to host-local; the pods benchmark compares with bridge), and chromium
 # (the web view's browser tests, `npm run bench -- ui` and scripts/screenshots.sh drive it).
-APT_PACKAGES=(iproute2 nftables conntrack ethtool iputils-ping iperf3 openssl containernetworking-plugins chromium)
+APT_PACKAGES=(bubblewrap util-linux iproute2 nftables conntrack ethtool iputils-ping iperf3 openssl containernetworking-plugins chromium)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

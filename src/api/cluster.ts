@@ -38,6 +38,14 @@ interface Meta {
   p: ObjectProblems;
 }
 
+/** The kinds readCluster translates; any other is skipped (and so not worth keeping in a lab's state). */
+const MODELED_KINDS: ReadonlySet<string> = new Set(['Namespace', 'Node', 'Pod', 'Service', 'EndpointSlice', 'Endpoints', 'Ingress', 'IngressClass', 'Route', 'NetworkPolicy', 'Secret', 'NetworkAttachmentDefinition', ...WORKLOAD_KINDS]);
+
+/** The objects of kinds podnet models (a lab keeps only those: skipped ones would only grow its state). */
+export function modeledObjects(raws: readonly RawObject[]): RawObject[] {
+  return raws.filter((r) => typeof r.obj.kind === 'string' && MODELED_KINDS.has(r.obj.kind));
+}
+
 /** Translates raw objects into a Cluster; throws InputError with every problem found. */
 export function readCluster(raws: readonly RawObject[], options: ReadOptions = {}): Cluster {
   const sink = new ProblemSink();

@@ -2,7 +2,7 @@
  * Reading manifests: files, directories (recursive) and "-" (stdin); YAML (multi-document) and
  * JSON; List and *List kinds unpacked. Produces raw objects tagged with where they came from.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { Source } from '../model/types.js';
@@ -16,6 +16,17 @@ export interface RawObject {
 }
 
 const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;
+
+/** All manifest input of one command together, at most (`--max-input` raises it). */
+export const DEFAULT_INPUT_LIMIT = 64 * 1024 * 1024;
+
+/** The limit in bytes: PODNET_MAX_INPUT (the CLI's --max-input sets it), else the default. */
+function limit(): number {
+  const v = Number(process.env.PODNET_MAX_INPUT);
+  return Number.isInteger(v) && v > 0 ? v : DEFAULT_INPUT_LIMIT;
+}
+
+const overLimit = (what: string) => `${what} is over the input limit of ${limit()} bytes (raise it with --max-input SIZE)`;
 
 /** Expands the -f arguments into the list of files to read, in a stable order. */
 export function listManifestFiles(paths: readonly string[], problems: Problem[]): string[] {
@@ -119,12 +130,30 @@ export function readManifests(paths: readonly string[], readStdin: () => string 
   const problems: Problem[] = [];
   const files = listManifestFiles(paths, problems);
   const objects: RawObject[] = [];
+  let total = 0;
   for (const file of files) {
     let text: string;
     try {
+      if (file !== '-') {
+        // A device (/dev/zero), a FIFO or a socket has no end to read to: refused before reading.
+        const stat = statSync(file);
+        if (!stat.isFile()) {
+          problems.push({ file, message: 'not a regular file (a device, pipe or socket): refused' });
+          continue;
+        }
+        if (total + stat.size > limit()) {
+          problems.push({ file, message: overLimit(`${stat.size} bytes${total > 0 ? ` (with ${total} bytes of other files)` : ''}`) });
+          continue;
+        }
+      }
       text = file === '-' ? readStdin() : readFileSync(file, 'utf8');
     } catch (e) {
-      problems.push({ file, message: `cannot read: ${(e as Error).message}` });
+      problems.push({ file, message: e instanceof InputLimitError ? overLimit('standard input') : `cannot read: ${(e as Error).message}` });
+      continue;
+    }
+    total += Buffer.byteLength(text);
+    if (total > limit()) {
+      problems.push({ file, message: overLimit(`${total} bytes in all`) });
       continue;
     }
     objects.push(...parseManifestText(text, file === '-' ? '<stdin>' : file, problems));
@@ -132,6 +161,26 @@ export function readManifests(paths: readonly string[], readStdin: () => string 
   return { objects, problems };
 }
 
+class InputLimitError extends Error {}
+
+/** Standard input, read up to the limit (a pipe from /dev/zero stops there, not at the memory's end). */
 function defaultStdin(): string {
-  return readFileSync(0, 'utf8');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const chunk = Buffer.alloc(1 << 16);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, chunk, 0, chunk.length, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      if ((e as NodeJS.ErrnoException).code === 'EOF') break;
+      throw e;
+    }
+    if (n === 0) break;
+    size += n;
+    if (size > limit()) throw new InputLimitError();
+    chunks.push(Buffer.from(chunk.subarray(0, n)));
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

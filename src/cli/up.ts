@@ -35,6 +35,7 @@ export function registerUp(program: Command): void {
     .option('--vxlan-checksum-offload [setting]', 'vxlan mode: TX checksum offload (and with it TSO) on flannel.1: auto (the default: on from Linux 5.7, off below, where source-NATed VXLAN packets got bad checksums), on (the bare flag), or off')
     .option('--no-vxlan-checksum-offload', 'the same as --vxlan-checksum-offload=off')
     .option('--node-monitor-grace-period <duration>', 'how long a node\'s agent may stay silent before the node is NotReady and its pods leave the Services (default 40s)')
+    .option('--agent-restart-delay <duration>', 'how long the lab\'s monitor waits before starting a node agent that died again (default 10s, as kubeadm restarts a kubelet)')
     .option('--semantics <profile>', 'NetworkPolicy semantics the data plane enforces: upstream (ipBlocks match pod and node IPs) or cilium (they do not); README "Semantics"', 'upstream')
     .option('--zones <list>', 'topology.kubernetes.io/zone labels for the nodes, round-robin (a,b,…); Node manifests\' labels win')
     .option('--instance-type <type>', 'node.kubernetes.io/instance-type label of every node')
@@ -42,7 +43,7 @@ export function registerUp(program: Command): void {
     .option('--kubeconfig <path>', 'the kubeconfig that gets context podnet-LAB (default: the first of $KUBECONFIG, else ~/.kube/config)')
     .option('-f, --filename <path>', 'manifest file, directory or -; repeatable', collect)
     .option('-n, --namespace <ns>', 'namespace of objects that name none (as kubectl apply -n)')
-    .action((opts: { name: string; nodes: string; mode: string; podCidr: string; serviceCidr: string; nodeCidr?: string; lbCidr?: string; vxlanChecksumOffload?: boolean | string; dns?: boolean; dnsUpstream?: string; nodeMonitorGracePeriod?: string; semantics: string; zones?: string; instanceType?: string; api?: boolean; kubeconfig?: string; filename?: string[]; namespace?: string }) =>
+    .action((opts: { name: string; nodes: string; mode: string; podCidr: string; serviceCidr: string; nodeCidr?: string; lbCidr?: string; vxlanChecksumOffload?: boolean | string; dns?: boolean; dnsUpstream?: string; nodeMonitorGracePeriod?: string; agentRestartDelay?: string; semantics: string; zones?: string; instanceType?: string; api?: boolean; kubeconfig?: string; filename?: string[]; namespace?: string }) =>
       run(async () => {
         if (!/^[0-9]+$/.test(opts.nodes)) throw new UsageError(`--nodes: ${JSON.stringify(opts.nodes)} is not a number`);
         const mode = oneOf('--mode', opts.mode, ['routed', 'vxlan'] as const);
@@ -63,6 +64,7 @@ export function registerUp(program: Command): void {
           ...(opts.zones !== undefined ? { zones: opts.zones.split(',').map((z) => z.trim()).filter(Boolean) } : {}),
           ...(opts.instanceType !== undefined ? { instanceType: opts.instanceType } : {}),
           ...(opts.nodeMonitorGracePeriod !== undefined ? { nodeMonitorGraceMs: parseDuration(opts.nodeMonitorGracePeriod, '--node-monitor-grace-period') } : {}),
+          ...(opts.agentRestartDelay !== undefined ? { agentRestartDelayMs: parseDuration(opts.agentRestartDelay, '--agent-restart-delay') } : {}),
           semantics: opts.semantics as LabConfig['semantics'], // validateLabConfig checks it
           ...(opts.api === false ? { noApi: true } : {}),
         };

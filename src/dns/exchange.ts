@@ -107,6 +107,11 @@ function framed(msg: Buffer): Buffer {
 export interface StreamLimits {
   /** A connection with no traffic for this long is closed (RFC 7766 6.2.3). */
   idleTimeoutMs: number;
+  /**
+   * A message begun must be complete within this long, however slowly its bytes trickle in (a
+   * byte every few seconds keeps the idle timer from firing: the slow-client exhaustion).
+   */
+  messageTimeoutMs?: number;
 }
 
 /**
@@ -120,7 +125,13 @@ export function serveStream(conn: net.Socket, handle: (msg: Buffer) => Promise<B
   conn.setTimeout(limits.idleTimeoutMs, () => conn.destroy());
   let buf: Buffer = Buffer.alloc(0);
   let pending = 0;
+  let deadline: NodeJS.Timeout | undefined;
+  conn.on('close', () => clearTimeout(deadline));
   conn.on('data', (chunk: Buffer) => {
+    if (buf.length === 0 && limits.messageTimeoutMs !== undefined) {
+      clearTimeout(deadline);
+      deadline = setTimeout(() => conn.destroy(), limits.messageTimeoutMs);
+    }
     buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
     // Whole messages are consumed as soon as they are complete, so buf stays below 2 + 65535 + one chunk.
     while (buf.length >= 2) {
@@ -129,6 +140,9 @@ export function serveStream(conn: net.Socket, handle: (msg: Buffer) => Promise<B
       if (buf.length < 2 + len) break;
       const msg = buf.subarray(2, 2 + len);
       buf = buf.subarray(2 + len);
+      // A complete message: the next one's deadline starts with its first byte.
+      clearTimeout(deadline);
+      if (buf.length > 0 && limits.messageTimeoutMs !== undefined) deadline = setTimeout(() => conn.destroy(), limits.messageTimeoutMs);
       if (++pending > MAX_PIPELINED) return void conn.destroy();
       void handle(msg).then((out) => {
         pending--;

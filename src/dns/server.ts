@@ -26,6 +26,10 @@ export interface DnsServerOptions {
   /** A TCP connection with no traffic for this long is closed (default 10 s, RFC 7766 6.2.3). */
   tcpIdleTimeoutMs?: number;
   maxTcpConnections?: number;
+  /** TCP connections one client address may hold at once (default 16): one pod cannot take them all. */
+  maxTcpPerClient?: number;
+  /** A TCP message begun must be whole within this long (default 5 s). */
+  tcpMessageTimeoutMs?: number;
   /** Forwarded queries in flight at most; beyond it queries get SERVFAIL at once. */
   maxForwards?: number;
 }
@@ -44,6 +48,7 @@ export class DnsServer {
    */
   private cache = new Map<string, Buffer>();
   private readonly conns = new Set<net.Socket>();
+  private readonly perClient = new Map<string, number>();
 
   private constructor(
     private readonly options: DnsServerOptions,
@@ -110,10 +115,18 @@ export class DnsServer {
   }
 
   private serveTcp(conn: net.Socket): void {
-    if (this.conns.size >= (this.options.maxTcpConnections ?? 256)) return void conn.destroy();
+    const client = conn.remoteAddress ?? '';
+    const held = this.perClient.get(client) ?? 0;
+    if (this.conns.size >= (this.options.maxTcpConnections ?? 256) || held >= (this.options.maxTcpPerClient ?? 16)) return void conn.destroy();
     this.conns.add(conn);
-    conn.on('close', () => this.conns.delete(conn));
-    serveStream(conn, (msg) => this.handle(msg, 'tcp'), { idleTimeoutMs: this.options.tcpIdleTimeoutMs ?? 10_000 });
+    this.perClient.set(client, held + 1);
+    conn.on('close', () => {
+      this.conns.delete(conn);
+      const left = (this.perClient.get(client) ?? 1) - 1;
+      if (left > 0) this.perClient.set(client, left);
+      else this.perClient.delete(client);
+    });
+    serveStream(conn, (msg) => this.handle(msg, 'tcp'), { idleTimeoutMs: this.options.tcpIdleTimeoutMs ?? 10_000, messageTimeoutMs: this.options.tcpMessageTimeoutMs ?? 5_000 });
   }
 
   private cacheKey(msg: Buffer, transport: Transport): string | null {

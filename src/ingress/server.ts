@@ -9,6 +9,7 @@ import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CertStore, type KeyPair } from './certs.js';
 import { ambiguity, clientAddress, type ClientInfo } from './headers.js';
+import { normalizeTarget } from './normalize.js';
 import { liveKeys, UpstreamPool } from './pool.js';
 import { forward, sendError, type ProxyContext, type Timeouts } from './proxy.js';
 import { route, type RouteTable, type Target } from './routes.js';
@@ -80,6 +81,8 @@ export class IngressServer {
   private decide(req: http.IncomingMessage): { target: Target } | { status: number; why: string } {
     const bad = ambiguity(req.rawHeaders, req.httpVersion);
     if (bad) return { status: 400, why: `ambiguous request: ${bad}` };
+    // Routed and forwarded normalized (normalize.ts): the endpoint acts on the path that matched.
+    req.url = normalizeTarget(req.url);
     const r = route(this.table, req.headers.host, req.url);
     if (r.kind === 'none') return { status: 404, why: `no Ingress rule matches host ${JSON.stringify(req.headers.host ?? '')} path ${JSON.stringify(req.url ?? '')}` };
     return { target: r.target };

@@ -1,4 +1,5 @@
 /** Starting node agents and talking to them over their Unix control sockets (JSON lines). */
+import { AGENT_ARGV_PREFIX } from './agent/layer-mounts.js';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,7 +14,9 @@ export type { PodSpec as AgentPodSpec, PodStatus as AgentPodStatus } from './age
 function agentEntry(): { script: string; execArgv: string[] } {
   const here = fileURLToPath(import.meta.url);
   const ts = here.endsWith('.ts');
-  return { script: join(dirname(here), 'agent', ts ? 'main.ts' : 'main.js'), execArgv: ts ? ['--import', 'tsx'] : [] };
+  // tsx by its resolved URL: the caller's working directory (the monitor's) may not find it by name.
+  const tsx = ts && typeof import.meta.resolve === 'function' ? import.meta.resolve('tsx') : 'tsx';
+  return { script: join(dirname(here), 'agent', ts ? 'main.ts' : 'main.js'), execArgv: ts ? ['--import', tsx] : [] };
 }
 
 /** Starts a detached agent for a node and waits until its socket answers. */
@@ -21,7 +24,9 @@ export async function startAgent(stateDir: string, node: string, nodeNetns: stri
   mkdirSync(join(stateDir, 'agents'), { recursive: true });
   const { script, execArgv } = agentEntry();
   const log = openSync(join(stateDir, 'agents', `${node}.log`), 'a');
-  const child = spawn(process.execPath, [...execArgv, script, '--state-dir', stateDir, '--node', node, '--node-netns', nodeNetns], {
+  // In a mount namespace of its own (layer-mounts.ts): unshare execs node, the PID stays the agent's.
+  const [unshare, ...prefix] = AGENT_ARGV_PREFIX;
+  const child = spawn(unshare!, [...prefix, process.execPath, ...execArgv, script, '--state-dir', stateDir, '--node', node, '--node-netns', nodeNetns], {
     detached: true,
     stdio: ['ignore', log, log],
     env: { ...process.env, PODNET_STATE_DIR: stateDir },

@@ -8,9 +8,11 @@ import { chooseEntrypoint } from '../model/entrypoint.js';
 import type { PlacedPod } from '../model/lab.js';
 import { stableJson } from '../model/names.js';
 import { servedPorts } from '../model/served-ports.js';
-import type { Cluster, Container } from '../model/types.js';
+import type { Cluster, Container, Pod } from '../model/types.js';
 import { podKey } from '../model/types.js';
 import type { AgentPodSpec } from './agent-client.js';
+import { resolveSecurity } from './agent/security.js';
+import { isSystemSource } from './system.js';
 
 /** Why the built-in server stands in for a container's command, if it does. */
 export function builtinReason(c: Pick<Container, 'command' | 'args'>): string | undefined {
@@ -25,7 +27,7 @@ export function runsBuiltin(c: Pick<Container, 'command' | 'args'>): boolean {
 
 type AgentContainer = AgentPodSpec['containers'][number];
 
-function agentContainer(c: Container, ports: AgentContainer['ports']): AgentContainer {
+function agentContainer(pod: Pod, c: Container, ports: AgentContainer['ports']): AgentContainer {
   const reason = builtinReason(c);
   return {
     name: c.name,
@@ -37,6 +39,8 @@ function agentContainer(c: Container, ports: AgentContainer['ports']): AgentCont
     ...(c.readinessProbe ? { readinessProbe: c.readinessProbe } : {}),
     ...(c.livenessProbe ? { livenessProbe: c.livenessProbe } : {}),
     ...(c.startupProbe ? { startupProbe: c.startupProbe } : {}),
+    security: resolveSecurity(pod.securityContext, c.securityContext),
+    ...(c.volumeMounts ? { volumeMounts: c.volumeMounts.map((m) => ({ ...m })) } : {}),
   };
 }
 
@@ -45,10 +49,25 @@ export function agentSpecs(cluster: Cluster, placed: readonly PlacedPod[]): Agen
   return placed.map((at) => {
     const pod = pods.get(at.key)!;
     const served = servedPorts(pod, cluster.services, runsBuiltin);
-    const containers = pod.containers.map((c) => agentContainer(c, served.get(c.name)!.map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, protocol: p.protocol, ...(p.tls ? { tls: true } : {}) }))));
-    const inits = (pod.initContainers ?? []).map((c) => ({ ...agentContainer(c, c.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, protocol: p.protocol }))), ...(c.restartPolicy === 'Always' ? { sidecar: true } : {}) }));
+    const containers = pod.containers.map((c) => agentContainer(pod, c, served.get(c.name)!.map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, protocol: p.protocol, ...(p.tls ? { tls: true } : {}) }))));
+    const inits = (pod.initContainers ?? []).map((c) => ({ ...agentContainer(pod, c, c.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, protocol: p.protocol }))), ...(c.restartPolicy === 'Always' ? { sidecar: true } : {}) }));
     const restartPolicy = (pod.restartPolicy ?? 'Always') as AgentPodSpec['restartPolicy'];
-    const spec = { key: at.key, namespace: pod.namespace, name: pod.name, node: at.node, ip: at.ip, netns: at.netns, containers, ...(inits.length > 0 ? { initContainers: inits } : {}), restartPolicy };
+    const spec = {
+      key: at.key,
+      namespace: pod.namespace,
+      name: pod.name,
+      node: at.node,
+      ip: at.ip,
+      netns: at.netns,
+      containers,
+      ...(inits.length > 0 ? { initContainers: inits } : {}),
+      restartPolicy,
+      ...(pod.hostname ? { hostname: pod.hostname } : {}),
+      ...(pod.emptyDirs ? { volumes: [...pod.emptyDirs] } : {}),
+      ...(pod.securityContext?.fsGroup !== undefined ? { fsGroup: pod.securityContext.fsGroup } : {}),
+      // Only the lab's own objects (their source is no file a user gave) see the lab's state.
+      ...(isSystemSource(pod.source.file) ? { system: true } : {}),
+    };
     return { ...spec, hash: stableJson(spec) };
   });
 }

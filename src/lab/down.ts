@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Host } from '../host/host.js';
 import { labNetnsPrefix } from '../model/lab.js';
 import { hostLink, renderLabTeardown } from '../render/lab-network.js';
+import { sealTable } from '../render/nft/seal.js';
 import { applyPlan } from '../host/executor.js';
 import { request, sleep } from './agent-client.js';
 import { detachAll } from './attach-sync.js';
@@ -49,6 +50,7 @@ export async function labDown(host: Host, lab: string): Promise<DownReport> {
   removeResolvConfs(lab);
   // Gone with the underlay namespace already, unless that namespace was never made.
   await host.exec(null, ['ip', 'link', 'del', hostLink(lab)]);
+  await host.exec(null, ['nft', 'delete', 'table', 'inet', sealTable(lab)]);
   removeFromKubeconfig(dir, lab); // exactly what `up` added
   removeLabDir(lab);
   return { agents, processes, namespaces: namespaces.length, attachments };

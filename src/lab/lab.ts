@@ -3,7 +3,7 @@
  * what changed is touched) and down (everything the lab made, also after a crash).
  */
 import { release } from 'node:os';
-import { readCluster } from '../api/cluster.js';
+import { modeledObjects, readCluster } from '../api/cluster.js';
 import type { RawObject } from '../api/load.js';
 import { applyPlan } from '../host/executor.js';
 import type { Host } from '../host/host.js';
@@ -14,6 +14,7 @@ import { parseCidr } from '../model/ip.js';
 import type { Cluster, Node, Pod } from '../model/types.js';
 import { podKey } from '../model/types.js';
 import { hostLink, renderLabNetwork } from '../render/lab-network.js';
+import { renderSeal } from '../render/nft/seal.js';
 import { agentSpecs } from './agent-specs.js';
 import { request, startAgent, type AgentPodSpec, type AgentPodStatus } from './agent-client.js';
 import { attachAdded, detachRemoved, toRetry } from './attach-sync.js';
@@ -27,7 +28,8 @@ import { labSemantics } from '../policy/semantics.js';
 import { syncServices } from './proxy.js';
 import { appliedRecord, conditionsLookup, endpointConditions } from './readiness.js';
 import { writeResolvConfs } from './resolv.js';
-import { withSystemObjects } from './system.js';
+import { isSystemSource, withSystemObjects } from './system.js';
+import { resolveSecurity } from './agent/security.js';
 import { labDir, listLabs, loadState, saveState, type LabState } from './state.js';
 
 /** A lab-level problem the user can fix (exists already, not found, bad flags): exit code 2. */
@@ -158,10 +160,11 @@ export async function labUp(host: Host, given: LabConfig, objects: RawObject[]):
   resolveAttachments(translateLab({ config, nodes, objects }), labDir(config.name)); // NADs, their configs and plugins too
   const planned = placeOnto(translateLab({ config, nodes, objects }), { nodes, placements: [] });
   refuseUnschedulable(placePods(config.name, planned.pods, nodes, new Map(), planned.namespaces).unschedulable);
-  const state: LabState = { version: 1, config, phase: 'creating', createdAt: new Date().toISOString(), nodes, placements: [], objects };
+  const state: LabState = { version: 1, config, phase: 'creating', createdAt: new Date().toISOString(), nodes, placements: [], objects: modeledObjects(objects) };
   saveState(state); // first, so that `down` knows the lab even if we crash from here on
   try {
     await applyPlan(host, renderLabNetwork(config, nodes));
+    await sealLab(host, config);
     const report = await reconcile(host, state, objects);
     state.phase = 'ready';
     saveState(state);
@@ -171,6 +174,12 @@ export async function labUp(host: Host, given: LabConfig, objects: RawObject[]):
     saveState(state);
     throw e;
   }
+}
+
+/** The lab's nftables seal in the root namespace (render/nft/seal.ts); before any pod runs. */
+async function sealLab(host: Host, config: LabConfig): Promise<void> {
+  const r = await host.exec(null, ['nft', '-f', '-'], renderSeal(config, hostLink(config.name)));
+  if (r.code !== 0) throw new LabError(`cannot seal lab ${config.name} (nft): ${r.stderr.trim()}`);
 }
 
 /** Makes the running lab match `objects`: pods added, removed or restarted; the rest untouched. */
@@ -190,7 +199,8 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   const detachErrors = await detachRemoved(state, removed);
   await applyPlan(host, renderPodsDel(state.config, state.nodes, removed));
   state.placements = state.placements.filter((p) => !removed.includes(p));
-  state.objects = objects;
+  // Only the kinds podnet models are kept (the notes above already named the skipped ones).
+  state.objects = modeledObjects(objects);
   saveState(state);
   // The cluster as it will run: every pod with its new address and node.
   const running = placeOnto(base, { nodes: state.nodes, placements: placed });
@@ -248,6 +258,17 @@ function syncStats(state: LabState, servicesMs: number, policy: PolicySyncReport
 
 function sameNetwork(a: PlacedPod | undefined, b: PlacedPod | undefined): boolean {
   return a !== undefined && b !== undefined && a.node === b.node && a.ip === b.ip && a.netns === b.netns;
+}
+
+/** Every pod the agent of `node` runs (the monitor hands them to an agent it started again). */
+export function nodeAgentSpecs(state: LabState, node: string): AgentPodSpec[] {
+  return agentSpecs(labCluster(state), state.placements.filter((p) => p.node === node));
+}
+
+/** What the pod's agent was given for it (podnet exec builds the same sandbox from it). */
+export function agentPodSpec(state: LabState, key: string): AgentPodSpec | undefined {
+  const placed = state.placements.filter((p) => p.key === key);
+  return placed.length === 0 ? undefined : agentSpecs(labCluster(state), placed)[0];
 }
 
 /**

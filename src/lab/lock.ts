@@ -7,7 +7,7 @@
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isAlive } from './agent/cleanup.js';
-import { labDir } from './state.js';
+import { CREATE_EXCLUSIVE, labDir } from './state.js';
 
 export const LOCK_WAIT_MS = 30_000;
 const RETRY_MS = 100;
@@ -75,7 +75,7 @@ export async function withLabLock<T>(lab: string, command: string, body: () => P
  */
 function createExclusive(path: string, text: string): boolean {
   const own = `${path}.${process.pid}.${Math.random().toString(36).slice(2, 10)}`;
-  const fd = openSync(own, 'wx', 0o600);
+  const fd = openSync(own, CREATE_EXCLUSIVE, 0o600);
   try {
     writeSync(fd, text);
   } finally {

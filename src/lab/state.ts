@@ -2,7 +2,7 @@
  * A lab's state on disk: one directory per lab under the state root, `lab.json` written
  * atomically (temporary file, fsync, rename), so a crash leaves the old or the new state.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RawObject } from '../api/load.js';
 import { LAB_NAME, type LabConfig, type LabNode, type PlacedPod } from '../model/lab.js';
@@ -58,7 +58,38 @@ export function stateRoot(): string {
  */
 export function labDir(lab: string): string {
   if (!LAB_NAME.test(lab)) throw new LabNameError(lab);
-  return join(stateRoot(), lab);
+  const root = stateRoot();
+  checkStateDir(root, 'state root (PODNET_STATE_ROOT)');
+  const dir = join(root, lab);
+  checkStateDir(dir, 'lab directory');
+  return dir;
+}
+
+/**
+ * podnet runs as root and trusts what it finds in its state (PIDs it signals, sockets it talks
+ * to, commands it starts): a directory someone else could change is refused — a symlink, one
+ * owned by another user than root (or the user running podnet), or one group/others may write.
+ * An absent one is fine: podnet makes it, mode 0700.
+ */
+export function checkStateDir(path: string, what: string): void {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return;
+  }
+  const refuse = (why: string): never => {
+    throw new StateDirError(`${what} ${path} ${why}: refused`);
+  };
+  if (st.isSymbolicLink()) refuse('is a symbolic link');
+  if (!st.isDirectory()) refuse('is not a directory');
+  const me = process.geteuid?.() ?? 0;
+  if (st.uid !== 0 && st.uid !== me) refuse(`is owned by uid ${st.uid}, not root`);
+  if ((st.mode & 0o022) !== 0) refuse(`is writable by group or others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}; chmod go-w)`);
+}
+
+export class StateDirError extends Error {
+  override name = 'LabError';
 }
 
 export class LabNameError extends Error {
@@ -68,9 +99,12 @@ export class LabNameError extends Error {
   }
 }
 
+/** Flags for every file podnet creates in its state: a new file only, never through a symlink. */
+export const CREATE_EXCLUSIVE = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW;
+
 export function writeFileAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w', 0o600);
+  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const fd = openSync(tmp, CREATE_EXCLUSIVE, 0o600);
   try {
     writeSync(fd, text);
     fsyncSync(fd);
@@ -104,6 +138,7 @@ export function loadState(lab: string): LabState | null {
 
 export function listLabs(): string[] {
   const root = stateRoot();
+  checkStateDir(root, 'state root (PODNET_STATE_ROOT)');
   if (!existsSync(root)) return [];
   return readdirSync(root, { withFileTypes: true })
     .filter((d) => d.isDirectory() && LAB_NAME.test(d.name))

@@ -27,13 +27,20 @@ export function ingressCommand(): string[] {
   return programCommand('ingress/main');
 }
 
+/** The source the lab's own objects carry: no user file can be named like it (the "<podnet:" prefix). */
+export function isSystemSource(file: string): boolean {
+  return file === DNS_SOURCE || file === INGRESS_SOURCE;
+}
+const DNS_SOURCE = '<podnet: cluster DNS>';
+const INGRESS_SOURCE = '<podnet: ingress controller>';
+
 export function systemObjects(config: LabConfig, objects: readonly RawObject[] = []): RawObject[] {
   return [...dnsObjects(config), ...ingressObjects(objects)];
 }
 
 function dnsObjects(config: LabConfig): RawObject[] {
   if (!config.dns) return [];
-  const source = { file: '<podnet: cluster DNS>', doc: 0 };
+  const source = { file: DNS_SOURCE, doc: 0 };
   const labels = { 'k8s-app': 'kube-dns' };
   const ports = [
     { name: 'dns', containerPort: 53, protocol: 'UDP' },
@@ -84,7 +91,7 @@ function ingressObjects(objects: readonly RawObject[]): RawObject[] {
     return typeof name === 'string' ? name : undefined;
   };
   if (!objects.some((o) => o.obj.kind === 'Ingress' && whyNotOurs({ className: classNameOf(o) }, classes) === undefined)) return [];
-  const source = { file: '<podnet: ingress controller>', doc: 0 };
+  const source = { file: INGRESS_SOURCE, doc: 0 };
   const labels = { 'app.kubernetes.io/name': 'podnet-ingress', 'app.kubernetes.io/component': 'controller' };
   const ports = [
     { name: 'http', containerPort: 80, protocol: 'TCP' },

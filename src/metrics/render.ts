@@ -42,6 +42,10 @@ export interface MetricsInput {
   drops: PodDrops[];
   /** "verdict\tpolicy" → connections (policy '' when none applied). */
   flows: ReadonlyMap<string, number>;
+  /** Node → agents the monitor started again after they died (monitor/agent-restart.ts). */
+  agentRestarts?: ReadonlyMap<string, number>;
+  /** Node → times the monitor found its nft tables changed behind podnet's back and restored them. */
+  tableRestores?: ReadonlyMap<string, number>;
 }
 
 const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -85,5 +89,7 @@ export function renderMetrics(m: MetricsInput): string {
     const [verdict, policy] = k.split('\t');
     return [{ verdict, policy }, v];
   }));
+  if (m.agentRestarts) family('podnet_agent_restarts_total', 'counter', 'Node agents the monitor started again after they died.', [...m.agentRestarts].sort().map(([node, n]) => [{ node }, n]));
+  if (m.tableRestores) family('podnet_nft_table_restores_total', 'counter', 'Node nftables tables found changed behind podnet\'s back and restored.', [...m.tableRestores].sort().map(([node, n]) => [{ node }, n]));
   return `${out.join('\n')}\n`;
 }

@@ -39,6 +39,8 @@ export interface LabConfig {
    * is NotReady and its pods stop being ready endpoints; absent: NODE_MONITOR_GRACE_MS.
    */
   nodeMonitorGraceMs?: number;
+  /** `--agent-restart-delay` (ms): how long the monitor waits before starting a dead agent again; absent: AGENT_RESTART_DELAY_MS. */
+  agentRestartDelayMs?: number;
   /**
    * `--semantics`: the NetworkPolicy semantics profile the data plane enforces and `probe` /
    * `matrix` expect (src/policy/semantics.ts); absent: upstream.
@@ -53,6 +55,9 @@ export interface LabConfig {
   /** `--instance-type`: node.kubernetes.io/instance-type of every node. */
   instanceType?: string;
 }
+
+/** kubeadm's kubelet.service restarts the kubelet with RestartSec=10. */
+export const AGENT_RESTART_DELAY_MS = 10_000;
 
 /** kube-controller-manager's --node-monitor-grace-period: its long-standing default 40 s (newer releases use 50 s). */
 export const NODE_MONITOR_GRACE_MS = 40_000;

@@ -5,8 +5,10 @@
 import type { Labels, Selector } from './labels.js';
 import type { NetworkSelection } from './network-selection.js';
 import type { Affinity, Taint, Toleration, TopologySpreadConstraint } from './scheduling-types.js';
+import type { SecurityFields, VolumeMount } from './security-types.js';
 
 export type * from './scheduling-types.js';
+export type * from './security-types.js';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 export const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
@@ -57,6 +59,9 @@ export interface Container {
   readinessProbe?: Probe;
   livenessProbe?: Probe;
   startupProbe?: Probe;
+  securityContext?: SecurityFields;
+  /** Mounts of the pod's emptyDir volumes (other volume kinds are not mounted: reported at read). */
+  volumeMounts?: readonly VolumeMount[];
   /** Init containers only: Always makes it a sidecar (started, kept running). */
   restartPolicy?: 'Always';
 }
@@ -107,6 +112,10 @@ export interface Pod {
   /** ClusterFirst (default), ClusterFirstWithHostNet, Default or None. */
   dnsPolicy?: string;
   dnsConfig?: DnsConfig;
+  /** spec.securityContext (pod level). */
+  securityContext?: SecurityFields;
+  /** Names of the pod's emptyDir volumes. */
+  emptyDirs?: readonly string[];
   /** Secondary networks: the k8s.v1.cni.cncf.io/networks annotation, parsed (model/network-selection.ts). */
   networks?: readonly NetworkSelection[];
   source: Source;

@@ -6,7 +6,7 @@
  * the lab's state file for the cluster, writes the port it listens on to <state>/monitor.port and
  * carries PODNET_STATE_DIR, so `podnet down` ends it with the lab's other processes.
  */
-import { existsSync, readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { ensureApiServer, runningApiServer } from '../lab/apiserver.js';
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
@@ -15,7 +15,10 @@ import { labControllerDeps } from '../controller/endpoints-runtime.js';
 import { LinuxHost } from '../host/host.js';
 import { startCollector } from '../flows/collector.js';
 import { labCluster } from '../lab/lab.js';
-import { processLabFiles, type LabState } from '../lab/state.js';
+import { startAgentRestarter } from './agent-restart.js';
+import { startTableGuard } from './table-guard.js';
+import { processLabFiles, writeFileAtomic, type LabState } from '../lab/state.js';
+import { sharedResult } from '../metrics/cache.js';
 import { collectTables } from '../metrics/collect.js';
 import { renderMetrics } from '../metrics/render.js';
 import type { Cluster } from '../model/types.js';
@@ -55,17 +58,39 @@ const collector = startCollector({
   },
 });
 
+const restarter = startAgentRestarter(state.config.name, () => {
+  try {
+    return current().state;
+  } catch {
+    return null;
+  }
+}, log);
+
+const guard = startTableGuard(state.config.name, new LinuxHost(), () => {
+  try {
+    return current().state;
+  } catch {
+    return null;
+  }
+}, log);
+
 const controller = startEndpointsController(labControllerDeps(state.config.name, new LinuxHost(), log), log);
+
+/** The nodes' tables, read at most every 2 s however often /metrics is fetched (metrics/cache.ts). */
+const tables = sharedResult(() => {
+  const { state: s, cluster } = current();
+  return collectTables(s.nodes, cluster);
+}, 2_000);
 
 const server = createServer((req, res) => {
   if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics\n');
     return;
   }
-  const { state: s, cluster } = current();
-  collectTables(s.nodes, cluster).then(
+  const { state: s } = current();
+  tables().then(
     ({ counts, drops }) => {
-      const body = renderMetrics({ lab: s.config.name, sync: s.sync ?? null, endpoints: s.endpoints ?? null, tables: counts, drops, flows });
+      const body = renderMetrics({ lab: s.config.name, sync: s.sync ?? null, endpoints: s.endpoints ?? null, tables: counts, drops, flows, agentRestarts: restarter.restarts, tableRestores: guard.restores });
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body);
     },
     (e: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${e.message}\n`),
@@ -75,13 +100,14 @@ server.listen(0, '127.0.0.1', () => {
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   const path = join(stateDir, 'monitor.port');
-  writeFileSync(`${path}.tmp`, `${port}\n`);
-  renameSync(`${path}.tmp`, path);
+  writeFileAtomic(path, `${port}\n`);
   log(`monitor for lab ${state.config.name}: flows from ${state.nodes.length} nodes, metrics on http://127.0.0.1:${port}/metrics`);
 });
 const stop = () => {
   collector.stop();
   controller.stop();
+  restarter.stop();
+  guard.stop();
   server.close();
   process.exit(0);
 };

@@ -31,8 +31,9 @@ describe.skipIf(!CAN_RUN_LAB)('init containers and the entrypoint rule (root)', 
     expect(await lab.ok('logs', ['init-ok', '-c', 'first'])).toContain('first ran');
     expect(await lab.ok('logs', ['init-ok', '-c', 'second'])).toContain('second ran after first');
     expect(await lab.ok('logs', ['init-ok', '-c', 'side'])).toContain('sidecar up');
-    // The sidecar is a real process, still running beside the app container.
-    const ps = await lab.exec('init-ok', ['sh', '-c', 'ps -eo args | grep -c "^sleep 3601$"']);
+    // The sidecar is a real process, still running beside the app container (in a PID namespace
+    // of its own, as kubelet's default: entered with -c as kubectl exec -c does).
+    const ps = await lab.cli('exec', ['init-ok', '-c', 'side', '--', 'sh', '-c', 'ps -eo args | grep -c "^sleep 3601$"']);
     expect(Number(ps.stdout.trim())).toBeGreaterThanOrEqual(1);
   }, T);
 

@@ -3,6 +3,7 @@
 // client; names outside the zone forwarded through the lab's forwarder to a fake upstream on
 // 127.0.0.1 (never to the host's resolvers: TestLab passes --dns-upstream none by default).
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FORWARD_TIMEOUT_MS } from '../../src/dns/forwarder.js';
 import type { LabState } from '../../src/lab/state.js';
@@ -17,8 +18,10 @@ const KUBE_DNS = '10.96.0.10';
  * A DNS client run inside a pod: one query (SERVER NAME TYPE udp|tcp) with dns-packet, printing
  * the rcode, the answers, the authority types and how long it took.
  */
+/** By absolute path: a pod's processes start in its container's working directory (/), as kubectl exec does. */
+const DNS_PACKET = createRequire(import.meta.url).resolve('dns-packet');
 const DIG = `
-const dgram = require('dgram'), net = require('net'), pkt = require('dns-packet');
+const dgram = require('dgram'), net = require('net'), pkt = require(${JSON.stringify(DNS_PACKET)});
 const [server, name, type, transport] = process.argv.slice(1);
 const q = pkt.encode({ type: 'query', id: 4242, flags: pkt.RECURSION_DESIRED, questions: [{ name, type, class: 'IN' }] });
 const t0 = Date.now();

@@ -28,23 +28,23 @@ interface Applied {
 }
 
 const server = '{name: server, image: registry.example/web:1, ports: [{containerPort: 8080}]}';
-/** A command container that runs while `file` exists, then exits 0. */
-const holder = (file: string) => `{name: holder, image: x, command: [sh, -c, 'while [ -e ${file} ]; do sleep 0.1; done']}`;
+/** A command container that runs while its /tmp/hold exists (the test removes it with podnet exec), then exits 0. */
+const holder = () => `{name: holder, image: x, command: [sh, -c, 'touch /tmp/hold; while [ -e /tmp/hold ]; do sleep 0.1; done']}`;
 const pod = (name: string, app: string, node: string, containers: string[], restartPolicy = 'Never') =>
   `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, labels: {app: ${app}}}\nspec:\n  nodeName: ${node}\n  restartPolicy: ${restartPolicy}\n  containers: [${containers.join(', ')}]\n`;
 const service = (name: string, app: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}}\nspec:\n  selector: {app: ${app}}\n  ports: [{port: 80, targetPort: 8080}]\n`;
 
-function manifests(files: (name: string) => string): string {
+function manifests(): string {
   return [
     pod('client', 'client', 'node-1', [server]),
     pod('web-a', 'web', 'node-1', [server]),
-    pod('web-b', 'web', 'node-2', [server, holder(files('web-b'))]),
+    pod('web-b', 'web', 'node-2', [server, holder()]),
     service('web', 'web'),
-    pod('job', 'job', 'node-2', [holder(files('job'))]),
+    pod('job', 'job', 'node-2', [holder()]),
     service('job', 'job'),
     pod('crash', 'crash', 'node-1', [server, `{name: crasher, image: x, command: [sh, -c, 'sleep 1; exit 1']}`], 'Always'),
     service('crash', 'crash'),
-    ...HOLD_PODS.map((name, i) => pod(name, 'm', `node-${(i % 2) + 1}`, [server, holder(files(name))])),
+    ...HOLD_PODS.map((name, i) => pod(name, 'm', `node-${(i % 2) + 1}`, [server, holder()])),
     service('m', 'm'),
     service('mh', 'm').replace('spec:\n', 'spec:\n  clusterIP: None\n'),
   ].join('---\n');
@@ -53,7 +53,6 @@ function manifests(files: (name: string) => string): string {
 describe.skipIf(!CAN_RUN_LAB)('endpoints controller and lab lock (root, real namespaces)', () => {
   const lab = new TestLab('ep');
   const dir = mkdtempSync(join(tmpdir(), 'podnet-endpoints-test-'));
-  const file = (name: string) => join(dir, `${name}.hold`);
   const applied = (): Applied => (JSON.parse(readFileSync(join(lab.stateDir, 'lab.json'), 'utf8')) as { endpoints: Applied }).endpoints;
   const latencies: number[] = [];
 
@@ -66,7 +65,7 @@ describe.skipIf(!CAN_RUN_LAB)('endpoints controller and lab lock (root, real nam
   /** Ends a holder container; returns ms from then until the controller's sync had taken it in. */
   async function exitAndMeasure(pod: string, taken: (a: Applied) => boolean): Promise<number> {
     const start = Date.now();
-    rmSync(file(pod));
+    expect((await lab.exec(`default/${pod}`, ['rm', '/tmp/hold'])).code).toBe(0);
     const a = await until(`the controller to apply ${pod}'s exit`, () => (taken(applied()) ? applied() : null), 15_000);
     expect(a.by).toBe('controller');
     const ms = Date.parse(a.at) - start;
@@ -75,8 +74,7 @@ describe.skipIf(!CAN_RUN_LAB)('endpoints controller and lab lock (root, real nam
   }
 
   beforeAll(async () => {
-    for (const name of ['web-b', 'job', ...HOLD_PODS]) writeFileSync(file(name), '');
-    writeFileSync(join(dir, 'lab.yaml'), manifests(file));
+    writeFileSync(join(dir, 'lab.yaml'), manifests());
     await lab.up(['--nodes', '2', '--dns', '-f', join(dir, 'lab.yaml')]);
   }, T);
   afterAll(async () => {

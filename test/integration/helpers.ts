@@ -4,7 +4,7 @@
  * inside pods (`podnet exec`) and nodes (`ip netns exec`), and clean up by exact name.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { REPO } from '../helpers/cli.js';
@@ -301,11 +301,15 @@ export class TestLab {
     return parseProbe(r, `node ${node}`);
   }
 
-  /** The network namespace a pod runs in, as the pod itself sees it (`ip netns identify`). */
+  /**
+   * The network namespace a pod runs in, as the pod itself sees it: the inode of its
+   * /proc/self/ns/net, matched on the host against /run/netns (which the sandbox hides from pods).
+   */
   async podNetns(pod: string): Promise<string> {
-    const r = await this.exec(pod, ['ip', 'netns', 'identify']);
-    if (r.code !== 0) throw new Error(`podnet exec ${pod} -- ip netns identify: exit ${r.code}: ${r.stderr}`);
-    return r.stdout.trim();
+    const r = await this.exec(pod, ['readlink', '/proc/self/ns/net']);
+    if (r.code !== 0) throw new Error(`podnet exec ${pod} -- readlink /proc/self/ns/net: exit ${r.code}: ${r.stderr}`);
+    const inode = /net:\[(\d+)\]/.exec(r.stdout)?.[1];
+    return readdirSync('/run/netns').find((n) => String(statSync(join('/run/netns', n)).ino) === inode) ?? '';
   }
 
   /**

@@ -5,7 +5,7 @@
  * would: `podnet get pods -o json` (conditions, containerStatuses) and the READY column.
  * Needs root and `ip`; the lab has a unique name and cleans up even when a test fails.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAN_RUN_LAB, TestLab, until } from './helpers.js';
@@ -38,7 +38,7 @@ spec:
 
 describe.skipIf(!CAN_RUN_LAB)('container probes in a lab (root, real namespaces)', () => {
   const lab = new TestLab('pr');
-  const flag = `/tmp/podnet-${lab.name}-ready`;
+  const flag = '/tmp/ready'; // inside the container (its /tmp is its own): set with podnet exec
 
   async function pods(): Promise<Map<string, PodJson>> {
     const list = JSON.parse(await lab.ok('get', ['pods', '-o', 'json'])) as { items: PodJson[] };
@@ -47,14 +47,12 @@ describe.skipIf(!CAN_RUN_LAB)('container probes in a lab (root, real namespaces)
   const readyCondition = (p: PodJson | undefined) => p?.status.conditions?.find((c) => c.type === 'Ready')?.status;
 
   beforeAll(async () => {
-    rmSync(flag, { force: true });
     const file = join(lab.stateRoot, 'probes.yaml');
     writeFileSync(file, manifest(flag));
     await lab.up(['--nodes', '1', '-f', file]);
   }, T);
 
   afterAll(async () => {
-    rmSync(flag, { force: true });
     // Nothing may survive `down`: no agent, no probe helper, no exec probe, no namespace.
     expect(await lab.cleanup()).toEqual([]);
   }, T);
@@ -87,11 +85,10 @@ describe.skipIf(!CAN_RUN_LAB)('container probes in a lab (root, real namespaces)
     await new Promise((r) => setTimeout(r, 2_000)); // a few probe periods without the file
     expect(readyCondition((await pods()).get('exec-ready'))).toBe('False');
     expect((await lab.readyColumn()).get('default/exec-ready')).toEqual({ ready: '0/1', status: 'Running' });
-    writeFileSync(flag, '');
+    expect((await lab.exec('default/exec-ready', ['touch', flag])).code).toBe(0);
     await until('exec-ready to become ready', async () => readyCondition((await pods()).get('exec-ready')) === 'True');
     expect((await lab.readyColumn()).get('default/exec-ready')).toEqual({ ready: '1/1', status: 'Running' });
-    rmSync(flag);
-    expect(existsSync(flag)).toBe(false);
+    expect((await lab.exec('default/exec-ready', ['rm', flag])).code).toBe(0);
     await until('exec-ready to become not ready', async () => readyCondition((await pods()).get('exec-ready')) === 'False');
     expect((await pods()).get('exec-ready')!.status.containerStatuses).toMatchObject([{ name: 'app', ready: false, restartCount: 0 }]);
   }, T);

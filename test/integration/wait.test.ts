@@ -4,7 +4,7 @@
  * exists (by name and by label selector), not ready once it is gone, and `--for delete` returns
  * when a concurrent `podnet delete` removed it. Needs root; unique lab, cleaned up on failure.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAN_RUN_LAB, TestLab } from './helpers.js';
@@ -13,11 +13,10 @@ const T = 120_000;
 
 describe.skipIf(!CAN_RUN_LAB)('podnet wait (root, real namespaces)', () => {
   const lab = new TestLab('wt');
-  const flag = `/tmp/podnet-${lab.name}-gate`;
+  const flag = '/tmp/ready'; // inside the container (its /tmp is its own): set with podnet exec
   const gateFile = join(lab.stateRoot, 'gate.yaml');
 
   beforeAll(async () => {
-    rmSync(flag, { force: true });
     writeFileSync(
       gateFile,
       `apiVersion: v1
@@ -39,7 +38,6 @@ spec:
   }, T);
 
   afterAll(async () => {
-    rmSync(flag, { force: true });
     expect(await lab.cleanup()).toEqual([]);
   }, T);
 
@@ -52,12 +50,12 @@ spec:
   it('returns once the pod is ready, by name and by selector; and once it is not ready again', async () => {
     expect(await lab.ok('wait', ['pods', '-l', 'app notin (other)', '--for=condition=Ready=false', '--timeout', '5s'])).toBe('pod/gate condition met\n');
     const waiting = lab.cli('wait', ['pod/gate', 'pod/other', '--for=condition=Ready', '--timeout', '30s']);
-    writeFileSync(flag, '');
+    expect((await lab.exec('default/gate', ['touch', flag])).code).toBe(0);
     const r = await waiting;
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual(['pod/gate condition met', 'pod/other condition met']);
     expect(await lab.ok('wait', ['pods', '--all', '--for', 'condition=Ready', '--timeout', '5s'])).toMatch(/pod\/gate condition met/);
-    rmSync(flag);
+    expect((await lab.exec('default/gate', ['rm', flag])).code).toBe(0);
     expect(await lab.ok('wait', ['pods', '-l', 'app=gate', '--for', 'condition=Ready=false', '--timeout', '10s'])).toBe('pod/gate condition met\n');
   }, T);
 

@@ -1,4 +1,5 @@
 import dnsPacket, { type Answer, type DecodedPacket } from 'dns-packet';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyRecordSet } from '../../src/dns/records.js';
 import { DnsServer } from '../../src/dns/server.js';
@@ -147,6 +148,29 @@ describe('DnsServer', () => {
   it('pipelined TCP queries on one connection', async () => {
     const answers = await tcpExchange(server.port, ['web', 'db', 'db-all'].map((s) => dnsPacket.encode(query(`${s}.default.svc.cluster.local`, 'A'))));
     expect(answers.map((a) => dnsPacket.decode(a).answers?.length).sort()).toEqual([1, 2, 3]);
+  });
+
+  it('slow TCP clients: a message must be whole within its deadline; one client holds a bounded number of connections', async () => {
+    const slow = await DnsServer.start({ records: dnsRecords(), tcpMessageTimeoutMs: 300, maxTcpPerClient: 3 });
+    try {
+      const open = () => new Promise<net.Socket>((resolve) => { const c = net.connect(slow.port, '127.0.0.1', () => resolve(c)); c.on('error', () => {}); });
+      const closed = (c: net.Socket) => new Promise<number>((resolve) => { const t0 = Date.now(); if (c.destroyed) resolve(0); c.on('close', () => resolve(Date.now() - t0)); });
+      // A trickle: a length prefix and one byte, then silence (the idle timer alone would wait 10 s).
+      const trickle = await open();
+      trickle.write(Buffer.from([0, 40, 1]));
+      expect(await closed(trickle)).toBeLessThan(2_000);
+      // Three held connections are the cap for 127.0.0.1: a fourth is closed at once, while others still get answers.
+      const held = await Promise.all([open(), open(), open()]);
+      const fourth = await open();
+      await closed(fourth);
+      expect(fourth.destroyed).toBe(true);
+      for (const c of held) c.destroy();
+      await new Promise((r) => setTimeout(r, 50));
+      const r = await tcpQuery(slow.port, query('web.default.svc.cluster.local', 'A'));
+      expect(r.answers?.length).toBe(1);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('an upstream that never answers: SERVFAIL after the timeout', async () => {

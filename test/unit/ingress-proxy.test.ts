@@ -169,6 +169,14 @@ describe('forwarding', () => {
     expect(r.headers['content-type']).toBe('application/json');
   });
 
+  it('routes and forwards the normalized path: dot-segments removed, unreserved %XX decoded', async () => {
+    const dotted = await rawExchange(ports.http, 'GET /gone/../x/./y?q=/../z HTTP/1.1\r\nHost: shop.test\r\nConnection: close\r\n\r\n');
+    expect(dotted.text).toMatch(/^HTTP\/1.1 200/); // not the /gone rule's 503
+    expect(be.seen.at(-1)!.url).toBe('/x/y?q=/../z');
+    const encoded = await rawExchange(ports.http, 'GET /%67one HTTP/1.1\r\nHost: shop.test\r\nConnection: close\r\n\r\n');
+    expect(encoded.text).toMatch(/^HTTP\/1.1 503/); // /gone, as the endpoint would read it
+  });
+
   it('streams a chunked upload and a response that is still being written', async () => {
     const up = await rawExchange(ports.http, 'POST /upload HTTP/1.1\r\nHost: shop.test\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n');
     expect(up.text).toMatch(/^HTTP\/1.1 200/);

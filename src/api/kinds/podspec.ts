@@ -1,11 +1,12 @@
 /** PodSpec and pod metadata reading, shared by Pod and every workload's template. */
 import { NETWORKS_ANNOTATION, parseNetworkSelections, type NetworkSelection } from '../../model/network-selection.js';
-import type { Affinity, Container, ContainerPort, DnsConfig, Toleration, TopologySpreadConstraint } from '../../model/types.js';
+import type { Affinity, Container, ContainerPort, DnsConfig, SecurityFields, Toleration, TopologySpreadConstraint } from '../../model/types.js';
 import type { Labels } from '../../model/labels.js';
 import { isDnsLabel, isObj, isPortName, join, readArray, readBool, readInt, readLabels, readObj, readProtocol, readString, show, type Obj } from '../fields.js';
 import type { ObjectProblems } from '../problems.js';
 import { PROBE_KINDS, readProbe } from './probe.js';
 import { readAffinity, readSpreadConstraints, readTolerations } from './scheduling.js';
+import { readContainerSecurity, readPodSecurity, readVolumeMounts, readVolumes } from './security.js';
 
 export interface PodTemplate {
   labels: Labels;
@@ -23,6 +24,8 @@ export interface PodTemplate {
   networks?: NetworkSelection[];
   containers: Container[];
   initContainers?: Container[];
+  securityContext?: SecurityFields;
+  emptyDirs?: string[];
 }
 
 /** Reads metadata.labels and spec of a pod or a pod template found at `path`. */
@@ -35,17 +38,20 @@ export function readPodTemplate(meta: Obj | undefined, spec: Obj | undefined, pa
     return { labels, hostNetwork: false, containers: [] };
   }
   const containers: Container[] = [];
+  const volumes = readVolumes(spec.volumes, join(specPath, 'volumes'), p);
+  // Decided: one PID namespace per container (kubelet's default); a shared one is not built yet.
+  if (spec.shareProcessNamespace === true) p.warn(join(specPath, 'shareProcessNamespace'), 'not applied: each container has its own PID namespace on podnet');
   const list = readArray(spec.containers, join(specPath, 'containers'), p);
   if (!list || list.length === 0) p.error(join(specPath, 'containers'), 'required field is missing: a pod needs at least one container');
   const names = new Set<string>();
   (list ?? []).forEach((c, i) => {
-    const container = readContainer(c, join(join(specPath, 'containers'), i), p, i);
+    const container = readContainer(c, join(join(specPath, 'containers'), i), p, i, volumes);
     if (!container) return;
     if (container.name !== '' && names.has(container.name)) p.error(join(join(join(specPath, 'containers'), i), 'name'), `duplicate container name ${show(container.name)}`);
     names.add(container.name);
     containers.push(container);
   });
-  const initContainers = readInitContainers(spec.initContainers, join(specPath, 'initContainers'), p, names);
+  const initContainers = readInitContainers(spec.initContainers, join(specPath, 'initContainers'), p, names, volumes);
   const nodeSelector = spec.nodeSelector === undefined ? undefined : readLabels(spec.nodeSelector, join(specPath, 'nodeSelector'), p);
   return {
     labels,
@@ -63,6 +69,8 @@ export function readPodTemplate(meta: Obj | undefined, spec: Obj | undefined, pa
     ...(networks ? { networks } : {}),
     containers,
     ...(initContainers.length > 0 ? { initContainers } : {}),
+    securityContext: readPodSecurity(spec.securityContext, join(specPath, 'securityContext'), p),
+    emptyDirs: volumes.emptyDirs,
   };
 }
 
@@ -83,11 +91,11 @@ function readNetworks(meta: Obj | undefined, metaPath: string, p: ObjectProblems
  * allowed value is 'Always'": such an init container is a sidecar. Names share one space with
  * the app containers.
  */
-function readInitContainers(v: unknown, path: string, p: ObjectProblems, names: Set<string>): Container[] {
+function readInitContainers(v: unknown, path: string, p: ObjectProblems, names: Set<string>, volumes: ReturnType<typeof readVolumes>): Container[] {
   const out: Container[] = [];
   (readArray(v, path, p) ?? []).forEach((c, i) => {
     const cp = join(path, i);
-    const container = readContainer(c, cp, p, i);
+    const container = readContainer(c, cp, p, i, volumes);
     if (!container) return;
     if (names.has(container.name)) p.error(join(cp, 'name'), `duplicate container name ${show(container.name)}`);
     names.add(container.name);
@@ -129,7 +137,7 @@ function readRestartPolicy(v: unknown, path: string, p: ObjectProblems): string 
   return s;
 }
 
-function readContainer(v: unknown, path: string, p: ObjectProblems, index: number): Container | undefined {
+function readContainer(v: unknown, path: string, p: ObjectProblems, index: number, volumes: ReturnType<typeof readVolumes>): Container | undefined {
   const o = readObj(v, path, p);
   if (!o) return undefined;
   const name = readString(o.name, join(path, 'name'), p);
@@ -174,6 +182,10 @@ function readContainer(v: unknown, path: string, p: ObjectProblems, index: numbe
     const probe = readProbe(o[kind], join(path, kind), p, kind, ports);
     if (probe) container[kind] = probe;
   }
+  const securityContext = readContainerSecurity(o.securityContext, join(path, 'securityContext'), p);
+  if (securityContext) container.securityContext = securityContext;
+  const volumeMounts = readVolumeMounts(o.volumeMounts, join(path, 'volumeMounts'), p, volumes);
+  if (volumeMounts.length > 0) container.volumeMounts = volumeMounts;
   return container;
 }
 

@@ -42,6 +42,8 @@ function makePod(base: PodBase, name: string, t: PodTemplate, owner: Owner, extr
     dnsPolicy: t.dnsPolicy,
     dnsConfig: t.dnsConfig,
     ...(t.networks ? { networks: t.networks } : {}),
+    ...(t.securityContext ? { securityContext: t.securityContext } : {}),
+    ...(t.emptyDirs && t.emptyDirs.length > 0 ? { emptyDirs: t.emptyDirs } : {}),
     source: base.source,
     ...extra,
   };

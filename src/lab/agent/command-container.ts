@@ -10,12 +10,25 @@ import type { ContainerSpec, ContainerStatus, PodSpec } from './protocol.js';
 import { containerArgv } from './protocol.js';
 import { baseEnv, containerLogPath, STATE_DIR_ENV } from './paths.js';
 import { forgetPid, recordPid, signalGroup } from './pidfiles.js';
-import { hostNetworkResolvConf, withResolvConf } from './resolv-mount.js';
+import { containerArgvSandboxed, newAgentLayer, sandboxInitPid } from './sandbox.js';
+import { mountLayer, releaseLayer } from './layer-mounts.js';
+import { refusal, resolveSecurity, type ContainerSecurity } from './security.js';
 import { exitCodeOf, nextFailureCount, restartDelayMs, shouldRestart } from './restart.js';
 import { ContainerProber, type ProbeRunner } from './container-prober.js';
 import { noteLogLine } from '../../servers/workload/response.js';
 
 const STOP_GRACE_MS = 2_000;
+
+/**
+ * Benchmark baseline only (`bench/agent-memory.ts --command`, agent flag
+ * --unsandboxed-baseline, which podnet itself never passes): command containers start as they
+ * did before the sandbox, `ip netns exec NETNS COMMAND`, so the sandbox's cost can be measured
+ * in the same run.
+ */
+let unsandboxedBaseline = false;
+export function useUnsandboxedBaseline(): void {
+  unsandboxedBaseline = true;
+}
 
 export class CommandContainer {
   private child: ChildProcess | undefined;
@@ -29,21 +42,42 @@ export class CommandContainer {
   /** Runs whose end was handled (a failed spawn may report both 'error' and 'exit'). */
   private readonly ended = new WeakSet<ChildProcess>();
   private readonly prober: ContainerProber;
+  readonly security: ContainerSecurity;
+  /** Why the container may not start (kubelet's CreateContainerConfigError), if it may not. */
+  private refused: string | undefined;
 
   constructor(
     private readonly stateDir: string,
     private readonly netns: string,
     private readonly pod: PodSpec,
-    private readonly spec: ContainerSpec,
+    readonly spec: ContainerSpec,
     private readonly log: (line: string) => void,
     runner: ProbeRunner,
   ) {
     this.prober = new ContainerProber(spec, runner, { kill: (reason) => this.killForProbe(reason), note: (text) => this.note(text) });
+    this.security = spec.security ?? resolveSecurity(undefined, undefined);
   }
 
-  /** Starts the first run; resolves once the process exists (or could not be started). */
-  start(): Promise<void> {
-    return this.launch();
+  /**
+   * Starts the first run; resolves once the process exists (or could not be started). A container
+   * its securityContext forbids never starts: the problem is returned and logged, it stays waiting.
+   */
+  async start(): Promise<string | undefined> {
+    this.refused = refusal(this.security, `${this.pod.name}_${this.pod.namespace}`, this.spec.name, this.pod.netns === null);
+    if (this.refused !== undefined) {
+      this.stopping = true;
+      this.note(`Error: ${this.refused}`);
+      this.log(`${this.pod.key}/${this.spec.name}: CreateContainerConfigError: ${this.refused}`);
+      return `${this.spec.name}: ${this.refused}`;
+    }
+    await this.launch();
+    return undefined;
+  }
+
+  /** PID 1 of the running container's namespaces (for exec), if it runs. */
+  sandboxPid(): number | undefined {
+    const pid = this.child?.pid;
+    return this.state === 'running' && pid !== undefined ? sandboxInitPid(pid) : undefined;
   }
 
   status(): ContainerStatus {
@@ -58,6 +92,7 @@ export class CommandContainer {
     };
     if (this.state === 'running' && this.child?.pid !== undefined) s.pid = this.child.pid;
     if (this.state !== 'running' && this.exitCode !== undefined) s.exitCode = this.exitCode;
+    if (this.refused !== undefined) s.message = this.refused;
     return s;
   }
 
@@ -79,7 +114,22 @@ export class CommandContainer {
     clearTimeout(timer);
   }
 
-  private launch(): Promise<void> {
+  /**
+   * One run: its writable layer is mounted ahead, together with those of every container starting
+   * at the same moment (layer-mounts.ts); should that fail, the start chain mounts it itself.
+   */
+  private async launch(): Promise<void> {
+    const layer = unsandboxedBaseline ? undefined : newAgentLayer(this.stateDir, `${this.pod.namespace}_${this.pod.name}_${this.spec.name}`);
+    const premounted = layer !== undefined && (await mountLayer(layer));
+    if (this.stopping) {
+      if (layer !== undefined) releaseLayer(layer);
+      this.state = 'exited';
+      return;
+    }
+    return this.spawnRun(layer, premounted);
+  }
+
+  private spawnRun(layer: string | undefined, premounted: boolean): Promise<void> {
     const logPath = containerLogPath(this.stateDir, this.pod.namespace, this.pod.name, this.spec.name);
     let fd: number;
     try {
@@ -94,8 +144,9 @@ export class CommandContainer {
       ...this.spec.env,
       [STATE_DIR_ENV]: baseEnv(this.stateDir)[STATE_DIR_ENV], // not overridable: cleanup relies on it
     };
-    // `ip netns exec` execs the command, so the PID we get is the command's own.
-    const child = spawn('ip', ['netns', 'exec', this.netns, ...this.argv()], {
+    // Every step of the sandbox's command line execs the next: the PID we get is bubblewrap's.
+    const [file, ...args] = this.argv(layer, premounted);
+    const child = spawn(file!, args, {
       detached: true,
       stdio: ['ignore', fd, fd],
       env,
@@ -107,6 +158,7 @@ export class CommandContainer {
     if (child.pid !== undefined) recordPid(this.stateDir, child.pid);
     this.exited = new Promise<void>((resolve) => {
       child.once('exit', (code, signal) => {
+        if (layer !== undefined) releaseLayer(layer);
         this.onExit(child, exitCodeOf(code, signal ? os.constants.signals[signal] : undefined), startedAt);
         resolve();
       });
@@ -119,6 +171,7 @@ export class CommandContainer {
       });
       child.once('error', (err) => {
         // The process never ran (e.g. no `ip`): no 'exit' will follow.
+        if (layer !== undefined) releaseLayer(layer);
         this.log(`${this.pod.key}/${this.spec.name}: cannot start: ${err.message}`);
         this.onExit(child, 127, startedAt);
         resolve();
@@ -127,14 +180,12 @@ export class CommandContainer {
   }
 
   /**
-   * The command; in a hostNetwork pod with a resolv.conf of its own (ClusterFirstWithHostNet),
-   * wrapped to see that file as /etc/resolv.conf (checked at each run: the file comes with the pod).
+   * The command in its sandbox (sandbox-argv.ts), which shows the pod's resolv.conf as
+   * /etc/resolv.conf (checked at each run: the file comes with the pod).
    */
-  private argv(): string[] {
-    const argv = containerArgv(this.spec);
-    if (this.pod.netns !== null) return argv;
-    const file = hostNetworkResolvConf(this.stateDir, this.pod.namespace, this.pod.name);
-    return fs.existsSync(file) ? withResolvConf(file, argv) : argv;
+  private argv(layer: string | undefined, premounted: boolean): string[] {
+    if (layer === undefined) return ['ip', 'netns', 'exec', this.netns, ...containerArgv(this.spec)];
+    return containerArgvSandboxed(this.stateDir, this.netns, this.pod, this.spec, this.security, containerArgv(this.spec), layer, premounted);
   }
 
   /**

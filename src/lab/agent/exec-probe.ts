@@ -1,15 +1,15 @@
 /**
- * An exec probe: the command runs inside the pod's network namespace (as its command containers
- * do) and passes when it exits 0 within timeoutSeconds; on timeout its process group is killed.
+ * An exec probe: `argv` (the command inside the container's sandbox, sandbox-argv.ts execArgv)
+ * passes when it exits 0 within timeoutSeconds; on timeout its process group is killed.
  */
 import { spawn } from 'node:child_process';
 import { baseEnv } from './paths.js';
 import { forgetPid, recordPid, signalGroup } from './pidfiles.js';
 import type { ProbeResult } from './net-probes.js';
 
-export function runExecProbe(stateDir: string, netns: string, command: string[], timeoutMs: number): Promise<ProbeResult> {
+export function runExecProbe(stateDir: string, argv: readonly string[], timeoutMs: number): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const child = spawn('ip', ['netns', 'exec', netns, ...command], { stdio: ['ignore', 'pipe', 'pipe'], env: baseEnv(stateDir), cwd: '/', detached: true });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: baseEnv(stateDir), cwd: '/', detached: true });
     const pid = child.pid;
     if (pid !== undefined) recordPid(stateDir, pid);
     let output = '';

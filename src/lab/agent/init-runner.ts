@@ -32,7 +32,8 @@ export interface InitDeps {
   stateDir: string;
   netns: string;
   log: (line: string) => void;
-  runner: (builtin: boolean) => ProbeRunner;
+  /** The probe runner of init container `spec` (command: the running one, for exec probes in its sandbox). */
+  runner: (spec: ContainerSpec, command: () => CommandContainer | undefined) => ProbeRunner;
   startBuiltins: (b: BuiltinContainer[]) => Promise<string[]>;
 }
 
@@ -68,11 +69,11 @@ export class InitRunner {
     const sidecar = spec.sidecar === true;
     const { stateDir, netns, log, runner } = this.deps;
     if (isCommandContainer(spec)) {
-      const c = new CommandContainer(stateDir, netns, { ...this.pod, restartPolicy: initRestartPolicy(this.pod.restartPolicy, sidecar) }, spec, log, runner(false));
+      const c: CommandContainer = new CommandContainer(stateDir, netns, { ...this.pod, restartPolicy: initRestartPolicy(this.pod.restartPolicy, sidecar) }, spec, log, runner(spec, () => c));
       this.created[i] = c;
       await c.start();
     } else if (sidecar) {
-      const b = new BuiltinContainer(stateDir, this.pod, spec, runner(true));
+      const b = new BuiltinContainer(stateDir, this.pod, spec, runner(spec, () => undefined));
       this.created[i] = b;
       const problems = await this.deps.startBuiltins([b]);
       if (problems.length > 0) log(`${this.pod.key}: sidecar ${spec.name}: ${problems.join('; ')}`);

@@ -7,13 +7,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent } from './agent.js';
+import { useUnsandboxedBaseline } from './command-container.js';
 import { serveControl } from './control.js';
 import { agentsDir, logsDir, pidFilePath, pidsDir, socketPath } from './paths.js';
+import { removeDeadAgentsLayers } from './layer-mounts.js';
+import { layersDir } from './sandbox.js';
 
 function main(): void {
   const { values } = parseArgs({
-    options: { 'state-dir': { type: 'string' }, node: { type: 'string' }, 'node-netns': { type: 'string' } },
+    options: { 'state-dir': { type: 'string' }, node: { type: 'string' }, 'node-netns': { type: 'string' }, 'unsandboxed-baseline': { type: 'boolean' } },
   });
+  if (values['unsandboxed-baseline']) useUnsandboxedBaseline(); // benchmarks only: see command-container.ts
   const stateDir = values['state-dir'];
   const node = values.node;
   const nodeNetns = values['node-netns'];
@@ -22,7 +26,11 @@ function main(): void {
     process.exit(2);
   }
   const dir = path.resolve(stateDir);
-  for (const d of [agentsDir(dir), logsDir(dir), pidsDir(dir)]) fs.mkdirSync(d, { recursive: true });
+  for (const d of [agentsDir(dir), logsDir(dir), pidsDir(dir)]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+  // The control socket takes root's requests only: the agents' directory is root's alone (0700),
+  // the socket 0600 (Node has no SO_PEERCRED; a peer needs root's DAC rights to connect, and no
+  // container sees the path at all: the sandbox hides the state root, sandbox-argv.ts).
+  fs.chmodSync(agentsDir(dir), 0o700);
 
   process.stderr.on('error', () => {}); // logging must never stop the agent (e.g. EPIPE)
   const log = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
@@ -69,9 +77,14 @@ function main(): void {
   process.on('SIGHUP', () => {}); // detached from a terminal: a hangup is no reason to stop
 
   fs.rmSync(sock, { force: true }); // a stale socket from an agent that died
+  removeDeadAgentsLayers(layersDir(dir)); // what agents that died left (their containers died with them)
   server.listen(sock, () => {
+    fs.chmodSync(sock, 0o600);
     const tmp = `${pidFile}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, `${process.pid}\n`);
+    fs.rmSync(tmp, { force: true });
+    const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+    fs.writeSync(fd, `${process.pid}\n`);
+    fs.closeSync(fd);
     fs.renameSync(tmp, pidFile);
     log(`agent for node ${node} (netns ${nodeNetns}) listening on ${sock}, pid ${process.pid}`);
   });

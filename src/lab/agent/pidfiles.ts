@@ -9,7 +9,8 @@ import { pidsDir } from './paths.js';
 
 export function recordPid(stateDir: string, pid: number): void {
   try {
-    fs.writeFileSync(path.join(pidsDir(stateDir), String(pid)), '');
+    // A new file, never through a symlink (O_EXCL|O_NOFOLLOW); a PID reused while its record stays is kept.
+    fs.closeSync(fs.openSync(path.join(pidsDir(stateDir), String(pid)), fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600));
   } catch {
     /* see above */
   }

@@ -5,15 +5,16 @@
 import { BuiltinContainer } from './builtin-container.js';
 import { CommandContainer } from './command-container.js';
 import type { Limiter } from './limit.js';
-import { isCommandContainer, type PodSpec, type PodStatus } from './protocol.js';
+import { isCommandContainer, type ContainerSpec, type PodSpec, type PodStatus } from './protocol.js';
 import { openPorts, type WantedPort } from './sockets.js';
 import type { ProbeRunner } from './container-prober.js';
 import { runExecProbe } from './exec-probe.js';
 import { programOnHost } from '../../host/which.js';
 import { InitRunner } from './init-runner.js';
-import { hostNetworkResolvConf, withResolvConf } from './resolv-mount.js';
-import fs from 'node:fs';
 import type { NodeProber } from './node-prober.js';
+import { execArgv } from './sandbox-argv.js';
+import { containerArgvSandboxed, createVolumes, newLayer, removeLayer, removeVolumes } from './sandbox.js';
+import { resolveSecurity } from './security.js';
 
 export interface PodContext {
   stateDir: string;
@@ -35,42 +36,44 @@ export class PodRuntime {
 
   constructor(readonly spec: PodSpec, private readonly ctx: PodContext) {
     const netns = spec.netns ?? ctx.nodeNetns;
-    this.containers = spec.containers.map((c) =>
-      isCommandContainer(c)
-        ? new CommandContainer(ctx.stateDir, netns, spec, c, ctx.log, this.probeRunner(false))
-        : new BuiltinContainer(ctx.stateDir, spec, c, this.probeRunner(true)),
-    );
+    this.containers = spec.containers.map((c) => {
+      if (!isCommandContainer(c)) return new BuiltinContainer(ctx.stateDir, spec, c, this.probeRunner(c, () => undefined));
+      const container: CommandContainer = new CommandContainer(ctx.stateDir, netns, spec, c, ctx.log, this.probeRunner(c, () => container));
+      return container;
+    });
     if (spec.initContainers && spec.initContainers.length > 0) {
-      this.inits = new InitRunner(spec, spec.initContainers, { stateDir: ctx.stateDir, netns, log: ctx.log, runner: (b) => this.probeRunner(b), startBuiltins: (b) => this.startBuiltins(b) });
+      this.inits = new InitRunner(spec, spec.initContainers, { stateDir: ctx.stateDir, netns, log: ctx.log, runner: (c, command) => this.probeRunner(c, command), startBuiltins: (b) => this.startBuiltins(b) });
     }
   }
 
   /**
    * Probes as kubelet runs them: network ones from the node's namespace to the pod IP (a probe's
    * `host` overrides it; a hostNetwork pod's IP is its node's), exec ones inside the pod's
-   * namespace. A built-in container has no image binaries: its exec probes run the host's program
-   * when there is one, and are otherwise skipped and pass, which its log notes once.
+   * namespace. A command container's exec probe runs inside its sandbox, with its credentials
+   * (as kubelet's exec does). A built-in container has no image binaries: its exec probe runs
+   * the host's program, when there is one, in a sandbox of its own made for that one run (the
+   * container's securityContext, a writable layer that goes with it); otherwise it is skipped and
+   * passes, which its log notes once.
    */
-  private probeRunner(builtin: boolean): ProbeRunner {
+  private probeRunner(spec: ContainerSpec, command: () => CommandContainer | undefined): ProbeRunner {
     return {
       run: (handler, timeoutMs) => {
         // A hostNetwork pod without an IP (a bare agent client) listens in the node's own namespace.
         if (handler.kind !== 'exec') return this.ctx.prober.probe(handler, this.spec.ip || '127.0.0.1', timeoutMs);
+        const container = command();
+        if (container !== undefined) {
+          const pid = container.sandboxPid();
+          if (pid === undefined) return Promise.resolve({ ok: false, message: 'container is not running' });
+          return runExecProbe(this.ctx.stateDir, execArgv(pid, container.security, handler.command), timeoutMs);
+        }
         // The entrypoint rule (model/entrypoint.ts): an exec probe runs whenever its program is on the host.
-        if (builtin && !programOnHost(handler.command[0] ?? '')) return Promise.resolve({ ok: true, message: `exec probe skipped: ${JSON.stringify(handler.command[0] ?? '')} is not on this host and a built-in container has no image to run it in; counted as passing` });
-        return runExecProbe(this.ctx.stateDir, this.netns, this.execArgv(handler.command), timeoutMs);
+        if (!programOnHost(handler.command[0] ?? '')) return Promise.resolve({ ok: true, message: `exec probe skipped: ${JSON.stringify(handler.command[0] ?? '')} is not on this host and a built-in container has no image to run it in; counted as passing` });
+        const layer = newLayer(this.ctx.stateDir, `${this.spec.namespace}_${this.spec.name}_${spec.name}-probe`);
+        const security = spec.security ?? resolveSecurity(undefined, undefined);
+        const argv = containerArgvSandboxed(this.ctx.stateDir, this.netns, this.spec, spec, security, handler.command, layer);
+        return runExecProbe(this.ctx.stateDir, argv, timeoutMs).finally(() => removeLayer(layer));
       },
     };
-  }
-
-  /**
-   * An exec probe's argv: in a hostNetwork pod with its own resolv.conf (ClusterFirstWithHostNet),
-   * it sees that file as /etc/resolv.conf, as the pod's containers and `podnet exec` do.
-   */
-  private execArgv(command: string[]): string[] {
-    if (this.spec.netns !== null) return command;
-    const file = hostNetworkResolvConf(this.ctx.stateDir, this.spec.namespace, this.spec.name);
-    return fs.existsSync(file) ? withResolvConf(file, command) : command;
   }
 
   get netns(): string {
@@ -82,6 +85,8 @@ export class PodRuntime {
    * With init containers it resolves at once: they run in order, then the app containers start.
    */
   async start(): Promise<string[]> {
+    const all = [...this.spec.containers, ...(this.spec.initContainers ?? [])];
+    if (all.some((c) => isCommandContainer(c))) createVolumes(this.ctx.stateDir, this.spec);
     if (!this.inits) return this.startApps();
     void this.inits.run().then(async (ok) => {
       if (ok && !this.stopped) await this.startApps();
@@ -92,7 +97,8 @@ export class PodRuntime {
   private async startApps(): Promise<string[]> {
     const builtins = this.containers.filter((c): c is BuiltinContainer => c instanceof BuiltinContainer);
     const commands = this.containers.filter((c): c is CommandContainer => c instanceof CommandContainer);
-    const [problems] = await Promise.all([this.startBuiltins(builtins), Promise.all(commands.map((c) => c.start()))]);
+    const [builtinProblems, refused] = await Promise.all([this.startBuiltins(builtins), Promise.all(commands.map((c) => c.start()))]);
+    const problems = [...builtinProblems, ...refused.filter((r): r is string => r !== undefined)];
     if (problems.length > 0) {
       this.failed = true;
       this.ctx.log(`${this.spec.key}: ${problems.join('; ')}`);
@@ -139,5 +145,6 @@ export class PodRuntime {
   async stop(): Promise<void> {
     this.stopped = true;
     await Promise.all([...this.containers.map((c) => c.stop()), this.inits?.stop()]);
+    removeVolumes(this.ctx.stateDir, this.spec);
   }
 }

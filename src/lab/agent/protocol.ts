@@ -4,6 +4,8 @@
  */
 import type { Probe, Protocol } from '../../model/types.js';
 import { checkProbe } from './probe-check.js';
+import { ALL_CAPABILITIES } from '../../model/capabilities.js';
+import type { ContainerSecurity } from './security.js';
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 const RESTART_POLICIES: readonly string[] = ['Always', 'OnFailure', 'Never'];
@@ -31,6 +33,10 @@ export interface ContainerSpec {
   readinessProbe?: Probe;
   livenessProbe?: Probe;
   startupProbe?: Probe;
+  /** Resolved credentials (security.ts); absent: root with the runtime's default capabilities. */
+  security?: ContainerSecurity;
+  /** emptyDir volumes of the pod, by name, at mountPath. */
+  volumeMounts?: { name: string; mountPath: string; readOnly: boolean }[];
 }
 
 export interface PodSpec {
@@ -48,6 +54,13 @@ export interface PodSpec {
   /** Run in order, each to completion (sidecars: started), before `containers`. */
   initContainers?: ContainerSpec[];
   restartPolicy?: RestartPolicy;
+  /** spec.hostname when given (the UTS hostname); else the pod's name. */
+  hostname?: string;
+  /** The pod's emptyDir volumes (names). */
+  volumes?: string[];
+  fsGroup?: number;
+  /** One of podnet's own pods (cluster DNS, ingress controller): its sandbox shows the lab's state, read-only. */
+  system?: boolean;
 }
 
 export type ContainerKind = 'builtin' | 'command';
@@ -64,6 +77,8 @@ export interface ContainerStatus {
   started: boolean;
   pid?: number;
   exitCode?: number;
+  /** Why a container that may not start is waiting (e.g. runAsNonRoot and uid 0). */
+  message?: string;
 }
 
 export interface PodStatus {
@@ -166,6 +181,14 @@ function checkPod(raw: unknown, at: string, errors: string[]): PodSpec {
       pod.restartPolicy = raw.restartPolicy as RestartPolicy;
     } else errors.push(`${at}.restartPolicy: must be Always, OnFailure or Never`);
   }
+  if (raw.hostname !== undefined) pod.hostname = str(raw, 'hostname', at, errors);
+  if (raw.system !== undefined) pod.system = raw.system === true;
+  if (raw.fsGroup !== undefined) pod.fsGroup = id(raw.fsGroup, `${at}.fsGroup`, errors);
+  if (raw.volumes !== undefined) {
+    const volumes = strArray(raw.volumes, `${at}.volumes`, errors) ?? [];
+    for (const v of volumes) if (!VOLUME_NAME.test(v)) errors.push(`${at}.volumes: ${JSON.stringify(v)} is not a volume name`);
+    pod.volumes = volumes;
+  }
   if (!Array.isArray(raw.containers) || raw.containers.length === 0) {
     errors.push(`${at}.containers: must be a non-empty array`);
     return pod;
@@ -202,6 +225,23 @@ function checkContainer(raw: unknown, at: string, errors: string[]): ContainerSp
     const probe = checkProbe(raw[kind], `${at}.${kind}`, errors, kind !== 'readinessProbe');
     if (probe) c[kind] = probe;
   }
+  if (raw.security !== undefined) {
+    const sec = checkSecurity(raw.security, `${at}.security`, errors);
+    if (sec) c.security = sec;
+  }
+  if (raw.volumeMounts !== undefined) {
+    if (!Array.isArray(raw.volumeMounts)) errors.push(`${at}.volumeMounts: must be an array`);
+    else {
+      c.volumeMounts = raw.volumeMounts.flatMap((m, i) => {
+        const mat = `${at}.volumeMounts[${i}]`;
+        if (!isObject(m) || typeof m.name !== 'string' || !VOLUME_NAME.test(m.name) || typeof m.mountPath !== 'string' || !m.mountPath.startsWith('/') || m.mountPath.split('/').includes('..')) {
+          errors.push(`${mat}: must be {name, mountPath (absolute, no ".."), readOnly}`);
+          return [];
+        }
+        return [{ name: m.name, mountPath: m.mountPath, readOnly: m.readOnly === true }];
+      });
+    }
+  }
   const ports = raw.ports ?? [];
   if (!Array.isArray(ports)) {
     errors.push(`${at}.ports: must be an array`);
@@ -224,4 +264,29 @@ function checkContainer(raw: unknown, at: string, errors: string[]): ContainerSp
     c.ports.push(port);
   });
   return c;
+}
+
+const VOLUME_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function id(v: unknown, at: string, errors: string[]): number {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 2147483647) return v;
+  errors.push(`${at}: must be an integer 0-2147483647`);
+  return 0;
+}
+
+function checkSecurity(raw: unknown, at: string, errors: string[]): ContainerSecurity | undefined {
+  if (!isObject(raw)) return void errors.push(`${at}: must be an object`);
+  const groups = Array.isArray(raw.groups) ? raw.groups.map((g, i) => id(g, `${at}.groups[${i}]`, errors)) : (errors.push(`${at}.groups: must be an array`), []);
+  const caps = Array.isArray(raw.capabilities) ? raw.capabilities : [];
+  if (!caps.every((c) => typeof c === 'string' && ALL_CAPABILITIES.includes(c))) errors.push(`${at}.capabilities: must be capability names`);
+  return {
+    uid: id(raw.uid, `${at}.uid`, errors),
+    gid: id(raw.gid, `${at}.gid`, errors),
+    groups,
+    capabilities: caps as string[],
+    readOnlyRootFilesystem: raw.readOnlyRootFilesystem === true,
+    runAsNonRoot: raw.runAsNonRoot === true,
+    userSet: raw.userSet === true,
+    privileged: raw.privileged === true,
+  };
 }
