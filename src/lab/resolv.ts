@@ -32,7 +32,9 @@ export function writeResolvConfs(state: LabState, cluster: Cluster, added: reado
     if (!text) continue;
     const file = at.netns ? join(NETNS_ETC, at.netns, 'resolv.conf') : hostNetworkFile(at.key);
     mkdirSync(dirname(file), { recursive: true });
-    writeFileAtomic(file, text);
+    // World-readable as kubelet writes it: a container running as a non-root user (runAsUser)
+    // resolves names through this file.
+    writeFileAtomic(file, text, 0o644);
   }
 }
 

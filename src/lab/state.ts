@@ -102,9 +102,9 @@ export class LabNameError extends Error {
 /** Flags for every file podnet creates in its state: a new file only, never through a symlink. */
 export const CREATE_EXCLUSIVE = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW;
 
-export function writeFileAtomic(path: string, text: string): void {
+export function writeFileAtomic(path: string, text: string, mode = 0o600): void {
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const fd = openSync(tmp, CREATE_EXCLUSIVE, 0o600);
+  const fd = openSync(tmp, CREATE_EXCLUSIVE, mode);
   try {
     writeSync(fd, text);
     fsyncSync(fd);

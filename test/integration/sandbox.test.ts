@@ -84,7 +84,7 @@ describe.skipIf(!CAN_RUN_LAB)('container sandbox and sealed lab (root, real name
         pod('hostnet', `  hostNetwork: true\n  containers:\n  - {name: c, image: x, command: [sleep, '3600']}\n`) +
         pod('strict', `  securityContext: {runAsNonRoot: true}\n  containers:\n  - {name: c, image: x, command: [sleep, '3600']}\n`),
     );
-    await Promise.all([lab.up(['--nodes', '1', '-f', file]), other.up(['--nodes', '1'])]);
+    await Promise.all([lab.up(['--nodes', '1', '--dns', '-f', file]), other.up(['--nodes', '1'])]);
     const state = JSON.parse(readFileSync(join(lab.stateDir, 'lab.json'), 'utf8')) as { config: { nodeCidr: string } };
     hostLinkIP = hostAddress(state.config.nodeCidr);
     copyFileSync('/usr/bin/id', suid());
@@ -170,6 +170,13 @@ describe.skipIf(!CAN_RUN_LAB)('container sandbox and sealed lab (root, real name
     const web = await lab.cli('exec', ['good', '-c', 'web', '--', 'sh', '-c', 'id -u; grep CapEff /proc/self/status; cat /data/note; echo x > /data/y || echo ro; touch /etc/x 2>&1']);
     // CAP_NET_BIND_SERVICE is bit 10: 0x400, and nothing else; root owns / but the root is read-only.
     expect(web.stdout).toMatch(/^0\nCapEff:\s+0+400\nfrom-writer\nro\n.*Read-only file system\n$/s);
+  }, T);
+
+  it('a container running as a non-root user reads /etc/resolv.conf and resolves cluster names', async () => {
+    // As kubelet writes it: world-readable (Online Boutique's loadgenerator init container runs as 1000).
+    await lab.ok('wait', ['pods', '-n', 'kube-system', '--all', '--for', 'condition=Ready', '--timeout', '60s']);
+    const r = await lab.cli('exec', ['good', '-c', 'writer', '--', 'sh', '-c', 'id -u; grep -c ^nameserver /etc/resolv.conf; getent hosts kube-dns.kube-system.svc.cluster.local']);
+    expect(r.stdout, r.stderr).toMatch(/^1000\n1\n\d+\.\d+\.\d+\.\d+\s+kube-dns\.kube-system\.svc\.cluster\.local\n$/);
   }, T);
 
   it('runAsNonRoot refuses a container that would run as root, with kubelet\'s message', async () => {

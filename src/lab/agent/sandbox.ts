@@ -5,12 +5,21 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { agentsDir } from './paths.js';
 import { HIDDEN_DIRS, HIDDEN_FILES, sandboxArgv, type SandboxMount, type SandboxSpec } from './sandbox-argv.js';
 import type { ContainerSecurity } from './security.js';
 import type { ContainerSpec, PodSpec } from './protocol.js';
 import { hostNetworkResolvConf } from './resolv-mount.js';
 import { agentLayersDir } from './layer-mounts.js';
+
+/**
+ * podnet's own installation (the package root: dist/ and node_modules/), shown read-only in every
+ * container at its host path, wherever podnet was installed or cloned (/root, /tmp and /home are
+ * hidden otherwise): podnet's pods (cluster DNS, the ingress controller) run its programs, and a
+ * container's behaviour must not depend on where podnet lives. It holds no state and no secret.
+ */
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /** Where `ip netns exec` finds a namespace's own /etc files (src/lab/resolv.ts writes them). */
 const NETNS_ETC = '/etc/netns';
@@ -92,8 +101,12 @@ export function containerSandbox(stateDir: string, netns: string, pod: PodSpec, 
     target: m.mountPath,
     readOnly: m.readOnly,
   }));
+  mounts.unshift({ source: PACKAGE_ROOT, target: PACKAGE_ROOT, readOnly: true });
   // podnet's own pods (cluster DNS, ingress controller) read their lab's state; never the agents' sockets.
   if (pod.system === true) mounts.push({ source: stateDir, target: stateDir, readOnly: true });
+  const stateRoot = path.dirname(stateDir);
+  // A state root inside the installation (PODNET_STATE_ROOT may put it there) stays hidden.
+  const inPackage = stateRoot === PACKAGE_ROOT || stateRoot.startsWith(`${PACKAGE_ROOT}/`);
   const spec: SandboxSpec = {
     netns,
     hostname: pod.hostname ?? pod.name,
@@ -103,7 +116,7 @@ export function containerSandbox(stateDir: string, netns: string, pod: PodSpec, 
     hideDirs: hidden.dirs,
     hideFiles: hidden.files,
     mounts,
-    hideAfterMounts: pod.system === true ? [agentsDir(stateDir)] : [],
+    hideAfterMounts: [...(inPackage && pod.system !== true ? [stateRoot] : []), ...(pod.system === true ? [agentsDir(stateDir)] : [])],
   };
   const resolv = pod.netns !== null ? path.join(NETNS_ETC, pod.netns, 'resolv.conf') : hostNetworkResolvConf(stateDir, pod.namespace, pod.name);
   // A hostNetwork pod without a file of its own sees its node's, as `ip netns exec` showed it.
