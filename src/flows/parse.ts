@@ -24,6 +24,8 @@ export interface FlowEvent {
   chain: string;
 }
 
+import { parsePodSetName } from '../render/nft/policy.js';
+
 const LINE = /^trace id ([0-9a-f]+) ip (\S+) (\S+) (packet: .*|rule .*|policy (\w+))\s*$/;
 const MAX_PENDING = 4096;
 
@@ -51,7 +53,7 @@ export class TraceParser {
     if (!pkt) return null;
     this.pending.delete(id);
     if (verdict === 'accept') return { ...pkt, verdict: 'allowed', chain };
-    const direction = chain.startsWith('egr-') ? 'egress' : chain.startsWith('ing-') ? 'ingress' : undefined;
+    const direction = parsePodSetName(chain)?.direction;
     return { ...pkt, verdict: 'denied', chain, ...(direction ? { direction } : {}) };
   }
 }

@@ -17,7 +17,8 @@ import { renderServicesFull } from '../render/nft/services.js';
 import { hostLink } from '../render/lab-network.js';
 import { saveState, type LabState } from './state.js';
 
-export const PROXY_TABLE = 'podnet';
+import { PROXY_TABLE } from '../render/nft/names.js';
+export { PROXY_TABLE };
 
 export interface ProxyReport {
   /** Nodes that got a full sync (first sync, or after a failure). */

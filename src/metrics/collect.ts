@@ -8,8 +8,8 @@ import { execFile } from 'node:child_process';
 import { parseIPv4 } from '../model/ip.js';
 import { podKey, type Cluster } from '../model/types.js';
 import { explain } from '../policy/explain.js';
-import { PROXY_TABLE } from '../lab/proxy.js';
-import { POLICY_TABLE } from '../render/nft/policy.js';
+import { PROXY_TABLE } from '../render/nft/names.js';
+import { parsePodSetName, POLICY_TABLE } from '../render/nft/policy.js';
 import type { PodDrops, TableCount } from './render.js';
 
 type NftItem = Record<string, { name?: string; chain?: string; elem?: unknown[]; expr?: Record<string, unknown>[] }>;
@@ -39,16 +39,16 @@ export function countTables(node: string, tables: Record<string, NftItem[]>, clu
       if (item.set?.elem) elements += item.set.elem.length;
       if (item.map?.elem) elements += item.map.elem.length;
       if (table !== POLICY_TABLE || !item.rule) continue;
-      const m = /^(egr|ing)-(\d+\.\d+\.\d+\.\d+)$/.exec(item.rule.chain ?? '');
+      const m = parsePodSetName(item.rule.chain ?? '');
       const counter = item.rule.expr?.find((e) => 'counter' in e)?.counter as { packets?: number } | undefined;
       if (!m || !counter) continue;
-      const direction = m[1] === 'egr' ? 'egress' : 'ingress';
-      const pod = cluster.pods.find((p) => p.ip === m[2] && !p.hostNetwork);
+      const { direction, ip } = m;
+      const pod = cluster.pods.find((p) => p.ip === ip && !p.hostNetwork);
       // The policies isolating the pod on that side do not depend on the peer: any address will do.
       const peer = { kind: 'ip' as const, start: parseIPv4('192.0.2.1')!, end: parseIPv4('192.0.2.1')! };
       const self = pod ? { kind: 'pod' as const, pod } : null;
       const policies = !self ? [] : direction === 'egress' ? explain(cluster, self, peer).egress.selectedBy.map((p) => p.policy) : explain(cluster, peer, self).ingress.selectedBy.map((p) => p.policy);
-      drops.push({ node, pod: pod ? podKey(pod) : m[2], direction, packets: counter.packets ?? 0, policies });
+      drops.push({ node, pod: pod ? podKey(pod) : ip, direction, packets: counter.packets ?? 0, policies });
     }
     counts.push({ node, table, rules, elements });
   }

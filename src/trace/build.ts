@@ -4,7 +4,7 @@
  * policy at the source and ingress policy at the destination (src/policy/explain.ts: the engine
  * the data plane is compiled from). A Service fans out into one path per endpoint it may pick.
  */
-import { PROXY_TABLE } from '../lab/proxy.js';
+import { PROXY_TABLE } from '../render/nft/names.js';
 import { parseIPv4 } from '../model/ip.js';
 import { podKey, type Pod, type Protocol } from '../model/types.js';
 import type { Endpoint } from '../policy/engine.js';

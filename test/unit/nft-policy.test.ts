@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseIPv4 } from '../../src/model/ip.js';
 import { compilePolicies } from '../../src/policy/compile.js';
-import { boxKey, podSetName, renderPolicyFull } from '../../src/render/nft/policy.js';
+import { boxKey, parsePodSetName, podSetName, renderPolicyFull } from '../../src/render/nft/policy.js';
 import { loadCluster, namespace, netpol, pod } from './fixtures.js';
 import { golden } from '../support/golden.js';
 
@@ -54,5 +54,18 @@ describe('boxKey', () => {
     { box: { peerStart: 0, peerEnd: ip('255.255.255.255'), protocol: 'any' as const, portStart: 0, portEnd: 65535 }, want: ['0.0.0.0-255.255.255.255', '0-255', '0-65535'] },
   ])('$want', ({ box, want }) => {
     expect(boxKey(box)).toEqual(want);
+  });
+});
+
+describe('per-pod policy chain names', () => {
+  it('parsePodSetName inverts podSetName and refuses other chains', () => {
+    for (const direction of ['ingress', 'egress'] as const) {
+      for (const ip of ['10.244.0.5', '10.244.12.250', '192.168.255.1']) {
+        expect(parsePodSetName(podSetName(direction, ip))).toEqual({ direction, ip });
+      }
+    }
+    for (const other of ['forward', 'ing-', 'egr-10.244.0', 'ing-10.244.0.5x', 'xegr-10.0.0.1', 'ingress-pods']) {
+      expect(parsePodSetName(other)).toBeNull();
+    }
   });
 });

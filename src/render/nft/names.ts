@@ -4,6 +4,9 @@
  * per-service and per-endpoint chains and sets (`derivedName`). Pure.
  */
 
+/** The Services table of every node (kube-proxy's is "kube-proxy"). */
+export const PROXY_TABLE = 'podnet';
+
 /** Base chains are named "${type}-${hook}", as in kube-proxy. Priorities are numeric on purpose:
  *  nft only accepts the symbolic `dstnat` in prerouting, but we need it in output too. */
 export const PRIORITY_DSTNAT = -100;

@@ -40,6 +40,12 @@ export function podSetName(direction: PolicyDirection, ip: string): string {
   return `${direction === 'ingress' ? 'ing' : 'egr'}-${ip}`;
 }
 
+/** The inverse of podSetName: the direction and pod IP of a per-pod chain, or null for any other chain. */
+export function parsePodSetName(name: string): { direction: PolicyDirection; ip: string } | null {
+  const m = /^(egr|ing)-(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/.exec(name);
+  return m ? { direction: m[1] === 'egr' ? 'egress' : 'ingress', ip: m[2] } : null;
+}
+
 /** The nft element key of one box: peer range . protocol . port range. */
 export function boxKey(b: Box): string[] {
   const range = (a: string, z: string) => (a === z ? a : `${a}-${z}`);
