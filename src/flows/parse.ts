@@ -11,6 +11,8 @@
  * A drop in `egr-<ip>` / `ing-<ip>` is a connection denied by egress / ingress policy; an accept
  * (a rule's or the chain's policy) lets it through.
  */
+import { parsePodSetName } from '../render/nft/policy.js';
+
 export interface FlowEvent {
   src: string;
   dst: string;
@@ -23,8 +25,6 @@ export interface FlowEvent {
   /** The chain that gave the verdict. */
   chain: string;
 }
-
-import { parsePodSetName } from '../render/nft/policy.js';
 
 const LINE = /^trace id ([0-9a-f]+) ip (\S+) (\S+) (packet: .*|rule .*|policy (\w+))\s*$/;
 const MAX_PENDING = 4096;

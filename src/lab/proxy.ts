@@ -15,9 +15,9 @@ import { renderServicesDelta } from '../render/nft/delta.js';
 import { usableEndpoints } from '../model/usable-endpoints.js';
 import { renderServicesFull } from '../render/nft/services.js';
 import { hostLink } from '../render/lab-network.js';
+import { PROXY_TABLE } from '../render/nft/names.js';
 import { saveState, type LabState } from './state.js';
 
-import { PROXY_TABLE } from '../render/nft/names.js';
 export { PROXY_TABLE };
 
 export interface ProxyReport {
