@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { agentReports, labCluster } from '../lab/lab.js';
-import { processLabFiles, writeFileAtomic, type LabState } from '../lab/state.js';
+import { processLabFiles, readStateFile, writeFileAtomic } from '../lab/state.js';
 import { apiDir, ensureCredentials } from './certs.js';
 import { syncStore } from './lab-objects.js';
 import { createApiServer } from './server.js';
@@ -38,8 +38,7 @@ store.onChange = () => {
 let lastState = '';
 async function follow(): Promise<void> {
   try {
-    const text = readFileSync(stateFile, 'utf8');
-    const state = JSON.parse(text) as LabState;
+    const { text, state } = readStateFile(stateFile);
     const agents = await agentReports(state, 2_000);
     // Unchanged state and agents: nothing to do (the common case every second).
     const key = `${text}:${JSON.stringify([...agents.pods.values()])}:${[...agents.answered].join(',')}`;

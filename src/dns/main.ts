@@ -5,8 +5,8 @@
  * Names outside the zone go to the lab's forwarder (forwarder.ts) over its Unix sockets in the
  * state directory, when `--dns-upstream` gave any upstream; else they get SERVFAIL at once.
  */
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
-import { processLabFiles, type LabState } from '../lab/state.js';
+import { unwatchFile, watchFile } from 'node:fs';
+import { processLabFiles, readStateFile, type LabState } from '../lab/state.js';
 import { CLUSTER_ZONE } from '../lab/system.js';
 import { labRecords } from './lab-records.js';
 import type { RecordSet } from './records.js';
@@ -16,7 +16,7 @@ import { DnsServer } from './server.js';
 const { stateDir, stateFile } = processLabFiles('dns');
 
 function readState(): LabState {
-  return JSON.parse(readFileSync(stateFile, 'utf8')) as LabState;
+  return readStateFile(stateFile).state;
 }
 
 function records(state = readState()): RecordSet {

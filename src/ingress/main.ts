@@ -4,8 +4,8 @@
  * and HTTPS on :443 for the lab's Ingresses of class podnet, following the lab's state file so
  * routes, endpoints and certificates change within a second of an apply.
  */
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
-import { processLabFiles, type LabState } from '../lab/state.js';
+import { unwatchFile, watchFile } from 'node:fs';
+import { processLabFiles, readStateFile, type LabState } from '../lab/state.js';
 import { selfSigned, type KeyPair } from './certs.js';
 import { configFromState, summary } from './config.js';
 import { IngressServer } from './server.js';
@@ -38,7 +38,7 @@ const server = new IngressServer({
 let logged = new Set<string>();
 function reload(): void {
   try {
-    const config = configFromState(JSON.parse(readFileSync(stateFile, 'utf8')) as LabState);
+    const config = configFromState(readStateFile(stateFile).state);
     const lines = summary(config, server.update(config.routes, config.tls));
     for (const l of lines) if (!logged.has(l)) log(l);
     logged = new Set(lines);

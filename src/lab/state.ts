@@ -124,13 +124,31 @@ export function saveState(state: LabState): void {
   writeFileAtomic(stateFilePath(state.config.name), `${JSON.stringify(state)}\n`);
 }
 
+/**
+ * The one reader of a state file, for the CLI and for every process of the lab (DNS, ingress,
+ * monitor, API server, endpoints controller): its text (for cheap change detection) and the
+ * state. Throws an Error naming the file when it cannot be read, is not JSON, or was written by
+ * another version of podnet (its layout is not this one's).
+ */
+export function readStateFile(path: string): { text: string; state: LabState } {
+  const text = readFileSync(path, 'utf8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${path}: not a podnet state file (${(e as Error).message})`);
+  }
+  const version = typeof parsed === 'object' && parsed !== null ? (parsed as { version?: unknown }).version : undefined;
+  if (version !== STATE_VERSION) throw new Error(`${path}: state version ${JSON.stringify(version ?? null)}, this podnet reads version ${STATE_VERSION}`);
+  return { text, state: parsed as LabState };
+}
+
 /** The lab's state, or null when there is none (or it cannot be read: `down` still cleans up). */
 export function loadState(lab: string): LabState | null {
   const path = stateFilePath(lab);
   if (!existsSync(path)) return null;
   try {
-    const state = JSON.parse(readFileSync(path, 'utf8')) as LabState;
-    return state.version === STATE_VERSION ? state : null;
+    return readStateFile(path).state;
   } catch {
     return null;
   }

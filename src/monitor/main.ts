@@ -6,7 +6,7 @@
  * the lab's state file for the cluster, writes the port it listens on to <state>/monitor.port and
  * carries PODNET_STATE_DIR, so `podnet down` ends it with the lab's other processes.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { ensureApiServer, runningApiServer } from '../lab/apiserver.js';
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
@@ -17,7 +17,7 @@ import { startCollector } from '../flows/collector.js';
 import { labCluster } from '../lab/lab.js';
 import { startAgentRestarter } from './agent-restart.js';
 import { startTableGuard } from './table-guard.js';
-import { processLabFiles, writeFileAtomic, type LabState } from '../lab/state.js';
+import { processLabFiles, readStateFile, writeFileAtomic, type LabState } from '../lab/state.js';
 import { sharedResult } from '../metrics/cache.js';
 import { collectTables } from '../metrics/collect.js';
 import { renderMetrics } from '../metrics/render.js';
@@ -36,7 +36,7 @@ function current(): { state: LabState; cluster: Cluster } {
   try {
     const mtimeMs = statSync(stateFile).mtimeMs;
     if (!cached || cached.mtimeMs !== mtimeMs) {
-      const state = JSON.parse(readFileSync(stateFile, 'utf8')) as LabState;
+      const { state } = readStateFile(stateFile);
       cached = { mtimeMs, state, cluster: labCluster(state) };
     }
   } catch (e) {
