@@ -1,0 +1,153 @@
+#!/usr/bin/env node
+// Derives src/apiserver/patch-meta.ts, the strategic-merge-patch metadata of the built-in kinds the
+// lab's API server serves, from the Kubernetes OpenAPI v2 document (facts only: field names, list
+// item types, `x-kubernetes-patch-strategy`, `x-kubernetes-patch-merge-key`; no descriptions).
+//
+//   node scripts/derive-patch-meta.mjs            write src/apiserver/patch-meta.ts
+//   node scripts/derive-patch-meta.mjs --check    exit 1 if the checked-in file differs
+//   --swagger <file>                              default: /work/shared/k8s-openapi/swagger.json,
+//                                                 else ../shared/k8s-openapi/swagger.json
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const OUT = join(ROOT, 'src', 'apiserver', 'patch-meta.ts');
+
+/** The kinds whose objects the patcher knows, as `group/version/Kind` ('' group: core). */
+export const WANTED = [
+  '/v1/ConfigMap', '/v1/Endpoints', '/v1/Event', '/v1/Namespace', '/v1/Node', '/v1/Pod', '/v1/Secret',
+  '/v1/ServiceAccount', '/v1/Service',
+  'apps/v1/DaemonSet', 'apps/v1/Deployment', 'apps/v1/ReplicaSet', 'apps/v1/StatefulSet',
+  'batch/v1/Job', 'batch/v1/CronJob',
+  'discovery.k8s.io/v1/EndpointSlice',
+  'networking.k8s.io/v1/IngressClass', 'networking.k8s.io/v1/Ingress', 'networking.k8s.io/v1/NetworkPolicy',
+  'autoscaling/v1/Scale',
+];
+
+export function swaggerPath() {
+  for (const p of ['/work/shared/k8s-openapi/swagger.json', join(ROOT, '..', 'shared', 'k8s-openapi', 'swagger.json')]) if (existsSync(p)) return p;
+  return undefined;
+}
+
+const refName = (ref) => (typeof ref === 'string' ? ref.replace('#/definitions/', '') : undefined);
+
+/** The definition a property leads to (itself or its list items) and whether it is a list. */
+function target(prop) {
+  if (prop.type === 'array') return { def: refName(prop.items?.$ref), list: true };
+  return { def: refName(prop.$ref), list: false };
+}
+
+/** { kinds: apiVersion/Kind → definition, defs: definition → field → metadata }, keys sorted. */
+export function derive(swagger) {
+  const defs = swagger.definitions;
+  const kinds = {};
+  for (const [name, def] of Object.entries(defs)) {
+    for (const g of def['x-kubernetes-group-version-kind'] ?? []) {
+      const id = `${g.group}/${g.version}/${g.kind}`;
+      if (WANTED.includes(id)) kinds[`${g.group ? `${g.group}/` : ''}${g.version}/${g.kind}`] = name;
+    }
+  }
+  const missing = WANTED.filter((w) => !(w.replace(/^\//, '') in kinds));
+  if (missing.length > 0) throw new Error(`no definition in the swagger for ${missing.join(', ')}`);
+
+  // Every definition reachable from the kinds through properties and list items.
+  const reachable = new Set();
+  const stack = Object.values(kinds);
+  while (stack.length > 0) {
+    const name = stack.pop();
+    if (reachable.has(name)) continue;
+    reachable.add(name);
+    for (const prop of Object.values(defs[name]?.properties ?? {})) {
+      const t = target(prop).def;
+      if (t) stack.push(t);
+    }
+  }
+  // A definition matters when one of its fields has patch metadata or leads to one that matters
+  // (a fixpoint, so recursive definitions terminate).
+  const hasMeta = (p) => p['x-kubernetes-patch-strategy'] !== undefined || p['x-kubernetes-patch-merge-key'] !== undefined;
+  const matters = new Set();
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const name of reachable) {
+      if (matters.has(name)) continue;
+      const props = Object.values(defs[name]?.properties ?? {});
+      if (props.some((p) => hasMeta(p) || matters.has(target(p).def))) {
+        matters.add(name);
+        changed = true;
+      }
+    }
+  }
+  const out = {};
+  for (const name of [...matters].sort()) {
+    const fields = {};
+    for (const [field, p] of Object.entries(defs[name].properties).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const t = target(p);
+      if (!hasMeta(p) && !matters.has(t.def)) continue;
+      const meta = {};
+      if (p['x-kubernetes-patch-strategy'] !== undefined) meta.strategy = p['x-kubernetes-patch-strategy'];
+      if (p['x-kubernetes-patch-merge-key'] !== undefined) meta.key = p['x-kubernetes-patch-merge-key'];
+      if (matters.has(t.def)) meta.type = t.def;
+      if (t.list) meta.list = true;
+      fields[field] = meta;
+    }
+    out[name] = fields;
+  }
+  const sortedKinds = Object.fromEntries(Object.entries(kinds).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return { kinds: sortedKinds, defs: out };
+}
+
+const q = (s) => `'${s}'`;
+const field = (m) => `{ ${Object.entries(m).map(([k, v]) => `${k}: ${typeof v === 'string' ? q(v) : v}`).join(', ')} }`;
+
+/** The TypeScript source of src/apiserver/patch-meta.ts. */
+export function render({ kinds, defs }) {
+  const lines = [
+    '// GENERATED by scripts/derive-patch-meta.mjs from the Kubernetes OpenAPI v2 document; do not edit.',
+    '// Regenerate: node scripts/derive-patch-meta.mjs (test/unit/patch-meta.test.ts checks it is current).',
+    '// Strategic-merge-patch metadata of the built-in kinds: for each definition reachable from them, the',
+    '// fields with x-kubernetes-patch-strategy / x-kubernetes-patch-merge-key and the fields that lead to',
+    '// such a field (`type`: the definition of the field or of its list items). Pure data.',
+    '',
+    'export interface FieldMeta {',
+    '  strategy?: string;',
+    '  key?: string;',
+    '  type?: string;',
+    '  list?: boolean;',
+    '}',
+    '',
+    "/** 'v1/Pod', 'apps/v1/Deployment' … → definition name. */",
+    'export const KINDS: Record<string, string> = {',
+    ...Object.entries(kinds).map(([k, v]) => `  ${q(k)}: ${q(v)},`),
+    '};',
+    '',
+    'export const DEFS: Record<string, Record<string, FieldMeta>> = {',
+  ];
+  for (const [name, fields] of Object.entries(defs)) {
+    lines.push(`  ${q(name)}: {`);
+    for (const [f, m] of Object.entries(fields)) lines.push(`    ${/^[A-Za-z_$][\w$]*$/.test(f) ? f : q(f)}: ${field(m)},`);
+    lines.push('  },');
+  }
+  lines.push('};', '');
+  return lines.join('\n');
+}
+
+function main(argv) {
+  const i = argv.indexOf('--swagger');
+  const file = i >= 0 ? argv[i + 1] : swaggerPath();
+  if (!file || !existsSync(file)) {
+    console.error('derive-patch-meta: no swagger.json (pass --swagger <file>)');
+    return 2;
+  }
+  const text = render(derive(JSON.parse(readFileSync(file, 'utf8'))));
+  if (argv.includes('--check')) {
+    const current = existsSync(OUT) ? readFileSync(OUT, 'utf8') : '';
+    if (current === text) return 0;
+    console.error(`derive-patch-meta: ${OUT} is not what ${file} gives; run node scripts/derive-patch-meta.mjs`);
+    return 1;
+  }
+  writeFileSync(OUT, text);
+  return 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) process.exitCode = main(process.argv.slice(2));
