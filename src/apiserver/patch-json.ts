@@ -27,12 +27,21 @@ export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * `o[k] = v`, except that a member named "__proto__" (JSON.parse makes it an own member) stays a
+ * member instead of setting the object's prototype.
+ */
+export function put(o: JsonObject, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
 /** A deep copy of a JSON value (what JSON.parse could give), so results share nothing with inputs. */
 export function clone<T>(v: T): T {
   if (Array.isArray(v)) return v.map(clone) as T;
   if (isObject(v)) {
     const out: JsonObject = {};
-    for (const [k, x] of Object.entries(v)) out[k] = clone(x);
+    for (const [k, x] of Object.entries(v)) put(out, k, clone(x));
     return out as T;
   }
   return v;
@@ -94,7 +103,7 @@ function add(doc: unknown, pointer: unknown, value: unknown, op: string): unknow
   const parent = parentOf(doc, path, op, pointer as string);
   const last = path[path.length - 1];
   if (Array.isArray(parent)) parent.splice(arrayIndex(last, parent.length, op, pointer as string, true), 0, value);
-  else if (isObject(parent)) parent[last] = value;
+  else if (isObject(parent)) put(parent, last, value);
   else throw new PatchError(`${op}: the parent of "${pointer}" is not an object or array`, 422);
   return doc;
 }
@@ -118,7 +127,7 @@ function replace(doc: unknown, pointer: unknown, value: unknown, op: string): un
   const parent = parentOf(doc, path, op, pointer as string);
   const last = path[path.length - 1];
   if (Array.isArray(parent)) parent[arrayIndex(last, parent.length, op, pointer as string, false)] = value;
-  else if (isObject(parent) && Object.hasOwn(parent, last)) parent[last] = value;
+  else if (isObject(parent) && Object.hasOwn(parent, last)) put(parent, last, value);
   else throw new PatchError(`${op}: path "${pointer}" does not exist`, 422);
   return doc;
 }

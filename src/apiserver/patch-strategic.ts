@@ -14,7 +14,7 @@
  *   map must be listed); upstream honours it wherever it appears, so this does too;
  * - any other list, and any field the table does not know, is replaced.
  */
-import { clone, isObject, type JsonObject, PatchError } from './patch-json.js';
+import { clone, isObject, type JsonObject, PatchError, put } from './patch-json.js';
 import { DEFS, type FieldMeta } from './patch-meta.js';
 
 const ORDER = '$setElementOrder/';
@@ -59,9 +59,9 @@ function mergeMap(original: JsonObject | undefined, patch: JsonObject, def: stri
       delete out[k];
       continue;
     }
-    const merged = mergeValue(out[k], v, fields?.[k]);
+    const merged = mergeValue(Object.hasOwn(out, k) ? out[k] : undefined, v, fields && Object.hasOwn(fields, k) ? fields[k] : undefined);
     if (merged === DELETED) delete out[k];
-    else out[k] = merged;
+    else put(out, k, merged);
   }
   for (const [field, order] of orders) {
     const meta = fields?.[field];

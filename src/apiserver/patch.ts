@@ -7,7 +7,7 @@
  *   patch-meta.ts only.
  * Server-side apply (`application/apply-patch+yaml`, `+cbor`) is recognised but not applied here.
  */
-import { clone, isObject, jsonPatch, PatchError } from './patch-json.js';
+import { clone, isObject, jsonPatch, PatchError, put } from './patch-json.js';
 import { KINDS } from './patch-meta.js';
 import { strategicPatch } from './patch-strategic.js';
 
@@ -40,7 +40,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   const out = isObject(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
+    else put(out, k, mergePatch(Object.hasOwn(out, k) ? out[k] : undefined, v));
   }
   return out;
 }
@@ -56,7 +56,8 @@ export function applyPatch(type: PatchType, current: unknown, patch: unknown, gv
     case 'merge':
       return mergePatch(clone(current), patch);
     case 'strategic': {
-      const def = KINDS[kindKey(gvk)];
+      const key = kindKey(gvk);
+      const def = Object.hasOwn(KINDS, key) ? KINDS[key] : undefined;
       // kube-apiserver serves custom resources without this content type (415 Unsupported Media Type):
       // it has no struct tags, so no merge keys, for them.
       if (def === undefined) throw new PatchError(`strategic merge patch is not supported for ${gvk.kind} (${gvk.apiVersion})`, 415);

@@ -262,3 +262,12 @@ describe('strategic merge patch', () => {
     expect(run('merge', { spec: { config: '{}' } }, { spec: { config: '{"a":1}' } }, nad)).toEqual({ spec: { config: '{"a":1}' } });
   });
 });
+
+describe('all three types', () => {
+  it.each(['json', 'merge', 'strategic'] as const)('%s: a member named __proto__ stays a member', (type) => {
+    const patch = JSON.parse(type === 'json' ? '[{"op":"add","path":"/a/__proto__","value":{"x":1}}]' : '{"a":{"__proto__":{"x":1}}}');
+    const out = run(type, { a: { b: 1 } }, patch) as { a: Record<string, unknown> };
+    expect(Object.getPrototypeOf(out.a)).toBe(Object.prototype);
+    expect(JSON.parse(JSON.stringify(out))).toEqual(JSON.parse('{"a":{"b":1,"__proto__":{"x":1}}}'));
+  });
+});
