@@ -13,6 +13,18 @@ const CLUSTER_SCOPED = new Set([
   'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'APIService', 'RuntimeClass', 'CSIDriver', 'VolumeAttachment', 'ClusterIssuer',
 ]);
 
+/**
+ * kind/namespace/name of a raw object: the identity `podnet apply` and the lab's API replace
+ * and delete by. Cluster-scoped kinds have no namespace; a namespaced one names "default"
+ * when it names none.
+ */
+export function rawObjectKey(o: Pick<RawObject, 'obj'>): string {
+  const meta = (isObj(o.obj.metadata) ? o.obj.metadata : {}) as { name?: unknown; namespace?: unknown };
+  const scoped = CLUSTER_SCOPED.has(String(o.obj.kind));
+  const ns = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : 'default';
+  return `${String(o.obj.kind)}/${scoped ? '' : ns}/${typeof meta.name === 'string' ? meta.name : ''}`;
+}
+
 export function withDefaultNamespace(raws: readonly RawObject[], namespace: string | undefined): RawObject[] {
   if (namespace === undefined) return [...raws];
   const problems: Problem[] = [];

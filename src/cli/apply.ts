@@ -1,18 +1,11 @@
 /** `podnet apply` and `podnet delete`: change a running lab incrementally. */
 import type { Command } from 'commander';
-import { withDefaultNamespace } from '../api/default-namespace.js';
-import { loadManifests, type RawObject } from '../api/load.js';
+import { rawObjectKey, withDefaultNamespace } from '../api/default-namespace.js';
+import { loadManifests } from '../api/load.js';
 import { reconcile } from '../lab/lab.js';
 import { withLabLock } from '../lab/lock.js';
 import { collect, run, UsageError, write } from './common.js';
 import { DEFAULT_LAB, requireLab, requireRoot } from './lab-common.js';
-
-/** kind/namespace/name of a raw object; cluster-scoped kinds have no namespace. */
-export function objectKey(o: RawObject): string {
-  const meta = (o.obj.metadata ?? {}) as { name?: string; namespace?: string };
-  const scoped = ['Namespace', 'Node', 'IngressClass'].includes(String(o.obj.kind));
-  return `${String(o.obj.kind)}/${scoped ? '' : meta.namespace || 'default'}/${meta.name ?? ''}`;
-}
 
 export function registerApply(program: Command): void {
   for (const verb of ['apply', 'delete'] as const) {
@@ -30,8 +23,8 @@ export function registerApply(program: Command): void {
           requireLab(opts.name); // before waiting for a lock of a lab that does not exist
           const report = await withLabLock(opts.name, `podnet ${verb}`, async () => {
             const state = requireLab(opts.name); // read under the lock: another command may have changed it
-            const keys = new Set(incoming.map(objectKey));
-            const kept = state.objects.filter((o) => !keys.has(objectKey(o)));
+            const keys = new Set(incoming.map(rawObjectKey));
+            const kept = state.objects.filter((o) => !keys.has(rawObjectKey(o)));
             return reconcile(host, state, verb === 'apply' ? [...kept, ...incoming] : kept);
           });
           for (const note of report.notes) process.stderr.write(`podnet: ${note}\n`);

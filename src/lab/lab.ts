@@ -10,6 +10,7 @@ import type { Host } from '../host/host.js';
 import { decideVxlanChecksumOffload } from '../model/kernel.js';
 import { labNetnsPrefix, placePods, planNodes, validateLabConfig, type LabConfig, type LabNode, type PlacedPod } from '../model/lab.js';
 import { stableJson } from '../model/names.js';
+import { RESOURCES } from '../apiserver/resources.js';
 import { parseCidr } from '../model/ip.js';
 import type { Cluster, Node, Pod } from '../model/types.js';
 import { podKey } from '../model/types.js';
@@ -160,7 +161,7 @@ export async function labUp(host: Host, given: LabConfig, objects: RawObject[]):
   resolveAttachments(translateLab({ config, nodes, objects }), labDir(config.name)); // NADs, their configs and plugins too
   const planned = placeOnto(translateLab({ config, nodes, objects }), { nodes, placements: [] });
   refuseUnschedulable(placePods(config.name, planned.pods, nodes, new Map(), planned.namespaces).unschedulable);
-  const state: LabState = { version: 1, config, phase: 'creating', createdAt: new Date().toISOString(), nodes, placements: [], objects: modeledObjects(objects) };
+  const state: LabState = { version: 1, config, phase: 'creating', createdAt: new Date().toISOString(), nodes, placements: [], objects: keptObjects(objects) };
   saveState(state); // first, so that `down` knows the lab even if we crash from here on
   try {
     await applyPlan(host, renderLabNetwork(config, nodes));
@@ -182,6 +183,24 @@ async function sealLab(host: Host, config: LabConfig): Promise<void> {
   if (r.code !== 0) throw new LabError(`cannot seal lab ${config.name} (nft): ${r.stderr.trim()}`);
 }
 
+const SERVED_KINDS: ReadonlySet<string> = new Set(RESOURCES.map((r) => r.kind));
+
+/** The objects a lab keeps: of kinds it models, or that its API serves (ConfigMaps, ServiceAccounts…). */
+function keptObjects(objects: readonly RawObject[]): RawObject[] {
+  return objects.filter((o) => SERVED_KINDS.has(String(o.obj.kind)) || modeledObjects([o]).length > 0);
+}
+
+/**
+ * What `reconcile` checks before it changes anything — the translation and the scheduler — for
+ * `objects` as the lab's new objects; throws what reconcile would (InputError, LabError).
+ */
+export function checkObjects(state: LabState, objects: readonly RawObject[]): void {
+  const base = translateLab({ ...state, objects: [...objects] });
+  const cluster = placeOnto(base, { ...state, placements: [] });
+  const previous = new Map(state.placements.map((p) => [p.key, p]));
+  refuseUnschedulable(placePods(state.config.name, cluster.pods, state.nodes, previous, cluster.namespaces).unschedulable);
+}
+
 /** Makes the running lab match `objects`: pods added, removed or restarted; the rest untouched. */
 export async function reconcile(host: Host, state: LabState, objects: RawObject[]): Promise<ReconcileReport> {
   const base = translateLab({ ...state, objects });
@@ -199,8 +218,8 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   const detachErrors = await detachRemoved(state, removed);
   await applyPlan(host, renderPodsDel(state.config, state.nodes, removed));
   state.placements = state.placements.filter((p) => !removed.includes(p));
-  // Only the kinds podnet models are kept (the notes above already named the skipped ones).
-  state.objects = modeledObjects(objects);
+  // Only the kinds podnet models or its API serves are kept (the notes above named the skipped ones).
+  state.objects = keptObjects(objects);
   saveState(state);
   // The cluster as it will run: every pod with its new address and node.
   const running = placeOnto(base, { nodes: state.nodes, placements: placed });
