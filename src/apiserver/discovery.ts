@@ -3,6 +3,7 @@
  * /apis/G/V) and aggregated (apidiscovery.k8s.io/v2 at /api and /apis when the client asks).
  */
 import { groups, groupVersion, RESOURCES, VERBS, type ResourceInfo } from './resources.js';
+import { hasScale, SCALE_KIND } from './scale.js';
 
 /** The aggregated form is served only when Accept names it; this is the Content-Type then. */
 export const AGGREGATED_V2 = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
@@ -59,6 +60,7 @@ export function resourceList(group: string, version: string): Record<string, unk
       ...(ri.shortNames ? { shortNames: ri.shortNames } : {}), ...(ri.categories ? { categories: ri.categories } : {}),
     },
     ...(hasStatus(ri) ? [{ name: `${ri.resource}/status`, singularName: '', namespaced: ri.namespaced, kind: ri.kind, verbs: ['get', 'patch', 'update'] }] : []),
+    ...(hasScale(ri) ? [{ name: `${ri.resource}/scale`, singularName: '', namespaced: ri.namespaced, group: SCALE_KIND.group, version: SCALE_KIND.version, kind: SCALE_KIND.kind, verbs: ['get', 'patch', 'update'] }] : []),
   ]);
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: groupVersion({ group, version }), resources };
 }
@@ -82,7 +84,10 @@ export function aggregated(core: boolean, version: 'v2' | 'v2beta1'): Record<str
           verbs: verbsOf(ri),
           ...(ri.shortNames ? { shortNames: ri.shortNames } : {}),
           ...(ri.categories ? { categories: ri.categories } : {}),
-          ...(hasStatus(ri) ? { subresources: [{ subresource: 'status', responseKind: { group: ri.group, version: ri.version, kind: ri.kind }, verbs: ['get', 'patch', 'update'] }] } : {}),
+          ...(hasStatus(ri) || hasScale(ri) ? { subresources: [
+            ...(hasStatus(ri) ? [{ subresource: 'status', responseKind: { group: ri.group, version: ri.version, kind: ri.kind }, verbs: ['get', 'patch', 'update'] }] : []),
+            ...(hasScale(ri) ? [{ subresource: 'scale', responseKind: SCALE_KIND, verbs: ['get', 'patch', 'update'] }] : []),
+          ] } : {}),
         })),
         freshness: 'Current',
       })),

@@ -4,13 +4,17 @@
  * loads its store (<state>/api/store.json) or starts empty, follows the lab (state file and
  * agents, every second) into the store, persists every change atomically and serves HTTPS on
  * 127.0.0.1 at the port recorded in <state>/api/server.json (the same one after a restart, as
- * the kubeconfig names it). Carries PODNET_STATE_DIR, so `podnet down` ends it.
+ * the kubeconfig names it). Writes (create, update, patch, delete) go through the lab's door
+ * (src/apiserver/lab-door.ts): the same translation, checks and reconcile as `podnet apply`.
+ * Carries PODNET_STATE_DIR, so `podnet down` ends it.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { LinuxHost } from '../host/host.js';
 import { agentReports, labCluster } from '../lab/lab.js';
 import { processLabFiles, readStateFile, writeFileAtomic } from '../lab/state.js';
 import { apiDir, ensureCredentials } from './certs.js';
+import { LabDoor } from './lab-door.js';
 import { syncStore } from './lab-objects.js';
 import { createApiServer } from './server.js';
 import { Store, type Snapshot } from './store.js';
@@ -36,7 +40,16 @@ store.onChange = () => {
 };
 
 let lastState = '';
-async function follow(): Promise<void> {
+/**
+ * One follow at a time, each reading the state afresh when it starts: a tick that read the
+ * state before a write must not finish after the write's own follow and undo it in the store.
+ */
+let following: Promise<void> = Promise.resolve();
+function follow(): Promise<void> {
+  following = following.then(followOnce);
+  return following;
+}
+async function followOnce(): Promise<void> {
   try {
     const { text, state } = readStateFile(stateFile);
     const agents = await agentReports(state, 2_000);
@@ -51,7 +64,9 @@ async function follow(): Promise<void> {
 }
 
 const previous = existsSync(serverFile) ? (JSON.parse(readFileSync(serverFile, 'utf8')) as { port: number }).port : 0;
-const server = createApiServer({ cert: creds.cert, key: creds.key, token: creds.token, store });
+// Writes go into the lab the way `podnet apply` goes, and the store follows the lab at once after each.
+const door = new LabDoor(basename(stateDir), new LinuxHost(), follow);
+const server = createApiServer({ cert: creds.cert, key: creds.key, token: creds.token, store, door });
 await follow(); // the store holds the lab before the first request is answered
 server.listen(previous, '127.0.0.1', () => {
   const addr = server.address();

@@ -14,11 +14,15 @@ import { groupVersion, type ResourceInfo } from './resources.js';
 import type { Obj, Store } from './store.js';
 import { table, wantsTable, type IncludeObject } from './tables.js';
 import { serveWatch } from './watch.js';
+import type { WriteDoor } from './lab-door.js';
+import { handleWrite } from './write-routes.js';
+import { hasScale, scaleOf } from './scale.js';
 
 /** kubectl on these machines dispatches on the minor version: report the 1.32 series. */
 export const VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-podnet', gitCommit: '', gitTreeState: 'clean', buildDate: '2026-01-01T00:00:00Z', goVersion: '', compiler: 'podnet', platform: `linux/${process.arch === 'x64' ? 'amd64' : process.arch}` };
 
-export interface ApiServerOptions { cert: string; key: string; token: string; store: Store }
+/** `door` takes writes into the lab; without one the API is read-only (405 for every write). */
+export interface ApiServerOptions { cert: string; key: string; token: string; store: Store; door?: WriteDoor }
 
 export function send(res: ServerResponse, code: number, body: unknown, type = 'application/json'): void {
   const text = JSON.stringify(body);
@@ -37,17 +41,21 @@ function authorized(req: IncomingMessage, token: string): boolean {
 
 export function createApiServer(opts: ApiServerOptions): Server {
   return createServer({ cert: opts.cert, key: opts.key }, (req, res) => {
+    const fail = (e: unknown) => {
+      if (res.headersSent) return void res.destroy();
+      if (e instanceof ApiError) return sendError(res, e);
+      sendError(res, new ApiError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`));
+    };
     try {
       if (!authorized(req, opts.token)) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
-      handle(req, res, opts.store);
+      void handle(req, res, opts.store, opts.door)?.catch(fail);
     } catch (e) {
-      if (e instanceof ApiError) sendError(res, e);
-      else sendError(res, new ApiError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`));
+      fail(e);
     }
   });
 }
 
-function handle(req: IncomingMessage, res: ServerResponse, store: Store): void {
+function handle(req: IncomingMessage, res: ServerResponse, store: Store, door: WriteDoor | undefined): Promise<void> | void {
   const url = new URL(req.url ?? '/', 'https://127.0.0.1');
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const accept = req.headers.accept;
@@ -82,9 +90,13 @@ function handle(req: IncomingMessage, res: ServerResponse, store: Store): void {
   if (!target) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   if ('unknown' in target) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   const { ri, namespace, name, subresource } = target;
-  if (req.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', `${req.method} is not supported by this server yet: the lab's API is read-only (use podnet apply)`);
-  if (subresource !== undefined && subresource !== 'status') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   const q = url.searchParams;
+  if (req.method !== 'GET') {
+    if (!door) throw new ApiError(405, 'MethodNotAllowed', `${req.method} is not supported: this API is read-only`);
+    return handleWrite(req, res, store, door, target, q);
+  }
+  if (subresource === 'scale' && hasScale(ri) && name !== undefined) return send(res, 200, scaleOf(store.mustGet(ri, namespace ?? '', name).obj));
+  if (subresource !== undefined && subresource !== 'status') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   const include = (q.get('includeObject') ?? 'Metadata') as IncludeObject;
   const asTable = wantsTable(accept);
   if (name !== undefined) {

@@ -1,0 +1,136 @@
+/**
+ * Writing through the lab's Kubernetes API with the real kubectl: create, apply (client-side,
+ * three-way, twice), label, annotate, patch, scale, replace, delete (-f, namespaces), server
+ * dry runs and validation errors — each a change of the running lab, with real pods and packets
+ * (a Deployment kubectl created answers through its Service), and `podnet apply` / kubectl
+ * seeing each other's objects. Needs root; unique lab (prefix kapw), cleaned up on failure.
+ */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CAN_RUN_LAB, fixture, TestLab } from './helpers.js';
+
+const T = 180_000;
+const HAVE_KUBECTL = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
+
+const deployment = (replicas: number, extra = '') => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: kweb, namespace: default${extra}}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: kweb}}
+  template:
+    metadata: {labels: {app: kweb}}
+    spec:
+      containers:
+        - name: web
+          image: registry.example/web:1
+          ports: [{containerPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: kweb, namespace: default}
+spec:
+  selector: {app: kweb}
+  ports: [{port: 80, targetPort: 8080}]
+`;
+
+describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('writing through the lab\'s Kubernetes API with kubectl (root, real pods)', () => {
+  const lab = new TestLab('kapw');
+  const kubectl = (args: string[], input?: string) => spawnSync('kubectl', ['--kubeconfig', lab.kubeconfig, ...args], { encoding: 'utf8', timeout: 90_000, input });
+  const ok = (args: string[], input?: string) => {
+    const r = kubectl(args, input);
+    if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')}: exit ${r.status}\n${r.stdout}${r.stderr}`);
+    return r.stdout;
+  };
+  const file = (name: string, text: string) => {
+    const path = join(lab.stateRoot, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const kwebPods = async () => (await lab.pods()).filter((p) => p.labels.app === 'kweb');
+
+  beforeAll(async () => {
+    await lab.up(['-f', fixture('apply-base.yaml')]);
+  }, T);
+
+  afterAll(async () => {
+    expect(await lab.cleanup()).toEqual([]);
+  }, T);
+
+  it('kubectl create starts a Deployment\'s pods in the lab; its Service answers from another pod (real packets)', async () => {
+    expect(ok(['create', '-f', file('kweb.yaml', deployment(2))])).toMatch(/deployment\.apps\/kweb created\s+service\/kweb created/);
+    const pods = await kwebPods();
+    expect(pods).toHaveLength(2);
+    expect(pods.every((p) => p.phase === 'Running' && p.ip !== '')).toBe(true);
+    const svc = JSON.parse(ok(['get', 'service', 'kweb', '-o', 'json'])) as { spec: { clusterIP: string } };
+    expect(svc.spec.clusterIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    const [r] = await lab.probeFromPod('default/solo', [{ proto: 'http', host: svc.spec.clusterIP, port: 80, path: '/' }]);
+    expect(r.ok).toBe(true);
+    // Both doors see each other's objects: podnet get shows the Service kubectl made, kubectl the Pod podnet applied.
+    expect(await lab.ok('get', ['services'])).toMatch(/^kweb\s/m);
+    expect(ok(['get', 'pod', 'solo', '-o', 'jsonpath={.metadata.name}'])).toBe('solo');
+  }, T);
+
+  it('create again is AlreadyExists; an invalid object is refused whole with the field named (exit 1, nothing applied)', () => {
+    const again = kubectl(['create', '-f', file('kweb.yaml', deployment(2))]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/AlreadyExists|already exists/);
+    const bad = kubectl(['create', '-f', '-'], 'apiVersion: v1\nkind: Service\nmetadata: {name: badsvc}\nspec: {ports: [{port: 70000}]}\n');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/is invalid/);
+    expect(bad.stderr).toContain('spec.ports[0].port');
+    expect(kubectl(['get', 'service', 'badsvc']).status).toBe(1);
+  });
+
+  it('kubectl apply (client-side) twice with a change: a three-way strategic merge patch scales the Deployment; a third apply is unchanged', async () => {
+    ok(['apply', '-f', file('kweb.yaml', deployment(2))]); // adopts the created objects (no last-applied yet)
+    expect(ok(['apply', '-f', file('kweb3.yaml', deployment(3))])).toMatch(/deployment\.apps\/kweb configured/);
+    expect(await kwebPods()).toHaveLength(3);
+    expect(ok(['apply', '-f', file('kweb3.yaml', deployment(3))])).toMatch(/deployment\.apps\/kweb unchanged/);
+    const gen = JSON.parse(ok(['get', 'deployment', 'kweb', '-o', 'json'])) as { metadata: { generation: number; annotations: Record<string, string> }; status: { observedGeneration: number } };
+    expect(gen.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']).toContain('"replicas":3');
+    expect(gen.metadata.generation).toBeGreaterThan(1);
+  }, T);
+
+  it('label, annotate, patch (merge and json), replace; --dry-run=server changes nothing', () => {
+    ok(['label', 'service', 'kweb', 'team=net']);
+    ok(['annotate', 'service', 'kweb', 'note=hello']);
+    ok(['patch', 'service', 'kweb', '--type', 'merge', '-p', '{"metadata":{"labels":{"extra":"1"}}}']);
+    ok(['patch', 'service', 'kweb', '--type', 'json', '-p', '[{"op":"remove","path":"/metadata/labels/extra"}]']);
+    const svc = JSON.parse(ok(['get', 'service', 'kweb', '-o', 'json'])) as { metadata: { labels: Record<string, string>; annotations: Record<string, string> } };
+    expect(svc.metadata.labels).toEqual({ team: 'net' });
+    expect(svc.metadata.annotations.note).toBe('hello');
+    ok(['create', 'configmap', 'settings', '--from-literal=a=1']);
+    const cm = JSON.parse(ok(['get', 'configmap', 'settings', '-o', 'json'])) as Record<string, unknown>;
+    ok(['replace', '-f', '-'], JSON.stringify({ ...cm, data: { a: '2' } }));
+    expect(ok(['get', 'configmap', 'settings', '-o', 'jsonpath={.data.a}'])).toBe('2');
+    expect(kubectl(['replace', '-f', '-'], JSON.stringify({ ...cm, data: { a: '3' } })).stderr).toMatch(/modified|Conflict/); // cm's resourceVersion is stale now
+    expect(ok(['create', 'configmap', 'ghost', '--from-literal=a=1', '--dry-run=server'])).toMatch(/configmap\/ghost created \(server dry run\)/);
+    expect(kubectl(['get', 'configmap', 'ghost']).status).toBe(1);
+  });
+
+  it('kubectl scale through the scale subresource; objects the lab made cannot be changed', async () => {
+    ok(['scale', 'deployment', 'kweb', '--replicas=1']);
+    // The scale's PATCH returns once the lab has reconciled: the pods are gone already.
+    expect(await kwebPods()).toHaveLength(1);
+    const scale = JSON.parse(ok(['get', '--raw', '/apis/apps/v1/namespaces/default/deployments/kweb/scale'])) as { kind: string; spec: { replicas: number } };
+    expect(scale).toMatchObject({ kind: 'Scale', spec: { replicas: 1 } });
+    const [pod] = await kwebPods();
+    const r = kubectl(['delete', 'pod', pod.name]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('Deployment kweb');
+  }, T);
+
+  it('delete -f stops the pods; deleting a namespace deletes what is in it', async () => {
+    expect(ok(['delete', '-f', file('kweb.yaml', deployment(1))])).toMatch(/deployment\.apps "kweb" deleted/);
+    expect(await kwebPods()).toHaveLength(0);
+    ok(['create', 'namespace', 'team']);
+    ok(['create', '-n', 'team', '-f', file('team.yaml', deployment(2).replaceAll(', namespace: default', ''))]);
+    expect((await lab.pods()).filter((p) => p.namespace === 'team')).toHaveLength(2);
+    ok(['delete', 'namespace', 'team']);
+    expect((await lab.pods()).filter((p) => p.namespace === 'team')).toHaveLength(0);
+    expect(kubectl(['get', 'namespace', 'team']).status).toBe(1);
+  }, T);
+});

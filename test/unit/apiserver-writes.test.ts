@@ -1,0 +1,194 @@
+/**
+ * API writes without a lab: the pure checks of src/apiserver/writes.ts, and the server's write
+ * routes over HTTPS with an in-memory door (objects kept in a list, the store following them as
+ * it follows a lab) — status codes, Status bodies, dry runs, preconditions, namespace deletion.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawObjectKey } from '../../src/api/default-namespace.js';
+import type { RawObject } from '../../src/api/load.js';
+import { ensureCredentials } from '../../src/apiserver/certs.js';
+import { ApiError } from '../../src/apiserver/errors.js';
+import { applyChanges, type Compute, type WriteDoor } from '../../src/apiserver/lab-door.js';
+import { findResource, resourceOfKind } from '../../src/apiserver/resources.js';
+import { createApiServer } from '../../src/apiserver/server.js';
+import { Store, type Obj } from '../../src/apiserver/store.js';
+import { checkPrecondition, deleteOptions, forCreate, forUpdate, GENERATE_ALPHABET, nameSuffix, userObject } from '../../src/apiserver/writes.js';
+
+const pods = findResource('', 'v1', 'pods')!;
+const namespaces = findResource('', 'v1', 'namespaces')!;
+const code = (f: () => unknown): number => {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof ApiError) return e.code;
+    throw e;
+  }
+  return 0;
+};
+
+describe('writes (pure)', () => {
+  const store = new Store();
+  store.create(pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'taken', namespace: 'default' } }, 'user');
+  it('create: generateName gets a five-character suffix from the apiserver alphabet; a taken name is 409', () => {
+    const made = forCreate(pods, 'default', { metadata: { generateName: 'web-' } }, store);
+    expect(made.metadata.name).toMatch(new RegExp(`^web-[${GENERATE_ALPHABET}]{5}$`));
+    expect(nameSuffix(() => 0)).toBe('bbbbb');
+    expect(code(() => forCreate(pods, 'default', { metadata: { name: 'taken' } }, store))).toBe(409);
+    expect(code(() => forCreate(pods, 'default', { metadata: {} }, store))).toBe(422);
+    expect(code(() => forCreate(pods, 'default', { metadata: { name: 'Bad_Name' } }, store))).toBe(422);
+    expect(code(() => forCreate(namespaces, undefined, { metadata: { name: 'a.b' } }, store))).toBe(422); // a label, not a subdomain
+  });
+  it('create: kind, apiVersion and namespace must be the request\'s (400); cluster-scoped objects lose a namespace', () => {
+    expect(code(() => forCreate(pods, 'default', { kind: 'Service', metadata: { name: 'x' } }, store))).toBe(400);
+    expect(code(() => forCreate(pods, 'default', { apiVersion: 'apps/v1', metadata: { name: 'x' } }, store))).toBe(400);
+    expect(code(() => forCreate(pods, 'a', { metadata: { name: 'x', namespace: 'b' } }, store))).toBe(400);
+    expect(forCreate(pods, 'a', { metadata: { name: 'x' } }, store).metadata.namespace).toBe('a');
+    expect(forCreate(namespaces, undefined, { metadata: { name: 'x', namespace: 'y' } }, store).metadata.namespace).toBeUndefined();
+  });
+  it('update: the URL\'s name, an existing object, a matching resourceVersion or none', () => {
+    const rv = store.get(pods, 'default', 'taken')!.obj.metadata.resourceVersion!;
+    expect(forUpdate(pods, 'default', 'taken', { metadata: { resourceVersion: rv } }, store).metadata.name).toBe('taken');
+    expect(code(() => forUpdate(pods, 'default', 'taken', { metadata: { name: 'other' } }, store))).toBe(400);
+    expect(code(() => forUpdate(pods, 'default', 'nope', { metadata: {} }, store))).toBe(404);
+    expect(code(() => forUpdate(pods, 'default', 'taken', { metadata: { resourceVersion: '999' } }, store))).toBe(409);
+    expect(code(() => checkPrecondition(pods, store.get(pods, 'default', 'taken')!.obj, undefined, 'another-uid'))).toBe(409);
+  });
+  it('delete options: Orphan is refused (a lab\'s pods are made from their workload); dryRun is All or a 400', () => {
+    expect(deleteOptions({ propagationPolicy: 'Foreground' }, new URLSearchParams())).toMatchObject({ propagationPolicy: 'Foreground', dryRun: false });
+    expect(deleteOptions(undefined, new URLSearchParams('dryRun=All'))).toMatchObject({ dryRun: true });
+    expect(code(() => deleteOptions({ propagationPolicy: 'Orphan' }, new URLSearchParams()))).toBe(422);
+    expect(code(() => deleteOptions({ propagationPolicy: 'Sideways' }, new URLSearchParams()))).toBe(400);
+    expect(code(() => deleteOptions(undefined, new URLSearchParams('dryRun=Some')))).toBe(400);
+  });
+  it('the lab keeps the user\'s object without server-set metadata or status', () => {
+    const kept = userObject({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', uid: 'u', resourceVersion: '3', generation: 2, creationTimestamp: 't', managedFields: [], labels: { x: 'y' } }, spec: {}, status: { phase: 'Running' } });
+    expect(kept).toEqual({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', labels: { x: 'y' } }, spec: {} });
+  });
+  it('changes replace or remove objects by kind/namespace/name', () => {
+    const raw = (name: string, ns?: string): RawObject => ({ obj: { kind: 'ConfigMap', metadata: { name, ...(ns ? { namespace: ns } : {}) } }, source: { file: 'f', doc: 0 }, prefix: '' });
+    const out = applyChanges([raw('a'), raw('b', 'other')], [{ key: 'ConfigMap/default/a' }, { key: 'ConfigMap/other/b', obj: { kind: 'ConfigMap', metadata: { name: 'b', namespace: 'other' }, data: { k: 'v' } } }]);
+    expect(out.map((o) => o.obj.data ?? null)).toEqual([{ k: 'v' }]);
+  });
+});
+
+/** An in-memory door: objects in a list; the store follows them (origin user) after each write. */
+class FakeDoor implements WriteDoor {
+  objects: RawObject[] = [];
+  writes = 0;
+  constructor(private readonly store: Store) {}
+  async write(compute: Compute, dryRun: boolean) {
+    const next = applyChanges(this.objects, compute(this.objects));
+    if (dryRun) return { warnings: [] };
+    this.writes++;
+    this.objects = next;
+    const wanted = new Map(next.map((o) => [rawObjectKey(o), o.obj as Obj]));
+    for (const e of this.store.all()) {
+      const ri = resourceOfKind(String(e.obj.apiVersion), String(e.obj.kind))!;
+      if (e.origin === 'user' && !wanted.has(rawObjectKey({ obj: e.obj }))) this.store.delete(ri, e.obj.metadata.namespace ?? '', e.obj.metadata.name);
+    }
+    for (const obj of wanted.values()) {
+      const ri = resourceOfKind(String(obj.apiVersion), String(obj.kind))!;
+      if (this.store.get(ri, obj.metadata.namespace ?? '', obj.metadata.name)) this.store.update(ri, obj, 'user');
+      else this.store.create(ri, obj, 'user');
+    }
+    return { warnings: ['a warning from the lab'] };
+  }
+}
+
+describe('write routes over HTTPS with an in-memory door', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'podnet-api-writes-'));
+  const store = new Store();
+  const door = new FakeDoor(store);
+  const creds = ensureCredentials(dir);
+  const server = createApiServer({ cert: creds.cert, key: creds.key, token: creds.token, store, door });
+  let port = 0;
+  beforeAll(() => new Promise<void>((r) => server.listen(0, '127.0.0.1', () => ((port = (server.address() as AddressInfo).port), r()))));
+  afterAll(() => {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const call = (method: string, path: string, body?: unknown, type = 'application/json') =>
+    new Promise<{ code: number; body: Record<string, unknown>; warning?: string | string[] }>((resolve, reject) => {
+      const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+      const req = request({ host: '127.0.0.1', port, method, path, ca: creds.caCert, headers: { authorization: `Bearer ${creds.token}`, 'content-type': type, 'content-length': Buffer.byteLength(text) } }, (res) => {
+        let out = '';
+        res.on('data', (d: Buffer) => (out += d.toString()));
+        res.on('end', () => resolve({ code: res.statusCode ?? 0, body: JSON.parse(out) as Record<string, unknown>, warning: res.headers.warning }));
+      });
+      req.on('error', reject);
+      req.end(text);
+    });
+  const cm = (name: string, data: Record<string, string> = {}) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data });
+
+  it('POST creates (201, with uid and resourceVersion, the lab\'s warnings as Warning headers); again is 409 AlreadyExists', async () => {
+    const r = await call('POST', '/api/v1/namespaces/default/configmaps', cm('one', { a: '1' }));
+    expect(r.code).toBe(201);
+    expect(r.body).toMatchObject({ kind: 'ConfigMap', metadata: { name: 'one', namespace: 'default' }, data: { a: '1' } });
+    expect((r.body.metadata as { uid?: string }).uid).toBeTruthy();
+    expect(String(r.warning)).toBe('299 - "a warning from the lab"');
+    const again = await call('POST', '/api/v1/namespaces/default/configmaps', cm('one'));
+    expect(again.code).toBe(409);
+    expect(again.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'AlreadyExists', details: { name: 'one', kind: 'configmaps' } });
+  });
+  it('dryRun=All checks and answers but keeps nothing', async () => {
+    const before = door.writes;
+    const r = await call('POST', '/api/v1/namespaces/default/configmaps?dryRun=All', cm('dry'));
+    expect(r.code).toBe(201);
+    expect(door.writes).toBe(before);
+    expect(store.get(findResource('', 'v1', 'configmaps')!, 'default', 'dry')).toBeUndefined();
+  });
+  it('PUT replaces; a stale resourceVersion is 409 Conflict; a missing object 404', async () => {
+    const got = store.get(findResource('', 'v1', 'configmaps')!, 'default', 'one')!.obj;
+    const r = await call('PUT', '/api/v1/namespaces/default/configmaps/one', { ...cm('one', { a: '2' }), metadata: { name: 'one', resourceVersion: got.metadata.resourceVersion } });
+    expect(r.code).toBe(200);
+    expect(r.body.data).toEqual({ a: '2' });
+    expect((r.body.metadata as { uid: string }).uid).toBe(got.metadata.uid);
+    const stale = await call('PUT', '/api/v1/namespaces/default/configmaps/one', { ...cm('one'), metadata: { name: 'one', resourceVersion: got.metadata.resourceVersion } });
+    expect(stale.code).toBe(409);
+    expect(stale.body.reason).toBe('Conflict');
+    expect((await call('PUT', '/api/v1/namespaces/default/configmaps/none', cm('none'))).code).toBe(404);
+  });
+  it('PATCH with a merge patch; an unknown patch type is 415, server-side apply too (for now)', async () => {
+    const r = await call('PATCH', '/api/v1/namespaces/default/configmaps/one', { metadata: { labels: { tier: 'x' } }, data: { b: '3' } }, 'application/merge-patch+json');
+    expect(r.code).toBe(200);
+    expect(r.body).toMatchObject({ metadata: { labels: { tier: 'x' } }, data: { a: '2', b: '3' } });
+    expect((await call('PATCH', '/api/v1/namespaces/default/configmaps/one', {}, 'text/plain')).code).toBe(415);
+    expect((await call('PATCH', '/api/v1/namespaces/default/configmaps/one', 'a: b', 'application/apply-patch+yaml')).code).toBe(415);
+  });
+  it('bad bodies: not JSON (400), too large (413); writes need a namespace on namespaced resources (405)', async () => {
+    expect((await call('POST', '/api/v1/namespaces/default/configmaps', '{nope')).code).toBe(400);
+    expect((await call('POST', '/api/v1/namespaces/default/configmaps', cm('big', { x: 'y'.repeat(3 * 1024 * 1024) }))).code).toBe(413);
+    expect((await call('POST', '/api/v1/configmaps', cm('nowhere'))).code).toBe(405);
+  });
+  it('DELETE: a uid precondition that does not match is 409; deleting a namespace deletes what is in it; default may not be deleted (403)', async () => {
+    await call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } });
+    await call('POST', '/api/v1/namespaces/team/configmaps', cm('inside'));
+    expect((await call('DELETE', '/api/v1/namespaces/default/configmaps/one', { preconditions: { uid: 'nope' } })).code).toBe(409);
+    const gone = await call('DELETE', '/api/v1/namespaces/default/configmaps/one');
+    expect(gone).toMatchObject({ code: 200, body: { kind: 'Status', status: 'Success', details: { name: 'one', kind: 'configmaps' } } });
+    expect((await call('DELETE', '/api/v1/namespaces/team')).code).toBe(200);
+    expect(door.objects.map((o) => rawObjectKey(o))).toEqual([]);
+    const forbidden = await call('DELETE', '/api/v1/namespaces/default');
+    expect(forbidden.code).toBe(403);
+    expect(forbidden.body.message).toBe('namespaces "default" is forbidden: this namespace may not be deleted');
+  });
+  it('DELETE on a collection deletes what the selector matches and answers with it', async () => {
+    await call('POST', '/api/v1/namespaces/default/configmaps', { ...cm('l1'), metadata: { name: 'l1', labels: { app: 'a' } } });
+    await call('POST', '/api/v1/namespaces/default/configmaps', { ...cm('l2'), metadata: { name: 'l2', labels: { app: 'b' } } });
+    const r = await call('DELETE', '/api/v1/namespaces/default/configmaps?labelSelector=app%3Da');
+    expect(r.code).toBe(200);
+    expect((r.body.items as Obj[]).map((o) => o.metadata.name)).toEqual(['l1']);
+    expect(door.objects.map((o) => rawObjectKey(o))).toEqual(['ConfigMap/default/l2']);
+  });
+  it('objects the lab made cannot be changed (405, naming their owner)', async () => {
+    store.create(pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'default', ownerReferences: [{ kind: 'Deployment', name: 'web' }] } }, 'lab');
+    const r = await call('DELETE', '/api/v1/namespaces/default/pods/web-1');
+    expect(r.code).toBe(405);
+    expect(r.body.message).toContain('Deployment web');
+  });
+});
