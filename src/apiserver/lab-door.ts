@@ -1,19 +1,24 @@
 /**
- * The API's door into the lab: a write (create, update, patch, delete) becomes a change of the
- * lab's objects and goes through the same path as `podnet apply` — translated and checked, then
- * reconciled under the lab's lock — after which the store follows the lab (`afterWrite`).
- *
- * Writes that arrive while a reconcile runs wait and go together in the next one (client
- * libraries write in parallel); two writes of the same object never share one, so each sees the
- * other's result (a resourceVersion precondition, a patch, is checked against the stored object).
+ * The API's door into the lab. A write (create, update, patch, delete) becomes a change of the
+ * lab's objects, checked as `podnet apply` checks them (translation, scheduler) against the
+ * lab's objects with every earlier accepted write on top. An accepted change is written to
+ * <state>/api/pending.json (atomically) before the write is answered: as on a cluster, a write
+ * is stored first and acted on afterwards. A background loop then reconciles the lab — as
+ * `podnet apply` does, under the lab's lock — with every pending change at once, and drops
+ * them from the file when the lab has them. Writes that arrive meanwhile wait for the next
+ * round, so a stream of writes (kubectl apply of many objects) costs a few reconciles, not one
+ * each. A round that fails is retried (level-triggered) until a later write or `podnet apply`
+ * makes the objects acceptable again; the API process restarted reconciles what was pending.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { rawObjectKey } from '../api/default-namespace.js';
 import type { RawObject } from '../api/load.js';
 import { InputError } from '../api/problems.js';
 import type { Host } from '../host/host.js';
-import { checkObjects, LabError, reconcile, type ReconcileReport } from '../lab/lab.js';
+import { checkObjects, LabError, reconcile } from '../lab/lab.js';
 import { LabBusyError, withLabLock } from '../lab/lock.js';
-import { loadState } from '../lab/state.js';
+import { loadState, writeFileAtomic, type LabState } from '../lab/state.js';
 import { ApiError } from './errors.js';
 
 /** One object put (as the lab keeps it) or removed, by its raw key (rawObjectKey). */
@@ -27,10 +32,12 @@ export interface WriteDoor { write(compute: Compute, dryRun: boolean): Promise<W
 export const API_SOURCE = '<kubernetes API request>';
 
 export function applyChanges(objects: readonly RawObject[], changes: readonly Change[]): RawObject[] {
-  const gone = new Set(changes.map((c) => c.key));
-  const kept = objects.filter((o) => !gone.has(rawObjectKey(o)));
-  const added = changes.flatMap((c) => (c.obj ? [{ obj: c.obj, source: { file: API_SOURCE, doc: 0 }, prefix: '' }] : []));
-  return [...kept, ...added];
+  let out = [...objects];
+  for (const c of changes) {
+    out = out.filter((o) => rawObjectKey(o) !== c.key);
+    if (c.obj) out.push({ obj: c.obj, source: { file: API_SOURCE, doc: 0 }, prefix: '' });
+  }
+  return out;
 }
 
 /**
@@ -50,87 +57,100 @@ export function asApiError(e: unknown): unknown {
   return e;
 }
 
-function warningsOf(report: ReconcileReport): string[] {
-  return [
-    ...report.podProblems.map((p) => `pod not started: ${p}`),
-    ...report.serviceProblems,
-    ...report.notListening.map((p) => `${p} is declared but nothing listens on it yet`),
-  ];
-}
-
-interface Pending { compute: Compute; resolve: (o: WriteOutcome) => void; reject: (e: unknown) => void }
+const RETRY_MS = 2_000;
 
 export class LabDoor implements WriteDoor {
-  private queue: Pending[] = [];
-  private draining = false;
+  private pending: Change[];
+  private readonly file: string;
+  private running = false;
+  private writing: Promise<unknown> = Promise.resolve();
+  private retry: NodeJS.Timeout | null = null;
+  /** Why the last round failed (warned about on later writes until one succeeds). */
+  private failure: string | null = null;
 
-  constructor(private readonly lab: string, private readonly host: Host, private readonly afterWrite: () => Promise<void>) {}
+  constructor(
+    private readonly lab: string,
+    stateDir: string,
+    private readonly host: Host,
+    private readonly afterWrite: () => Promise<void>,
+    private readonly log: (line: string) => void = () => {},
+  ) {
+    this.file = join(stateDir, 'api', 'pending.json');
+    this.pending = existsSync(this.file) ? (JSON.parse(readFileSync(this.file, 'utf8')) as Change[]) : [];
+    if (this.pending.length > 0) setImmediate(() => void this.round());
+  }
 
+  /** The lab's objects with the accepted writes not reconciled yet on top (what the store shows). */
+  objectsOver(objects: readonly RawObject[]): RawObject[] {
+    return applyChanges(objects, this.pending);
+  }
+
+  /** Keys of objects with a write the lab has not acted on yet. */
+  pendingKeys(): ReadonlySet<string> {
+    return new Set(this.pending.map((c) => c.key));
+  }
+
+  /**
+   * One write at a time, from its check until the store shows it: the next write's check (a
+   * create's AlreadyExists, a patch's base, a precondition) then sees this one in the store.
+   */
   write(compute: Compute, dryRun: boolean): Promise<WriteOutcome> {
-    if (dryRun) return Promise.resolve().then(() => this.dryRun(compute)).catch((e: unknown) => Promise.reject(asApiError(e)));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ compute, resolve, reject: (e) => reject(asApiError(e)) });
-      void this.drain();
-    });
+    const run = this.writing.then(() => this.writeOne(compute, dryRun));
+    this.writing = run.catch(() => {});
+    return run;
   }
 
-  /** "the request is processed as usual, but nothing is persisted": translated and checked only. */
-  private dryRun(compute: Compute): WriteOutcome {
-    const state = this.state();
-    checkObjects(state, applyChanges(state.objects, compute(state.objects)));
-    return { warnings: [] };
+  private async writeOne(compute: Compute, dryRun: boolean): Promise<WriteOutcome> {
+    try {
+      const state = this.state();
+      const current = this.objectsOver(state.objects);
+      const changes = compute(current);
+      checkObjects(state, applyChanges(current, changes));
+      if (dryRun) return { warnings: [] };
+      this.pending.push(...changes);
+      writeFileAtomic(this.file, JSON.stringify(this.pending));
+    } catch (e) {
+      throw asApiError(e);
+    }
+    await this.afterWrite();
+    void this.round();
+    return { warnings: this.failure ? [`the lab has not applied earlier writes yet: ${this.failure}`] : [] };
   }
 
-  private state() {
+  /** Resolves when every write accepted so far is in the lab (for tests and `podnet`-side waits). */
+  async settled(): Promise<void> {
+    while (this.pending.length > 0 || this.running) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  private state(): LabState {
     const state = loadState(this.lab);
     if (!state) throw new LabError(`the lab ${JSON.stringify(this.lab)} has no state: it is going down`);
     return state;
   }
 
-  private async drain(): Promise<void> {
-    if (this.draining) return;
-    this.draining = true;
+  private async round(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
     try {
-      while (this.queue.length > 0) await this.batch(this.queue.splice(0));
-    } finally {
-      this.draining = false;
-    }
-  }
-
-  private async batch(batch: Pending[]): Promise<void> {
-    const accepted: Pending[] = [];
-    try {
-      const report = await withLabLock(this.lab, 'kubectl (the lab\'s API server)', async () => {
-        const state = this.state(); // under the lock: `podnet apply` may have changed it
-        let objects = state.objects;
-        const touched = new Set<string>();
-        for (const [i, w] of batch.entries()) {
-          let changes: Change[];
-          try {
-            changes = w.compute(objects);
-            if (changes.some((c) => touched.has(c.key))) {
-              this.queue.unshift(...batch.slice(i));
-              break; // the same object twice: the rest waits for the next reconcile
-            }
-            const next = applyChanges(objects, changes);
-            checkObjects(state, next);
-            objects = next;
-          } catch (e) {
-            w.reject(e);
-            continue;
-          }
-          for (const c of changes) touched.add(c.key);
-          accepted.push(w);
-        }
-        return accepted.length > 0 ? await reconcile(this.host, state, objects) : null;
-      });
-      await this.afterWrite();
-      const warnings = report ? warningsOf(report) : [];
-      for (const w of accepted) w.resolve({ warnings });
+      while (this.pending.length > 0) {
+        const batch = [...this.pending];
+        await withLabLock(this.lab, 'kubectl (the lab\'s API server)', async () => {
+          const state = this.state(); // under the lock: `podnet apply` may have changed it
+          await reconcile(this.host, state, applyChanges(state.objects, batch));
+        });
+        this.pending = this.pending.slice(batch.length); // later writes stay for the next round
+        writeFileAtomic(this.file, JSON.stringify(this.pending));
+        this.failure = null;
+        await this.afterWrite();
+      }
     } catch (e) {
-      for (const w of accepted) w.reject(e);
-      // Writes not yet looked at when the lock could not be taken fail with the same error.
-      for (const w of batch) if (!accepted.includes(w) && !this.queue.includes(w)) w.reject(e);
+      this.failure = e instanceof Error ? e.message : String(e);
+      this.log(`applying ${this.pending.length} API writes to the lab failed (retrying in ${RETRY_MS} ms): ${this.failure}`);
+      this.retry = setTimeout(() => void this.round(), RETRY_MS);
+    } finally {
+      this.running = false;
     }
   }
 }

@@ -4,6 +4,7 @@
  * from the same view `podnet get` shows (src/lab/get-view.ts, status from the agents). Applied
  * objects get the fields the lab set (a Service's cluster IP and node ports, a pod's status).
  */
+import { rawObjectKey } from '../api/default-namespace.js';
 import type { AgentPodStatus } from '../lab/agent-client.js';
 import { labView } from '../lab/get-view.js';
 import type { LabState } from '../lab/state.js';
@@ -92,7 +93,7 @@ function workloadStatus(wanted: Wanted, store: Store): void {
  * Makes the store hold the lab as it is: applied objects (as applied, plus the lab's fields),
  * lab-made objects added, changed or removed. Writes only what changed.
  */
-export function syncStore(store: Store, state: LabState, cluster: Cluster, statuses: Map<string, AgentPodStatus>, answered: ReadonlySet<string>): void {
+export function syncStore(store: Store, state: LabState, cluster: Cluster, statuses: Map<string, AgentPodStatus>, answered: ReadonlySet<string>, pending: ReadonlySet<string> = new Set()): void {
   const lab = labObjects(state, cluster, statuses, answered);
   const wanted = new Map<string, { ri: ResourceInfo; obj: Obj; origin: 'user' | 'lab' }>();
   for (const raw of state.objects) {
@@ -113,11 +114,15 @@ export function syncStore(store: Store, state: LabState, cluster: Cluster, statu
     const ri = resourceOfKind(String(e.obj.apiVersion ?? ''), String(e.obj.kind ?? ''));
     if (ri) store.delete(ri, w.namespace ?? '', w.name);
   }
-  for (const [key, w] of wanted) {
-    void key;
+  for (const w of wanted.values()) {
     const current = store.get(w.ri, w.obj.metadata.namespace ?? '', w.obj.metadata.name);
     const obj = { apiVersion: String(w.obj.apiVersion ?? ''), kind: w.ri.kind, ...w.obj } as Obj;
-    if (!current) store.create(w.ri, obj, w.origin);
-    else store.update(w.ri, { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } }, w.origin);
+    const stored = !current ? store.create(w.ri, obj, w.origin) : store.update(w.ri, { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } }, w.origin);
+    // A workload with no write pending has been acted on by the lab in this generation: its
+    // status says so (observedGeneration), as its controller's would; one with a write pending not yet.
+    const status = stored.status as Record<string, unknown> | undefined;
+    if (w.ri.kind in WORKLOADS && status && status.observedGeneration !== stored.metadata.generation && !pending.has(rawObjectKey({ obj: stored }))) {
+      store.update(w.ri, { ...stored, metadata: { ...stored.metadata, resourceVersion: undefined }, status: { ...status, observedGeneration: stored.metadata.generation } });
+    }
   }
 }

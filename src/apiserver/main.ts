@@ -5,7 +5,7 @@
  * agents, every second) into the store, persists every change atomically and serves HTTPS on
  * 127.0.0.1 at the port recorded in <state>/api/server.json (the same one after a restart, as
  * the kubeconfig names it). Writes (create, update, patch, delete) go through the lab's door
- * (src/apiserver/lab-door.ts): the same translation, checks and reconcile as `podnet apply`.
+ * (src/apiserver/lab-door.ts): checked as `podnet apply` checks, stored, then reconciled.
  * Carries PODNET_STATE_DIR, so `podnet down` ends it.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -39,6 +39,10 @@ store.onChange = () => {
   }, 20);
 };
 
+// Writes are stored (pending.json) and then applied to the lab the way `podnet apply` goes; the
+// store follows at once after each write and after each round of the lab's reconcile.
+const door = new LabDoor(basename(stateDir), stateDir, new LinuxHost(), () => follow(), log);
+
 let lastState = '';
 /**
  * One follow at a time, each reading the state afresh when it starts: a tick that read the
@@ -51,21 +55,21 @@ function follow(): Promise<void> {
 }
 async function followOnce(): Promise<void> {
   try {
-    const { text, state } = readStateFile(stateFile);
+    const read = readStateFile(stateFile);
+    // The store shows the writes it accepted before the lab has them (their pods Pending).
+    const state = { ...read.state, objects: door.objectsOver(read.state.objects) };
     const agents = await agentReports(state, 2_000);
-    // Unchanged state and agents: nothing to do (the common case every second).
-    const key = `${text}:${JSON.stringify([...agents.pods.values()])}:${[...agents.answered].join(',')}`;
+    // Unchanged state, writes and agents: nothing to do (the common case every second).
+    const key = `${read.text}:${JSON.stringify([...door.pendingKeys()])}:${JSON.stringify([...agents.pods.values()])}:${[...agents.answered].join(',')}`;
     if (key === lastState) return;
     lastState = key;
-    syncStore(store, state, labCluster(state), agents.pods, agents.answered);
+    syncStore(store, state, labCluster(state), agents.pods, agents.answered, door.pendingKeys());
   } catch (e) {
     log(`following the lab: ${(e as Error).message}`);
   }
 }
 
 const previous = existsSync(serverFile) ? (JSON.parse(readFileSync(serverFile, 'utf8')) as { port: number }).port : 0;
-// Writes go into the lab the way `podnet apply` goes, and the store follows the lab at once after each.
-const door = new LabDoor(basename(stateDir), new LinuxHost(), follow);
 const server = createApiServer({ cert: creds.cert, key: creds.key, token: creds.token, store, door });
 await follow(); // the store holds the lab before the first request is answered
 server.listen(previous, '127.0.0.1', () => {

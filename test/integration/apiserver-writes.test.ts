@@ -6,10 +6,10 @@
  * seeing each other's objects. Needs root; unique lab (prefix kapw), cleaned up on failure.
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAN_RUN_LAB, fixture, TestLab } from './helpers.js';
+import { CAN_RUN_LAB, fixture, TestLab, until } from './helpers.js';
 
 const T = 180_000;
 const HAVE_KUBECTL = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
@@ -49,7 +49,12 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('writing through the lab\'s Kuber
     writeFileSync(path, text);
     return path;
   };
-  const kwebPods = async () => (await lab.pods()).filter((p) => p.labels.app === 'kweb');
+  const kwebPods = async () => (await lab.pods()).filter((p) => p.labels.app === 'kweb' && p.phase === 'Running');
+  /** Writes are answered once stored; the lab applies them right after: wait until none is pending. */
+  const settled = () => until('the lab to apply every API write', () => {
+    const file = join(lab.stateDir, 'api', 'pending.json');
+    return !existsSync(file) || readFileSync(file, 'utf8') === '[]';
+  }, 60_000);
 
   beforeAll(async () => {
     await lab.up(['-f', fixture('apply-base.yaml')]);
@@ -61,6 +66,8 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('writing through the lab\'s Kuber
 
   it('kubectl create starts a Deployment\'s pods in the lab; its Service answers from another pod (real packets)', async () => {
     expect(ok(['create', '-f', file('kweb.yaml', deployment(2))])).toMatch(/deployment\.apps\/kweb created\s+service\/kweb created/);
+    expect(ok(['rollout', 'status', 'deployment', 'kweb', '--timeout=60s'])).toMatch(/successfully rolled out/);
+    await settled();
     const pods = await kwebPods();
     expect(pods).toHaveLength(2);
     expect(pods.every((p) => p.phase === 'Running' && p.ip !== '')).toBe(true);
@@ -87,11 +94,23 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('writing through the lab\'s Kuber
   it('kubectl apply (client-side) twice with a change: a three-way strategic merge patch scales the Deployment; a third apply is unchanged', async () => {
     ok(['apply', '-f', file('kweb.yaml', deployment(2))]); // adopts the created objects (no last-applied yet)
     expect(ok(['apply', '-f', file('kweb3.yaml', deployment(3))])).toMatch(/deployment\.apps\/kweb configured/);
+    ok(['rollout', 'status', 'deployment', 'kweb', '--timeout=60s']);
     expect(await kwebPods()).toHaveLength(3);
     expect(ok(['apply', '-f', file('kweb3.yaml', deployment(3))])).toMatch(/deployment\.apps\/kweb unchanged/);
     const gen = JSON.parse(ok(['get', 'deployment', 'kweb', '-o', 'json'])) as { metadata: { generation: number; annotations: Record<string, string> }; status: { observedGeneration: number } };
     expect(gen.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']).toContain('"replicas":3');
     expect(gen.metadata.generation).toBeGreaterThan(1);
+    expect(gen.status.observedGeneration).toBe(gen.metadata.generation);
+  }, T);
+
+  it('kubectl rollout restart replaces the pods (a new template hash); rollout status sees the rollout done', async () => {
+    const before = new Set((await kwebPods()).map((p) => p.name));
+    ok(['rollout', 'restart', 'deployment', 'kweb']);
+    expect(ok(['rollout', 'status', 'deployment', 'kweb', '--timeout=60s'])).toMatch(/successfully rolled out/);
+    await settled();
+    const after = await kwebPods();
+    expect(after).toHaveLength(3);
+    expect(after.some((p) => before.has(p.name))).toBe(false);
   }, T);
 
   it('label, annotate, patch (merge and json), replace; --dry-run=server changes nothing', () => {
@@ -113,7 +132,8 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('writing through the lab\'s Kuber
 
   it('kubectl scale through the scale subresource; objects the lab made cannot be changed', async () => {
     ok(['scale', 'deployment', 'kweb', '--replicas=1']);
-    // The scale's PATCH returns once the lab has reconciled: the pods are gone already.
+    ok(['rollout', 'status', 'deployment', 'kweb', '--timeout=60s']);
+    await settled();
     expect(await kwebPods()).toHaveLength(1);
     const scale = JSON.parse(ok(['get', '--raw', '/apis/apps/v1/namespaces/default/deployments/kweb/scale'])) as { kind: string; spec: { replicas: number } };
     expect(scale).toMatchObject({ kind: 'Scale', spec: { replicas: 1 } });
@@ -123,13 +143,29 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('writing through the lab\'s Kuber
     expect(r.stderr).toContain('Deployment kweb');
   }, T);
 
+  it('a write answered is not lost: SIGKILLed right after it, the API server restarted by the monitor applies it', async () => {
+    const server = () => JSON.parse(readFileSync(join(lab.stateDir, 'api', 'server.json'), 'utf8')) as { pid: number };
+    const old = server().pid;
+    ok(['create', '-f', file('kept.yaml', deployment(1).replaceAll('kweb', 'kept'))]);
+    process.kill(old, 'SIGKILL');
+    await until('the API server to be restarted', () => kubectl(['get', '--raw', '/version']).status === 0 && server().pid !== old, 30_000);
+    expect(ok(['rollout', 'status', 'deployment', 'kept', '--timeout=60s'])).toMatch(/successfully rolled out/);
+    await settled();
+    expect((await lab.pods()).filter((p) => p.labels.app === 'kept' && p.phase === 'Running')).toHaveLength(1);
+    ok(['delete', 'deployment', 'kept']);
+    ok(['delete', 'service', 'kept']);
+  }, T);
+
   it('delete -f stops the pods; deleting a namespace deletes what is in it', async () => {
     expect(ok(['delete', '-f', file('kweb.yaml', deployment(1))])).toMatch(/deployment\.apps "kweb" deleted/);
+    await settled();
     expect(await kwebPods()).toHaveLength(0);
     ok(['create', 'namespace', 'team']);
     ok(['create', '-n', 'team', '-f', file('team.yaml', deployment(2).replaceAll(', namespace: default', ''))]);
+    await settled();
     expect((await lab.pods()).filter((p) => p.namespace === 'team')).toHaveLength(2);
     ok(['delete', 'namespace', 'team']);
+    await settled();
     expect((await lab.pods()).filter((p) => p.namespace === 'team')).toHaveLength(0);
     expect(kubectl(['get', 'namespace', 'team']).status).toBe(1);
   }, T);
