@@ -127,6 +127,46 @@ export function strictDecodingMessage(gvk: { apiVersion: string; kind: string },
   return `${gvk.kind} in version ${goQuote(version)} cannot be handled as a ${gvk.kind}: strict decoding error: ${paths.map(unknownFieldMessage).join(', ')}`;
 }
 
+/**
+ * The 422 of a patch under Strict. Upstream handlers/patch.go does not go through
+ * transformDecodeError: it answers errors.NewInvalid(schema.GroupKind{}, "", [field.Invalid(patch,
+ * value, <strict decoding error>)]), so the message starts with an empty kind (` "" is invalid:
+ * patch: Invalid value: "…": strict decoding error: …`). `value` is what upstream prints there: for
+ * json and merge patches the patched object as JSON, for strategic merge patches the patch as Go's
+ * `%+v` prints a map (`goFormat`). The paths are those of the patched object, so strategic
+ * directives ($patch, $setElementOrder/…) consumed by the merge are not in it.
+ */
+export function strictPatchError(value: string, paths: readonly string[]): ApiError {
+  const body = `Invalid value: ${goQuote(value)}: strict decoding error: ${paths.map(unknownFieldMessage).join(', ')}`;
+  return new ApiError(422, 'Invalid', ` "" is invalid: patch: ${body}`, { causes: [{ reason: 'FieldValueInvalid', message: body, field: 'patch' }] });
+}
+
+/**
+ * Go's fmt `%v` of a decoded JSON value (map[string]interface{}, []interface{}, int64 for integers,
+ * float64 otherwise): `map[a:1 b:[x y]]` with keys sorted, `<nil>` for null. Integers print as
+ * integers (a parsed body no longer tells `1.0` from `1`); other numbers as strconv's shortest 'g'
+ * (an exponent of two digits or more below 1e-4 and from 1e6: 1.5e+06).
+ */
+export function goFormat(v: unknown): string {
+  if (v === null || v === undefined) return '<nil>';
+  if (Array.isArray(v)) return `[${v.map(goFormat).join(' ')}]`;
+  if (typeof v === 'object') {
+    const keys = Object.keys(v).sort();
+    return `map[${keys.map((k) => `${k}:${goFormat((v as Record<string, unknown>)[k])}`).join(' ')}]`;
+  }
+  if (typeof v === 'number') return goNumber(v);
+  return String(v);
+}
+
+function goNumber(n: number): string {
+  if (Number.isInteger(n) && Math.abs(n) < 2 ** 63) return BigInt(n).toString();
+  if (!Number.isFinite(n)) return Number.isNaN(n) ? 'NaN' : n > 0 ? '+Inf' : '-Inf';
+  const [mantissa, e] = n.toExponential().split('e');
+  const exp = Number(e);
+  if (exp < -4 || exp >= 6) return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  return String(n);
+}
+
 const GO_ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '\\': '\\\\', '"': '\\"' };
 
 /**

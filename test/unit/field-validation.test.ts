@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { ApiError } from '../../src/apiserver/errors.js';
 import {
-  FieldValidationError, fieldValidationOf, goQuote, MAX_REPORTED, strictDecodingMessage, unknownFieldMessage, unknownFields,
+  FieldValidationError, fieldValidationOf, goFormat, goQuote, MAX_REPORTED, strictDecodingMessage, strictPatchError, unknownFieldMessage, unknownFields,
 } from '../../src/apiserver/field-validation.js';
 
 const DEPLOYMENT = { apiVersion: 'apps/v1', kind: 'Deployment' };
@@ -133,6 +133,18 @@ describe('messages', () => {
       'Service in version "v1" cannot be handled as a Service: strict decoding error: unknown field "spec.ports[0].nodeport"',
     );
     expect(goQuote('a"b\\c\nd\x01é')).toBe('"a\\"b\\\\c\\nd\\x01é"');
+  });
+
+  it('a strict patch is 422 Invalid on the field "patch", its value printed as upstream does', () => {
+    const patch = { spec: { replica: 3, template: { metadata: { labels: { b: 'x', a: null } } }, list: [1, 2.5, true] } };
+    expect(goFormat(patch)).toBe('map[spec:map[list:[1 2.5 true] replica:3 template:map[metadata:map[labels:map[a:<nil> b:x]]]]]');
+    // 1e21 overflows int64, so upstream has a float64 there too.
+    expect([1e6 + 0.5, 1.5e-5, 0.25, 1e21, -3].map(goFormat)).toEqual(['1.0000005e+06', '1.5e-05', '0.25', '1e+21', '-3']);
+    const e = strictPatchError('map[spec:map[replica:3]]', ['spec.replica']);
+    expect(e.code).toBe(422);
+    expect(e.reason).toBe('Invalid');
+    expect(e.message).toBe(' "" is invalid: patch: Invalid value: "map[spec:map[replica:3]]": strict decoding error: unknown field "spec.replica"');
+    expect(e.details).toEqual({ causes: [{ reason: 'FieldValueInvalid', field: 'patch', message: 'Invalid value: "map[spec:map[replica:3]]": strict decoding error: unknown field "spec.replica"' }] });
   });
 });
 
