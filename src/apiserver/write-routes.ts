@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { rawObjectKey } from '../api/default-namespace.js';
 import { ApiError, badRequest } from './errors.js';
 import type { Change, WriteDoor } from './lab-door.js';
+import { fieldValidationOf, goFormat, strictDecodingMessage, strictPatchError, unknownFieldMessage, unknownFields } from './field-validation.js';
 import { applyPatch, patchTypeOf, PatchError, type PatchType } from './patch.js';
 import { hasScale, scaled, scaleOf } from './scale.js';
 import { filterObjects } from './query.js';
@@ -59,6 +60,29 @@ function mustBeUsers(store: Store, ri: ResourceInfo, namespace: string, name: st
   return e.obj;
 }
 
+/**
+ * `fieldValidation` of a create or update body: Strict refuses unknown fields (400, "strict
+ * decoding error"), Warn (kube-apiserver's default) answers them as warnings, Ignore says nothing.
+ */
+function validateFields(ri: ResourceInfo, body: unknown, value: string | null, options: 'CreateOptions' | 'UpdateOptions'): string[] {
+  const mode = fieldValidationOf(value, options);
+  if (mode === 'Ignore') return [];
+  const gvk = { apiVersion: groupVersion(ri), kind: ri.kind };
+  const paths = unknownFields(body, gvk);
+  if (paths.length > 0 && mode === 'Strict') throw badRequest(strictDecodingMessage(gvk, paths));
+  return paths.map(unknownFieldMessage);
+}
+
+/** The same for a patch, on the patched object: Strict is a 422 naming the patch. */
+function validatePatched(ri: ResourceInfo, type: PatchType, patch: unknown, patched: unknown, value: string | null): string[] {
+  const mode = fieldValidationOf(value, 'PatchOptions');
+  if (mode === 'Ignore') return [];
+  const paths = unknownFields(patched, { apiVersion: groupVersion(ri), kind: ri.kind });
+  // Upstream prints the patched object's JSON for json and merge patches, the patch map for strategic ones.
+  if (paths.length > 0 && mode === 'Strict') throw strictPatchError(type === 'strategic' ? goFormat(patch) : JSON.stringify(patched), paths);
+  return paths.map(unknownFieldMessage);
+}
+
 /** A patch applied, its errors as the API answers them. */
 function patchWith(type: PatchType, current: unknown, patch: unknown, gvk: { apiVersion: string; kind: string }): unknown {
   try {
@@ -96,13 +120,14 @@ export async function handleWrite(req: IncomingMessage, res: ServerResponse, sto
   if (method === 'POST' && name === undefined) {
     const json = parseJson(body, req.headers['content-type'], true);
     const dryRun = isDryRun(q.getAll('dryRun'));
+    const unknown = validateFields(ri, json, q.get('fieldValidation'), 'CreateOptions');
     let made: Obj | undefined;
     const out = await door.write(() => {
       made = forCreate(ri, namespace, json, store);
       return [change(made)];
     }, dryRun);
     const m = made!;
-    return send(201, dryRun ? { ...m, metadata: { ...m.metadata, uid: globalThis.crypto.randomUUID(), creationTimestamp: new Date().toISOString() } } : withKind(stored(m.metadata.name, m)), out.warnings);
+    return send(201, dryRun ? { ...m, metadata: { ...m.metadata, uid: globalThis.crypto.randomUUID(), creationTimestamp: new Date().toISOString() } } : withKind(stored(m.metadata.name, m)), [...unknown, ...out.warnings]);
   }
   if (scale) {
     // PUT or PATCH of a Scale: the workload's spec.replicas changes, nothing else.
@@ -124,13 +149,14 @@ export async function handleWrite(req: IncomingMessage, res: ServerResponse, sto
   if (method === 'PUT' && name !== undefined) {
     const json = parseJson(body, req.headers['content-type'], true);
     const dryRun = isDryRun(q.getAll('dryRun'));
+    const unknown = validateFields(ri, json, q.get('fieldValidation'), 'UpdateOptions');
     let next: Obj | undefined;
     const out = await door.write(() => {
       next = forUpdate(ri, namespace, name, json, store);
       mustBeUsers(store, ri, ns, name);
       return [change(next)];
     }, dryRun);
-    return send(200, dryRun ? next : withKind(stored(name, next!)), out.warnings);
+    return send(200, dryRun ? next : withKind(stored(name, next!)), [...unknown, ...out.warnings]);
   }
   if (method === 'PATCH' && name !== undefined) {
     const type = patchTypeOf(req.headers['content-type']);
@@ -139,15 +165,18 @@ export async function handleWrite(req: IncomingMessage, res: ServerResponse, sto
     const patch = parseJson(body, 'application/json', true);
     const dryRun = isDryRun(q.getAll('dryRun'));
     let next: Obj | undefined;
+    let unknown: string[] = [];
     const out = await door.write(() => {
       const current = mustBeUsers(store, ri, ns, name);
-      next = checkPatched(ri, current, patchWith(type, current, patch, { apiVersion: groupVersion(ri), kind: ri.kind }));
+      const patched = patchWith(type, current, patch, { apiVersion: groupVersion(ri), kind: ri.kind });
+      unknown = validatePatched(ri, type, patch, patched, q.get('fieldValidation'));
+      next = checkPatched(ri, current, patched);
       // A resourceVersion the patch sets is a precondition, as an update's is.
       const rv = next.metadata.resourceVersion;
       checkPrecondition(ri, current, rv !== current.metadata.resourceVersion ? rv : undefined);
       return [change(next)];
     }, dryRun);
-    return send(200, dryRun ? next : withKind(stored(name, next!)), out.warnings);
+    return send(200, dryRun ? next : withKind(stored(name, next!)), [...unknown, ...out.warnings]);
   }
   if (method === 'DELETE' && name !== undefined) {
     const opts = deleteOptions(parseJson(body, req.headers['content-type'], false), q);

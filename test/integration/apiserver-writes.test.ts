@@ -89,6 +89,14 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('writing through the lab\'s Kuber
     expect(bad.stderr).toMatch(/is invalid/);
     expect(bad.stderr).toContain('spec.ports[0].port');
     expect(kubectl(['get', 'service', 'badsvc']).status).toBe(1);
+    // kubectl's default validation is the server's Strict: a typo is an error, not a silent drop.
+    const typo = kubectl(['create', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: typo}\ndta: {a: "1"}\n');
+    expect(typo.status).toBe(1);
+    expect(typo.stderr).toContain('strict decoding error: unknown field "dta"');
+    const warned = kubectl(['create', '--validate=warn', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: typo}\ndta: {a: "1"}\n');
+    expect(warned.status).toBe(0);
+    expect(warned.stderr).toContain('Warning: unknown field "dta"');
+    ok(['delete', 'configmap', 'typo']);
   });
 
   it('kubectl apply (client-side) twice with a change: a three-way strategic merge patch scales the Deployment; a third apply is unchanged', async () => {

@@ -160,6 +160,22 @@ describe('write routes over HTTPS with an in-memory door', () => {
     expect((await call('PATCH', '/api/v1/namespaces/default/configmaps/one', {}, 'text/plain')).code).toBe(415);
     expect((await call('PATCH', '/api/v1/namespaces/default/configmaps/one', 'a: b', 'application/apply-patch+yaml')).code).toBe(415);
   });
+  it('fieldValidation: Strict refuses unknown fields (400 on create, 422 on a patch), Warn (the default) answers them as warnings, Ignore says nothing', async () => {
+    const typo = { ...cm('typo'), dta: { a: '1' } };
+    const strict = await call('POST', '/api/v1/namespaces/default/configmaps?fieldValidation=Strict', typo);
+    expect(strict.code).toBe(400);
+    expect(strict.body.message).toBe('ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "dta"');
+    const warn = await call('POST', '/api/v1/namespaces/default/configmaps', typo);
+    expect(warn.code).toBe(201);
+    expect(String(warn.warning)).toContain('299 - "unknown field \\"dta\\""'); // node joins repeated headers with ", "
+    const patched = await call('PATCH', '/api/v1/namespaces/default/configmaps/typo?fieldValidation=Strict', { metadata: { lables: { a: 'b' } } }, 'application/merge-patch+json');
+    expect(patched.code).toBe(422);
+    expect(patched.body.message).toContain('strict decoding error: unknown field "metadata.lables"');
+    expect((await call('POST', '/api/v1/namespaces/default/configmaps?fieldValidation=Ignore', { ...cm('quiet'), dta: {} })).warning).toBe('299 - "a warning from the lab"');
+    expect((await call('POST', '/api/v1/namespaces/default/configmaps?fieldValidation=Loud', cm('loud'))).code).toBe(422);
+    await call('DELETE', '/api/v1/namespaces/default/configmaps/typo');
+    await call('DELETE', '/api/v1/namespaces/default/configmaps/quiet');
+  });
   it('bad bodies: not JSON (400), too large (413); writes need a namespace on namespaced resources (405)', async () => {
     expect((await call('POST', '/api/v1/namespaces/default/configmaps', '{nope')).code).toBe(400);
     expect((await call('POST', '/api/v1/namespaces/default/configmaps', cm('big', { x: 'y'.repeat(3 * 1024 * 1024) }))).code).toBe(413);
