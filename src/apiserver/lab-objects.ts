@@ -82,9 +82,14 @@ function workloadStatus(wanted: Wanted, store: Store): void {
     const m = w.obj.metadata;
     const c = owned.get(`${w.ri.kind}/${m.namespace ?? 'default'}/${m.name}`) ?? { total: 0, ready: 0 };
     const generation = store.get(w.ri, m.namespace ?? '', m.name)?.obj.metadata.generation ?? 1;
+    // Each kind's own status fields (DeploymentStatus has no currentReplicas, ReplicaSetStatus no
+    // updatedReplicas): a client that validates strictly must find nothing unknown.
     const counts = w.ri.kind === 'DaemonSet'
-      ? { currentNumberScheduled: c.total, desiredNumberScheduled: c.total, numberReady: c.ready, numberAvailable: c.ready, updatedNumberScheduled: c.total }
-      : w.ri.kind === 'Job' ? { active: c.total - c.ready } : { replicas: c.total, readyReplicas: c.ready, availableReplicas: c.ready, updatedReplicas: c.total, currentReplicas: c.total };
+      ? { currentNumberScheduled: c.total, desiredNumberScheduled: c.total, numberReady: c.ready, numberAvailable: c.ready, updatedNumberScheduled: c.total, numberMisscheduled: 0 }
+      : w.ri.kind === 'Job' ? { active: c.total - c.ready }
+      : w.ri.kind === 'StatefulSet' ? { replicas: c.total, readyReplicas: c.ready, availableReplicas: c.ready, updatedReplicas: c.total, currentReplicas: c.total }
+      : w.ri.kind === 'ReplicaSet' ? { replicas: c.total, fullyLabeledReplicas: c.total, readyReplicas: c.ready, availableReplicas: c.ready }
+      : { replicas: c.total, readyReplicas: c.ready, availableReplicas: c.ready, updatedReplicas: c.total, ...(c.total > c.ready ? { unavailableReplicas: c.total - c.ready } : {}) };
     w.obj = { ...w.obj, status: { observedGeneration: generation, ...counts } };
   }
 }

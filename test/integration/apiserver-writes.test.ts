@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unknownFields } from '../../src/apiserver/field-validation.js';
 import { CAN_RUN_LAB, fixture, TestLab, until } from './helpers.js';
 
 const T = 180_000;
@@ -79,6 +80,13 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('writing through the lab\'s Kuber
     expect(await lab.ok('get', ['services'])).toMatch(/^kweb\s/m);
     expect(ok(['get', 'pod', 'solo', '-o', 'jsonpath={.metadata.name}'])).toBe('solo');
   }, T);
+
+  it('every object the API serves is valid against the Kubernetes schema (nothing a strict client would call unknown)', () => {
+    for (const resource of ['pods', 'services', 'endpointslices', 'nodes', 'namespaces', 'deployments', 'configmaps']) {
+      const list = JSON.parse(ok(['get', resource, '-A', '-o', 'json'])) as { items: { apiVersion: string; kind: string; metadata: { name: string } }[] };
+      for (const item of list.items) expect(unknownFields(item, item), `${item.kind} ${item.metadata.name}`).toEqual([]);
+    }
+  });
 
   it('create again is AlreadyExists; an invalid object is refused whole with the field named (exit 1, nothing applied)', () => {
     const again = kubectl(['create', '-f', file('kweb.yaml', deployment(2))]);
