@@ -39,6 +39,8 @@ export const SPECIAL = [
   'io.k8s.apimachinery.pkg.util.intstr.IntOrString', 'io.k8s.apimachinery.pkg.api.resource.Quantity',
   'io.k8s.apimachinery.pkg.runtime.RawExtension',
 ];
+/** The envelope of every protobuf body (after the 4-byte prefix `k8s\0`). */
+export const ENVELOPE = 'io.k8s.apimachinery.pkg.runtime.Unknown';
 
 /** A repository: list and read files at HEAD of a bare git directory, or in a work tree. */
 function source(dir) {
@@ -110,13 +112,13 @@ export function derive(repos) {
   }
   for (const gv of groupVersions) for (const k of META_KINDS) kinds[`${gv}/${k}`] = `${META}.${k}`;
   const out = {};
-  const stack = [...new Set(Object.values(kinds)), ...SPECIAL];
+  const stack = [...new Set(Object.values(kinds)), ...SPECIAL, ENVELOPE];
   while (stack.length > 0) {
     const name = stack.pop();
     if (out[name]) continue;
     const msg = all.get(name);
     if (!msg) throw new Error(`no message ${name}`);
-    if (!msg.go && msg.fields.length > 0 && !SPECIAL.includes(name)) throw new Error(`${name}: no Go struct with protobuf tags beside the proto`);
+    if (!msg.go && msg.fields.length > 0 && !SPECIAL.includes(name) && name !== ENVELOPE) throw new Error(`${name}: no Go struct with protobuf tags beside the proto`);
     const fields = {};
     for (const f of msg.fields) {
       const where = `${name} field ${f.number}`;
@@ -124,7 +126,7 @@ export function derive(repos) {
       const value = resolveType(f.value ?? f.type, msg.pkg, all, where);
       if (f.key !== undefined && f.key !== 'string') throw new Error(`${where}: map key ${f.key}`);
       let flags = f.label === 'repeated' ? 'r' : '';
-      if (go?.keepZero && f.label === 'optional' && SCALARS[f.type]) flags += 'z';
+      if (go?.keepZero && f.label === 'optional') flags += 'z';
       if (go?.inline && !SCALARS[f.type]) flags += 'i';
       const kind = f.label === 'map' ? 'map' : SCALARS[f.type] ? value : 'message';
       const json = go?.json && go.json !== '-' ? go.json : f.name;
@@ -153,8 +155,9 @@ export function render({ kinds, messages }, repos) {
     "export type Kind = 'string' | 'int32' | 'int64' | 'bool' | 'bytes' | 'double' | 'message' | 'map';",
     '/**',
     ' * [JSON name, kind, flags, type]. Flags: `r` repeated; `z` a zero value is sent in JSON (a Go pointer,',
-    ' * or no omitempty); `i` an embedded Go struct whose fields JSON inlines in the parent. Type: the',
-    " * message of a 'message' field, the value of a 'map' field (a scalar kind or a message; keys are strings).",
+    ' * or no omitempty; for a message: its JSON zero, e.g. IntOrString 0); `i` an embedded Go struct whose',
+    " * fields JSON inlines in the parent. Type: the message of a 'message' field, the value of a 'map' field",
+    ' * (a scalar kind or a message; keys are strings).',
     ' */',
     'export type Field = readonly [string, Kind, string, string?];',
     '',

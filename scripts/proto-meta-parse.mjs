@@ -34,9 +34,9 @@ export function parseProto(text) {
 }
 
 /**
- * Go struct name → protobuf field number → { json, keepZero, inline }: the JSON name; whether Go's
- * encoding/json sends the field's zero value (a pointer, which the protobuf encoder writes only when
- * set, or a field without omitempty/omitzero); whether it is an embedded struct JSON inlines.
+ * Go struct name → protobuf field number → { json, keepZero, inline }: the JSON name; whether a zero
+ * value is one JSON sends (a pointer, which the protobuf encoder writes only when set, or a field
+ * without omitempty/omitzero); whether it is an embedded struct JSON inlines.
  */
 export function parseGo(text) {
   const out = new Map();
