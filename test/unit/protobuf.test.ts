@@ -84,6 +84,15 @@ describe('decodeProtobuf: hand-assembled bytes', () => {
     expect(decodeProtobuf(status).object).toEqual({ apiVersion: 'v1', kind: 'Status', code: -1 });
   });
 
+  it('Time: seconds only; empty or 0001-01-01 is the zero time (left out); the epoch is a time', () => {
+    const ns = (time: number[]) => new Uint8Array([0x6b, 0x38, 0x73, 0, ...ld(1, [...str(1, 'v1'), ...str(2, 'Namespace')]), ...ld(2, ld(1, ld(8, time)))]);
+    const meta = (time: number[]) => decodeProtobuf(ns(time)).object.metadata;
+    expect(meta([...tag(1, 0), ...varint(1767323045), ...tag(2, 0), ...varint(5e8)])).toEqual({ creationTimestamp: '2026-01-02T03:04:05Z' });
+    expect(meta([...tag(1, 0), ...varint(-62135596800)])).toEqual({});
+    expect(meta([])).toEqual({});
+    expect(meta([...tag(1, 0), 0])).toEqual({ creationTimestamp: '1970-01-01T00:00:00Z' });
+  });
+
   it('a map key __proto__ stays an own key', () => {
     const body = encodeObject({ apiVersion: 'v1', kind: 'ConfigMap', data: JSON.parse('{"__proto__": "x"}') });
     const data = decodeProtobuf(body).object.data as Record<string, unknown>;
