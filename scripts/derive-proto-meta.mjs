@@ -20,7 +20,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const OUT = join(ROOT, 'src', 'apiserver', 'proto-meta.ts');
 export const MIRRORS = { api: '/work/.mirror/kubernetes+api/repo', apimachinery: '/work/.mirror/kubernetes+apimachinery/repo' };
 
-/** The served kinds, `apiVersion/Kind` → the proto package (k8s.io/api path) of their message. */
+/** The served kinds, as `apiVersion/Kind` (their messages: io.k8s.api.<group>.<version>.<Kind>). */
 export const WANTED = [
   'v1/ConfigMap', 'v1/Endpoints', 'v1/Event', 'v1/Namespace', 'v1/Node', 'v1/Pod', 'v1/Secret',
   'v1/ServiceAccount', 'v1/Service',
