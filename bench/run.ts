@@ -17,6 +17,7 @@ const BENCHMARKS = new Map<string, () => Promise<Benchmark>>([
   ['ingress', () => import('./ingress.js')],
   ['ui', () => import('./ui.js')],
   ['api', () => import('./api.js')],
+  ['api-writes', () => import('./api-writes.js')],
 ]);
 
 function usage(): string {

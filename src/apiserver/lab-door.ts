@@ -58,6 +58,13 @@ export function asApiError(e: unknown): unknown {
 }
 
 const RETRY_MS = 2_000;
+/**
+ * A round starts once writes pause for QUIET_MS, or MAX_WAIT_MS after the first write waiting:
+ * a stream of writes (kubectl apply -f DIR) then costs a few reconciles, and the reconcile does
+ * not compete with the writes for the process.
+ */
+const QUIET_MS = 100;
+const MAX_WAIT_MS = 1_000;
 
 export class LabDoor implements WriteDoor {
   private pending: Change[];
@@ -72,7 +79,7 @@ export class LabDoor implements WriteDoor {
     private readonly lab: string,
     stateDir: string,
     private readonly host: Host,
-    private readonly afterWrite: () => Promise<void>,
+    private readonly afterWrite: (quick: boolean) => Promise<void>,
     private readonly log: (line: string) => void = () => {},
   ) {
     this.file = join(stateDir, 'api', 'pending.json');
@@ -112,9 +119,23 @@ export class LabDoor implements WriteDoor {
     } catch (e) {
       throw asApiError(e);
     }
-    await this.afterWrite();
-    void this.round();
+    await this.afterWrite(true);
+    this.soon();
     return { warnings: this.failure ? [`the lab has not applied earlier writes yet: ${this.failure}`] : [] };
+  }
+
+  private quiet: NodeJS.Timeout | null = null;
+  private waitingSince = 0;
+
+  private soon(): void {
+    const now = Date.now();
+    if (this.quiet === null) this.waitingSince = now;
+    else clearTimeout(this.quiet);
+    const wait = Math.max(0, Math.min(QUIET_MS, this.waitingSince + MAX_WAIT_MS - now));
+    this.quiet = setTimeout(() => {
+      this.quiet = null;
+      void this.round();
+    }, wait);
   }
 
   /** Resolves when every write accepted so far is in the lab (for tests and `podnet`-side waits). */
@@ -143,7 +164,7 @@ export class LabDoor implements WriteDoor {
         this.pending = this.pending.slice(batch.length); // later writes stay for the next round
         writeFileAtomic(this.file, JSON.stringify(this.pending));
         this.failure = null;
-        await this.afterWrite();
+        await this.afterWrite(false);
       }
     } catch (e) {
       this.failure = e instanceof Error ? e.message : String(e);

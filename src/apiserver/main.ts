@@ -41,7 +41,7 @@ store.onChange = () => {
 
 // Writes are stored (pending.json) and then applied to the lab the way `podnet apply` goes; the
 // store follows at once after each write and after each round of the lab's reconcile.
-const door = new LabDoor(basename(stateDir), stateDir, new LinuxHost(), () => follow(), log);
+const door = new LabDoor(basename(stateDir), stateDir, new LinuxHost(), (quick) => follow(quick), log);
 
 let lastState = '';
 /**
@@ -49,16 +49,19 @@ let lastState = '';
  * state before a write must not finish after the write's own follow and undo it in the store.
  */
 let following: Promise<void> = Promise.resolve();
-function follow(): Promise<void> {
-  following = following.then(followOnce);
+function follow(quick = false): Promise<void> {
+  following = following.then(() => followOnce(quick));
   return following;
 }
-async function followOnce(): Promise<void> {
+let agentsSeen: Awaited<ReturnType<typeof agentReports>> | null = null;
+/** `quick` (after an API write): the agents as last asked — the write changed objects, not pods' states. */
+async function followOnce(quick: boolean): Promise<void> {
   try {
     const read = readStateFile(stateFile);
     // The store shows the writes it accepted before the lab has them (their pods Pending).
     const state = { ...read.state, objects: door.objectsOver(read.state.objects) };
-    const agents = await agentReports(state, 2_000);
+    const agents = quick && agentsSeen ? agentsSeen : await agentReports(state, 2_000);
+    agentsSeen = agents;
     // Unchanged state, writes and agents: nothing to do (the common case every second).
     const key = `${read.text}:${JSON.stringify([...door.pendingKeys()])}:${JSON.stringify([...agents.pods.values()])}:${[...agents.answered].join(',')}`;
     if (key === lastState) return;

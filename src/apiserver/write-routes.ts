@@ -9,6 +9,7 @@ import { ApiError, badRequest } from './errors.js';
 import type { Change, WriteDoor } from './lab-door.js';
 import { fieldValidationOf, goFormat, strictDecodingMessage, strictPatchError, unknownFieldMessage, unknownFields } from './field-validation.js';
 import { applyPatch, patchTypeOf, PatchError, type PatchType } from './patch.js';
+import { decodeProtobuf, PROTOBUF, ProtobufError } from './protobuf.js';
 import { hasScale, scaled, scaleOf } from './scale.js';
 import { filterObjects } from './query.js';
 import type { ResourceRequest } from './routes.js';
@@ -30,13 +31,26 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * A request body as a JSON value: JSON (and its +json media types), or Kubernetes protobuf —
+ * what kubectl's typed clients send (`kubectl create configmap|namespace|secret …`) —
+ * decoded to the object its JSON form would be.
+ */
 function parseJson(body: Buffer, type: string | undefined, required: boolean): unknown {
   if (body.length === 0) {
     if (required) throw badRequest('the body of the request is empty: an object is required');
     return undefined;
   }
   const media = (type ?? 'application/json').split(';')[0].trim().toLowerCase();
-  if (!/^application\/([a-z-]+\+)?json$/.test(media)) throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format: ${media} (this server reads JSON)`);
+  if (media === PROTOBUF) {
+    try {
+      return decodeProtobuf(body).object;
+    } catch (e) {
+      if (e instanceof ProtobufError) throw badRequest(`the body of the request is not a Kubernetes protobuf object: ${e.message}`);
+      throw e;
+    }
+  }
+  if (!/^application\/([a-z-]+\+)?json$/.test(media)) throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format: ${media} (this server reads JSON and ${PROTOBUF})`);
   try {
     return JSON.parse(body.toString('utf8'));
   } catch (e) {

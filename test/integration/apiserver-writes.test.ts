@@ -144,6 +144,12 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('writing through the lab\'s Kuber
     expect(kubectl(['replace', '-f', '-'], JSON.stringify({ ...cm, data: { a: '3' } })).stderr).toMatch(/modified|Conflict/); // cm's resourceVersion is stale now
     expect(ok(['create', 'configmap', 'ghost', '--from-literal=a=1', '--dry-run=server'])).toMatch(/configmap\/ghost created \(server dry run\)/);
     expect(kubectl(['get', 'configmap', 'ghost']).status).toBe(1);
+    // kubectl's generators send protobuf bodies (typed clients): a Secret's bytes, a Deployment.
+    ok(['create', 'secret', 'generic', 'token', '--from-literal=key=s3cret']);
+    expect(Buffer.from(ok(['get', 'secret', 'token', '-o', 'jsonpath={.data.key}']), 'base64').toString()).toBe('s3cret');
+    ok(['create', 'deployment', 'kgen', '--image=registry.example/web:1', '--port=8080', '--replicas=2']);
+    expect(ok(['rollout', 'status', 'deployment', 'kgen', '--timeout=60s'])).toMatch(/successfully rolled out/);
+    ok(['delete', 'deployment', 'kgen']);
   });
 
   it('kubectl scale through the scale subresource; objects the lab made cannot be changed', async () => {
