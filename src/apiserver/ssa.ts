@@ -83,8 +83,13 @@ function decode(obj: Obj | undefined): Managed[] {
   return out;
 }
 
+const seconds = (t: string | undefined) => (t === undefined ? 0 : Math.floor((Date.parse(t) || 0) / 1000));
+const cmpStr = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/** sortEncodedManagedFields: by operation (Apply first), time (seconds), manager, apiVersion, subresource. */
+const order = (p: Managed, q: Managed) => cmpStr(p.operation, q.operation) || seconds(p.time) - seconds(q.time) || cmpStr(p.manager, q.manager) || cmpStr(p.apiVersion, q.apiVersion) || cmpStr(p.subresource ?? '', q.subresource ?? '');
+
 function encode(list: Managed[]): ManagedFieldsEntry[] {
-  return list.filter((m) => !isEmpty(m.set)).map((m) => ({
+  return list.filter((m) => !isEmpty(m.set)).sort(order).map((m) => ({
     manager: m.manager, operation: m.operation, apiVersion: m.apiVersion, ...(m.time ? { time: m.time } : {}), fieldsType: 'FieldsV1' as const, fieldsV1: toFieldsV1(m.set), ...(m.subresource ? { subresource: m.subresource } : {}),
   }));
 }

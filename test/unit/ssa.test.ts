@@ -86,6 +86,14 @@ describe('server-side apply', () => {
     expect(entries(o).map((m) => m.manager)).toEqual(['kubectl']);
   });
 
+  it('leaves a field another updater took when the applier then drops it (the HPA pattern), Apply entries first', () => {
+    const applied = apply(undefined, deployment({ replicas: 1, minReadySeconds: 3 }));
+    const scaled = trackUpdate(applied, { ...applied, spec: { replicas: 6, minReadySeconds: 3 } } as Obj, { manager: 'kubectl-scale', gvk: DEPLOY, now: T1 });
+    const o = apply(scaled, deployment({ minReadySeconds: 3 }), 'kubectl', false, T2);
+    expect(o.spec).toEqual({ replicas: 6, minReadySeconds: 3 });
+    expect(entries(o).map((m) => [m.manager, m.operation])).toEqual([['kubectl', 'Apply'], ['kubectl-scale', 'Update']]);
+  });
+
   it('lets two appliers share a field with the same value', () => {
     const a = apply(undefined, deployment({ replicas: 2 }), 'alpha');
     const b = apply(a, deployment({ replicas: 2 }), 'beta');
