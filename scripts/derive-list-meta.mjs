@@ -41,7 +41,8 @@ function typeOf(prop, where) {
 /** { fields: 'Def.field' → type (sorted), atomic: sorted definitions with map-type atomic }. */
 export function derive(swagger) {
   const defs = swagger.definitions;
-  const reachable = [...Object.keys(deriveSchema(swagger).defs), ...deriveSchema(swagger).open].sort();
+  const schema = deriveSchema(swagger);
+  const reachable = [...Object.keys(schema.defs), ...schema.open].sort();
   const fields = {};
   const atomic = [];
   for (const name of reachable) {
