@@ -1,112 +1,23 @@
 /**
  * POST, PUT, PATCH and DELETE on the lab's resources: each works out its change from the store
- * (src/apiserver/writes.ts, src/apiserver/patch.ts), hands it to the lab's door (the path of
- * `podnet apply`), and answers with the object as the store holds it once the lab has it.
+ * (src/apiserver/writes.ts, patch.ts, ssa.ts), hands it to the lab's door (checked as `podnet
+ * apply` checks, stored, then reconciled), and answers with the object as the store holds it.
+ * Every create, update and patch records its field manager in metadata.managedFields.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { rawObjectKey } from '../api/default-namespace.js';
-import { ApiError, badRequest } from './errors.js';
+import { ApiError } from './errors.js';
 import type { Change, WriteDoor } from './lab-door.js';
-import { fieldValidationOf, goFormat, strictDecodingMessage, strictPatchError, unknownFieldMessage, unknownFields } from './field-validation.js';
-import { applyPatch, patchTypeOf, PatchError, type PatchType } from './patch.js';
-import { decodeProtobuf, PROTOBUF, ProtobufError } from './protobuf.js';
+import { patchTypeOf } from './patch.js';
 import { hasScale, scaled, scaleOf } from './scale.js';
 import { filterObjects } from './query.js';
 import type { ResourceRequest } from './routes.js';
 import { groupVersion, type ResourceInfo } from './resources.js';
+import { checkPatchOptions, managerOf, trackUpdate } from './ssa.js';
 import type { Obj, Store } from './store.js';
-import { checkPatched, checkPrecondition, deleteOptions, forCreate, forUpdate, isDryRun, userObject } from './writes.js';
-
-/** kube-apiserver's limit on a request body ("request entity too large: limit is 3145728"). */
-export const MAX_BODY = 3 * 1024 * 1024;
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req as AsyncIterable<Buffer>) {
-    size += c.length;
-    if (size > MAX_BODY) throw new ApiError(413, 'RequestEntityTooLarge', `request entity too large: limit is ${MAX_BODY}`);
-    chunks.push(c);
-  }
-  return Buffer.concat(chunks);
-}
-
-/**
- * A request body as a JSON value: JSON (and its +json media types), or Kubernetes protobuf —
- * what kubectl's typed clients send (`kubectl create configmap|namespace|secret …`) —
- * decoded to the object its JSON form would be.
- */
-function parseJson(body: Buffer, type: string | undefined, required: boolean): unknown {
-  if (body.length === 0) {
-    if (required) throw badRequest('the body of the request is empty: an object is required');
-    return undefined;
-  }
-  const media = (type ?? 'application/json').split(';')[0].trim().toLowerCase();
-  if (media === PROTOBUF) {
-    try {
-      return decodeProtobuf(body).object;
-    } catch (e) {
-      if (e instanceof ProtobufError) throw badRequest(`the body of the request is not a Kubernetes protobuf object: ${e.message}`);
-      throw e;
-    }
-  }
-  if (!/^application\/([a-z-]+\+)?json$/.test(media)) throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format: ${media} (this server reads JSON and ${PROTOBUF})`);
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch (e) {
-    throw badRequest(`the body of the request is not JSON: ${(e as Error).message}`);
-  }
-}
-
-const change = (obj: Obj): Change => {
-  const kept = userObject(obj);
-  return { key: rawObjectKey({ obj: kept }), obj: kept };
-};
-
-/** Objects the lab makes (a workload's pods, nodes, slices) are not the user's to change. */
-function mustBeUsers(store: Store, ri: ResourceInfo, namespace: string, name: string): Obj {
-  const e = store.mustGet(ri, namespace, name);
-  if (e.origin !== 'user' && ri.resource !== 'namespaces') {
-    const owner = ((e.obj.metadata.ownerReferences ?? []) as { kind?: string; name?: string }[])[0];
-    const why = owner ? `it is made from its ${String(owner.kind)} ${String(owner.name)}: change that instead` : 'the lab makes it';
-    throw new ApiError(405, 'MethodNotAllowed', `${ri.resource} "${name}" cannot be changed through this API: ${why}`, { name, group: ri.group, kind: ri.resource });
-  }
-  return e.obj;
-}
-
-/**
- * `fieldValidation` of a create or update body: Strict refuses unknown fields (400, "strict
- * decoding error"), Warn (kube-apiserver's default) answers them as warnings, Ignore says nothing.
- */
-function validateFields(ri: ResourceInfo, body: unknown, value: string | null, options: 'CreateOptions' | 'UpdateOptions'): string[] {
-  const mode = fieldValidationOf(value, options);
-  if (mode === 'Ignore') return [];
-  const gvk = { apiVersion: groupVersion(ri), kind: ri.kind };
-  const paths = unknownFields(body, gvk);
-  if (paths.length > 0 && mode === 'Strict') throw badRequest(strictDecodingMessage(gvk, paths));
-  return paths.map(unknownFieldMessage);
-}
-
-/** The same for a patch, on the patched object: Strict is a 422 naming the patch. */
-function validatePatched(ri: ResourceInfo, type: PatchType, patch: unknown, patched: unknown, value: string | null): string[] {
-  const mode = fieldValidationOf(value, 'PatchOptions');
-  if (mode === 'Ignore') return [];
-  const paths = unknownFields(patched, { apiVersion: groupVersion(ri), kind: ri.kind });
-  // Upstream prints the patched object's JSON for json and merge patches, the patch map for strategic ones.
-  if (paths.length > 0 && mode === 'Strict') throw strictPatchError(type === 'strategic' ? goFormat(patch) : JSON.stringify(patched), paths);
-  return paths.map(unknownFieldMessage);
-}
-
-/** A patch applied, its errors as the API answers them. */
-function patchWith(type: PatchType, current: unknown, patch: unknown, gvk: { apiVersion: string; kind: string }): unknown {
-  try {
-    return applyPatch(type, current, patch, gvk);
-  } catch (e) {
-    if (!(e instanceof PatchError)) throw e;
-    const reason = { 409: 'Conflict', 415: 'UnsupportedMediaType', 422: 'Invalid' }[e.code as number] ?? 'BadRequest';
-    throw new ApiError(e.code, reason, e.message);
-  }
-}
+import { handleApply } from './apply-route.js';
+import { change, mustBeUsers, parseJson, patchWith, readBody, validateFields, validatePatched } from './write-support.js';
+import { checkPatched, checkPrecondition, deleteOptions, forCreate, forUpdate, isDryRun } from './writes.js';
 
 /** The namespaces kube-apiserver never deletes. */
 const UNDELETABLE = new Set(['default', 'kube-system', 'kube-public']);
@@ -129,6 +40,16 @@ export async function handleWrite(req: IncomingMessage, res: ServerResponse, sto
     res.writeHead(code, headers).end(text);
   };
   const stored = (n: string, fallback: Obj) => store.get(ri, ns, n)?.obj ?? fallback;
+  const gvk = { apiVersion: groupVersion(ri), kind: ri.kind };
+  const manager = managerOf(q.get('fieldManager'), req.headers['user-agent']);
+  // managedFields a write changes are taken as given (how kubectl moves client-side apply's
+  // fields to server-side apply: a JSON patch of metadata.managedFields), then the write's own
+  // changes are recorded on top.
+  const track = (old: Obj | undefined, next: Obj, subresource?: string) => {
+    const given = next.metadata.managedFields;
+    const base = old && given !== undefined && JSON.stringify(given) !== JSON.stringify(old.metadata.managedFields) ? { ...old, metadata: { ...old.metadata, managedFields: given } } : old;
+    return trackUpdate(base, next, { manager, gvk, now: new Date().toISOString(), subresource });
+  };
   const withKind = (o: Obj) => ({ apiVersion: groupVersion(ri), kind: ri.kind, ...o });
 
   if (method === 'POST' && name === undefined) {
@@ -137,7 +58,7 @@ export async function handleWrite(req: IncomingMessage, res: ServerResponse, sto
     const unknown = validateFields(ri, json, q.get('fieldValidation'), 'CreateOptions');
     let made: Obj | undefined;
     const out = await door.write(() => {
-      made = forCreate(ri, namespace, json, store);
+      made = track(undefined, forCreate(ri, namespace, json, store));
       return [change(made)];
     }, dryRun);
     const m = made!;
@@ -155,7 +76,7 @@ export async function handleWrite(req: IncomingMessage, res: ServerResponse, sto
       const wanted = type === 'put' ? json : patchWith(type, scaleOf(current), json, { apiVersion: 'autoscaling/v1', kind: 'Scale' });
       const rv = (wanted as { metadata?: { resourceVersion?: string } } | null)?.metadata?.resourceVersion;
       checkPrecondition(ri, current, rv !== current.metadata.resourceVersion ? rv : undefined);
-      next = scaled(current, wanted);
+      next = track(current, scaled(current, wanted), 'scale');
       return [change(next)];
     }, dryRun);
     return send(200, scaleOf(dryRun ? next! : stored(name!, next!)), out.warnings);
@@ -167,7 +88,7 @@ export async function handleWrite(req: IncomingMessage, res: ServerResponse, sto
     let next: Obj | undefined;
     const out = await door.write(() => {
       next = forUpdate(ri, namespace, name, json, store);
-      mustBeUsers(store, ri, ns, name);
+      next = track(mustBeUsers(store, ri, ns, name), next);
       return [change(next)];
     }, dryRun);
     return send(200, dryRun ? next : withKind(stored(name, next!)), [...unknown, ...out.warnings]);
@@ -175,7 +96,8 @@ export async function handleWrite(req: IncomingMessage, res: ServerResponse, sto
   if (method === 'PATCH' && name !== undefined) {
     const type = patchTypeOf(req.headers['content-type']);
     if (type === undefined) throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`);
-    if (type === 'apply') throw new ApiError(415, 'UnsupportedMediaType', 'server-side apply (application/apply-patch+yaml) is not supported by this server yet: use client-side kubectl apply');
+    checkPatchOptions(q.get('fieldManager'), type === 'apply', q.get('force'));
+    if (type === 'apply') return handleApply({ ri, namespace, name, body, q, store, door, manager, send });
     const patch = parseJson(body, 'application/json', true);
     const dryRun = isDryRun(q.getAll('dryRun'));
     let next: Obj | undefined;
@@ -188,6 +110,7 @@ export async function handleWrite(req: IncomingMessage, res: ServerResponse, sto
       // A resourceVersion the patch sets is a precondition, as an update's is.
       const rv = next.metadata.resourceVersion;
       checkPrecondition(ri, current, rv !== current.metadata.resourceVersion ? rv : undefined);
+      next = track(current, next);
       return [change(next)];
     }, dryRun);
     return send(200, dryRun ? next : withKind(stored(name, next!)), [...unknown, ...out.warnings]);

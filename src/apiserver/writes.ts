@@ -10,8 +10,11 @@ import type { Obj, Store } from './store.js';
 type Raw = Record<string, unknown>;
 const isObj = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Metadata the server sets: a user's object as the lab keeps it has none of it. */
-const SERVER_FIELDS = ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
+/**
+ * Metadata the server sets: a user's object as the lab keeps it has none of it. managedFields
+ * stay (the API's writes record them; they are the object's history of managers).
+ */
+const SERVER_FIELDS = ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
 
 /** The object as the lab keeps it: apiVersion, kind, the user's metadata and spec; no status. */
 export function userObject(obj: Raw): Raw {

@@ -165,6 +165,23 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('writing through the lab\'s Kuber
     expect(r.stderr).toContain('Deployment kweb');
   }, T);
 
+  it('kubectl apply --server-side: creates, applies a change, a conflict with another manager (exit 1) unless --force-conflicts', async () => {
+    const ssa = (replicas: number) => deployment(replicas).replaceAll('kweb', 'kssa');
+    expect(ok(['apply', '--server-side', '-f', file('kssa.yaml', ssa(1))])).toMatch(/deployment\.apps\/kssa serverside-applied/);
+    ok(['rollout', 'status', 'deployment', 'kssa', '--timeout=60s']);
+    const live = JSON.parse(ok(['get', 'deployment', 'kssa', '-o', 'json', '--show-managed-fields'])) as { metadata: { managedFields: { manager: string; operation: string }[] } };
+    expect(live.metadata.managedFields.map((m) => `${m.manager}:${m.operation}`)).toContain('kubectl:Apply');
+    ok(['scale', 'deployment', 'kssa', '--replicas=2']);
+    const conflict = kubectl(['apply', '--server-side', '-f', file('kssa.yaml', ssa(3))]);
+    expect(conflict.status).toBe(1);
+    expect(conflict.stderr).toMatch(/conflict with "kubectl[^"]*".*\.spec\.replicas/s);
+    ok(['apply', '--server-side', '--force-conflicts', '-f', file('kssa.yaml', ssa(3))]);
+    ok(['rollout', 'status', 'deployment', 'kssa', '--timeout=60s']);
+    await settled();
+    expect((await lab.pods()).filter((p) => p.labels.app === 'kssa' && p.phase === 'Running')).toHaveLength(3);
+    ok(['delete', '-f', file('kssa.yaml', ssa(3))]);
+  }, T);
+
   it('a write answered is not lost: SIGKILLed right after it, the API server restarted by the monitor applies it', async () => {
     const server = () => JSON.parse(readFileSync(join(lab.stateDir, 'api', 'server.json'), 'utf8')) as { pid: number };
     const old = server().pid;

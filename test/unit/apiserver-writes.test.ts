@@ -65,9 +65,9 @@ describe('writes (pure)', () => {
     expect(code(() => deleteOptions({ propagationPolicy: 'Sideways' }, new URLSearchParams()))).toBe(400);
     expect(code(() => deleteOptions(undefined, new URLSearchParams('dryRun=Some')))).toBe(400);
   });
-  it('the lab keeps the user\'s object without server-set metadata or status', () => {
+  it('the lab keeps the user\'s object without server-set metadata or status (managedFields stay)', () => {
     const kept = userObject({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', uid: 'u', resourceVersion: '3', generation: 2, creationTimestamp: 't', managedFields: [], labels: { x: 'y' } }, spec: {}, status: { phase: 'Running' } });
-    expect(kept).toEqual({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', labels: { x: 'y' } }, spec: {} });
+    expect(kept).toEqual({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', managedFields: [], labels: { x: 'y' } }, spec: {} });
   });
   it('changes replace or remove objects by kind/namespace/name', () => {
     const raw = (name: string, ns?: string): RawObject => ({ obj: { kind: 'ConfigMap', metadata: { name, ...(ns ? { namespace: ns } : {}) } }, source: { file: 'f', doc: 0 }, prefix: '' });
@@ -153,12 +153,12 @@ describe('write routes over HTTPS with an in-memory door', () => {
     expect(stale.body.reason).toBe('Conflict');
     expect((await call('PUT', '/api/v1/namespaces/default/configmaps/none', cm('none'))).code).toBe(404);
   });
-  it('PATCH with a merge patch; an unknown patch type is 415, server-side apply too (for now)', async () => {
+  it('PATCH with a merge patch; an unknown patch type is 415; an apply without fieldManager 422', async () => {
     const r = await call('PATCH', '/api/v1/namespaces/default/configmaps/one', { metadata: { labels: { tier: 'x' } }, data: { b: '3' } }, 'application/merge-patch+json');
     expect(r.code).toBe(200);
     expect(r.body).toMatchObject({ metadata: { labels: { tier: 'x' } }, data: { a: '2', b: '3' } });
     expect((await call('PATCH', '/api/v1/namespaces/default/configmaps/one', {}, 'text/plain')).code).toBe(415);
-    expect((await call('PATCH', '/api/v1/namespaces/default/configmaps/one', 'a: b', 'application/apply-patch+yaml')).code).toBe(415);
+    expect((await call('PATCH', '/api/v1/namespaces/default/configmaps/one', 'a: b', 'application/apply-patch+yaml')).code).toBe(422);
   });
   it('fieldValidation: Strict refuses unknown fields (400 on create, 422 on a patch), Warn (the default) answers them as warnings, Ignore says nothing', async () => {
     const typo = { ...cm('typo'), dta: { a: '1' } };
@@ -206,5 +206,57 @@ describe('write routes over HTTPS with an in-memory door', () => {
     const r = await call('DELETE', '/api/v1/namespaces/default/pods/web-1');
     expect(r.code).toBe(405);
     expect(r.body.message).toContain('Deployment web');
+  });
+});
+
+describe('server-side apply and managedFields over HTTPS with an in-memory door', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'podnet-api-ssa-'));
+  const store = new Store();
+  const door = new FakeDoor(store);
+  const creds = ensureCredentials(dir);
+  const server = createApiServer({ cert: creds.cert, key: creds.key, token: creds.token, store, door });
+  let port = 0;
+  beforeAll(() => new Promise<void>((r) => server.listen(0, '127.0.0.1', () => ((port = (server.address() as AddressInfo).port), r()))));
+  afterAll(() => {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const call = (method: string, path: string, body: string, type: string) =>
+    new Promise<{ code: number; body: Record<string, unknown> }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, method, path, ca: creds.caCert, headers: { authorization: `Bearer ${creds.token}`, 'content-type': type, 'content-length': Buffer.byteLength(body), 'user-agent': 'kubectl/v1.32.0 (linux/amd64)' } }, (res) => {
+        let out = '';
+        res.on('data', (d: Buffer) => (out += d.toString()));
+        res.on('end', () => resolve({ code: res.statusCode ?? 0, body: JSON.parse(out) as Record<string, unknown> }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  const APPLY = 'application/apply-patch+yaml';
+  const path = '/api/v1/namespaces/default/configmaps/ssa';
+  const managers = (o: Record<string, unknown>) => ((o.metadata as { managedFields?: { manager: string; operation: string }[] }).managedFields ?? []).map((m) => `${m.manager}:${m.operation}`);
+
+  it('an apply creates (201) with the manager\'s fields; fieldManager is required (422)', async () => {
+    expect((await call('PATCH', path, 'data: {a: "1"}', APPLY)).code).toBe(422);
+    const r = await call('PATCH', `${path}?fieldManager=alice`, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa}\ndata: {a: "1", b: "2"}\n', APPLY);
+    expect(r.code).toBe(201);
+    expect(r.body.data).toEqual({ a: '1', b: '2' });
+    expect(managers(r.body)).toEqual(['alice:Apply']);
+  });
+  it('another manager\'s change of an applied field is a 409 for the applier unless force; a field the applier drops goes', async () => {
+    const upd = await call('PATCH', path, JSON.stringify({ data: { a: 'changed' } }), 'application/merge-patch+json');
+    expect(upd.code).toBe(200);
+    expect(managers(upd.body)).toEqual(['alice:Apply', 'kubectl:Update']); // the User-Agent up to its first "/"
+    const conflict = await call('PATCH', `${path}?fieldManager=alice`, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa}\ndata: {a: "1"}\n', APPLY);
+    expect(conflict.code).toBe(409);
+    expect(conflict.body.message).toBe('Apply failed with 1 conflict: conflict with "kubectl" using v1: .data.a');
+    const forced = await call('PATCH', `${path}?fieldManager=alice&force=true`, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa}\ndata: {a: "1"}\n', APPLY);
+    expect(forced.code).toBe(200);
+    expect(forced.body.data).toEqual({ a: '1' }); // b: applied before, not now, owned by nobody else
+    expect(managers(forced.body)).toEqual(['alice:Apply']);
+  });
+  it('an apply with a field the schema lacks is a 400, as upstream cannot type it', async () => {
+    const r = await call('PATCH', `${path}?fieldManager=alice`, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa}\ndta: {a: "1"}\n', APPLY);
+    expect(r.code).toBe(400);
+    expect(r.body.message).toContain('.dta: field not declared in schema');
   });
 });
