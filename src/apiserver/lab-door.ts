@@ -10,7 +10,7 @@
  * each. A round that fails is retried (level-triggered) until a later write or `podnet apply`
  * makes the objects acceptable again; the API process restarted reconciles what was pending.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { rawObjectKey } from '../api/default-namespace.js';
 import type { RawObject } from '../api/load.js';
@@ -18,7 +18,7 @@ import { InputError } from '../api/problems.js';
 import type { Host } from '../host/host.js';
 import { checkObjects, LabError, reconcile } from '../lab/lab.js';
 import { LabBusyError, withLabLock } from '../lab/lock.js';
-import { loadState, writeFileAtomic, type LabState } from '../lab/state.js';
+import { loadState, stateFilePath, writeFileAtomic, type LabState } from '../lab/state.js';
 import { ApiError } from './errors.js';
 
 /** One object put (as the lab keeps it) or removed, by its raw key (rawObjectKey). */
@@ -31,13 +31,15 @@ export interface WriteDoor { write(compute: Compute, dryRun: boolean): Promise<W
 /** Where API writes come from in messages (the file of a RawObject). */
 export const API_SOURCE = '<kubernetes API request>';
 
+/** The objects with the changes made in order (a put replaces by key, and goes last); O(objects + changes). */
 export function applyChanges(objects: readonly RawObject[], changes: readonly Change[]): RawObject[] {
-  let out = [...objects];
+  const byKey = new Map<string, RawObject>();
+  for (const o of objects) byKey.set(rawObjectKey(o), o);
   for (const c of changes) {
-    out = out.filter((o) => rawObjectKey(o) !== c.key);
-    if (c.obj) out.push({ obj: c.obj, source: { file: API_SOURCE, doc: 0 }, prefix: '' });
+    byKey.delete(c.key);
+    if (c.obj) byKey.set(c.key, { obj: c.obj, source: { file: API_SOURCE, doc: 0 }, prefix: '' });
   }
-  return out;
+  return [...byKey.values()];
 }
 
 /**
@@ -79,7 +81,8 @@ export class LabDoor implements WriteDoor {
     private readonly lab: string,
     stateDir: string,
     private readonly host: Host,
-    private readonly afterWrite: (quick: boolean) => Promise<void>,
+    /** After a write: the changes it made (the store shows them at once); after a round: none (follow the lab). */
+    private readonly afterWrite: (changes: readonly Change[] | null) => Promise<void>,
     private readonly log: (line: string) => void = () => {},
   ) {
     this.file = join(stateDir, 'api', 'pending.json');
@@ -108,10 +111,11 @@ export class LabDoor implements WriteDoor {
   }
 
   private async writeOne(compute: Compute, dryRun: boolean): Promise<WriteOutcome> {
+    let changes: Change[];
     try {
-      const state = this.state();
+      const state = this.stateToCheck();
       const current = this.objectsOver(state.objects);
-      const changes = compute(current);
+      changes = compute(current);
       checkObjects(state, applyChanges(current, changes));
       if (dryRun) return { warnings: [] };
       this.pending.push(...changes);
@@ -119,7 +123,7 @@ export class LabDoor implements WriteDoor {
     } catch (e) {
       throw asApiError(e);
     }
-    await this.afterWrite(true);
+    await this.afterWrite(changes);
     this.soon();
     return { warnings: this.failure ? [`the lab has not applied earlier writes yet: ${this.failure}`] : [] };
   }
@@ -149,6 +153,20 @@ export class LabDoor implements WriteDoor {
     return state;
   }
 
+  private seen: { stamp: string; state: LabState } | null = null;
+  /** The state for a write's checks (read only): parsed again only when the file changed. */
+  private stateToCheck(): LabState {
+    let stamp = '';
+    try {
+      const st = statSync(stateFilePath(this.lab));
+      stamp = `${st.mtimeMs}:${st.size}:${st.ino}`;
+    } catch {
+      // gone: state() says so
+    }
+    if (this.seen?.stamp !== stamp || stamp === '') this.seen = { stamp, state: this.state() };
+    return this.seen.state;
+  }
+
   private async round(): Promise<void> {
     if (this.running) return;
     this.running = true;
@@ -164,7 +182,7 @@ export class LabDoor implements WriteDoor {
         this.pending = this.pending.slice(batch.length); // later writes stay for the next round
         writeFileAtomic(this.file, JSON.stringify(this.pending));
         this.failure = null;
-        await this.afterWrite(false);
+        await this.afterWrite(null);
       }
     } catch (e) {
       this.failure = e instanceof Error ? e.message : String(e);

@@ -9,7 +9,7 @@ import type { AgentPodStatus } from '../lab/agent-client.js';
 import { labView } from '../lab/get-view.js';
 import type { LabState } from '../lab/state.js';
 import type { Cluster } from '../model/types.js';
-import { resourceOfKind, objectKey, type ResourceInfo } from './resources.js';
+import { RESOURCES, resourceOfKind, objectKey, type ResourceInfo } from './resources.js';
 import type { Obj, Store } from './store.js';
 
 type Raw = Record<string, unknown>;
@@ -130,4 +130,39 @@ export function syncStore(store: Store, state: LabState, cluster: Cluster, statu
       store.update(w.ri, { ...stored, metadata: { ...stored.metadata, resourceVersion: undefined }, status: { ...status, observedGeneration: stored.metadata.generation } });
     }
   }
+}
+
+/**
+ * An accepted write shown in the store at once, before the lab has it (O(1) per write: the next
+ * follow brings what the lab makes of it — pods, slices, allocations). An object keeps the fields
+ * the lab gave it (status; a Service's allocations) until then.
+ */
+export function showWrite(store: Store, changes: readonly { key: string; obj?: Raw }[]): void {
+  for (const c of changes) {
+    const [kind, ns, name] = c.key.split('/');
+    if (!c.obj) {
+      const info = RESOURCES.find((r) => r.kind === kind);
+      const e = info ? store.get(info, info.namespaced ? ns : '', name) : undefined;
+      if (info && e?.origin === 'user') store.delete(info, info.namespaced ? ns : '', name);
+      continue;
+    }
+    const info = ri(c.obj);
+    if (!info) continue;
+    const namespace = info.namespaced ? ns : '';
+    const current = store.get(info, namespace, name);
+    const obj = { ...c.obj, metadata: { ...metaOf(c.obj), ...(info.namespaced ? { namespace } : {}) } } as Obj;
+    if (!current) store.create(info, obj, 'user');
+    else store.update(info, { ...keepLabFields(obj, current.obj, info), metadata: { ...obj.metadata, resourceVersion: undefined } }, 'user');
+  }
+}
+
+const ri = (o: Raw) => resourceOfKind(String(o.apiVersion ?? ''), String(o.kind ?? ''));
+
+function keepLabFields(user: Obj, stored: Obj, info: ResourceInfo): Obj {
+  const status = stored.status === undefined ? {} : { status: stored.status };
+  if (info.resource !== 'services') return { ...user, ...status };
+  const s = (stored.spec ?? {}) as Raw;
+  const mine = (user.spec ?? {}) as Raw;
+  const fill = Object.fromEntries(['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy', 'type', 'sessionAffinity', 'internalTrafficPolicy'].filter((k) => s[k] !== undefined && mine[k] === undefined).map((k) => [k, s[k]]));
+  return { ...user, spec: { ...mine, ...fill }, ...status };
 }

@@ -15,7 +15,7 @@ import { agentReports, labCluster } from '../lab/lab.js';
 import { processLabFiles, readStateFile, writeFileAtomic } from '../lab/state.js';
 import { apiDir, ensureCredentials } from './certs.js';
 import { LabDoor } from './lab-door.js';
-import { syncStore } from './lab-objects.js';
+import { showWrite, syncStore } from './lab-objects.js';
 import { createApiServer } from './server.js';
 import { Store, type Snapshot } from './store.js';
 
@@ -41,7 +41,10 @@ store.onChange = () => {
 
 // Writes are stored (pending.json) and then applied to the lab the way `podnet apply` goes; the
 // store follows at once after each write and after each round of the lab's reconcile.
-const door = new LabDoor(basename(stateDir), stateDir, new LinuxHost(), (quick) => follow(quick), log);
+const door = new LabDoor(basename(stateDir), stateDir, new LinuxHost(), async (changes) => {
+  if (changes) showWrite(store, changes); // the written objects at once; what the lab makes of them at the next follow
+  else await follow();
+}, log);
 
 let lastState = '';
 /**
@@ -49,19 +52,16 @@ let lastState = '';
  * state before a write must not finish after the write's own follow and undo it in the store.
  */
 let following: Promise<void> = Promise.resolve();
-function follow(quick = false): Promise<void> {
-  following = following.then(() => followOnce(quick));
+function follow(): Promise<void> {
+  following = following.then(followOnce);
   return following;
 }
-let agentsSeen: Awaited<ReturnType<typeof agentReports>> | null = null;
-/** `quick` (after an API write): the agents as last asked — the write changed objects, not pods' states. */
-async function followOnce(quick: boolean): Promise<void> {
+async function followOnce(): Promise<void> {
   try {
     const read = readStateFile(stateFile);
     // The store shows the writes it accepted before the lab has them (their pods Pending).
     const state = { ...read.state, objects: door.objectsOver(read.state.objects) };
-    const agents = quick && agentsSeen ? agentsSeen : await agentReports(state, 2_000);
-    agentsSeen = agents;
+    const agents = await agentReports(state, 2_000);
     // Unchanged state, writes and agents: nothing to do (the common case every second).
     const key = `${read.text}:${JSON.stringify([...door.pendingKeys()])}:${JSON.stringify([...agents.pods.values()])}:${[...agents.answered].join(',')}`;
     if (key === lastState) return;

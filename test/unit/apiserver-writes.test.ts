@@ -16,6 +16,7 @@ import { ApiError } from '../../src/apiserver/errors.js';
 import { applyChanges, type Compute, type WriteDoor } from '../../src/apiserver/lab-door.js';
 import { findResource, resourceOfKind } from '../../src/apiserver/resources.js';
 import { createApiServer } from '../../src/apiserver/server.js';
+import { showWrite } from '../../src/apiserver/lab-objects.js';
 import { Store, type Obj } from '../../src/apiserver/store.js';
 import { checkPrecondition, deleteOptions, forCreate, forUpdate, GENERATE_ALPHABET, nameSuffix, userObject } from '../../src/apiserver/writes.js';
 
@@ -258,5 +259,22 @@ describe('server-side apply and managedFields over HTTPS with an in-memory door'
     const r = await call('PATCH', `${path}?fieldManager=alice`, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa}\ndta: {a: "1"}\n', APPLY);
     expect(r.code).toBe(400);
     expect(r.body.message).toContain('.dta: field not declared in schema');
+  });
+});
+
+describe('showWrite: an accepted write in the store at once', () => {
+  it('creates, updates keeping the lab\'s fields (status, a Service\'s cluster IP), deletes only the user\'s objects', () => {
+    const store = new Store();
+    const services = findResource('', 'v1', 'services')!;
+    showWrite(store, [{ key: 'Service/default/web', obj: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { ports: [{ port: 80 }] } } }]);
+    const made = store.get(services, 'default', 'web')!;
+    expect(made.origin).toBe('user');
+    store.update(services, { ...made.obj, spec: { ports: [{ port: 80 }], clusterIP: '10.96.0.20' }, status: { loadBalancer: {} }, metadata: { ...made.obj.metadata, resourceVersion: undefined } });
+    showWrite(store, [{ key: 'Service/default/web', obj: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', labels: { a: 'b' } }, spec: { ports: [{ port: 81 }] } } }]);
+    expect(store.get(services, 'default', 'web')!.obj).toMatchObject({ metadata: { labels: { a: 'b' } }, spec: { ports: [{ port: 81 }], clusterIP: '10.96.0.20' }, status: { loadBalancer: {} } });
+    store.create(pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'default' } }, 'lab');
+    showWrite(store, [{ key: 'Service/default/web' }, { key: 'Pod/default/web-1' }]);
+    expect(store.get(services, 'default', 'web')).toBeUndefined();
+    expect(store.get(pods, 'default', 'web-1')).toBeDefined();
   });
 });
