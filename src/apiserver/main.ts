@@ -11,6 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { LinuxHost } from '../host/host.js';
+import { containerLogPath } from '../lab/agent/paths.js';
 import { agentReports, labCluster } from '../lab/lab.js';
 import { processLabFiles, readStateFile, writeFileAtomic } from '../lab/state.js';
 import { apiDir, ensureCredentials } from './certs.js';
@@ -73,7 +74,7 @@ async function followOnce(): Promise<void> {
 }
 
 const previous = existsSync(serverFile) ? (JSON.parse(readFileSync(serverFile, 'utf8')) as { port: number }).port : 0;
-const server = createApiServer({ cert: creds.cert, key: creds.key, token: creds.token, store, door });
+const server = createApiServer({ cert: creds.cert, key: creds.key, token: creds.token, store, door, logFile: (ns, pod, c) => containerLogPath(stateDir, ns, pod, c) });
 await follow(); // the store holds the lab before the first request is answered
 server.listen(previous, '127.0.0.1', () => {
   const addr = server.address();

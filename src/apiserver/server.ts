@@ -17,12 +17,13 @@ import { serveWatch } from './watch.js';
 import type { WriteDoor } from './lab-door.js';
 import { handleWrite } from './write-routes.js';
 import { hasScale, scaleOf } from './scale.js';
+import { serveLog, type LogFile } from './logs.js';
 
 /** kubectl on these machines dispatches on the minor version: report the 1.32 series. */
 export const VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-podnet', gitCommit: '', gitTreeState: 'clean', buildDate: '2026-01-01T00:00:00Z', goVersion: '', compiler: 'podnet', platform: `linux/${process.arch === 'x64' ? 'amd64' : process.arch}` };
 
 /** `door` takes writes into the lab; without one the API is read-only (405 for every write). */
-export interface ApiServerOptions { cert: string; key: string; token: string; store: Store; door?: WriteDoor }
+export interface ApiServerOptions { cert: string; key: string; token: string; store: Store; door?: WriteDoor; logFile?: LogFile }
 
 export function send(res: ServerResponse, code: number, body: unknown, type = 'application/json'): void {
   const text = JSON.stringify(body);
@@ -48,14 +49,15 @@ export function createApiServer(opts: ApiServerOptions): Server {
     };
     try {
       if (!authorized(req, opts.token)) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
-      void handle(req, res, opts.store, opts.door)?.catch(fail);
+      void handle(req, res, opts)?.catch(fail);
     } catch (e) {
       fail(e);
     }
   });
 }
 
-function handle(req: IncomingMessage, res: ServerResponse, store: Store, door: WriteDoor | undefined): Promise<void> | void {
+function handle(req: IncomingMessage, res: ServerResponse, opts: ApiServerOptions): Promise<void> | void {
+  const { store, door } = opts;
   const url = new URL(req.url ?? '/', 'https://127.0.0.1');
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const accept = req.headers.accept;
@@ -96,6 +98,7 @@ function handle(req: IncomingMessage, res: ServerResponse, store: Store, door: W
     return handleWrite(req, res, store, door, target, q);
   }
   if (subresource === 'scale' && hasScale(ri) && name !== undefined) return send(res, 200, scaleOf(store.mustGet(ri, namespace ?? '', name).obj));
+  if (subresource === 'log' && ri.resource === 'pods' && name !== undefined && opts.logFile) return serveLog(req, res, store, namespace ?? 'default', name, q, opts.logFile);
   if (subresource !== undefined && subresource !== 'status') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   const include = (q.get('includeObject') ?? 'Metadata') as IncludeObject;
   const asTable = wantsTable(accept);

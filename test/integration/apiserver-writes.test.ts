@@ -182,6 +182,22 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('writing through the lab\'s Kuber
     ok(['delete', '-f', file('kssa.yaml', ssa(3))]);
   }, T);
 
+  it('kubectl logs: a container\'s output, --tail, -f following new output; the server wants a container when there are several', async () => {
+    // kubectl picks the first container itself; the server, asked for none, says which there are.
+    expect(kubectl(['logs', 'solo']).stderr).toContain('Defaulted container "web" out of: web, sleeper');
+    const raw = kubectl(['get', '--raw', '/api/v1/namespaces/default/pods/solo/log']);
+    expect(raw.status).toBe(1);
+    expect(raw.stderr).toMatch(/a container name must be specified for pod solo, choose one of: \[web sleeper\]/);
+    ok(['create', '-f', '-'], 'apiVersion: v1\nkind: Pod\nmetadata: {name: talker}\nspec:\n  containers:\n    - name: talk\n      image: registry.example/busybox:1\n      command: [sh, -c, "echo one; echo two; echo three; sleep 2; echo four; exec sleep 3600"]\n');
+    await settled();
+    await until('talker to print three lines', () => kubectl(['logs', 'talker']).stdout.includes('three'), 30_000);
+    expect(ok(['logs', 'talker', '--tail=2'])).toMatch(/^(two\nthree\n|three\nfour\n)$/);
+    const follow = spawnSync('kubectl', ['--kubeconfig', lab.kubeconfig, 'logs', '-f', 'talker', '--request-timeout=6s'], { encoding: 'utf8', timeout: 20_000 });
+    expect(follow.stdout).toContain('four');
+    expect(kubectl(['logs', 'talker', '--since=1h']).stderr).toContain('no timestamps');
+    ok(['delete', 'pod', 'talker']);
+  }, T);
+
   it('a write answered is not lost: SIGKILLed right after it, the API server restarted by the monitor applies it', async () => {
     const server = () => JSON.parse(readFileSync(join(lab.stateDir, 'api', 'server.json'), 'utf8')) as { pid: number };
     const old = server().pid;

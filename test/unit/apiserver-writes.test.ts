@@ -17,6 +17,7 @@ import { applyChanges, type Compute, type WriteDoor } from '../../src/apiserver/
 import { findResource, resourceOfKind } from '../../src/apiserver/resources.js';
 import { createApiServer } from '../../src/apiserver/server.js';
 import { showWrite } from '../../src/apiserver/lab-objects.js';
+import { tail } from '../../src/apiserver/logs.js';
 import { Store, type Obj } from '../../src/apiserver/store.js';
 import { checkPrecondition, deleteOptions, forCreate, forUpdate, GENERATE_ALPHABET, nameSuffix, userObject } from '../../src/apiserver/writes.js';
 
@@ -276,5 +277,16 @@ describe('showWrite: an accepted write in the store at once', () => {
     showWrite(store, [{ key: 'Service/default/web' }, { key: 'Pod/default/web-1' }]);
     expect(store.get(services, 'default', 'web')).toBeUndefined();
     expect(store.get(pods, 'default', 'web-1')).toBeDefined();
+  });
+});
+
+describe('log tails', () => {
+  it('the last N lines, a final newline ending the last line, not starting one', () => {
+    const t = (s: string, n: number) => tail(Buffer.from(s), n).toString();
+    expect(t('a\nb\nc\n', 2)).toBe('b\nc\n');
+    expect(t('a\nb\nc', 2)).toBe('b\nc');
+    expect(t('a\nb\n', 5)).toBe('a\nb\n');
+    expect(t('a\n', 0)).toBe('');
+    expect(t('', 3)).toBe('');
   });
 });
