@@ -142,11 +142,6 @@ export class LabDoor implements WriteDoor {
     }, wait);
   }
 
-  /** Resolves when every write accepted so far is in the lab (for tests and `podnet`-side waits). */
-  async settled(): Promise<void> {
-    while (this.pending.length > 0 || this.running) await new Promise((r) => setTimeout(r, 20));
-  }
-
   private state(): LabState {
     const state = loadState(this.lab);
     if (!state) throw new LabError(`the lab ${JSON.stringify(this.lab)} has no state: it is going down`);

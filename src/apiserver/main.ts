@@ -42,9 +42,12 @@ store.onChange = () => {
 
 // Writes are stored (pending.json) and then applied to the lab the way `podnet apply` goes; the
 // store follows at once after each write and after each round of the lab's reconcile.
-const door = new LabDoor(basename(stateDir), stateDir, new LinuxHost(), async (changes) => {
-  if (changes) showWrite(store, changes); // the written objects at once; what the lab makes of them at the next follow
-  else await follow();
+const door = new LabDoor(basename(stateDir), stateDir, new LinuxHost(), (changes) => {
+  if (!changes) return follow();
+  // The written objects at once (what the lab makes of them comes with the next follow), after
+  // any follow under way: one that read the lab before this write must not undo it afterwards.
+  following = following.then(() => showWrite(store, changes));
+  return following;
 }, log);
 
 let lastState = '';

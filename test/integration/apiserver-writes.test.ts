@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unknownFields } from '../../src/apiserver/field-validation.js';
 import { CAN_RUN_LAB, fixture, TestLab, until } from './helpers.js';
@@ -196,6 +197,29 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('writing through the lab\'s Kuber
     expect(follow.stdout).toContain('four');
     expect(kubectl(['logs', 'talker', '--since=1h']).stderr).toContain('no timestamps');
     ok(['delete', 'pod', 'talker']);
+  }, T);
+
+  it('client-node: create, replace and delete a ConfigMap; an informer sees each as it happens; a Deployment it creates runs', async () => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(lab.kubeconfig);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    const events: string[] = [];
+    const informer = k8s.makeInformer(kc, '/api/v1/namespaces/default/configmaps', () => core.listNamespacedConfigMap({ namespace: 'default' }));
+    informer.on('add', (o) => events.push(`add ${o.metadata!.name} ${JSON.stringify(o.data)}`));
+    informer.on('update', (o) => events.push(`update ${o.metadata!.name} ${JSON.stringify(o.data)}`));
+    informer.on('delete', (o) => events.push(`delete ${o.metadata!.name}`));
+    await informer.start();
+    const made = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'informed' }, data: { a: '1' } } });
+    expect(made.metadata?.uid).toBeTruthy();
+    await core.replaceNamespacedConfigMap({ name: 'informed', namespace: 'default', body: { ...made, data: { a: '2' } } });
+    await core.deleteNamespacedConfigMap({ name: 'informed', namespace: 'default' });
+    await until('the informer to see add, update, delete', () => events.includes('delete informed'), 15_000);
+    await informer.stop();
+    expect(events.filter((e) => e.includes('informed'))).toEqual(['add informed {"a":"1"}', 'update informed {"a":"2"}', 'delete informed']);
+    await apps.createNamespacedDeployment({ namespace: 'default', body: { metadata: { name: 'knode' }, spec: { replicas: 1, selector: { matchLabels: { app: 'knode' } }, template: { metadata: { labels: { app: 'knode' } }, spec: { containers: [{ name: 'web', image: 'registry.example/web:1', ports: [{ containerPort: 8080 }] }] } } } } });
+    expect(ok(['rollout', 'status', 'deployment', 'knode', '--timeout=60s'])).toMatch(/successfully rolled out/);
+    await apps.deleteNamespacedDeployment({ name: 'knode', namespace: 'default' });
   }, T);
 
   it('a write answered is not lost: SIGKILLed right after it, the API server restarted by the monitor applies it', async () => {
