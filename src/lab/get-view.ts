@@ -34,7 +34,7 @@ function manifest(state: LabState, kind: string, o: { namespace: string; name: s
 function probeStatus(s: AgentPodStatus | undefined): Record<string, unknown> {
   if (!s) return {};
   const state = (c: AgentPodStatus['containers'][number]) =>
-    c.state === 'running' ? { running: {} } : c.state === 'exited' ? { terminated: { exitCode: c.exitCode ?? 0 } } : { waiting: c.restarts > 0 ? { reason: 'CrashLoopBackOff' } : { reason: 'ContainerCreating' } };
+    c.state === 'running' ? { running: c.startedAt ? { startedAt: c.startedAt } : {} } : c.state === 'exited' ? { terminated: { exitCode: c.exitCode ?? 0 } } : { waiting: c.restarts > 0 ? { reason: 'CrashLoopBackOff' } : { reason: 'ContainerCreating' } };
   return {
     conditions: [{ type: 'Ready', status: s.ready ? 'True' : 'False' }],
     containerStatuses: s.containers.map((c) => ({ name: c.name, ready: c.ready, restartCount: c.restarts, started: c.started, state: state(c) })),

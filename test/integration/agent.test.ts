@@ -129,7 +129,7 @@ describe.skipIf(!canRun)('node agent (root, network namespaces)', () => {
     if (!reply.ok) return;
     expect(reply.pods.map((p) => [p.key, p.ready])).toEqual([['default/p1', true], ['default/p2', true]]);
     const web = reply.pods[0].containers[0];
-    expect(web).toEqual({ name: 'web', kind: 'builtin', state: 'running', restarts: 0, ready: true, started: true });
+    expect(web).toEqual({ name: 'web', kind: 'builtin', state: 'running', restarts: 0, ready: true, started: true, startedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) });
     expect(reply.pods[0].containers[1]).toMatchObject({ name: 'hello', kind: 'command', state: 'running', restarts: 0 });
   });
 

@@ -64,7 +64,7 @@ describe.skipIf(!CAN_RUN_LAB)('container probes in a lab (root, real namespaces)
       return readyCondition(p.get('http-ready')) === 'True' && readyCondition(p.get('grpc-ready')) === 'True';
     });
     const p = await pods();
-    expect(p.get('grpc-ready')!.status.containerStatuses).toEqual([{ name: 'api', ready: true, restartCount: 0, started: true, state: { running: {} } }]);
+    expect(p.get('grpc-ready')!.status.containerStatuses).toEqual([{ name: 'api', ready: true, restartCount: 0, started: true, state: { running: { startedAt: expect.any(String) } } }]);
     const table = await lab.readyColumn();
     expect(table.get('default/http-ready')).toEqual({ ready: '1/1', status: 'Running' });
     expect(table.get('default/grpc-ready')).toEqual({ ready: '1/1', status: 'Running' });

@@ -16,6 +16,7 @@ export class BuiltinContainer {
   private readonly logStream: fs.WriteStream;
   private readonly id: ServerIdentity;
   private state: ContainerStatus['state'] = 'waiting';
+  private startedAt: string | undefined;
   private failed = false;
   private readonly prober: ContainerProber;
   /** Set when liveness failed; cleared when a liveness probe passes again (see probeFailed). */
@@ -76,6 +77,7 @@ export class BuiltinContainer {
   markStarted(): void {
     if (this.failed) return;
     this.state = 'running';
+    this.startedAt = new Date().toISOString();
     this.prober.containerStarted();
     const ports = this.spec.ports.filter((p) => p.protocol !== 'SCTP').map((p) => `${p.protocol}/${p.containerPort}${p.tls ? ' (TLS, self-signed)' : ''}`);
     this.note(ports.length > 0 ? `built-in server on ${ports.join(', ')}` : 'built-in server: no TCP or UDP ports to serve');
@@ -88,7 +90,7 @@ export class BuiltinContainer {
 
   status(): ContainerStatus {
     const started = this.state === 'running' && this.prober.started();
-    return { name: this.spec.name, kind: 'builtin', state: this.state, restarts: 0, ready: this.ready(), started };
+    return { name: this.spec.name, kind: 'builtin', state: this.state, restarts: 0, ready: this.ready(), started, ...(this.startedAt && this.state === 'running' ? { startedAt: this.startedAt } : {}) };
   }
 
   async stop(): Promise<void> {

@@ -34,6 +34,7 @@ export class CommandContainer {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
   private state: ContainerStatus['state'] = 'waiting';
+  private startedAt: string | undefined;
   private restarts = 0;
   private failures = 0;
   private exitCode: number | undefined;
@@ -89,6 +90,7 @@ export class CommandContainer {
       restarts: this.restarts,
       ready: running && this.prober.ready(),
       started: running && this.prober.started(),
+      ...(running && this.startedAt ? { startedAt: this.startedAt } : {}),
     };
     if (this.state === 'running' && this.child?.pid !== undefined) s.pid = this.child.pid;
     if (this.state !== 'running' && this.exitCode !== undefined) s.exitCode = this.exitCode;
@@ -166,6 +168,7 @@ export class CommandContainer {
     return new Promise<void>((resolve) => {
       child.once('spawn', () => {
         this.state = 'running';
+        this.startedAt = new Date().toISOString();
         this.prober.containerStarted();
         resolve();
       });

@@ -77,6 +77,8 @@ export interface ContainerStatus {
   started: boolean;
   pid?: number;
   exitCode?: number;
+  /** When it last started running (RFC 3339): a pod's containerStatuses[].state.running.startedAt. */
+  startedAt?: string;
   /** Why a container that may not start is waiting (e.g. runAsNonRoot and uid 0). */
   message?: string;
 }
