@@ -1,9 +1,8 @@
 /** `podnet exec` and `podnet logs`: into a pod's network namespace, and its containers' output. */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { containerLogPath } from '../lab/agent/paths.js';
 import type { Command } from 'commander';
-import { removeExecLayer, sandboxedExec } from '../lab/exec.js';
+import { sandboxedExec, startExec, type ExecEnd } from '../lab/exec.js';
 import { labCluster } from '../lab/lab.js';
 import { labDir, type LabState } from '../lab/state.js';
 import { run, UsageError } from './common.js';
@@ -24,13 +23,9 @@ export function registerExec(program: Command): void {
         const state = requireLab(opts.name);
         const pod = findPod(state, podRef, opts.namespace);
         const exec = await sandboxedExec(state, pod.key, opts.container, command);
-        const { argv } = exec;
-        const code = await new Promise<number>((resolve) => {
-          const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit' });
-          child.on('error', () => resolve(127));
-          child.on('close', (c, signal) => resolve(c ?? (signal ? 128 : 1)));
-        });
-        removeExecLayer(exec);
+        const end = await new Promise<ExecEnd>((resolve) => startExec(exec, 'inherit', false, resolve));
+        if ('error' in end) process.stderr.write(`podnet: cannot run ${exec.argv[0]}: ${end.error}\n`);
+        const code = 'code' in end ? end.code : 127;
         process.exitCode = code;
       }),
     );

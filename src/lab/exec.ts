@@ -2,7 +2,9 @@
  * Running a command in a pod's container sandbox, for `podnet exec` and the API server's
  * pods/NAME/exec (`kubectl exec`): the argv to spawn (as root) and the layer to remove after.
  */
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { constants } from 'node:os';
 import { isCommandContainer } from './agent/protocol.js';
 import { execArgv } from './agent/sandbox-argv.js';
 import { containerArgvSandboxed, newLayer, sandboxInitPid } from './agent/sandbox.js';
@@ -46,4 +48,38 @@ export async function sandboxedExec(state: LabState, key: string, container: str
 
 export function removeExecLayer(exec: SandboxedExec): void {
   if (exec.layer !== undefined) rmSync(exec.layer, { recursive: true, force: true });
+}
+
+/** How an exec ended: an exit code, or why the command could not start. */
+export type ExecEnd = { code: number } | { error: string };
+
+/**
+ * Starts a prepared exec; `onEnd` is called once, after its output streams closed and its layer
+ * is removed. A command killed by a signal ends with 128 + the signal's number, as a shell (and
+ * a container runtime) reports it. `group`: in a process group of its own, so that killGroup
+ * reaches the command nsenter forked into the PID namespace too (not for a terminal's job).
+ */
+export function startExec(exec: SandboxedExec, stdio: StdioOptions, group: boolean, onEnd: (end: ExecEnd) => void): ChildProcess {
+  const [cmd, ...args] = exec.argv;
+  const child = spawn(cmd!, args, { stdio, detached: group });
+  let ended = false;
+  const end = (e: ExecEnd) => {
+    if (ended) return;
+    ended = true;
+    removeExecLayer(exec);
+    onEnd(e);
+  };
+  child.on('error', (e) => end({ error: e.message }));
+  child.on('close', (code, signal) => end({ code: code ?? 128 + (signal ? constants.signals[signal] : 0) }));
+  return child;
+}
+
+/** Kills a command started with `group` and what it started (the client went away). */
+export function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
 }
