@@ -23,7 +23,8 @@ function names(list: unknown): string[] {
   return Array.isArray(list) ? list.map((c) => String((c as Raw).name ?? '')) : [];
 }
 
-function containerOf(pod: Obj, asked: string | null): string {
+/** The container a request names (or the only one), as the API server checks it for log and exec. */
+export function containerOf(pod: Obj, asked: string | null): string {
   const spec = (pod.spec ?? {}) as Raw;
   const app = names(spec.containers);
   const init = names(spec.initContainers);

@@ -13,6 +13,7 @@ import { basename, dirname, join } from 'node:path';
 import { LinuxHost } from '../host/host.js';
 import { containerLogPath } from '../lab/agent/paths.js';
 import { agentReports, labCluster } from '../lab/lab.js';
+import { sandboxedExec } from '../lab/exec.js';
 import { processLabFiles, readStateFile, writeFileAtomic } from '../lab/state.js';
 import { apiDir, ensureCredentials } from './certs.js';
 import { LabDoor } from './lab-door.js';
@@ -77,7 +78,10 @@ async function followOnce(): Promise<void> {
 }
 
 const previous = existsSync(serverFile) ? (JSON.parse(readFileSync(serverFile, 'utf8')) as { port: number }).port : 0;
-const server = createApiServer({ cert: creds.cert, key: creds.key, token: creds.token, store, door, logFile: (ns, pod, c) => containerLogPath(stateDir, ns, pod, c) });
+const server = createApiServer({ cert: creds.cert, key: creds.key, token: creds.token, store, door, logFile: (ns, pod, c) => containerLogPath(stateDir, ns, pod, c),
+  // kubectl exec: in the pod's container sandbox, from the lab's state as it is now (this process is root).
+  exec: (key, container, command) => sandboxedExec(readStateFile(stateFile).state, key, container, command),
+});
 await follow(); // the store holds the lab before the first request is answered
 server.listen(previous, '127.0.0.1', () => {
   const addr = server.address();

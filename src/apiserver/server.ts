@@ -5,6 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { aggregated, discoveryForm, AGGREGATED_V2, AGGREGATED_V2BETA1, legacyCoreVersions, legacyGroup, legacyGroupList, resourceList } from './discovery.js';
 import { ApiError, statusObject } from './errors.js';
 import { openapiDocument, openapiRoot } from './openapi.js';
@@ -18,12 +19,16 @@ import type { WriteDoor } from './lab-door.js';
 import { handleWrite } from './write-routes.js';
 import { hasScale, scaleOf } from './scale.js';
 import { serveLog, type LogFile } from './logs.js';
+import { refuseNonWebSocket, refuseUpgrade, upgradeExec, type ExecRunner } from './exec.js';
 
 /** kubectl on these machines dispatches on the minor version: report the 1.32 series. */
 export const VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-podnet', gitCommit: '', gitTreeState: 'clean', buildDate: '2026-01-01T00:00:00Z', goVersion: '', compiler: 'podnet', platform: `linux/${process.arch === 'x64' ? 'amd64' : process.arch}` };
 
-/** `door` takes writes into the lab; without one the API is read-only (405 for every write). */
-export interface ApiServerOptions { cert: string; key: string; token: string; store: Store; door?: WriteDoor; logFile?: LogFile }
+/**
+ * `door` takes writes into the lab; without one the API is read-only (405 for every write).
+ * `exec` prepares pods/exec commands; without it exec is not found (404).
+ */
+export interface ApiServerOptions { cert: string; key: string; token: string; store: Store; door?: WriteDoor; logFile?: LogFile; exec?: ExecRunner }
 
 export function send(res: ServerResponse, code: number, body: unknown, type = 'application/json'): void {
   const text = JSON.stringify(body);
@@ -41,7 +46,7 @@ function authorized(req: IncomingMessage, token: string): boolean {
 }
 
 export function createApiServer(opts: ApiServerOptions): Server {
-  return createServer({ cert: opts.cert, key: opts.key }, (req, res) => {
+  const server = createServer({ cert: opts.cert, key: opts.key }, (req, res) => {
     const fail = (e: unknown) => {
       if (res.headersSent) return void res.destroy();
       if (e instanceof ApiError) return sendError(res, e);
@@ -54,6 +59,29 @@ export function createApiServer(opts: ApiServerOptions): Server {
       fail(e);
     }
   });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => {});
+    const refuse = (e: unknown) => {
+      if (socket.destroyed) return;
+      refuseUpgrade(socket, e instanceof ApiError ? e : new ApiError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`));
+    };
+    try {
+      if (!authorized(req, opts.token)) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+      const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+      const target = parseResourcePath(url.pathname.replace(/\/+$/, ''));
+      // Only pods/NAME/exec upgrades, to a WebSocket (GET, as kubectl's WebSocket executor asks).
+      if (!target || 'unknown' in target || target.ri.resource !== 'pods' || target.ri.group !== '' || target.name === undefined || target.subresource !== 'exec' || !opts.exec) {
+        throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      }
+      const ns = target.namespace ?? 'default';
+      // kubectl falls back to SPDY (POST, `Upgrade: SPDY/3.1`) when the WebSocket upgrade fails: the same checks, then a 400.
+      if (req.method !== 'GET' || req.headers.upgrade?.toLowerCase() !== 'websocket') refuseNonWebSocket(opts.store, ns, target.name, url.searchParams);
+      upgradeExec(req, socket, head, opts.store, ns, target.name, url.searchParams, opts.exec).catch(refuse);
+    } catch (e) {
+      refuse(e);
+    }
+  });
+  return server;
 }
 
 function handle(req: IncomingMessage, res: ServerResponse, opts: ApiServerOptions): Promise<void> | void {
@@ -93,6 +121,9 @@ function handle(req: IncomingMessage, res: ServerResponse, opts: ApiServerOption
   if ('unknown' in target) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   const { ri, namespace, name, subresource } = target;
   const q = url.searchParams;
+  if (subresource === 'exec' && ri.resource === 'pods' && ri.group === '' && name !== undefined && opts.exec && (req.method === 'GET' || req.method === 'POST')) {
+    return refuseNonWebSocket(store, namespace ?? 'default', name, q);
+  }
   if (req.method !== 'GET') {
     if (!door) throw new ApiError(405, 'MethodNotAllowed', `${req.method} is not supported: this API is read-only`);
     return handleWrite(req, res, store, door, target, q);

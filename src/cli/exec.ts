@@ -1,13 +1,9 @@
 /** `podnet exec` and `podnet logs`: into a pod's network namespace, and its containers' output. */
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { containerLogPath } from '../lab/agent/paths.js';
-import { isCommandContainer } from '../lab/agent/protocol.js';
-import { execArgv } from '../lab/agent/sandbox-argv.js';
-import { containerArgvSandboxed, newLayer, sandboxInitPid } from '../lab/agent/sandbox.js';
-import { resolveSecurity } from '../lab/agent/security.js';
 import type { Command } from 'commander';
-import { agentPodSpec, labCluster, podStatuses } from '../lab/lab.js';
+import { sandboxedExec, startExec, type ExecEnd } from '../lab/exec.js';
+import { labCluster } from '../lab/lab.js';
 import { labDir, type LabState } from '../lab/state.js';
 import { run, UsageError } from './common.js';
 import { DEFAULT_LAB, findPod, requireLab, requireRoot } from './lab-common.js';
@@ -26,13 +22,10 @@ export function registerExec(program: Command): void {
         requireRoot('podnet exec');
         const state = requireLab(opts.name);
         const pod = findPod(state, podRef, opts.namespace);
-        const { argv, layer } = await sandboxedExec(state, pod.key, opts.container, command);
-        const code = await new Promise<number>((resolve) => {
-          const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit' });
-          child.on('error', () => resolve(127));
-          child.on('close', (c, signal) => resolve(c ?? (signal ? 128 : 1)));
-        });
-        if (layer !== undefined) rmSync(layer, { recursive: true, force: true });
+        const exec = await sandboxedExec(state, pod.key, opts.container, command);
+        const end = await new Promise<ExecEnd>((resolve) => startExec(exec, 'inherit', false, resolve));
+        if ('error' in end) process.stderr.write(`podnet: cannot run ${exec.argv[0]}: ${end.error}\n`);
+        const code = 'code' in end ? end.code : 127;
         process.exitCode = code;
       }),
     );
@@ -64,37 +57,6 @@ export function registerExec(program: Command): void {
         process.stdout.write(existsSync(file(container)) ? readFileSync(file(container)) : '');
       }),
     );
-}
-
-/**
- * As `kubectl exec`: inside the container's namespaces (network, mount, PID, IPC, UTS) with its
- * credentials. A pod whose containers are podnet's built-in servers has no container process to
- * join: the command gets a sandbox of its own in the pod's network namespace, with the pod's
- * securityContext.
- */
-async function sandboxedExec(state: LabState, key: string, container: string | undefined, command: string[]): Promise<{ argv: string[]; layer?: string }> {
-  const spec = agentPodSpec(state, key);
-  if (!spec) throw new UsageError(`pod ${key} is not placed`);
-  // App containers first (the default), then init containers: a running sidecar can be entered too.
-  const all = [...spec.containers, ...(spec.initContainers ?? [])];
-  const commands = all.filter(isCommandContainer).filter((c) => container !== undefined || spec.containers.includes(c));
-  if (container !== undefined && !all.some((c) => c.name === container)) {
-    throw new UsageError(`pod ${key} has no container ${JSON.stringify(container)}; containers: ${all.map((c) => c.name).join(', ')}`);
-  }
-  const status = (await podStatuses(state)).get(key);
-  const statuses = [...(status?.containers ?? []), ...(status?.initContainers ?? []).filter((s) => s !== null)];
-  for (const c of commands.filter((c) => container === undefined || c.name === container)) {
-    const outer = statuses.find((s) => s.name === c.name && s.state === 'running')?.pid;
-    const pid = outer === undefined ? undefined : sandboxInitPid(outer);
-    if (pid !== undefined) return { argv: execArgv(pid, c.security ?? resolveSecurity(undefined, undefined), command) };
-  }
-  if (container !== undefined && commands.some((c) => c.name === container)) throw new UsageError(`container ${container} of pod ${key} is not running`);
-  const netns = spec.netns ?? state.nodes.find((n) => n.name === spec.node)!.netns;
-  const base = all.find((c) => c.name === container) ?? spec.containers[0]!;
-  // No volumes: a pod of built-in containers has none made (they are made for command containers).
-  const dir = labDir(state.config.name);
-  const layer = newLayer(dir, `${spec.namespace}_${spec.name}_exec`);
-  return { argv: containerArgvSandboxed(dir, netns, spec, { ...base, volumeMounts: [] }, base.security ?? resolveSecurity(undefined, undefined), command, layer), layer };
 }
 
 function containersOf(state: LabState, key: string): string[] {

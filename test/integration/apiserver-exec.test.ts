@@ -1,0 +1,84 @@
+/**
+ * `kubectl exec` through the lab's Kubernetes API (WebSocket, v5.channel.k8s.io): stdout, stderr,
+ * stdin to EOF, exit codes, the pod's network namespace, and the errors before the upgrade.
+ * Needs root and kubectl; unique lab (prefix kexe), cleaned up on failure.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CAN_RUN_LAB, fixture, TestLab, until } from './helpers.js';
+
+const T = 180_000;
+const HAVE_KUBECTL = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
+
+describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('kubectl exec through the lab\'s Kubernetes API (root, real pods)', () => {
+  const lab = new TestLab('kexe');
+  const kubectl = (args: string[], input?: string) => spawnSync('kubectl', ['--kubeconfig', lab.kubeconfig, ...args], { encoding: 'utf8', timeout: 60_000, input });
+
+  beforeAll(async () => {
+    await lab.up(['-f', fixture('apply-base.yaml')]);
+  }, T);
+
+  afterAll(async () => {
+    expect(await lab.cleanup()).toEqual([]);
+  }, T);
+
+  it('runs a command in a command container: its stdout, exit 0', () => {
+    const r = kubectl(['exec', 'solo', '-c', 'sleeper', '--', 'echo', 'hi']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('hi\n');
+    expect(r.status).toBe(0);
+  });
+
+  it('a non-zero exit code is kubectl\'s exit code', () => {
+    const r = kubectl(['exec', 'solo', '-c', 'sleeper', '--', 'sh', '-c', 'exit 3']);
+    expect(r.status).toBe(3);
+    expect(r.stdout).toBe('');
+  });
+
+  it('stdin (-i) reaches the command until EOF; stderr is kubectl\'s stderr', () => {
+    const cat = kubectl(['exec', '-i', 'solo', '-c', 'sleeper', '--', 'cat'], 'hello\n');
+    expect(cat.status).toBe(0);
+    expect(cat.stdout).toBe('hello\n');
+    const both = kubectl(['exec', 'solo', '-c', 'sleeper', '--', 'sh', '-c', 'echo out; echo err >&2']);
+    expect(both.status).toBe(0);
+    expect(both.stdout).toBe('out\n');
+    expect(both.stderr).toBe('err\n');
+  });
+
+  it('runs in the pod\'s network namespace: its interface has the pod\'s IP', () => {
+    const ip = kubectl(['get', 'pod', 'solo', '-o', 'jsonpath={.status.podIP}']).stdout;
+    expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    const r = kubectl(['exec', 'solo', '-c', 'sleeper', '--', 'ip', '-4', '-o', 'addr']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(` ${ip}/`);
+  });
+
+  it('a pod of built-in servers gets a sandbox of its own in the pod\'s network namespace', () => {
+    const r = kubectl(['exec', 'solo', '-c', 'web', '--', 'cat', '/proc/net/dev']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/eth0:/);
+  });
+
+  it('errors before the upgrade: an unknown container (400) and pod (404) are the server\'s messages', () => {
+    const nope = kubectl(['exec', 'solo', '-c', 'nope', '--', 'true']);
+    expect(nope.status).toBe(1);
+    expect(nope.stderr).toContain('container nope is not valid for pod solo');
+    const gone = kubectl(['exec', 'nosuchpod', '--', 'true']);
+    expect(gone.status).toBe(1);
+    expect(gone.stderr).toContain('pods "nosuchpod" not found');
+  });
+
+  it('the command ends when kubectl goes away first (killed with its process group)', async () => {
+    const running = () => spawnSync('pgrep', ['-f', 'sleep 4321'], { encoding: 'utf8' }).stdout.trim();
+    const client = spawn('kubectl', ['--kubeconfig', lab.kubeconfig, 'exec', 'solo', '-c', 'sleeper', '--', 'sleep', '4321'], { stdio: 'ignore' });
+    await until('the exec\'d command to run', () => running() !== '', 20_000);
+    client.kill('SIGKILL');
+    await until('the exec\'d command to be gone', () => running() === '', 20_000);
+  }, T);
+
+  it('a TTY (-t) is refused with a message that says so', () => {
+    // kubectl asks for a TTY only when its stdin is a terminal: `script` gives it one.
+    const r = spawnSync('script', ['-qec', `kubectl --kubeconfig ${lab.kubeconfig} exec -it solo -c sleeper -- sh`, '/dev/null'], { encoding: 'utf8', timeout: 60_000, input: '' });
+    expect(r.stdout).toContain('a TTY (kubectl exec -t) is not supported by podnet yet');
+  });
+});
