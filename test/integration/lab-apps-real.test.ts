@@ -10,7 +10,7 @@
  * lab-apps.test.ts (Online Boutique with network-policies.yaml, Bookinfo).
  * Needs root, `ip`, curl and wget on the host, and ../shared/manifests next to the repository.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labCluster } from '../../src/lab/lab.js';
@@ -29,7 +29,15 @@ const base = (name: string) => name.replace(/-[a-z0-9]+-[a-z0-9]{5}$/, '');
 /** Every pod of `lab` must reach READY n/n, Running; `wait` gives them `timeout`. */
 async function everyPodReady(lab: TestLab, timeout: string): Promise<PodInfo[]> {
   const r = await lab.cli('wait', ['pods', '--all', '-A', '--for', 'condition=Ready', '--timeout', timeout], T);
-  expect(r.code, `wait: ${r.stdout}${r.stderr}`).toBe(0);
+  if (r.code !== 0) {
+    // What the next reader needs to tell a slow machine from a broken prober: where each pod runs and what its probes say.
+    const wide = (await lab.cli('get', ['pods', '-A', '-o', 'wide'])).stdout;
+    const lastLines = (dir: string, keep: (f: string) => boolean, n: number) => (existsSync(dir) ? readdirSync(dir).filter(keep) : []).map((f) => `--- ${f} (last ${n} lines)\n${readFileSync(join(dir, f), 'utf8').split('\n').slice(-n).join('\n')}`);
+    const late = [...r.stderr.matchAll(/pods\/([a-z0-9-]+)/g)].map((m) => m[1]);
+    const agents = lastLines(join(lab.stateDir, 'agents'), (f) => f.endsWith('.log'), 15);
+    const containers = lastLines(join(lab.stateDir, 'logs'), (f) => late.some((p) => f.includes(`_${p}_`)), 5);
+    expect(r.code, `wait: ${r.stdout}${r.stderr}\n${wide}\n${[...agents, ...containers].join('\n')}`).toBe(0);
+  }
   const table = await lab.readyColumn();
   const pods = await lab.pods();
   for (const p of pods) {
