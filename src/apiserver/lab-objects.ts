@@ -39,13 +39,18 @@ function labObjects(state: LabState, cluster: Cluster, statuses: Map<string, Age
   return out;
 }
 
+/** What the lab set in a Service's spec (allocations, defaults) that the user's spec leaves out. */
+function allocations(lab: Raw, mine: Raw): Raw {
+  const keys = ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy', 'type', 'sessionAffinity', 'internalTrafficPolicy', 'externalTrafficPolicy'];
+  return Object.fromEntries(keys.filter((k) => lab[k] !== undefined && mine[k] === undefined).map((k) => [k, lab[k]]));
+}
+
 /** The fields of the lab's object a user's object gets (status; a Service's allocations). */
 function overlay(user: Obj, lab: Raw, ri: ResourceInfo): Obj {
   if (ri.resource === 'services') {
     const s = (lab.spec ?? {}) as Raw;
     const mine = (user.spec ?? {}) as Raw;
-    const fill = Object.fromEntries(['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy', 'type', 'sessionAffinity', 'internalTrafficPolicy', 'externalTrafficPolicy'].filter((k) => s[k] !== undefined && mine[k] === undefined).map((k) => [k, s[k]]));
-    return { ...user, spec: { ...mine, ...fill, ports: s.ports ?? mine.ports }, status: (lab.status as Raw | undefined) ?? { loadBalancer: {} } };
+    return { ...user, spec: { ...mine, ...allocations(s, mine), ports: s.ports ?? mine.ports }, status: (lab.status as Raw | undefined) ?? { loadBalancer: {} } };
   }
   if (ri.resource === 'nodes') return { ...user, status: lab.status };
   if (ri.resource === 'pods') return { ...user, spec: { ...((user.spec ?? {}) as Raw), nodeName: ((lab.spec ?? {}) as Raw).nodeName }, status: lab.status };
@@ -163,6 +168,5 @@ function keepLabFields(user: Obj, stored: Obj, info: ResourceInfo): Obj {
   if (info.resource !== 'services') return { ...user, ...status };
   const s = (stored.spec ?? {}) as Raw;
   const mine = (user.spec ?? {}) as Raw;
-  const fill = Object.fromEntries(['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy', 'type', 'sessionAffinity', 'internalTrafficPolicy'].filter((k) => s[k] !== undefined && mine[k] === undefined).map((k) => [k, s[k]]));
-  return { ...user, spec: { ...mine, ...fill }, ...status };
+  return { ...user, spec: { ...mine, ...allocations(s, mine) }, ...status };
 }

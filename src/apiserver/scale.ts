@@ -3,12 +3,12 @@
  * Scale: spec.replicas is the workload's, status.replicas what runs, status.selector the pod
  * selector as text ("label query over pods that should match the replicas count").
  */
+import { isObject } from './patch-json.js';
 import { badRequest } from './errors.js';
 import type { ResourceInfo } from './resources.js';
 import type { Obj } from './store.js';
 
 type Raw = Record<string, unknown>;
-const isObj = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export const SCALABLE: ReadonlySet<string> = new Set(['deployments', 'replicasets', 'statefulsets']);
 export const hasScale = (ri: Pick<ResourceInfo, 'resource'>): boolean => SCALABLE.has(ri.resource);
@@ -16,10 +16,10 @@ export const SCALE_KIND = { group: 'autoscaling', version: 'v1', kind: 'Scale' }
 
 /** A LabelSelector as the text form kubectl -l takes (matchLabels, then matchExpressions). */
 export function selectorText(sel: unknown): string {
-  if (!isObj(sel)) return '';
-  const terms = Object.entries(isObj(sel.matchLabels) ? sel.matchLabels : {}).map(([k, v]) => `${k}=${String(v)}`);
+  if (!isObject(sel)) return '';
+  const terms = Object.entries(isObject(sel.matchLabels) ? sel.matchLabels : {}).map(([k, v]) => `${k}=${String(v)}`);
   for (const e of Array.isArray(sel.matchExpressions) ? sel.matchExpressions : []) {
-    if (!isObj(e)) continue;
+    if (!isObject(e)) continue;
     const values = Array.isArray(e.values) ? e.values.map(String).join(',') : '';
     if (e.operator === 'In') terms.push(`${String(e.key)} in (${values})`);
     else if (e.operator === 'NotIn') terms.push(`${String(e.key)} notin (${values})`);
@@ -30,8 +30,8 @@ export function selectorText(sel: unknown): string {
 }
 
 export function scaleOf(workload: Obj): Obj {
-  const spec = isObj(workload.spec) ? workload.spec : {};
-  const status = isObj(workload.status) ? workload.status : {};
+  const spec = isObject(workload.spec) ? workload.spec : {};
+  const status = isObject(workload.status) ? workload.status : {};
   const m = workload.metadata;
   return {
     kind: 'Scale',
@@ -44,8 +44,8 @@ export function scaleOf(workload: Obj): Obj {
 
 /** The workload with the replicas a (patched or given) Scale asks for. */
 export function scaled(workload: Obj, scale: unknown): Obj {
-  const spec = isObj(scale) && isObj(scale.spec) ? scale.spec : {};
+  const spec = isObject(scale) && isObject(scale.spec) ? scale.spec : {};
   const replicas = spec.replicas ?? 0;
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) throw badRequest(`spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be a non-negative integer`);
-  return { ...workload, spec: { ...(isObj(workload.spec) ? workload.spec : {}), replicas } };
+  return { ...workload, spec: { ...(isObject(workload.spec) ? workload.spec : {}), replicas } };
 }

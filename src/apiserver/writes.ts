@@ -3,12 +3,12 @@
  * against the request and the store as kube-apiserver checks it (kind, namespace, name,
  * generateName, preconditions), and the object as the lab keeps it (no server-set fields).
  */
+import { isObject } from './patch-json.js';
 import { ApiError, alreadyExists, badRequest, conflict, invalid } from './errors.js';
 import { groupVersion, type ResourceInfo } from './resources.js';
 import type { Obj, Store } from './store.js';
 
 type Raw = Record<string, unknown>;
-const isObj = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Metadata the server sets: a user's object as the lab keeps it has none of it. managedFields
@@ -18,7 +18,7 @@ const SERVER_FIELDS = ['uid', 'resourceVersion', 'creationTimestamp', 'generatio
 
 /** The object as the lab keeps it: apiVersion, kind, the user's metadata and spec; no status. */
 export function userObject(obj: Raw): Raw {
-  const meta = isObj(obj.metadata) ? obj.metadata : {};
+  const meta = isObject(obj.metadata) ? obj.metadata : {};
   const out: Raw = {};
   for (const [k, v] of Object.entries(obj)) if (k !== 'status') out[k] = v;
   out.metadata = Object.fromEntries(Object.entries(meta).filter(([k, v]) => !SERVER_FIELDS.includes(k) && v !== undefined));
@@ -53,11 +53,11 @@ function checkName(ri: ResourceInfo, name: string): void {
  * object does not match the namespace sent on the request" is a 400 upstream).
  */
 export function bodyObject(ri: ResourceInfo, namespace: string | undefined, body: unknown): Obj {
-  if (!isObj(body)) throw badRequest('the body of the request must be a JSON object');
+  if (!isObject(body)) throw badRequest('the body of the request must be a JSON object');
   const gv = groupVersion(ri);
   if (body.kind !== undefined && body.kind !== ri.kind) throw badRequest(`the kind of the provided object ${JSON.stringify(body.kind)} does not match ${JSON.stringify(ri.kind)} (the resource ${ri.resource})`);
   if (body.apiVersion !== undefined && body.apiVersion !== gv) throw badRequest(`the apiVersion of the provided object ${JSON.stringify(body.apiVersion)} does not match ${JSON.stringify(gv)}`);
-  const meta = isObj(body.metadata) ? { ...body.metadata } : {};
+  const meta = isObject(body.metadata) ? { ...body.metadata } : {};
   if (ri.namespaced) {
     const own = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : undefined;
     if (own !== undefined && namespace !== undefined && own !== namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
@@ -106,8 +106,8 @@ export function checkPrecondition(ri: ResourceInfo, current: Obj, resourceVersio
 
 /** A patched object must still be this object: same name, namespace, kind. */
 export function checkPatched(ri: ResourceInfo, current: Obj, patched: unknown): Obj {
-  if (!isObj(patched)) throw badRequest('the patch does not leave an object');
-  const m = isObj(patched.metadata) ? patched.metadata : {};
+  if (!isObject(patched)) throw badRequest('the patch does not leave an object');
+  const m = isObject(patched.metadata) ? patched.metadata : {};
   if (m.name !== current.metadata.name) throw badRequest(`the name of the patched object (${String(m.name)}) does not match the name on the URL (${current.metadata.name})`);
   if (ri.namespaced && m.namespace !== current.metadata.namespace) throw badRequest('the namespace of the patched object does not match the namespace sent on the request');
   if (patched.kind !== undefined && patched.kind !== ri.kind) throw badRequest(`the kind of the patched object ${JSON.stringify(patched.kind)} does not match ${JSON.stringify(ri.kind)}`);
@@ -117,8 +117,8 @@ export function checkPatched(ri: ResourceInfo, current: Obj, patched: unknown): 
 /** DeleteOptions from the body or the query: preconditions and propagationPolicy. */
 export interface DeleteOptions { uid?: string; resourceVersion?: string; propagationPolicy?: string; dryRun: boolean }
 export function deleteOptions(body: unknown, q: URLSearchParams): DeleteOptions {
-  const b = isObj(body) ? body : {};
-  const pre = isObj(b.preconditions) ? b.preconditions : {};
+  const b = isObject(body) ? body : {};
+  const pre = isObject(b.preconditions) ? b.preconditions : {};
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   const policy = str(b.propagationPolicy) ?? q.get('propagationPolicy') ?? undefined;
   if (policy !== undefined && !['Foreground', 'Background', 'Orphan'].includes(policy)) {
