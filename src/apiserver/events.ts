@@ -50,14 +50,17 @@ function kubeletEvent(pod: Pod, prev: Any | undefined, e: { reason: string; type
  * MicroTime), no first/last timestamp or count, an empty source and the reporting fields
  * (kubectl describe's From falls back to reportingComponent, its Age to eventTime).
  */
-function scheduledEvent(pod: Pod): Obj {
+function scheduledEvent(pod: Pod, prev: Any | undefined, startedAt: readonly string[]): Obj {
+  // Bound before any container started: the store may have made the pod after the lab started
+  // it, so the earliest start bounds the time; once recorded, the time stays.
+  const at = [pod.created, ...startedAt].filter((t) => !Number.isNaN(Date.parse(t))).sort((a, b) => Date.parse(a) - Date.parse(b))[0] ?? pod.created;
   return {
     apiVersion: 'v1', kind: 'Event',
     metadata: { name: eventName(pod, 'Scheduled'), namespace: pod.namespace },
     involvedObject: { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid, apiVersion: 'v1' },
     reason: 'Scheduled', message: `Successfully assigned ${pod.namespace}/${pod.name} to ${pod.node}`,
     source: {}, firstTimestamp: null, lastTimestamp: null, type: 'Normal',
-    eventTime: toMicroTime(pod.created), action: 'Binding', reportingComponent: 'default-scheduler', reportingInstance: 'default-scheduler-podnet',
+    eventTime: (prev?.eventTime as string | undefined) ?? toMicroTime(at), action: 'Binding', reportingComponent: 'default-scheduler', reportingInstance: 'default-scheduler-podnet',
   };
 }
 
@@ -70,7 +73,8 @@ function eventsOfPod(pod: Pod, o: Obj, prev: (name: string) => Any | undefined, 
   const out: Obj[] = [];
   const st = (o.status ?? {}) as Any;
   const at = (reason: string, container?: string) => prev(eventName(pod, reason, container));
-  out.push(scheduledEvent(pod));
+  const starts = ((st.containerStatuses ?? []) as Any[]).map((c) => c?.state?.running?.startedAt).filter((t): t is string => typeof t === 'string');
+  out.push(scheduledEvent(pod, at('Scheduled'), starts));
   if (st.reason === 'FailedCreatePodSandBox') {
     const p = at('FailedCreatePodSandBox');
     out.push(kubeletEvent(pod, p, { reason: 'FailedCreatePodSandBox', type: 'Warning', message: `Failed to create pod sandbox: ${String(st.message ?? '')}`, first: now, last: (p?.lastTimestamp as string | undefined) ?? now, count: 1 }));

@@ -76,6 +76,14 @@ describe('podEvents', () => {
     expect(restarted.find((e) => e.reason === 'Started')).toMatchObject({ count: 3, firstTimestamp: '2025-01-02T03:04:09Z', lastTimestamp: '2025-01-02T04:11:00Z' });
   });
 
+  it('Scheduled is no later than the first container start (the store may have made the pod after), and keeps its time', () => {
+    const early = '2025-01-02T03:00:00.5Z';
+    const a = podEvents([{ ...pod('p', [running('web', { state: { running: { startedAt: early } } })]) }], [], NOW);
+    expect(a.find((e) => e.reason === 'Scheduled')?.eventTime).toBe('2025-01-02T03:00:00.500000Z');
+    const b = podEvents([pod('p', [running('web', { restartCount: 1 })])], a, NOW);
+    expect(b.find((e) => e.reason === 'Scheduled')?.eventTime).toBe('2025-01-02T03:00:00.500000Z');
+  });
+
   it('nothing for a Pending pod (no node), a pod without uid, or odd statuses; a gone pod\'s events go', () => {
     const pending: Obj = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'w', namespace: 'shop', uid: 'u' }, spec: {}, status: { phase: 'Pending' } };
     expect(podEvents([pending, { ...pod('x', []), metadata: { name: 'x' } } as Obj], [], NOW)).toEqual([]);
