@@ -7,6 +7,7 @@
 import { rawObjectKey } from '../api/default-namespace.js';
 import type { AgentPodStatus } from '../lab/agent-client.js';
 import { labView } from '../lab/get-view.js';
+import { podEvents } from './events.js';
 import type { LabState } from '../lab/state.js';
 import type { Cluster } from '../model/types.js';
 import { RESOURCES, resourceOfKind, objectKey, type ResourceInfo } from './resources.js';
@@ -103,7 +104,7 @@ function workloadStatus(wanted: Wanted, store: Store): void {
  * Makes the store hold the lab as it is: applied objects (as applied, plus the lab's fields),
  * lab-made objects added, changed or removed. Writes only what changed.
  */
-export function syncStore(store: Store, state: LabState, cluster: Cluster, statuses: Map<string, AgentPodStatus>, answered: ReadonlySet<string>, pending: ReadonlySet<string> = new Set()): void {
+export function syncStore(store: Store, state: LabState, cluster: Cluster, statuses: Map<string, AgentPodStatus>, answered: ReadonlySet<string>, pending: ReadonlySet<string> = new Set(), now = new Date().toISOString()): void {
   const lab = labObjects(state, cluster, statuses, answered);
   const wanted = new Map<string, { ri: ResourceInfo; obj: Obj; origin: 'user' | 'lab' }>();
   for (const raw of state.objects) {
@@ -119,7 +120,7 @@ export function syncStore(store: Store, state: LabState, cluster: Cluster, statu
   for (const [key, o] of lab) if (!wanted.has(key)) wanted.set(key, { ri: o.ri, obj: o.obj as Obj, origin: 'lab' });
   workloadStatus(wanted, store);
   for (const e of store.all()) {
-    if (wanted.has(e.key)) continue;
+    if (wanted.has(e.key) || (e.resource === 'events' && e.origin === 'lab')) continue; // events: syncEvents
     const w = e.obj.metadata;
     const ri = resourceOfKind(String(e.obj.apiVersion ?? ''), String(e.obj.kind ?? ''));
     if (ri) store.delete(ri, w.namespace ?? '', w.name);
@@ -134,6 +135,27 @@ export function syncStore(store: Store, state: LabState, cluster: Cluster, statu
     if (w.ri.kind in WORKLOADS && status && status.observedGeneration !== stored.metadata.generation && !pending.has(rawObjectKey({ obj: stored }))) {
       store.update(w.ri, { ...stored, metadata: { ...stored.metadata, resourceVersion: undefined }, status: { ...status, observedGeneration: stored.metadata.generation } });
     }
+  }
+  syncEvents(store, now);
+}
+
+const EVENTS = RESOURCES.find((r) => r.group === '' && r.resource === 'events')!;
+const PODS = RESOURCES.find((r) => r.group === '' && r.resource === 'pods')!;
+
+/**
+ * The pods' events as the scheduler and kubelets would have recorded them (src/apiserver/events.ts),
+ * from the pods as stored (their uids are the store's): added, changed or removed with the pods.
+ * An event that says what it said before is no write.
+ */
+export function syncEvents(store: Store, now: string): void {
+  const previous = store.list(EVENTS).filter((e) => e.origin === 'lab');
+  const next = podEvents(store.list(PODS).map((e) => e.obj), previous.map((e) => e.obj), now);
+  const keep = new Set(next.map((e) => `${e.metadata.namespace ?? ''}/${e.metadata.name}`));
+  for (const e of previous) if (!keep.has(`${e.obj.metadata.namespace ?? ''}/${e.obj.metadata.name}`)) store.delete(EVENTS, e.obj.metadata.namespace ?? '', e.obj.metadata.name);
+  for (const e of next) {
+    const current = store.get(EVENTS, e.metadata.namespace ?? '', e.metadata.name);
+    if (!current) store.create(EVENTS, e, 'lab');
+    else store.update(EVENTS, { ...e, metadata: { ...e.metadata, resourceVersion: undefined } }, 'lab');
   }
 }
 

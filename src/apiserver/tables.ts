@@ -110,6 +110,20 @@ const TABLES: Record<string, { columns: Column[]; cells: Cells }> = {
   },
   configmaps: { columns: [NAME, col('Data', 'integer'), AGE], cells: (o, now) => [o.metadata.name, Object.keys((o.data ?? {}) as object).length + Object.keys((o.binaryData ?? {}) as object).length, age(o, now)] },
   secrets: { columns: [NAME, col('Type'), col('Data', 'integer'), AGE], cells: (o, now) => [o.metadata.name, String(o.type ?? 'Opaque'), Object.keys((o.data ?? {}) as object).length, age(o, now)] },
+  // printers.go's event columns: wide adds Subobject, Source, First Seen, Count, Name. Last Seen
+  // falls back to the first time and that to eventTime (events.k8s.io events have no timestamps).
+  events: {
+    columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Subobject', 'string', 1), col('Source', 'string', 1), col('Message'), col('First Seen', 'string', 1), col('Count', 'string', 1), { ...NAME, priority: 1 }],
+    cells: (o, now) => {
+      const first = o.firstTimestamp ? humanAge(String(o.firstTimestamp), now) : humanAge(o.eventTime ? String(o.eventTime) : undefined, now);
+      const last = o.lastTimestamp ? humanAge(String(o.lastTimestamp), now) : first;
+      const inv = (o.involvedObject ?? {}) as Any;
+      const src = (o.source ?? {}) as Any;
+      const component = src.component || o.reportingComponent || '';
+      const instance = src.host || o.reportingInstance || '';
+      return [last, String(o.type ?? ''), String(o.reason ?? ''), inv.name ? `${String(inv.kind ?? '').toLowerCase()}/${inv.name}` : String(inv.kind ?? '').toLowerCase(), inv.fieldPath ?? '', instance ? `${component}, ${instance}` : component, String(o.message ?? '').trim(), first, Number(o.count ?? 0) || 1, o.metadata.name];
+    },
+  },
   ingresses: {
     columns: [NAME, col('Class'), col('Hosts'), col('Address'), col('Ports'), AGE],
     cells: (o, now) => [o.metadata.name, spec(o).ingressClassName ?? '<none>', ((spec(o).rules ?? []) as Any[]).map((r) => r.host ?? '*').join(',') || '*', ((status(o).loadBalancer?.ingress ?? []) as Any[]).map((i) => i.ip).join(','), (spec(o).tls ?? []).length > 0 ? '80, 443' : '80', age(o, now)],

@@ -1,0 +1,55 @@
+/**
+ * The pods' events through the lab's Kubernetes API with the real kubectl: `kubectl describe pod`
+ * lists the scheduler's and kubelet's events of the pod, `kubectl get events` the namespace's.
+ * Needs root and kubectl; unique lab (prefix kevt), cleaned up on failure.
+ */
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CAN_RUN_LAB, fixture, TestLab, until } from './helpers.js';
+
+const T = 180_000;
+const HAVE_KUBECTL = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
+
+describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('pod events through the lab\'s Kubernetes API (root, real pods)', () => {
+  const lab = new TestLab('kevt');
+  const kubectl = (args: string[]) => spawnSync('kubectl', ['--kubeconfig', lab.kubeconfig, ...args], { encoding: 'utf8', timeout: 60_000 });
+
+  beforeAll(async () => {
+    await lab.up(['-f', fixture('apply-base.yaml')]);
+  }, T);
+
+  afterAll(async () => {
+    expect(await lab.cleanup()).toEqual([]);
+  }, T);
+
+  it('kubectl describe pod shows Scheduled and Started; kubectl get events lists them', async () => {
+    // The store follows the lab every second: wait for both containers' Started events.
+    let describe = '';
+    await until('kubectl describe pod solo to show its events', () => {
+      const r = kubectl(['describe', 'pod', 'solo']);
+      describe = r.stdout;
+      return r.status === 0 && (describe.match(/Started\s+\S+\s+kubelet\s+Started container/g) ?? []).length === 2;
+    }, 60_000);
+    const events = describe.slice(describe.indexOf('Events:'));
+    expect(events).toMatch(/^Events:\n\s+Type\s+Reason\s+Age\s+From\s+Message\n/);
+    expect(events).toMatch(/Normal\s+Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned default\/solo to \S+/);
+    expect(events).toMatch(/Normal\s+Started\s+\S+\s+kubelet\s+Started container web/);
+    expect(events).toMatch(/Normal\s+Started\s+\S+\s+kubelet\s+Started container sleeper/);
+    expect(events).not.toContain('<unknown>');
+
+    const get = kubectl(['get', 'events']);
+    expect(get.stderr).toBe('');
+    expect(get.stdout).toMatch(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE\n/);
+    expect(get.stdout).toMatch(/\s+Normal\s+Scheduled\s+pod\/solo\s+Successfully assigned default\/solo to /);
+    expect(get.stdout).toMatch(/\s+Normal\s+Started\s+pod\/solo\s+Started container sleeper/);
+    // The Deployment's pods have theirs too; a field selector narrows to one pod's.
+    const solo = kubectl(['get', 'events', '--field-selector', 'involvedObject.name=solo', '-o', 'jsonpath={range .items[*]}{.reason}{"\\n"}{end}']);
+    expect(solo.stdout.trim().split('\n').sort()).toEqual(['Scheduled', 'Started', 'Started']);
+    // The store follows the lab every second; an event that says the same is not written again.
+    const versions = () => kubectl(['get', 'events', '--field-selector', 'involvedObject.name=solo', '-o', 'jsonpath={.items[*].metadata.resourceVersion}']).stdout;
+    const before = versions();
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(versions()).toBe(before);
+    expect(kubectl(['get', 'events', '-o', 'wide']).stdout).toMatch(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+SUBOBJECT\s+SOURCE\s+MESSAGE\s+FIRST SEEN\s+COUNT\s+NAME\n/);
+  }, T);
+});
