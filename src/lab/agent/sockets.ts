@@ -30,8 +30,29 @@ function bootstrapScript(): string {
   return path.join(path.dirname(self), `bootstrap${path.extname(self)}`);
 }
 
+/**
+ * Attempts per port whose bootstrap failed for a passing reason (it timed out, or its child
+ * exited or never started): on a loaded machine — several labs starting at once — the child can
+ * take longer than its timeout to come up, and a pod must not stay ContainerCreating for that.
+ * A refusal of the port itself (e.g. EADDRINUSE) is not retried.
+ */
+const ATTEMPTS = 3;
+const TRANSIENT = /^(bootstrap timed out|bootstrap exited|no answer|cannot start bootstrap)/;
+
 /** Opens `ports` inside `netns`; every port comes back either opened or with an error. */
-export function openPorts(stateDir: string, netns: string, ports: WantedPort[]): Promise<OpenedPort[]> {
+export async function openPorts(stateDir: string, netns: string, ports: WantedPort[]): Promise<OpenedPort[]> {
+  const done = new Map<string, OpenedPort>();
+  const id = (p: WantedPort): string => `${p.protocol}/${p.port}`;
+  let todo = ports;
+  for (let attempt = 1; attempt <= ATTEMPTS && todo.length > 0; attempt++) {
+    const opened = await openPortsOnce(stateDir, netns, todo);
+    for (const o of opened) done.set(id(o), o);
+    todo = attempt < ATTEMPTS ? opened.filter((o) => 'error' in o && TRANSIENT.test(o.error)) : [];
+  }
+  return ports.map((p) => done.get(id(p))!);
+}
+
+function openPortsOnce(stateDir: string, netns: string, ports: WantedPort[]): Promise<OpenedPort[]> {
   if (ports.length === 0) return Promise.resolve([]);
   const argv = ['netns', 'exec', netns, process.execPath, ...process.execArgv, bootstrapScript(), JSON.stringify(ports)];
   const child = spawn('ip', argv, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: baseEnv(stateDir) });
