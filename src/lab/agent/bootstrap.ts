@@ -1,5 +1,5 @@
 /**
- * Bootstrap child: started by the agent as `ip netns exec <netns> node bootstrap.js PORTS` with
+ * Bootstrap child: started by the agent as `nsenter --net=/run/netns/<netns> node bootstrap.js PORTS` with
  * an IPC channel. It opens one listening socket per port *inside the pod's network namespace*
  * (a socket belongs to the namespace it was created in, whoever holds it later), hands each to
  * the agent with process.send(msg, handle), and exits when the agent disconnects. This keeps

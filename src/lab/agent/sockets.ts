@@ -1,6 +1,6 @@
 /**
  * The agent's side of bootstrap.ts: open a pod's listening sockets inside its network namespace
- * through a short-lived child and receive them as live handles.
+ * through a short-lived child (nsenter --net) and receive them as live handles.
  */
 import { spawn } from 'node:child_process';
 import net from 'node:net';
@@ -37,6 +37,7 @@ function bootstrapScript(): string {
  * A refusal of the port itself (e.g. EADDRINUSE) is not retried.
  */
 const ATTEMPTS = 3;
+const RETRY_AFTER_MS = 1_000;
 const TRANSIENT = /^(bootstrap timed out|bootstrap exited|no answer|cannot start bootstrap)/;
 
 /** Opens `ports` inside `netns`; every port comes back either opened or with an error. */
@@ -45,6 +46,8 @@ export async function openPorts(stateDir: string, netns: string, ports: WantedPo
   const id = (p: WantedPort): string => `${p.protocol}/${p.port}`;
   let todo = ports;
   for (let attempt = 1; attempt <= ATTEMPTS && todo.length > 0; attempt++) {
+    // Before another attempt, the killed child's sockets get a moment to be closed by its exit.
+    if (attempt > 1) await new Promise((r) => setTimeout(r, RETRY_AFTER_MS));
     const opened = await openPortsOnce(stateDir, netns, todo);
     for (const o of opened) done.set(id(o), o);
     todo = attempt < ATTEMPTS ? opened.filter((o) => 'error' in o && TRANSIENT.test(o.error)) : [];
@@ -54,8 +57,11 @@ export async function openPorts(stateDir: string, netns: string, ports: WantedPo
 
 function openPortsOnce(stateDir: string, netns: string, ports: WantedPort[]): Promise<OpenedPort[]> {
   if (ports.length === 0) return Promise.resolve([]);
-  const argv = ['netns', 'exec', netns, process.execPath, ...process.execArgv, bootstrapScript(), JSON.stringify(ports)];
-  const child = spawn('ip', argv, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: baseEnv(stateDir) });
+  // nsenter joins the network namespace only: sockets need nothing else. `ip netns exec` also
+  // makes a mount namespace and remounts /sys, whose cost grows with the host's mount table (every
+  // sandbox's mounts) — with several labs starting at once the child took over 15 s to come up.
+  const argv = [`--net=/run/netns/${netns}`, '--', process.execPath, ...process.execArgv, bootstrapScript(), JSON.stringify(ports)];
+  const child = spawn('nsenter', argv, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: baseEnv(stateDir) });
   if (child.pid !== undefined) recordPid(stateDir, child.pid);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => void (stderr = (stderr + d.toString()).slice(-2000)));
