@@ -102,22 +102,28 @@ class FakeDoor implements WriteDoor {
   }
 }
 
-describe('write routes over HTTPS with an in-memory door', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'podnet-api-writes-'));
+/** An API server on a free loopback port with an in-memory door, for one describe block. */
+function serveWithFakeDoor(prefix: string) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   const store = new Store();
   const door = new FakeDoor(store);
   const creds = ensureCredentials(dir);
   const server = createApiServer({ cert: creds.cert, key: creds.key, token: creds.token, store, door });
-  let port = 0;
-  beforeAll(() => new Promise<void>((r) => server.listen(0, '127.0.0.1', () => ((port = (server.address() as AddressInfo).port), r()))));
+  const at = { port: 0 };
+  beforeAll(() => new Promise<void>((r) => server.listen(0, '127.0.0.1', () => ((at.port = (server.address() as AddressInfo).port), r()))));
   afterAll(() => {
     server.close();
     rmSync(dir, { recursive: true, force: true });
   });
+  return { store, door, creds, at };
+}
+
+describe('write routes over HTTPS with an in-memory door', () => {
+  const { store, door, creds, at } = serveWithFakeDoor('podnet-api-writes-');
   const call = (method: string, path: string, body?: unknown, type = 'application/json') =>
     new Promise<{ code: number; body: Record<string, unknown>; warning?: string | string[] }>((resolve, reject) => {
       const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
-      const req = request({ host: '127.0.0.1', port, method, path, ca: creds.caCert, headers: { authorization: `Bearer ${creds.token}`, 'content-type': type, 'content-length': Buffer.byteLength(text) } }, (res) => {
+      const req = request({ host: '127.0.0.1', port: at.port, method, path, ca: creds.caCert, headers: { authorization: `Bearer ${creds.token}`, 'content-type': type, 'content-length': Buffer.byteLength(text) } }, (res) => {
         let out = '';
         res.on('data', (d: Buffer) => (out += d.toString()));
         res.on('end', () => resolve({ code: res.statusCode ?? 0, body: JSON.parse(out) as Record<string, unknown>, warning: res.headers.warning }));
@@ -212,20 +218,10 @@ describe('write routes over HTTPS with an in-memory door', () => {
 });
 
 describe('server-side apply and managedFields over HTTPS with an in-memory door', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'podnet-api-ssa-'));
-  const store = new Store();
-  const door = new FakeDoor(store);
-  const creds = ensureCredentials(dir);
-  const server = createApiServer({ cert: creds.cert, key: creds.key, token: creds.token, store, door });
-  let port = 0;
-  beforeAll(() => new Promise<void>((r) => server.listen(0, '127.0.0.1', () => ((port = (server.address() as AddressInfo).port), r()))));
-  afterAll(() => {
-    server.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { store, door, creds, at } = serveWithFakeDoor('podnet-api-ssa-');
   const call = (method: string, path: string, body: string, type: string) =>
     new Promise<{ code: number; body: Record<string, unknown> }>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, method, path, ca: creds.caCert, headers: { authorization: `Bearer ${creds.token}`, 'content-type': type, 'content-length': Buffer.byteLength(body), 'user-agent': 'kubectl/v1.32.0 (linux/amd64)' } }, (res) => {
+      const req = request({ host: '127.0.0.1', port: at.port, method, path, ca: creds.caCert, headers: { authorization: `Bearer ${creds.token}`, 'content-type': type, 'content-length': Buffer.byteLength(body), 'user-agent': 'kubectl/v1.32.0 (linux/amd64)' } }, (res) => {
         let out = '';
         res.on('data', (d: Buffer) => (out += d.toString()));
         res.on('end', () => resolve({ code: res.statusCode ?? 0, body: JSON.parse(out) as Record<string, unknown> }));
