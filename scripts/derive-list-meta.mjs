@@ -8,10 +8,9 @@
 //   node scripts/derive-list-meta.mjs            write src/apiserver/list-meta.ts
 //   node scripts/derive-list-meta.mjs --check    exit 1 if the checked-in file differs
 //   --swagger <file>                             default: as derive-patch-meta.mjs
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { swaggerPath } from './derive-patch-meta.mjs';
+import { swaggerMain } from './derive-patch-meta.mjs';
 import { derive as deriveSchema } from './derive-schema.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -81,22 +80,5 @@ export function render({ fields, atomic }) {
   ].join('\n');
 }
 
-function main(argv) {
-  const i = argv.indexOf('--swagger');
-  const file = i >= 0 ? argv[i + 1] : swaggerPath();
-  if (!file || !existsSync(file)) {
-    console.error('derive-list-meta: no swagger.json (pass --swagger <file>)');
-    return 2;
-  }
-  const text = render(derive(JSON.parse(readFileSync(file, 'utf8'))));
-  if (argv.includes('--check')) {
-    const current = existsSync(OUT) ? readFileSync(OUT, 'utf8') : '';
-    if (current === text) return 0;
-    console.error(`derive-list-meta: ${OUT} is not what ${file} gives; run node scripts/derive-list-meta.mjs`);
-    return 1;
-  }
-  writeFileSync(OUT, text);
-  return 0;
-}
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) process.exitCode = main(process.argv.slice(2));
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) process.exitCode = swaggerMain('derive-list-meta', OUT, (sw) => render(derive(sw)), process.argv.slice(2));

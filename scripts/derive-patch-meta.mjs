@@ -132,22 +132,27 @@ export function render({ kinds, defs }) {
   return lines.join('\n');
 }
 
-function main(argv) {
+/**
+ * The command line of a table derived from the swagger (this script, derive-schema.mjs,
+ * derive-list-meta.mjs): `[--swagger FILE] [--check]`; writes `out`, or with --check exits 1
+ * when the checked-in `out` is not what the swagger gives. Returns the exit code.
+ */
+export function swaggerMain(name, out, build, argv) {
   const i = argv.indexOf('--swagger');
   const file = i >= 0 ? argv[i + 1] : swaggerPath();
   if (!file || !existsSync(file)) {
-    console.error('derive-patch-meta: no swagger.json (pass --swagger <file>)');
+    console.error(`${name}: no swagger.json (pass --swagger <file>)`);
     return 2;
   }
-  const text = render(derive(JSON.parse(readFileSync(file, 'utf8'))));
+  const text = build(JSON.parse(readFileSync(file, 'utf8')));
   if (argv.includes('--check')) {
-    const current = existsSync(OUT) ? readFileSync(OUT, 'utf8') : '';
+    const current = existsSync(out) ? readFileSync(out, 'utf8') : '';
     if (current === text) return 0;
-    console.error(`derive-patch-meta: ${OUT} is not what ${file} gives; run node scripts/derive-patch-meta.mjs`);
+    console.error(`${name}: ${out} is not what ${file} gives; run node scripts/${name}.mjs`);
     return 1;
   }
-  writeFileSync(OUT, text);
+  writeFileSync(out, text);
   return 0;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) process.exitCode = main(process.argv.slice(2));
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) process.exitCode = swaggerMain('derive-patch-meta', OUT, (sw) => render(derive(sw)), process.argv.slice(2));

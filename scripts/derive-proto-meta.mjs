@@ -14,22 +14,15 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { WANTED as PATCH_KINDS } from './derive-patch-meta.mjs';
 import { parseGo, parseProto } from './proto-meta-parse.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const OUT = join(ROOT, 'src', 'apiserver', 'proto-meta.ts');
 export const MIRRORS = { api: '/work/.mirror/kubernetes+api/repo', apimachinery: '/work/.mirror/kubernetes+apimachinery/repo' };
 
-/** The served kinds, as `apiVersion/Kind` (their messages: io.k8s.api.<group>.<version>.<Kind>). */
-export const WANTED = [
-  'v1/ConfigMap', 'v1/Endpoints', 'v1/Event', 'v1/Namespace', 'v1/Node', 'v1/Pod', 'v1/Secret',
-  'v1/ServiceAccount', 'v1/Service',
-  'apps/v1/DaemonSet', 'apps/v1/Deployment', 'apps/v1/ReplicaSet', 'apps/v1/StatefulSet',
-  'batch/v1/Job', 'batch/v1/CronJob',
-  'discovery.k8s.io/v1/EndpointSlice',
-  'networking.k8s.io/v1/IngressClass', 'networking.k8s.io/v1/Ingress', 'networking.k8s.io/v1/NetworkPolicy',
-  'autoscaling/v1/Scale',
-];
+/** The served kinds, as `apiVersion/Kind` (their messages: io.k8s.api.<group>.<version>.<Kind>): derive-patch-meta's list. */
+export const WANTED = PATCH_KINDS.map((k) => k.replace(/^\//, ''));
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
 /** meta/v1 kinds a client sends in any group version (kubectl delete: DeleteOptions). */
 const META_KINDS = ['DeleteOptions', 'Status'];

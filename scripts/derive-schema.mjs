@@ -8,10 +8,9 @@
 //   node scripts/derive-schema.mjs            write src/apiserver/schema-meta.ts
 //   node scripts/derive-schema.mjs --check    exit 1 if the checked-in file differs
 //   --swagger <file>                          default: as derive-patch-meta.mjs
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { WANTED, swaggerPath } from './derive-patch-meta.mjs';
+import { WANTED, swaggerMain } from './derive-patch-meta.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const OUT = join(ROOT, 'src', 'apiserver', 'schema-meta.ts');
@@ -122,22 +121,5 @@ export function render({ defs, open }) {
   return lines.join('\n');
 }
 
-function main(argv) {
-  const i = argv.indexOf('--swagger');
-  const file = i >= 0 ? argv[i + 1] : swaggerPath();
-  if (!file || !existsSync(file)) {
-    console.error('derive-schema: no swagger.json (pass --swagger <file>)');
-    return 2;
-  }
-  const text = render(derive(JSON.parse(readFileSync(file, 'utf8'))));
-  if (argv.includes('--check')) {
-    const current = existsSync(OUT) ? readFileSync(OUT, 'utf8') : '';
-    if (current === text) return 0;
-    console.error(`derive-schema: ${OUT} is not what ${file} gives; run node scripts/derive-schema.mjs`);
-    return 1;
-  }
-  writeFileSync(OUT, text);
-  return 0;
-}
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) process.exitCode = main(process.argv.slice(2));
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) process.exitCode = swaggerMain('derive-schema', OUT, (sw) => render(derive(sw)), process.argv.slice(2));
