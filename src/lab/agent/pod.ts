@@ -122,7 +122,7 @@ export class PodRuntime {
       }
     }
     const opened =
-      wanted.length === 0 ? [] : await this.ctx.bootstraps.run(() => openPorts(this.ctx.stateDir, this.netns, wanted));
+      wanted.length === 0 ? [] : await this.ctx.bootstraps.run(() => openPorts(this.ctx.stateDir, this.netns, wanted, this.ctx.log));
     for (const o of opened) {
       const problem = owner.get(`${o.protocol}/${o.port}`)!.attach(o);
       if (problem !== undefined) problems.push(problem);

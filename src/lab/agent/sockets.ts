@@ -23,6 +23,8 @@ export type OpenedPort =
 const BOOTSTRAP_TIMEOUT_MS = 15_000;
 /** After the child exits, handles already on their way still need a moment to be emitted. */
 const EXIT_GRACE_MS = 500;
+/** A child asked to stop is killed when it has not answered after this long. */
+const STOP_GRACE_MS = 5_000;
 
 /** bootstrap.js next to this module (bootstrap.ts when running from source under tsx). */
 function bootstrapScript(): string {
@@ -40,22 +42,29 @@ const ATTEMPTS = 3;
 const RETRY_AFTER_MS = 1_000;
 const TRANSIENT = /^(bootstrap timed out|bootstrap exited|no answer|cannot start bootstrap)/;
 
-/** Opens `ports` inside `netns`; every port comes back either opened or with an error. */
-export async function openPorts(stateDir: string, netns: string, ports: WantedPort[]): Promise<OpenedPort[]> {
+/**
+ * Opens `ports` inside `netns`; every port comes back either opened or with an error. `log`
+ * hears of each attempt that failed for a passing reason and is tried again.
+ */
+export async function openPorts(stateDir: string, netns: string, ports: WantedPort[], log?: (line: string) => void, timeoutMs = BOOTSTRAP_TIMEOUT_MS): Promise<OpenedPort[]> {
   const done = new Map<string, OpenedPort>();
   const id = (p: WantedPort): string => `${p.protocol}/${p.port}`;
   let todo = ports;
   for (let attempt = 1; attempt <= ATTEMPTS && todo.length > 0; attempt++) {
     // Before another attempt, the killed child's sockets get a moment to be closed by its exit.
     if (attempt > 1) await new Promise((r) => setTimeout(r, RETRY_AFTER_MS));
-    const opened = await openPortsOnce(stateDir, netns, todo);
+    const opened = await openPortsOnce(stateDir, netns, todo, timeoutMs);
     for (const o of opened) done.set(id(o), o);
-    todo = attempt < ATTEMPTS ? opened.filter((o) => 'error' in o && TRANSIENT.test(o.error)) : [];
+    const again = attempt < ATTEMPTS ? opened.filter((o): o is WantedPort & { error: string } => 'error' in o && TRANSIENT.test(o.error)) : [];
+    for (const o of again) log?.(`${netns}: ${o.protocol}/${o.port}: attempt ${attempt} of ${ATTEMPTS}: ${o.error}; trying again`);
+    // Only what was wanted: an old error passed along came back with the socket and made an
+    // opened port look failed (its listener left open: every later attempt got EADDRINUSE).
+    todo = again.map((o) => ({ port: o.port, protocol: o.protocol }));
   }
   return ports.map((p) => done.get(id(p))!);
 }
 
-function openPortsOnce(stateDir: string, netns: string, ports: WantedPort[]): Promise<OpenedPort[]> {
+function openPortsOnce(stateDir: string, netns: string, ports: WantedPort[], timeoutMs: number): Promise<OpenedPort[]> {
   if (ports.length === 0) return Promise.resolve([]);
   // nsenter joins the network namespace only: sockets need nothing else. `ip netns exec` also
   // makes a mount namespace and remounts /sys, whose cost grows with the host's mount table (every
@@ -70,19 +79,50 @@ function openPortsOnce(stateDir: string, netns: string, ports: WantedPort[]): Pr
     const results = new Map<string, OpenedPort>();
     const id = (p: WantedPort): string => `${p.protocol}/${p.port}`;
     let finished = false;
+    let gaveUp: string | undefined;
     const finish = (why?: string): void => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
       if (child.connected) child.disconnect();
-      if (child.exitCode === null && child.signalCode === null && why !== undefined) child.kill('SIGKILL');
       const reason = `${why ?? 'no answer'}${stderr.trim() ? `: ${stderr.trim()}` : ''}`;
       resolve(ports.map((p) => results.get(id(p)) ?? { ...p, error: reason }));
     };
-    const timer = setTimeout(() => finish(`bootstrap timed out after ${BOOTSTRAP_TIMEOUT_MS} ms`), BOOTSTRAP_TIMEOUT_MS);
+    // On timeout the child is asked to stop, never killed first: with its channel closed while
+    // a socket is being received (Node converts a received handle asynchronously, and drops it
+    // when the channel is gone by then) this process holds a listener nobody serves — every
+    // retry of that port failed with EADDRINUSE. The child closes what it has not sent and
+    // says how many messages it sent; once all of them are here the channel is closed, and
+    // what arrived is used. Only a child that does not answer is killed. setImmediate: under
+    // load the timer can come due in the same loop turn as the answer it waits for; I/O first.
+    let expected = Infinity;
+    let received = 0;
+    const timer = setTimeout(
+      () =>
+        setImmediate(() => {
+          if (finished) return;
+          gaveUp = `bootstrap timed out after ${timeoutMs} ms`;
+          if (!child.connected) return finish(gaveUp);
+          child.send({ stop: true }, (err) => void (err && finish(gaveUp)));
+          setTimeout(() => {
+            if (finished) return;
+            child.kill('SIGKILL');
+            finish(gaveUp);
+          }, STOP_GRACE_MS).unref();
+        }),
+      timeoutMs,
+    );
+    const settle = (): void => {
+      if (results.size === ports.length || received >= expected) finish(gaveUp);
+    };
 
-    child.on('message', (msg: WantedPort & { error?: string }, handle: unknown) => {
+    child.on('message', (msg: WantedPort & { error?: string; stopped?: boolean; sent?: number }, handle: unknown) => {
       if (finished) return closeLate(handle);
+      if (msg.stopped) {
+        expected = msg.sent ?? 0;
+        return settle();
+      }
+      received++;
       const wanted = { port: msg.port, protocol: msg.protocol };
       if (msg.error !== undefined) results.set(id(wanted), { ...wanted, error: msg.error });
       else if (msg.protocol === 'TCP' && handle instanceof net.Server) {
@@ -90,12 +130,12 @@ function openPortsOnce(stateDir: string, netns: string, ports: WantedPort[]): Pr
       } else if (msg.protocol === 'UDP' && handle instanceof dgram.Socket) {
         results.set(id(wanted), { port: msg.port, protocol: 'UDP', socket: handle });
       } else results.set(id(wanted), { ...wanted, error: 'bootstrap sent no socket' });
-      if (results.size === ports.length) finish();
+      settle();
     });
     child.on('error', (err) => finish(`cannot start bootstrap: ${err.message}`));
     child.on('exit', (code, signal) => {
       if (child.pid !== undefined) forgetPid(stateDir, child.pid);
-      setTimeout(() => finish(`bootstrap exited (${signal ?? code})`), EXIT_GRACE_MS);
+      setTimeout(() => finish(gaveUp ?? `bootstrap exited (${signal ?? code})`), EXIT_GRACE_MS);
     });
   });
 }
