@@ -60,7 +60,11 @@ export function resourceList(group: string, version: string): Record<string, unk
       ...(ri.shortNames ? { shortNames: ri.shortNames } : {}), ...(ri.categories ? { categories: ri.categories } : {}),
     },
     ...(hasStatus(ri) ? [{ name: `${ri.resource}/status`, singularName: '', namespaced: ri.namespaced, kind: ri.kind, verbs: ['get', 'patch', 'update'] }] : []),
-    ...(ri.resource === 'pods' ? [{ name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] }] : []),
+    ...(ri.resource === 'pods' ? [
+      { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] },
+      { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
+      { name: 'pods/portforward', singularName: '', namespaced: true, kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
+    ] : []),
     ...(hasScale(ri) ? [{ name: `${ri.resource}/scale`, singularName: '', namespaced: ri.namespaced, group: SCALE_KIND.group, version: SCALE_KIND.version, kind: SCALE_KIND.kind, verbs: ['get', 'patch', 'update'] }] : []),
   ]);
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: groupVersion({ group, version }), resources };
@@ -86,7 +90,11 @@ export function aggregated(core: boolean, version: 'v2' | 'v2beta1'): Record<str
           ...(ri.shortNames ? { shortNames: ri.shortNames } : {}),
           ...(ri.categories ? { categories: ri.categories } : {}),
           ...(hasStatus(ri) || hasScale(ri) ? { subresources: [
-            ...(ri.resource === 'pods' ? [{ subresource: 'log', responseKind: { group: '', version: 'v1', kind: 'Pod' }, verbs: ['get'] }] : []),
+            ...(ri.resource === 'pods' ? [
+              { subresource: 'exec', responseKind: { group: '', version: 'v1', kind: 'PodExecOptions' }, verbs: ['create', 'get'] },
+              { subresource: 'log', responseKind: { group: '', version: 'v1', kind: 'Pod' }, verbs: ['get'] },
+              { subresource: 'portforward', responseKind: { group: '', version: 'v1', kind: 'PodPortForwardOptions' }, verbs: ['create', 'get'] },
+            ] : []),
             ...(hasStatus(ri) ? [{ subresource: 'status', responseKind: { group: ri.group, version: ri.version, kind: ri.kind }, verbs: ['get', 'patch', 'update'] }] : []),
             ...(hasScale(ri) ? [{ subresource: 'scale', responseKind: SCALE_KIND, verbs: ['get', 'patch', 'update'] }] : []),
           ] } : {}),

@@ -14,6 +14,7 @@ import { LinuxHost } from '../host/host.js';
 import { containerLogPath } from '../lab/agent/paths.js';
 import { agentReports, labCluster } from '../lab/lab.js';
 import { sandboxedExec } from '../lab/exec.js';
+import { dialPod } from '../lab/dial.js';
 import { processLabFiles, readStateFile, writeFileAtomic } from '../lab/state.js';
 import { apiDir, ensureCredentials } from './certs.js';
 import { LabDoor } from './lab-door.js';
@@ -81,6 +82,8 @@ const previous = existsSync(serverFile) ? (JSON.parse(readFileSync(serverFile, '
 const server = createApiServer({ cert: creds.cert, key: creds.key, token: creds.token, store, door, logFile: (ns, pod, c) => containerLogPath(stateDir, ns, pod, c),
   // kubectl exec: in the pod's container sandbox, from the lab's state as it is now (this process is root).
   exec: (key, container, command) => sandboxedExec(readStateFile(stateFile).state, key, container, command),
+  // kubectl port-forward: to localhost:PORT inside the pod's network namespace.
+  portForward: (key, port) => dialPod(readStateFile(stateFile).state, key, port),
 });
 await follow(); // the store holds the lab before the first request is answered
 server.listen(previous, '127.0.0.1', () => {

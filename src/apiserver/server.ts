@@ -20,6 +20,7 @@ import { handleWrite } from './write-routes.js';
 import { hasScale, scaleOf } from './scale.js';
 import { serveLog, type LogFile } from './logs.js';
 import { refuseNonWebSocket, refuseUpgrade, upgradeExec, type ExecRunner } from './exec.js';
+import { checkPortForward, upgradePortForward, type PortDialer } from './port-forward.js';
 
 /** kubectl on these machines dispatches on the minor version: report the 1.32 series. */
 export const VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-podnet', gitCommit: '', gitTreeState: 'clean', buildDate: '2026-01-01T00:00:00Z', goVersion: '', compiler: 'podnet', platform: `linux/${process.arch === 'x64' ? 'amd64' : process.arch}` };
@@ -28,7 +29,7 @@ export const VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-podnet', 
  * `door` takes writes into the lab; without one the API is read-only (405 for every write).
  * `exec` prepares pods/exec commands; without it exec is not found (404).
  */
-export interface ApiServerOptions { cert: string; key: string; token: string; store: Store; door?: WriteDoor; logFile?: LogFile; exec?: ExecRunner }
+export interface ApiServerOptions { cert: string; key: string; token: string; store: Store; door?: WriteDoor; logFile?: LogFile; exec?: ExecRunner; portForward?: PortDialer }
 
 export function send(res: ServerResponse, code: number, body: unknown, type = 'application/json'): void {
   const text = JSON.stringify(body);
@@ -69,14 +70,20 @@ export function createApiServer(opts: ApiServerOptions): Server {
       if (!authorized(req, opts.token)) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
       const url = new URL(req.url ?? '/', 'https://127.0.0.1');
       const target = parseResourcePath(url.pathname.replace(/\/+$/, ''));
-      // Only pods/NAME/exec upgrades, to a WebSocket (GET, as kubectl's WebSocket executor asks).
-      if (!target || 'unknown' in target || target.ri.resource !== 'pods' || target.ri.group !== '' || target.name === undefined || target.subresource !== 'exec' || !opts.exec) {
+      const ns = target && !('unknown' in target) ? (target.namespace ?? 'default') : '';
+      const podTarget = target && !('unknown' in target) && target.ri.resource === 'pods' && target.ri.group === '' && target.name !== undefined;
+      // pods/NAME/portforward: SPDY/3.1 by upgrade, or tunnelled in a WebSocket.
+      if (podTarget && target.subresource === 'portforward' && opts.portForward) {
+        const kind = checkPortForward(opts.store, ns, target.name!, req);
+        return upgradePortForward(req, socket, head, kind, opts.store, ns, target.name!, opts.portForward);
+      }
+      // pods/NAME/exec upgrades to a WebSocket (GET, as kubectl's WebSocket executor asks).
+      if (!podTarget || target.subresource !== 'exec' || !opts.exec) {
         throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       }
-      const ns = target.namespace ?? 'default';
       // kubectl falls back to SPDY (POST, `Upgrade: SPDY/3.1`) when the WebSocket upgrade fails: the same checks, then a 400.
-      if (req.method !== 'GET' || req.headers.upgrade?.toLowerCase() !== 'websocket') refuseNonWebSocket(opts.store, ns, target.name, url.searchParams);
-      upgradeExec(req, socket, head, opts.store, ns, target.name, url.searchParams, opts.exec).catch(refuse);
+      if (req.method !== 'GET' || req.headers.upgrade?.toLowerCase() !== 'websocket') refuseNonWebSocket(opts.store, ns, target.name!, url.searchParams);
+      upgradeExec(req, socket, head, opts.store, ns, target.name!, url.searchParams, opts.exec).catch(refuse);
     } catch (e) {
       refuse(e);
     }
@@ -123,6 +130,9 @@ function handle(req: IncomingMessage, res: ServerResponse, opts: ApiServerOption
   const q = url.searchParams;
   if (subresource === 'exec' && ri.resource === 'pods' && ri.group === '' && name !== undefined && opts.exec && (req.method === 'GET' || req.method === 'POST')) {
     return refuseNonWebSocket(store, namespace ?? 'default', name, q);
+  }
+  if (subresource === 'portforward' && ri.resource === 'pods' && ri.group === '' && name !== undefined && opts.portForward) {
+    return void checkPortForward(store, namespace ?? 'default', name, req); // throws: no upgrade asked for
   }
   if (req.method !== 'GET') {
     if (!door) throw new ApiError(405, 'MethodNotAllowed', `${req.method} is not supported: this API is read-only`);
