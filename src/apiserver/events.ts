@@ -79,13 +79,20 @@ function eventsOfPod(pod: Pod, o: Obj, prev: (name: string) => Any | undefined, 
     const p = at('FailedCreatePodSandBox');
     out.push(kubeletEvent(pod, p, { reason: 'FailedCreatePodSandBox', type: 'Warning', message: `Failed to create pod sandbox: ${String(st.message ?? '')}`, first: now, last: (p?.lastTimestamp as string | undefined) ?? now, count: 1 }));
   }
+  const images = new Map(((((o.spec ?? {}) as Any).containers ?? []) as Any[]).filter((c) => typeof c?.image === 'string').map((c) => [String(c.name), String(c.image)]));
   for (const c of (st.containerStatuses ?? []) as Any[]) {
     const name = String(c.name ?? '');
     const restarts = Number(c.restartCount ?? 0);
     const running = c.state?.running as Any | undefined;
     if (running?.startedAt) {
-      // kubelet records Started each time the container starts: once plus once per restart.
-      out.push(kubeletEvent(pod, at('Started', name), { reason: 'Started', type: 'Normal', message: `Started container ${name}`, container: name, first: String(running.startedAt), last: String(running.startedAt), count: restarts + 1 }));
+      // kubelet records Pulled, Created and Started each time the container starts: once plus
+      // once per restart. The image is "present" (a lab's image is the host's filesystem, always
+      // there), so Pulled carries the image manager's message for an image it did not pull.
+      const when = { container: name, first: String(running.startedAt), last: String(running.startedAt), count: restarts + 1 };
+      const image = images.get(name);
+      if (image !== undefined) out.push(kubeletEvent(pod, at('Pulled', name), { reason: 'Pulled', type: 'Normal', message: `Container image ${JSON.stringify(image)} already present on machine`, ...when }));
+      out.push(kubeletEvent(pod, at('Created', name), { reason: 'Created', type: 'Normal', message: `Created container: ${name}`, ...when }));
+      out.push(kubeletEvent(pod, at('Started', name), { reason: 'Started', type: 'Normal', message: `Started container ${name}`, ...when }));
     }
     if (c.state?.waiting?.reason === 'CrashLoopBackOff') {
       // kubelet: "Back-off restarting failed container %s in pod %s", the pod as format.Pod writes it: name_namespace(uid).

@@ -22,7 +22,7 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('pod events through the lab\'s Ku
     expect(await lab.cleanup()).toEqual([]);
   }, T);
 
-  it('kubectl describe pod shows Scheduled and Started; kubectl get events lists them', async () => {
+  it('kubectl describe pod shows Scheduled, Pulled, Created and Started; kubectl get events lists them', async () => {
     // The store follows the lab every second: wait for both containers' Started events.
     let describe = '';
     await until('kubectl describe pod solo to show its events', () => {
@@ -35,6 +35,8 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('pod events through the lab\'s Ku
     expect(events).toMatch(/Normal\s+Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned default\/solo to \S+/);
     expect(events).toMatch(/Normal\s+Started\s+\S+\s+kubelet\s+Started container web/);
     expect(events).toMatch(/Normal\s+Started\s+\S+\s+kubelet\s+Started container sleeper/);
+    expect(events).toMatch(/Normal\s+Pulled\s+\S+\s+kubelet\s+Container image "registry.example\/busybox:1" already present on machine/);
+    expect(events).toMatch(/Normal\s+Created\s+\S+\s+kubelet\s+Created container: web/);
     expect(events).not.toContain('<unknown>');
 
     const get = kubectl(['get', 'events']);
@@ -44,7 +46,7 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('pod events through the lab\'s Ku
     expect(get.stdout).toMatch(/\s+Normal\s+Started\s+pod\/solo\s+Started container sleeper/);
     // The Deployment's pods have theirs too; a field selector narrows to one pod's.
     const solo = kubectl(['get', 'events', '--field-selector', 'involvedObject.name=solo', '-o', 'jsonpath={range .items[*]}{.reason}{"\\n"}{end}']);
-    expect(solo.stdout.trim().split('\n').sort()).toEqual(['Scheduled', 'Started', 'Started']);
+    expect(solo.stdout.trim().split('\n').sort()).toEqual(['Created', 'Created', 'Pulled', 'Pulled', 'Scheduled', 'Started', 'Started']);
     // The store follows the lab every second; an event that says the same is not written again.
     const versions = () => kubectl(['get', 'events', '--field-selector', 'involvedObject.name=solo', '-o', 'jsonpath={.items[*].metadata.resourceVersion}']).stdout;
     const before = versions();

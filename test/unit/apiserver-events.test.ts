@@ -17,7 +17,7 @@ const NOW = '2025-01-02T04:00:00.000Z';
 const pod = (name: string, containerStatuses: Any[] | undefined, extra: Any = {}): Obj => ({
   apiVersion: 'v1', kind: 'Pod',
   metadata: { name, namespace: 'shop', uid: `uid-${name}`, creationTimestamp: CREATED },
-  spec: { nodeName: 'node-a', containers: (containerStatuses ?? []).map((c) => ({ name: c.name })), ...(extra.spec ?? {}) },
+  spec: { nodeName: 'node-a', containers: (containerStatuses ?? []).map((c) => ({ name: c.name, image: `shop/${c.name}:1` })), ...(extra.spec ?? {}) },
   status: { phase: 'Running', ...(containerStatuses ? { containerStatuses } : {}), ...(extra.status ?? {}) },
 });
 const running = (name: string, o: Any = {}) => ({ name, ready: true, started: true, restartCount: 0, state: { running: { startedAt: STARTED } }, ...o });
@@ -25,9 +25,9 @@ const reasons = (events: Obj[]) => events.map((e) => `${String(e.reason)}:${Stri
 
 describe('podEvents', () => {
   it.each([
-    { what: 'running and ready', statuses: [running('web')], want: ['Scheduled:', 'Started:spec.containers{web}'] },
+    { what: 'running and ready', statuses: [running('web')], want: ['Created:spec.containers{web}', 'Pulled:spec.containers{web}', 'Scheduled:', 'Started:spec.containers{web}'] },
     { what: 'crash looping', statuses: [{ name: 'web', ready: false, started: false, restartCount: 3, state: { waiting: { reason: 'CrashLoopBackOff' } } }], want: ['BackOff:spec.containers{web}', 'Scheduled:'] },
-    { what: 'started, not ready', statuses: [running('web', { ready: false })], want: ['Scheduled:', 'Started:spec.containers{web}', 'Unhealthy:spec.containers{web}'] },
+    { what: 'started, not ready', statuses: [running('web', { ready: false })], want: ['Created:spec.containers{web}', 'Pulled:spec.containers{web}', 'Scheduled:', 'Started:spec.containers{web}', 'Unhealthy:spec.containers{web}'] },
     { what: 'creating', statuses: [{ name: 'web', ready: false, started: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } }], want: ['Scheduled:'] },
     { what: 'no agent status yet', statuses: undefined, want: ['Scheduled:'] },
   ])('$what: $want', ({ statuses, want }) => {
@@ -46,6 +46,9 @@ describe('podEvents', () => {
       type: 'Normal', message: 'Started container web', source: { component: 'kubelet', host: 'node-a' }, reportingComponent: 'kubelet', reportingInstance: 'node-a',
       firstTimestamp: '2025-01-02T03:04:09Z', lastTimestamp: '2025-01-02T03:04:09Z', count: 3, involvedObject: { fieldPath: 'spec.containers{web}', uid: 'uid-p' },
     });
+    // Pulled and Created come with every start, as Started (the same count and times).
+    expect(by('Pulled')).toMatchObject({ type: 'Normal', message: 'Container image "shop/web:1" already present on machine', count: 3, firstTimestamp: '2025-01-02T03:04:09Z', involvedObject: { fieldPath: 'spec.containers{web}' } });
+    expect(by('Created')).toMatchObject({ type: 'Normal', message: 'Created container: web', count: 3, lastTimestamp: '2025-01-02T03:04:09Z', involvedObject: { fieldPath: 'spec.containers{web}' } });
     expect(by('BackOff')).toMatchObject({ type: 'Warning', message: 'Back-off restarting failed container side in pod p_shop(uid-p)', count: 1, lastTimestamp: '2025-01-02T04:00:00Z' });
     expect(by('Unhealthy')).toMatchObject({ type: 'Warning', message: expect.stringMatching(/^Readiness probe failed: /) });
     expect(podEvents([pod('p', [running('web', { ready: false, message: 'HTTP probe failed with statuscode: 503' })])], [], NOW).find((e) => e.reason === 'Unhealthy')?.message).toBe('Readiness probe failed: HTTP probe failed with statuscode: 503');
@@ -69,7 +72,7 @@ describe('podEvents', () => {
   it('a restart: Started counts it and keeps its first time; a new back-off moves BackOff\'s last time', () => {
     const first = podEvents([pod('p', [{ name: 'web', restartCount: 1, state: { waiting: { reason: 'CrashLoopBackOff' } } }])], [], NOW);
     const again = podEvents([pod('p', [running('web', { restartCount: 1 })])], first, '2025-01-02T04:05:00.000Z');
-    expect(reasons(again)).toEqual(['BackOff:spec.containers{web}', 'Scheduled:', 'Started:spec.containers{web}']); // BackOff stays while the pod does
+    expect(reasons(again)).toEqual(['BackOff:spec.containers{web}', 'Created:spec.containers{web}', 'Pulled:spec.containers{web}', 'Scheduled:', 'Started:spec.containers{web}']); // BackOff stays while the pod does
     const later = podEvents([pod('p', [{ name: 'web', restartCount: 2, state: { waiting: { reason: 'CrashLoopBackOff' } } }])], again, '2025-01-02T04:10:00.000Z');
     expect(later.find((e) => e.reason === 'BackOff')).toMatchObject({ count: 2, firstTimestamp: '2025-01-02T04:00:00Z', lastTimestamp: '2025-01-02T04:10:00Z' });
     const restarted = podEvents([pod('p', [running('web', { restartCount: 2, state: { running: { startedAt: '2025-01-02T04:11:00Z' } } })])], later, NOW);
@@ -97,7 +100,7 @@ describe('podEvents', () => {
 
   it('fieldSelector involvedObject.* picks a pod\'s events (as kubectl describe asks)', () => {
     const events = podEvents([pod('p', [running('web')]), pod('q', [running('web')])], [], NOW);
-    expect(filterObjects('events', 'Event', events, { field: 'involvedObject.name=p,involvedObject.namespace=shop,involvedObject.kind=Pod,involvedObject.uid=uid-p' }).map((e) => e.reason)).toEqual(['Scheduled', 'Started']);
+    expect(filterObjects('events', 'Event', events, { field: 'involvedObject.name=p,involvedObject.namespace=shop,involvedObject.kind=Pod,involvedObject.uid=uid-p' }).map((e) => e.reason)).toEqual(['Scheduled', 'Created', 'Pulled', 'Started']);
     expect(filterObjects('events', 'Event', events, { field: 'involvedObject.fieldPath=spec.containers{web},reason=Started' })).toHaveLength(2);
     expect(filterObjects('events', 'Event', events, { field: 'type=Warning' })).toEqual([]);
   });
