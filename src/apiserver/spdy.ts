@@ -184,12 +184,10 @@ export class SpdySession {
       case TYPE.SYN_STREAM: {
         if (body.length < 10) return this.fail('short SYN_STREAM');
         const id = body.readUInt32BE(0) & 0x7fffffff;
-        if (id === 0 || id % 2 === 0 || id <= this.lastStream) {
-          this.resetStream(id, RST.PROTOCOL_ERROR);
-          return;
-        }
-        this.lastStream = id;
+        // Inflated even for a stream refused: the client's compressor went on with this block.
         const headers = parseHeaderBlock(await flushThrough(this.inflater, body.subarray(10), MAX_HEADER_BYTES));
+        if (id === 0 || id % 2 === 0 || id <= this.lastStream) return this.resetStream(id, RST.PROTOCOL_ERROR);
+        this.lastStream = id;
         return this.on.stream(id, headers, (flags & FLAG_FIN) !== 0);
       }
       case TYPE.HEADERS:

@@ -96,6 +96,16 @@ describe('SPDY/3.1 session (server side)', () => {
     for (const f of c.written.filter((f) => (f[0]! & 0x80) !== 0)) expect(parseHeaderBlock(await flushed(inflate, f.subarray(12)))).toEqual({});
   });
 
+  it('a stream id that is not new is refused (RST_STREAM), and its header block still read: the next stream\'s decompresses', async () => {
+    const c = pair();
+    c.session.receive(await c.synStream(3, { streamtype: 'data', port: '1', requestid: '0' }));
+    c.session.receive(await c.synStream(1, { streamtype: 'error', port: '1', requestid: '0' }));
+    c.session.receive(await c.synStream(5, { streamtype: 'error', port: '2', requestid: '1' }));
+    await settle();
+    expect(c.heard).toEqual(['stream 3 {"streamtype":"data","port":"1","requestid":"0"}', 'stream 5 {"streamtype":"error","port":"2","requestid":"1"}']);
+    expect(c.written).toEqual([control(3, 0, u32(1, 1))]);
+  });
+
   it('PING is echoed; RST_STREAM reaches the handler; GOAWAY ends the session', async () => {
     const c = pair();
     c.session.receive(control(6, 0, u32(7)));
