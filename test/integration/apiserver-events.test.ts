@@ -3,16 +3,14 @@
  * lists the scheduler's and kubelet's events of the pod, `kubectl get events` the namespace's.
  * Needs root and kubectl; unique lab (prefix kevt), cleaned up on failure.
  */
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAN_RUN_LAB, fixture, TestLab, until } from './helpers.js';
+import { CAN_RUN_LAB, HAVE_KUBECTL, kubectlFor, fixture, TestLab, until } from './helpers.js';
 
 const T = 180_000;
-const HAVE_KUBECTL = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
 
 describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('pod events through the lab\'s Kubernetes API (root, real pods)', () => {
   const lab = new TestLab('kevt');
-  const kubectl = (args: string[]) => spawnSync('kubectl', ['--kubeconfig', lab.kubeconfig, ...args], { encoding: 'utf8', timeout: 60_000 });
+  const kubectl = kubectlFor(lab);
 
   beforeAll(async () => {
     await lab.up(['-f', fixture('apply-base.yaml')]);

@@ -5,14 +5,13 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAN_RUN_LAB, fixture, TestLab, until } from './helpers.js';
+import { CAN_RUN_LAB, HAVE_KUBECTL, kubectlFor, fixture, TestLab, until } from './helpers.js';
 
 const T = 180_000;
-const HAVE_KUBECTL = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
 
 describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('kubectl exec through the lab\'s Kubernetes API (root, real pods)', () => {
   const lab = new TestLab('kexe');
-  const kubectl = (args: string[], input?: string) => spawnSync('kubectl', ['--kubeconfig', lab.kubeconfig, ...args], { encoding: 'utf8', timeout: 60_000, input });
+  const kubectl = kubectlFor(lab);
 
   beforeAll(async () => {
     await lab.up(['-f', fixture('apply-base.yaml')]);

@@ -5,14 +5,13 @@
  * listens on. Traffic goes to 127.0.0.1 only (kubectl's local end) and from there into the
  * lab's pod. Needs root and kubectl; unique lab (prefix kpfw), cleaned up on failure.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAN_RUN_LAB, fixture, TestLab, until } from './helpers.js';
+import { CAN_RUN_LAB, HAVE_KUBECTL, kubectlFor, fixture, TestLab, until } from './helpers.js';
 
 const T = 180_000;
-const HAVE_KUBECTL = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
 
 function get(port: number, path = '/'): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -27,6 +26,7 @@ function get(port: number, path = '/'): Promise<{ status: number; body: string }
 describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('kubectl port-forward through the lab\'s Kubernetes API (root, real pods)', () => {
   const lab = new TestLab('kpfw');
   const running: ChildProcess[] = [];
+  const kubectl = kubectlFor(lab, 90_000);
 
   /** Starts `kubectl port-forward ARGS` and resolves the local port once it says it forwards. */
   async function portForward(args: string[], env: Record<string, string> = {}): Promise<{ port: number; child: ChildProcess; stderr: () => string }> {
@@ -76,9 +76,9 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('kubectl port-forward through the
 
   it('megabytes both ways to a server bound to the pod\'s 127.0.0.1 only (as kubelet, localhost in the pod), and a half-close', async () => {
     const echo = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'echo', namespace: 'default' }, spec: { containers: [{ name: 'echo', image: 'x', command: ['node', '-e', "require('net').createServer({allowHalfOpen:true},(s)=>s.pipe(s)).listen(7000,'127.0.0.1')"] }] } };
-    const applied = spawnSync('kubectl', ['--kubeconfig', lab.kubeconfig, 'apply', '-f', '-'], { encoding: 'utf8', input: JSON.stringify(echo), timeout: 60_000 });
+    const applied = kubectl(['apply', '-f', '-'], JSON.stringify(echo));
     expect(applied.status, applied.stderr).toBe(0);
-    const ready = spawnSync('kubectl', ['--kubeconfig', lab.kubeconfig, 'wait', '--for=condition=Ready', 'pod/echo', '--timeout=60s'], { encoding: 'utf8', timeout: 90_000 });
+    const ready = kubectl(['wait', '--for=condition=Ready', 'pod/echo', '--timeout=60s']);
     expect(ready.status, ready.stderr).toBe(0);
     const pf = await portForward(['pod/echo', ':7000']);
     const sent = Buffer.alloc(3 * 1024 * 1024);
@@ -112,14 +112,14 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('kubectl port-forward through the
   }, T);
 
   it('the errors before an upgrade are Statuses: no such pod (404), no upgrade asked for (400)', async () => {
-    const r = spawnSync('kubectl', ['--kubeconfig', lab.kubeconfig, 'port-forward', 'pod/nope', ':8080'], { encoding: 'utf8', timeout: 30_000 });
+    const r = kubectl(['port-forward', 'pod/nope', ':8080']);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/pods "nope" not found/);
-    const raw = spawnSync('kubectl', ['--kubeconfig', lab.kubeconfig, 'create', '--raw', '/api/v1/namespaces/default/pods/solo/portforward', '-f', '-'], { encoding: 'utf8', input: '{}', timeout: 30_000 });
+    const raw = kubectl(['create', '--raw', '/api/v1/namespaces/default/pods/solo/portforward', '-f', '-'], '{}');
     expect(raw.status).not.toBe(0);
     expect(raw.stderr).toMatch(/Upgrade request required/);
     // Discovery names the subresource, as a cluster's /api/v1 does.
-    const v1 = JSON.parse(spawnSync('kubectl', ['--kubeconfig', lab.kubeconfig, 'get', '--raw', '/api/v1'], { encoding: 'utf8' }).stdout) as { resources: { name: string; verbs: string[] }[] };
+    const v1 = JSON.parse(kubectl(['get', '--raw', '/api/v1']).stdout) as { resources: { name: string; verbs: string[] }[] };
     expect(v1.resources.find((r) => r.name === 'pods/portforward')?.verbs).toEqual(['create', 'get']);
   }, T);
 });

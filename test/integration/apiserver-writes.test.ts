@@ -11,10 +11,9 @@ import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unknownFields } from '../../src/apiserver/field-validation.js';
-import { CAN_RUN_LAB, fixture, TestLab, until } from './helpers.js';
+import { CAN_RUN_LAB, HAVE_KUBECTL, kubectlFor, fixture, TestLab, until } from './helpers.js';
 
 const T = 180_000;
-const HAVE_KUBECTL = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
 
 const deployment = (replicas: number, extra = '') => `apiVersion: apps/v1
 kind: Deployment
@@ -40,7 +39,7 @@ spec:
 
 describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('writing through the lab\'s Kubernetes API with kubectl (root, real pods)', () => {
   const lab = new TestLab('kapw');
-  const kubectl = (args: string[], input?: string) => spawnSync('kubectl', ['--kubeconfig', lab.kubeconfig, ...args], { encoding: 'utf8', timeout: 90_000, input });
+  const kubectl = kubectlFor(lab, 90_000);
   const ok = (args: string[], input?: string) => {
     const r = kubectl(args, input);
     if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')}: exit ${r.status}\n${r.stdout}${r.stderr}`);

@@ -13,10 +13,9 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAN_RUN_LAB, fixture, TestLab } from './helpers.js';
+import { CAN_RUN_LAB, HAVE_KUBECTL, kubectlFor, fixture, TestLab } from './helpers.js';
 
 const T = 120_000;
-const HAVE_KUBECTL = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
 
 const OTHER = `apiVersion: v1
 kind: Config
@@ -28,7 +27,7 @@ current-context: other
 
 describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('the lab\'s Kubernetes API with kubectl and client-node (root)', () => {
   const lab = new TestLab('kapi');
-  const kubectl = (args: string[]) => spawnSync('kubectl', ['--kubeconfig', lab.kubeconfig, ...args], { encoding: 'utf8', timeout: 30_000 });
+  const kubectl = kubectlFor(lab, 30_000);
   const ok = (args: string[]) => {
     const r = kubectl(args);
     if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')}: exit ${r.status}\n${r.stdout}${r.stderr}`);

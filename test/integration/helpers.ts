@@ -3,7 +3,7 @@
  * against a lab of a unique name and its own PODNET_STATE_ROOT, probe with real packets from
  * inside pods (`podnet exec`) and nodes (`ip netns exec`), and clean up by exact name.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -368,4 +368,12 @@ export function rootSnapshot(): RootSnapshot {
 /** Finds a pod by its name prefix (Deployment pods carry generated suffixes). */
 export function podsNamed(pods: readonly PodInfo[], prefix: string, namespace = 'default'): PodInfo[] {
   return pods.filter((p) => p.namespace === namespace && (p.name === prefix || p.name.startsWith(`${prefix}-`)));
+}
+
+/** Whether the real kubectl is installed (the lab API's tests need it). */
+export const HAVE_KUBECTL = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
+
+/** The real kubectl against `lab`'s API (its kubeconfig): text output, `input` on stdin. */
+export function kubectlFor(lab: TestLab, timeoutMs = 60_000): (args: string[], input?: string) => SpawnSyncReturns<string> {
+  return (args, input) => spawnSync('kubectl', ['--kubeconfig', lab.kubeconfig, ...args], { encoding: 'utf8', timeout: timeoutMs, input });
 }
