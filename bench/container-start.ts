@@ -51,8 +51,7 @@ async function oneRun(sandboxed: boolean): Promise<{ ms: number; rssMiB: number;
   const dist = path.join(repo, 'dist/lab/agent/main.js');
   const entry = fs.existsSync(dist) ? [dist] : ['--import', 'tsx', path.join(repo, 'src/lab/agent/main.ts')];
   const args = [...entry, '--state-dir', stateDir, '--node', 'bench', '--node-netns', names[0]!, ...(sandboxed ? [] : ['--unsandboxed-baseline'])];
-  // As startAgent does: in a mount namespace of its own (layers are mounted there, ahead).
-  const agent = spawn('unshare', ['--mount', '--propagation', 'slave', '--', process.execPath, ...args], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PODNET_STATE_DIR: stateDir } });
+  const agent = spawn(process.execPath, args, { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PODNET_STATE_DIR: stateDir } });
   const sock = path.join(stateDir, 'agents', 'bench.sock');
   try {
     for (let i = 0; i < 200 && !fs.existsSync(path.join(stateDir, 'agents', 'bench.pid')); i++) await sleep(50);

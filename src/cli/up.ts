@@ -16,6 +16,7 @@ import type { LabState } from '../lab/state.js';
 import { formatTable } from '../output/table.js';
 import { collect, oneOf, parseDuration, run, UsageError, write } from './common.js';
 import { DEFAULT_LAB, requireRoot } from './lab-common.js';
+import { launcherMissing } from '../lab/agent/sandbox.js';
 
 
 export function registerUp(program: Command): void {
@@ -70,6 +71,8 @@ export function registerUp(program: Command): void {
         };
         const objects = opts.filename && opts.filename.length > 0 ? withDefaultNamespace(loadManifests(opts.filename), opts.namespace) : [];
         const host = requireRoot('podnet up');
+        const noLauncher = launcherMissing();
+        if (noLauncher !== undefined) throw new UsageError(`podnet up: ${noLauncher}`);
         const started = Date.now();
         const problems = validateLabConfig(config); // before the lock: its file needs a valid lab name
         if (problems.length > 0) throw new LabError(problems.join('\n'));

@@ -1,5 +1,4 @@
 /** Starting node agents and talking to them over their Unix control sockets (JSON lines). */
-import { AGENT_ARGV_PREFIX } from './agent/layer-mounts.js';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -24,9 +23,7 @@ export async function startAgent(stateDir: string, node: string, nodeNetns: stri
   mkdirSync(join(stateDir, 'agents'), { recursive: true });
   const { script, execArgv } = agentEntry();
   const log = openSync(join(stateDir, 'agents', `${node}.log`), 'a');
-  // In a mount namespace of its own (layer-mounts.ts): unshare execs node, the PID stays the agent's.
-  const [unshare, ...prefix] = AGENT_ARGV_PREFIX;
-  const child = spawn(unshare!, [...prefix, process.execPath, ...execArgv, script, '--state-dir', stateDir, '--node', node, '--node-netns', nodeNetns], {
+  const child = spawn(process.execPath, [ ...execArgv, script, '--state-dir', stateDir, '--node', node, '--node-netns', nodeNetns], {
     detached: true,
     stdio: ['ignore', log, log],
     env: { ...process.env, PODNET_STATE_DIR: stateDir },

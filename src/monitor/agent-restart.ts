@@ -2,8 +2,8 @@
  * The lab's monitor restarts a node agent that died, as systemd restarts a kubelet
  * (Restart=always, RestartSec): once an agent's process has been gone for the restart delay,
  * the monitor takes the lab lock (an apply or down in progress goes first), starts the agent
- * and hands it the node's pods. Containers never outlive their agent (bubblewrap's
- * --die-with-parent, sandbox-argv.ts) and built-in servers live in the agent itself, so the new
+ * and hands it the node's pods. Containers never outlive their agent (the launcher's
+ * PR_SET_PDEATHSIG, native/podnet-sandbox.c) and built-in servers live in the agent itself, so the new
  * agent starts every pod afresh: no second coredns, no port still held by an orphan.
  */
 import { existsSync, readFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
 /**
  * A node agent that dies is started again by the lab's monitor (as systemd restarts a kubelet),
- * and what its predecessor ran does not linger: the containers died with it (bubblewrap
- * --die-with-parent), so the new agent starts each pod once — one coredns per replica, DNS
+ * and what its predecessor ran does not linger: the containers died with it (the launcher
+ * dies with its parent), so the new agent starts each pod once — one coredns per replica, DNS
  * answering, no EADDRINUSE crash loop. Node nft tables changed by hand are restored. Both
  * counted in /metrics. Needs root; unique lab, cleaned up.
  */

@@ -243,7 +243,7 @@ describe.skipIf(!canRun)('node agent (root, network namespaces)', () => {
     expect(pids).toHaveLength(2);
     process.kill(agent!.pid!, 'SIGKILL');
     await until('agent gone', () => !alive(agent!.pid!));
-    // bubblewrap --die-with-parent: each sandbox ends with the agent that started it, 'hello'
+    // the launcher's PDEATHSIG: each sandbox ends with the agent that started it, 'hello'
     // (which does not depend on the agent) included, so a restarted agent starts them afresh.
     await until('containers gone with their agent', () => pids.every((pid) => !alive(pid)), 5_000);
     // The agent had no chance to forget them: the records are still there, and name no live process.

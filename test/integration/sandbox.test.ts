@@ -4,7 +4,7 @@
  * namespace, reach its own lab's and another lab's agent sockets, connect to a service the test
  * binds on the host's 0.0.0.0, and escalate through a setuid binary — every attempt fails. A
  * well-behaved pod (runAsUser, capabilities dropped and added, an emptyDir shared by two
- * containers, a read-only root) works. Needs root, `ip`, `nft`, bubblewrap.
+ * containers, a read-only root) works. Needs root, `ip`, `nft`, the built launcher (npm run build).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';

@@ -4,6 +4,7 @@ import { capabilitySet, refusal, resolveSecurity, DEFAULT_CAPABILITIES, type Con
 
 const root = resolveSecurity(undefined, undefined);
 const spec = (over: Partial<SandboxSpec> = {}): SandboxSpec => ({
+  launcher: '/opt/podnet/dist/native/podnet-sandbox',
   netns: 'pn-l_p1',
   hostname: 'web',
   layerDir: '/run/podnet/l/layers/c-1',
@@ -49,25 +50,37 @@ describe('securityContext → container credentials', () => {
 });
 
 describe('sandboxArgv', () => {
-  it('joins the pod netns, mounts the layer, then bwrap, then setpriv, then the command', () => {
+  it('one launcher: the pod netns joined, the layer, the mounts, the credentials, then the command', () => {
     const argv = sandboxArgv(spec(), ['sleep', '1']);
-    expect(argv.slice(0, 4)).toEqual(['ip', 'netns', 'exec', 'pn-l_p1']);
-    expect(argv.indexOf('bwrap')).toBeLessThan(argv.indexOf('setpriv'));
-    expect(argv.slice(-2)).toEqual(['sleep', '1']);
+    expect(argv[0]).toBe('/opt/podnet/dist/native/podnet-sandbox');
+    expect(after(argv, '--netns')).toEqual(['/run/netns/pn-l_p1']); // joined, not a new one
+    expect(after(argv, '--layer')).toEqual(['/run/podnet/l/layers/c-1']);
     expect(after(argv, '--hostname')).toEqual(['web']);
-    expect(after(argv, '--bind')[0]).toBe('/run/podnet/l/layers/c-1/m');
-    expect(argv).toEqual(expect.arrayContaining(['--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent']));
-    expect(argv).not.toContain('--unshare-net'); // joined, not a new one
-    expect(argv).not.toContain('--remount-ro');
+    expect(argv.slice(-3)).toEqual(['--', 'sleep', '1']);
+    expect(argv.indexOf('--proc')).toBeLessThan(argv.indexOf('--read-only')); // /proc/sys of the new /proc
+    expect(after(argv, '--read-only')).toEqual(['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger']);
+    expect(after(argv, '--sysfs')).toEqual(['/sys']);
+    expect(after(argv, '--uid')).toEqual(['0']);
+    expect(after(argv, '--gid')).toEqual(['0']);
+    expect(after(argv, '--caps')[0]!.split(',').sort()).toEqual([...DEFAULT_CAPABILITIES].sort());
+    expect(argv).not.toContain('--groups');
+    expect(argv).not.toContain('--ro-root');
   });
 
   it.each([
-    ['hidden directories are empty tmpfs, /tmp sticky', spec(), (a: string[]) => expect(after(a, '--tmpfs')).toEqual(['/run', '/tmp'])],
-    ['hidden files are covered', spec(), (a: string[]) => expect(a.join(' ')).toContain('--ro-bind /dev/null /etc/shadow')],
-    ['read-only root: remounted after every mount point', spec({ security: { ...root, readOnlyRootFilesystem: true }, mounts: [{ source: '/v/a', target: '/data', readOnly: false }] }), (a: string[]) => expect(a.indexOf('--remount-ro')).toBeGreaterThan(a.indexOf('/data'))],
+    ['hidden directories are empty tmpfs, /tmp sticky', spec(), (a: string[]) => {
+      expect(after(a, '--tmpfs')).toEqual(['/run']);
+      expect(after(a, '--tmpfs-sticky')).toEqual(['/tmp']);
+    }],
+    ['hidden files are covered', spec(), (a: string[]) => expect(after(a, '--hide')).toEqual(['/etc/shadow'])],
+    ['read-only root: after every mount point', spec({ security: { ...root, readOnlyRootFilesystem: true }, mounts: [{ source: '/v/a', target: '/data', readOnly: false }] }), (a: string[]) => expect(a.indexOf('--ro-root')).toBeGreaterThan(a.indexOf('/data'))],
     ['volumes: read-write and read-only binds', spec({ mounts: [{ source: '/v/a', target: '/a', readOnly: false }, { source: '/v/b', target: '/b', readOnly: true }] }), (a: string[]) => expect(a.join(' ')).toMatch(/--bind \/v\/a \/a --ro-bind \/v\/b \/b/)],
     ['resolv.conf', spec({ resolvConf: '/etc/netns/x/resolv.conf' }), (a: string[]) => expect(a.join(' ')).toContain('--ro-bind /etc/netns/x/resolv.conf /etc/resolv.conf')],
     ['hidden after mounts', spec({ mounts: [{ source: '/s', target: '/s', readOnly: true }], hideAfterMounts: ['/s/agents'] }), (a: string[]) => expect(a.lastIndexOf('/s/agents')).toBeGreaterThan(a.indexOf('/s'))],
+    ['groups, ids, capabilities', spec({ security: resolveSecurity({ runAsUser: 7, runAsGroup: 8, supplementalGroups: [9, 10] }, { capabilities: { add: ['KILL'], drop: ['ALL'] } }) }), (a: string[]) => {
+      expect([after(a, '--uid'), after(a, '--gid'), after(a, '--groups'), after(a, '--caps')]).toEqual([['7'], ['8'], ['9,10'], ['KILL']]);
+    }],
+    ['no capabilities at all: no --caps', spec({ security: resolveSecurity(undefined, { capabilities: { add: [], drop: ['ALL'] } }) }), (a: string[]) => expect(a).not.toContain('--caps')],
   ])('%s', (_name, s, check) => check(sandboxArgv(s, ['true'])));
 
   it('credentials: groups, ids, bounding set, nothing inheritable', () => {

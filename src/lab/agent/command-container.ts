@@ -10,8 +10,7 @@ import type { ContainerSpec, ContainerStatus, PodSpec } from './protocol.js';
 import { containerArgv } from './protocol.js';
 import { baseEnv, containerLogPath, STATE_DIR_ENV } from './paths.js';
 import { forgetPid, recordPid, signalGroup } from './pidfiles.js';
-import { containerArgvSandboxed, newAgentLayer, sandboxInitPid } from './sandbox.js';
-import { mountLayer, releaseLayer } from './layer-mounts.js';
+import { containerArgvSandboxed, launcherMissing, newAgentLayer, removeLayer, sandboxInitPid } from './sandbox.js';
 import { refusal, resolveSecurity, type ContainerSecurity } from './security.js';
 import { exitCodeOf, nextFailureCount, restartDelayMs, shouldRestart } from './restart.js';
 import { ContainerProber, type ProbeRunner } from './container-prober.js';
@@ -116,22 +115,17 @@ export class CommandContainer {
     clearTimeout(timer);
   }
 
-  /**
-   * One run: its writable layer is mounted ahead, together with those of every container starting
-   * at the same moment (layer-mounts.ts); should that fail, the start chain mounts it itself.
-   */
+  /** One run, with a fresh writable layer (the launcher mounts it inside the container only). */
   private async launch(): Promise<void> {
-    const layer = unsandboxedBaseline ? undefined : newAgentLayer(this.stateDir, `${this.pod.namespace}_${this.pod.name}_${this.spec.name}`);
-    const premounted = layer !== undefined && (await mountLayer(layer));
     if (this.stopping) {
-      if (layer !== undefined) releaseLayer(layer);
       this.state = 'exited';
       return;
     }
-    return this.spawnRun(layer, premounted);
+    const layer = unsandboxedBaseline ? undefined : newAgentLayer(this.stateDir, `${this.pod.namespace}_${this.pod.name}_${this.spec.name}`);
+    return this.spawnRun(layer);
   }
 
-  private spawnRun(layer: string | undefined, premounted: boolean): Promise<void> {
+  private spawnRun(layer: string | undefined): Promise<void> {
     const logPath = containerLogPath(this.stateDir, this.pod.namespace, this.pod.name, this.spec.name);
     let fd: number;
     try {
@@ -146,8 +140,8 @@ export class CommandContainer {
       ...this.spec.env,
       [STATE_DIR_ENV]: baseEnv(this.stateDir)[STATE_DIR_ENV], // not overridable: cleanup relies on it
     };
-    // Every step of the sandbox's command line execs the next: the PID we get is bubblewrap's.
-    const [file, ...args] = this.argv(layer, premounted);
+    // The PID we get is the launcher's: its process group holds the whole container.
+    const [file, ...args] = this.argv(layer);
     const child = spawn(file!, args, {
       detached: true,
       stdio: ['ignore', fd, fd],
@@ -160,7 +154,7 @@ export class CommandContainer {
     if (child.pid !== undefined) recordPid(this.stateDir, child.pid);
     this.exited = new Promise<void>((resolve) => {
       child.once('exit', (code, signal) => {
-        if (layer !== undefined) releaseLayer(layer);
+        if (layer !== undefined) removeLayer(layer);
         this.onExit(child, exitCodeOf(code, signal ? os.constants.signals[signal] : undefined), startedAt);
         resolve();
       });
@@ -174,8 +168,9 @@ export class CommandContainer {
       });
       child.once('error', (err) => {
         // The process never ran (e.g. no `ip`): no 'exit' will follow.
-        if (layer !== undefined) releaseLayer(layer);
-        this.log(`${this.pod.key}/${this.spec.name}: cannot start: ${err.message}`);
+        if (layer !== undefined) removeLayer(layer);
+        const why = (layer !== undefined ? launcherMissing() : undefined) ?? err.message;
+        this.log(`${this.pod.key}/${this.spec.name}: cannot start: ${why}`);
         this.onExit(child, 127, startedAt);
         resolve();
       });
@@ -186,9 +181,9 @@ export class CommandContainer {
    * The command in its sandbox (sandbox-argv.ts), which shows the pod's resolv.conf as
    * /etc/resolv.conf (checked at each run: the file comes with the pod).
    */
-  private argv(layer: string | undefined, premounted: boolean): string[] {
+  private argv(layer: string | undefined): string[] {
     if (layer === undefined) return ['ip', 'netns', 'exec', this.netns, ...containerArgv(this.spec)];
-    return containerArgvSandboxed(this.stateDir, this.netns, this.pod, this.spec, this.security, containerArgv(this.spec), layer, premounted);
+    return containerArgvSandboxed(this.stateDir, this.netns, this.pod, this.spec, this.security, containerArgv(this.spec), layer);
   }
 
   /**

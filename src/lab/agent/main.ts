@@ -10,8 +10,7 @@ import { Agent } from './agent.js';
 import { useUnsandboxedBaseline } from './command-container.js';
 import { serveControl } from './control.js';
 import { agentsDir, logsDir, pidFilePath, pidsDir, socketPath } from './paths.js';
-import { removeDeadAgentsLayers } from './layer-mounts.js';
-import { layersDir } from './sandbox.js';
+import { layersDir, removeDeadAgentsLayers } from './sandbox.js';
 
 function main(): void {
   const { values } = parseArgs({

@@ -1,19 +1,16 @@
 /**
- * The command line that runs one container process in its sandbox (pure: argv in, argv out).
+ * The command line that runs one container process in its sandbox (pure: argv in, argv out):
  *
- *   ip netns exec POD                       the pod's network namespace, joined (not a new one), in
- *                                           a mount namespace of its own (slave of the host's)
- *   sh -c 'mount overlay'                   lower = the host's /, upper = the container's own
- *                                           directory (made and removed by the agent): the "image";
- *                                           left out when the agent mounted it ahead (premounted)
- *   bwrap …                                 PID/IPC/UTS/cgroup namespaces, /proc, /dev, /sys,
- *                                           private /tmp and /run, hidden host state, volumes
- *   setpriv …                               uid, gid, groups, capability bounding set
- *   COMMAND ARGS…
+ *   podnet-sandbox --netns … --layer … [MOUNTS] --uid … --gid … --caps … -- COMMAND ARGS…
  *
- * Every step execs the next, so the PID the agent gets is bubblewrap's (its process group holds
- * every process of the container). bubblewrap always sets no_new_privs and mounts binds nosuid,
- * so a setuid binary never raises privileges. `--die-with-parent`: a container dies with the
+ * podnet's launcher (native/podnet-sandbox.c, built by `npm run build`) joins the pod's network
+ * namespace (not a new one), makes new mount, PID, IPC, UTS and cgroup namespaces, mounts the
+ * container's "image" (an overlay: lower = the host's /, upper = the container's own directory,
+ * made and removed by the agent) with /proc, /dev, /sys, private /tmp and /run, hidden host
+ * state and volumes in the order given here, pivots into it, and runs the command as the child
+ * of the container's PID 1 with its credentials and no_new_privs. Every bind is nosuid and
+ * nodev, so neither a setuid binary nor a device node raises privileges. The PID the agent gets
+ * is the launcher's (its process group holds every process of the container); it dies with the
  * agent that started it, so a restarted agent never finds unsupervised containers.
  * `execArgv` runs a further process (podnet exec, exec probes) inside a running container's
  * namespaces with the container's credentials, as `kubectl exec` does.
@@ -31,13 +28,13 @@ export interface SandboxSpec {
   netns: string;
   /** The pod's hostname (kubelet sets the UTS hostname to it). */
   hostname: string;
+  /** The launcher (sandbox.ts: dist/native/podnet-sandbox of podnet's installation). */
+  launcher: string;
   /**
    * The container's own directory on the host, with empty u/ (its writable layer), w/ (overlayfs'
    * work directory) and m/ (where the overlay is mounted, in the container's mount namespace only).
    */
   layerDir: string;
-  /** The overlay is already mounted on m/ (the agent mounts layers ahead, layer-mounts.ts). */
-  premounted?: boolean;
   security: ContainerSecurity;
   /** Host directories to cover with an empty tmpfs (must exist on the host). */
   hideDirs: readonly string[];
@@ -65,38 +62,32 @@ const STICKY = ['/tmp', '/var/tmp'];
 /** /proc entries a runtime makes read-only (Docker's and containerd's defaults). */
 const PROC_READ_ONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
-/** The overlay mount run before bubblewrap: $1 = the layer directory; then execs "$@". */
-const LAYER_SCRIPT = 'L=$1; shift; mount -t overlay overlay -o "lowerdir=/,upperdir=$L/u,workdir=$L/w,nosuid,nodev" "$L/m" && exec "$@"';
-
 /** The full command line of a container process. */
 export function sandboxArgv(spec: SandboxSpec, argv: readonly string[]): string[] {
-  const root = `${spec.layerDir}/m`;
-  const bwrap = ['bwrap', '--die-with-parent', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--hostname', spec.hostname, '--bind', root, '/'];
-  bwrap.push('--proc', '/proc');
-  for (const p of PROC_READ_ONLY) bwrap.push('--ro-bind-try', p, p);
-  bwrap.push('--dev', '/dev', '--ro-bind', '/sys', '/sys');
+  const out = [spec.launcher, '--netns', `/run/netns/${spec.netns}`, '--layer', spec.layerDir, '--hostname', spec.hostname];
+  out.push('--proc', '/proc');
+  for (const p of PROC_READ_ONLY) out.push('--read-only', p);
+  // /sys read-only, the pod's own (sysfs shows the network namespace of whoever mounts it).
+  out.push('--dev', '/dev', '--sysfs', '/sys');
   // The temporary directories are world-writable and sticky, as an image has them.
-  for (const d of spec.hideDirs) bwrap.push(...(STICKY.includes(d) ? ['--perms', '1777'] : []), '--tmpfs', d);
-  for (const f of spec.hideFiles) bwrap.push('--ro-bind', '/dev/null', f);
-  if (spec.resolvConf !== undefined) bwrap.push('--ro-bind', spec.resolvConf, '/etc/resolv.conf');
-  for (const m of spec.mounts) bwrap.push(m.readOnly ? '--ro-bind' : '--bind', m.source, m.target);
-  for (const d of spec.hideAfterMounts ?? []) bwrap.push('--tmpfs', d);
+  for (const d of spec.hideDirs) out.push(STICKY.includes(d) ? '--tmpfs-sticky' : '--tmpfs', d);
+  for (const f of spec.hideFiles) out.push('--hide', f);
+  if (spec.resolvConf !== undefined) out.push('--ro-bind', spec.resolvConf, '/etc/resolv.conf');
+  for (const m of spec.mounts) out.push(m.readOnly ? '--ro-bind' : '--bind', m.source, m.target);
+  for (const d of spec.hideAfterMounts ?? []) out.push('--tmpfs', d);
   // After every mount point exists: a read-only root refuses writes, the tmpfs ones still take them.
-  if (spec.security.readOnlyRootFilesystem) bwrap.push('--remount-ro', '/');
-  bwrap.push('--chdir', '/', '--cap-add', 'ALL', '--');
-  return [
-    'ip', 'netns', 'exec', spec.netns,
-    ...(spec.premounted === true ? [] : ['sh', '-c', LAYER_SCRIPT, 'sh', spec.layerDir]),
-    ...bwrap,
-    ...credentialsArgv(spec.security),
-    ...argv,
-  ];
+  if (spec.security.readOnlyRootFilesystem) out.push('--ro-root');
+  const sec = spec.security;
+  out.push('--uid', String(sec.uid), '--gid', String(sec.gid));
+  if (sec.groups.length > 0) out.push('--groups', sec.groups.join(','));
+  if (sec.capabilities.length > 0) out.push('--caps', sec.capabilities.join(','));
+  return [...out, '--', ...argv];
 }
 
 /**
  * Another process inside a running container: its network, mount (root and writable layer
  * included), PID, IPC and UTS namespaces, with its credentials. `pid` is a process inside the
- * sandbox (the first child of bubblewrap's outer process, see sandbox.ts sandboxInitPid).
+ * sandbox (the container's PID 1, the launcher's child, see sandbox.ts sandboxInitPid).
  */
 export function execArgv(pid: number, security: ContainerSecurity, argv: readonly string[]): string[] {
   return ['nsenter', `--target=${pid}`, '--net', '--mount', '--pid', '--ipc', '--uts', '--root', '--wd', '--', ...credentialsArgv(security), ...argv];

@@ -11,7 +11,6 @@ import { HIDDEN_DIRS, HIDDEN_FILES, sandboxArgv, type SandboxMount, type Sandbox
 import type { ContainerSecurity } from './security.js';
 import type { ContainerSpec, PodSpec } from './protocol.js';
 import { hostNetworkResolvConf } from './resolv-mount.js';
-import { agentLayersDir } from './layer-mounts.js';
 
 /**
  * podnet's own installation (the package root: dist/ and node_modules/), shown read-only in every
@@ -21,12 +20,20 @@ import { agentLayersDir } from './layer-mounts.js';
  */
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
+/** The container launcher (native/podnet-sandbox.c), built by `npm run build`. */
+export const LAUNCHER = path.join(PACKAGE_ROOT, 'dist', 'native', 'podnet-sandbox');
+
+/** Why containers cannot start here (no launcher built), or undefined. */
+export function launcherMissing(): string | undefined {
+  return fs.existsSync(LAUNCHER) ? undefined : `the container launcher ${LAUNCHER} is missing: run \`npm run build\` (it needs a C compiler: apt-get install gcc)`;
+}
+
 /** Where `ip netns exec` finds a namespace's own /etc files (src/lab/resolv.ts writes them). */
 const NETNS_ETC = '/etc/netns';
 
 let existing: { dirs: string[]; files: string[] } | undefined;
 
-/** The hidden paths that exist on this host (bubblewrap cannot mount over a missing one on a read-only root). */
+/** The hidden paths that exist on this host (nothing to cover where there is nothing). */
 function hiddenHere(stateRoot: string): { dirs: string[]; files: string[] } {
   if (existing === undefined) {
     const isDir = (p: string) => fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() === true;
@@ -65,10 +72,42 @@ export function newLayer(stateDir: string, name: string, parent = layersDir(stat
   return dir;
 }
 
-/** A layer in this agent's own directory, to be mounted ahead (layer-mounts.ts mountLayer). */
+/** The directory of one agent's layers (pid: that agent's process). */
+export function agentLayersDir(layers: string, pid: number): string {
+  return path.join(layers, `agent-${pid}`);
+}
+
+/** A layer in this agent's own directory (removed with the agent should it die, see removeDeadAgentsLayers). */
 export function newAgentLayer(stateDir: string, name: string): string {
   fs.mkdirSync(layersDir(stateDir), { recursive: true, mode: 0o700 });
   return newLayer(stateDir, name, agentLayersDir(layersDir(stateDir), process.pid));
+}
+
+/**
+ * Removes the layer directories that agents of the lab which are gone left. Their containers
+ * died with them, and an overlay is only ever mounted inside its container's own mount
+ * namespace, so nothing is mounted under them: rm cannot walk into the host's / through one.
+ */
+export function removeDeadAgentsLayers(layers: string): void {
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(layers);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = /^agent-([1-9][0-9]*)$/.exec(n);
+    if (m !== null && !alive(Number(m[1]))) fs.rmSync(path.join(layers, n), { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** The writable layer disappears with the container, as an image's does (in the background). */
@@ -94,7 +133,7 @@ export function removeVolumes(stateDir: string, pod: PodSpec): void {
 }
 
 /** The sandbox of one container of `pod`, whose network namespace is `netns`. */
-export function containerSandbox(stateDir: string, netns: string, pod: PodSpec, container: ContainerSpec, security: ContainerSecurity, layer: string, premounted = false): SandboxSpec {
+export function containerSandbox(stateDir: string, netns: string, pod: PodSpec, container: ContainerSpec, security: ContainerSecurity, layer: string): SandboxSpec {
   const hidden = hiddenHere(path.dirname(stateDir));
   const mounts: SandboxMount[] = (container.volumeMounts ?? []).map((m) => ({
     source: path.join(volumesDir(stateDir, pod), m.name),
@@ -108,10 +147,10 @@ export function containerSandbox(stateDir: string, netns: string, pod: PodSpec, 
   // A state root inside the installation (PODNET_STATE_ROOT may put it there) stays hidden.
   const inPackage = stateRoot === PACKAGE_ROOT || stateRoot.startsWith(`${PACKAGE_ROOT}/`);
   const spec: SandboxSpec = {
+    launcher: LAUNCHER,
     netns,
     hostname: pod.hostname ?? pod.name,
     layerDir: layer,
-    premounted,
     security,
     hideDirs: hidden.dirs,
     hideFiles: hidden.files,
@@ -130,23 +169,22 @@ export function containerSandbox(stateDir: string, netns: string, pod: PodSpec, 
   return spec;
 }
 
-/** The argv of a container of `pod` whose writable layer is `layer` (newLayer; mounted ahead: premounted). */
-export function containerArgvSandboxed(stateDir: string, netns: string, pod: PodSpec, container: ContainerSpec, security: ContainerSecurity, argv: readonly string[], layer: string, premounted = false): string[] {
-  return sandboxArgv(containerSandbox(stateDir, netns, pod, container, security, layer, premounted), argv);
+/** The argv of a container of `pod` whose writable layer is `layer` (newLayer). */
+export function containerArgvSandboxed(stateDir: string, netns: string, pod: PodSpec, container: ContainerSpec, security: ContainerSecurity, argv: readonly string[], layer: string): string[] {
+  return sandboxArgv(containerSandbox(stateDir, netns, pod, container, security, layer), argv);
 }
 
 /**
- * A process inside the running container whose bubblewrap has host PID `outer`: bubblewrap's
- * first child, PID 1 of the container's namespace (undefined when it is not there yet or gone).
+ * A process inside the running container whose launcher has host PID `outer`: its child, PID 1
+ * of the container's namespaces, once that has finished the sandbox and named itself
+ * "podnet-init" (undefined before, or when the container is gone).
  */
 export function sandboxInitPid(outer: number): number | undefined {
   try {
     const children = fs.readFileSync(`/proc/${outer}/task/${outer}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
     const pid = Number(children[0]);
     if (!Number.isInteger(pid) || pid <= 0) return undefined;
-    // The outer process is bwrap only once the exec chain (ip, sh) has reached it.
-    const comm = fs.readFileSync(`/proc/${outer}/comm`, 'utf8').trim();
-    return comm === 'bwrap' ? pid : undefined;
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'podnet-init' ? pid : undefined;
   } catch {
     return undefined;
   }
