@@ -4,9 +4,10 @@
  */
 import { parseCidr } from '../model/ip.js';
 import { SequentialAllocator } from '../model/ipam.js';
-import type { Cluster, EndpointSlice, Ingress, IngressClass, Namespace, NetworkAttachmentDefinition, NetworkPolicy, Node, Pod, Route, Secret, Service } from '../model/types.js';
+import type { Cluster, ClusterPolicy, EndpointSlice, Ingress, IngressClass, Namespace, NetworkAttachmentDefinition, NetworkPolicy, Node, Pod, Route, Secret, Service } from '../model/types.js';
 import { podKey } from '../model/types.js';
 import { isDnsLabel, isDnsSubdomain, isObj, readLabels, readObj, readString, show } from './fields.js';
+import { CLUSTER_POLICY_KINDS, isClusterPolicyKind, readClusterPolicy, warnSamePriority } from './kinds/clusterpolicy.js';
 import { readIngress, readIngressClass, readRoute } from './kinds/ingress.js';
 import { readNetworkAttachmentDefinition } from './kinds/nad.js';
 import { readNetworkPolicy } from './kinds/networkpolicy.js';
@@ -27,7 +28,7 @@ export interface ReadOptions {
   extraNodes?: readonly Node[];
 }
 
-const CLUSTER_SCOPED = new Set(['Namespace', 'Node', 'IngressClass']);
+const CLUSTER_SCOPED = new Set<string>(['Namespace', 'Node', 'IngressClass', ...CLUSTER_POLICY_KINDS]);
 const NAMESPACED = new Set(['Pod', 'Service', 'Endpoints', 'EndpointSlice', 'Ingress', 'NetworkPolicy', 'Secret', 'Route', 'NetworkAttachmentDefinition', ...WORKLOAD_KINDS]);
 
 interface Meta {
@@ -39,7 +40,7 @@ interface Meta {
 }
 
 /** The kinds readCluster translates; any other is skipped (and so not worth keeping in a lab's state). */
-const MODELED_KINDS: ReadonlySet<string> = new Set(['Namespace', 'Node', 'Pod', 'Service', 'EndpointSlice', 'Endpoints', 'Ingress', 'IngressClass', 'Route', 'NetworkPolicy', 'Secret', 'NetworkAttachmentDefinition', ...WORKLOAD_KINDS]);
+const MODELED_KINDS: ReadonlySet<string> = new Set(['Namespace', 'Node', 'Pod', 'Service', 'EndpointSlice', 'Endpoints', 'Ingress', 'IngressClass', 'Route', 'NetworkPolicy', ...CLUSTER_POLICY_KINDS, 'Secret', 'NetworkAttachmentDefinition', ...WORKLOAD_KINDS]);
 
 /** The objects of kinds podnet models (a lab keeps only those: skipped ones would only grow its state). */
 export function modeledObjects(raws: readonly RawObject[]): RawObject[] {
@@ -55,6 +56,7 @@ export function readCluster(raws: readonly RawObject[], options: ReadOptions = {
   const skipped = new Map<string, number>();
   const namespaces = new Map<string, Namespace>();
   const nodes: Node[] = [...(options.extraNodes ?? [])];
+  const clusterPolicies: { policy: ClusterPolicy; p: ObjectProblems }[] = [];
   const c = { pods: [] as Pod[], services: [] as Service[], slices: [] as EndpointSlice[], ingresses: [] as Ingress[], classes: [] as IngressClass[], routes: [] as Route[], policies: [] as NetworkPolicy[], secrets: [] as Secret[], nads: [] as NetworkAttachmentDefinition[] };
 
   for (const m of metas) {
@@ -84,10 +86,12 @@ export function readCluster(raws: readonly RawObject[], options: ReadOptions = {
       case 'Secret': c.secrets.push(readSecret(obj, ns, name, source, p)); break;
       case 'NetworkAttachmentDefinition': c.nads.push(readNetworkAttachmentDefinition(obj, ns, name, source, p)); break;
       default:
-        if ((WORKLOAD_KINDS as readonly string[]).includes(m.kind)) c.pods.push(...expandWorkload(m.kind as WorkloadKind, obj, ns, name, source, p, nodes));
+        if (isClusterPolicyKind(m.kind)) clusterPolicies.push({ policy: readClusterPolicy(m.kind, obj, name, source, p), p });
+        else if ((WORKLOAD_KINDS as readonly string[]).includes(m.kind)) c.pods.push(...expandWorkload(m.kind as WorkloadKind, obj, ns, name, source, p, nodes));
         else skipped.set(m.kind, (skipped.get(m.kind) ?? 0) + 1);
     }
   }
+  warnSamePriority(clusterPolicies);
   checkPodNames(c.pods, sink);
   sink.throwIfAny();
   const pods = assignPodIPs(c.pods, nodes, options.podCidr ?? DEFAULT_POD_CIDR, sink);
@@ -110,6 +114,7 @@ export function readCluster(raws: readonly RawObject[], options: ReadOptions = {
     ingressClasses: c.classes,
     routes: c.routes,
     policies: c.policies,
+    ...(clusterPolicies.length > 0 ? { clusterPolicies: clusterPolicies.map((r) => r.policy) } : {}),
     secrets: c.secrets,
     ...(c.nads.length > 0 ? { networkAttachmentDefinitions: c.nads } : {}),
     notes,

@@ -266,6 +266,56 @@ export interface NetworkPolicy {
   source: Source;
 }
 
+/**
+ * Cluster-wide policy tiers (kubernetes-sigs/network-policy-api): ClusterNetworkPolicy
+ * (policy.networking.k8s.io/v1alpha2) and its predecessors AdminNetworkPolicy and
+ * BaselineAdminNetworkPolicy (v1alpha1), read into one form. v1alpha1's Allow is Accept here
+ * (the kind keeps the word for output: actionWord in policy/tiers.ts).
+ */
+export type ClusterPolicyKind = 'ClusterNetworkPolicy' | 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy';
+export type PolicyTier = 'Admin' | 'Baseline';
+export type TierAction = 'Accept' | 'Deny' | 'Pass';
+
+/** Pods by namespace AND pod selector (`namespaces: sel` is pods with an empty podSelector). */
+export interface PodsSelection {
+  namespaceSelector: Selector;
+  podSelector: Selector;
+}
+
+export type ClusterPeer =
+  | ({ kind: 'pods' } & PodsSelection)
+  /** Node addresses (status.addresses InternalIP; hostNetwork pods as their node). */
+  | { kind: 'nodes'; nodeSelector: Selector }
+  /** CIDRs: every address in them, cluster-internal ones too. */
+  | { kind: 'networks'; cidrs: readonly string[] }
+  /** Not modeled by the analyzer: matches nothing (only Accept rules may use it). */
+  | { kind: 'domainNames'; names: readonly string[] };
+
+/** A port match: a range of one protocol (a single port is start = end), or a container port name. */
+export type ClusterPort = { kind: 'range'; protocol: Protocol; start: number; end: number } | { kind: 'named'; name: string };
+
+export interface ClusterPolicyRule {
+  /** The rule's optional name (spec.ingress[i].name). */
+  name?: string;
+  action: TierAction;
+  /** At least one (validated). */
+  peers: readonly ClusterPeer[];
+  /** null: no protocols/ports field, every connection. */
+  ports: readonly ClusterPort[] | null;
+}
+
+export interface ClusterPolicy {
+  kind: ClusterPolicyKind;
+  name: string;
+  tier: PolicyTier;
+  /** 0-1000; null for a BaselineAdminNetworkPolicy, which has none. */
+  priority: number | null;
+  subject: PodsSelection;
+  ingress: readonly ClusterPolicyRule[];
+  egress: readonly ClusterPolicyRule[];
+  source: Source;
+}
+
 /** Everything podnet knows about a cluster, as read from manifests. */
 export interface Cluster {
   namespaces: readonly Namespace[];
@@ -277,6 +327,8 @@ export interface Cluster {
   ingressClasses: readonly IngressClass[];
   routes: readonly Route[];
   policies: readonly NetworkPolicy[];
+  /** Cluster-wide tiers (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy); absent when none. */
+  clusterPolicies?: readonly ClusterPolicy[];
   secrets: readonly Secret[];
   /** Absent when the input has none (records built elsewhere need not name it). */
   networkAttachmentDefinitions?: readonly NetworkAttachmentDefinition[];
