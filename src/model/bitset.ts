@@ -59,6 +59,20 @@ export class Bitset {
     return this;
   }
 
+  /** Removes the members of `other`. */
+  andNot(other: Bitset): this {
+    const w = this.words;
+    const o = other.words;
+    for (let k = 0; k < w.length; k++) w[k] &= ~o[k];
+    return this;
+  }
+
+  clone(): Bitset {
+    const b = new Bitset(this.size);
+    b.words.set(this.words);
+    return b;
+  }
+
   isEmpty(): boolean {
     return this.words.every((w) => w === 0);
   }

@@ -3,7 +3,7 @@
  * `src => dst : conn`, peers being workloads (`ns/name[Kind]`) and external IP ranges.
  */
 import { formatRange } from '../model/ip.js';
-import type { Cluster, NetworkPolicy, Pod } from '../model/types.js';
+import type { Cluster, ClusterPolicy, NetworkPolicy, Pod } from '../model/types.js';
 import type { ConnSet } from './conns.js';
 import { PolicyEngine, type EngineOptions, type Endpoint } from './engine.js';
 import { externalRanges, type IpRange } from './externals.js';
@@ -43,6 +43,8 @@ function workloadPeers(pods: readonly Pod[]): Peer[] {
 export interface ConnlistOptions {
   /** Cut the external IP space by these policies' ipBlocks too (diff compares two clusters on one cut). */
   alsoCutBy?: readonly NetworkPolicy[];
+  /** The same for cluster policies (networks and nodes peers). */
+  alsoCutByTiers?: readonly ClusterPolicy[];
   /** Default np-guard's. */
   semantics?: Semantics;
 }
@@ -53,8 +55,9 @@ export function connlist(cluster: Cluster, options: ConnlistOptions = {}): ConnL
   const engine = new PolicyEngine(cluster, model);
   const workloads = workloadPeers(cluster.pods);
   const toPeer = (r: IpRange): Peer => ({ label: `${formatRange(r.start, r.end)}[External]`, endpoint: { kind: 'ip', start: r.start, end: r.end } });
-  const sources = externalRanges(cutBy, 'ingress').map(toPeer);
-  const destinations = externalRanges(cutBy, 'egress').map(toPeer);
+  const tiers = { policies: [...(cluster.clusterPolicies ?? []), ...(options.alsoCutByTiers ?? [])], nodes: cluster.nodes };
+  const sources = externalRanges(cutBy, 'ingress', tiers).map(toPeer);
+  const destinations = externalRanges(cutBy, 'egress', tiers).map(toPeer);
   const lines: ConnLine[] = [];
   const push = (src: Peer, dst: Peer, conns: ConnSet) => {
     if (!conns.isEmpty()) lines.push({ src: src.label, dst: dst.label, conn: conns.toString() });

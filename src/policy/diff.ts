@@ -19,8 +19,8 @@ export interface ConnDiff {
 /** Both versions judged in one semantics profile (default upstream). */
 export function diffConnectivity(before: Cluster, after: Cluster, semantics: Semantics = DEFAULT_SEMANTICS): ConnDiff {
   // Both sides are cut into the same external ranges, so a range is compared with itself.
-  const a = connlist(before, { alsoCutBy: after.policies, semantics });
-  const b = connlist(after, { alsoCutBy: before.policies, semantics });
+  const a = connlist(before, { alsoCutBy: after.policies, alsoCutByTiers: after.clusterPolicies, semantics });
+  const b = connlist(after, { alsoCutBy: before.policies, alsoCutByTiers: before.clusterPolicies, semantics });
   const key = (l: ConnLine) => `${l.src}\u0000${l.dst}`;
   const beforeMap = new Map(a.map((l) => [key(l), l]));
   const afterMap = new Map(b.map((l) => [key(l), l]));

@@ -4,6 +4,7 @@ import { podKey, type Cluster, type NetworkPolicy, type Protocol } from '../mode
 import { ConnSet } from './conns.js';
 import { PolicyEngine, type Endpoint, type SideVerdict } from './engine.js';
 import { DEFAULT_SEMANTICS, type Semantics } from './semantics.js';
+import { tierPolicyLabel, tierRuleLabel } from './tiers.js';
 
 export interface PolicyRef {
   policy: string;
@@ -24,6 +25,27 @@ export interface SideExplanation {
   exempt?: string;
   selectedBy: PolicyRef[];
   allowedBy: RuleRef[];
+  /** Cluster policies whose subject is this pod (absent: none). */
+  subjectOf?: PolicyRef[];
+  /**
+   * Cluster-policy rules that decided (some of) the connection, in the order checked: e.g.
+   * "clusternetworkpolicy deny-sensitive spec.ingress[1] (Admin, priority 10): Deny". A Pass
+   * hands on to NetworkPolicy (Admin tier) or to the default (Baseline tier).
+   */
+  decidedBy?: TierRuleRef[];
+  /** Connections no tier decided, allowed by default (absent: none, or no cluster policy applies). */
+  byDefault?: string;
+}
+
+export interface TierRuleRef {
+  /** tierRuleLabel: "kind name spec.dir[i] (Tier, priority n): Action". */
+  rule: string;
+  /** The rule's name, when it has one. */
+  name?: string;
+  tier: 'Admin' | 'Baseline';
+  action: string;
+  file: string;
+  conns: string;
 }
 
 export interface Explanation {
@@ -61,16 +83,29 @@ export function explain(cluster: Cluster, src: Endpoint, dst: Endpoint, port?: n
   const verdict = new PolicyEngine(cluster, { semantics }).evaluate(src, dst);
   const wanted = port === undefined ? null : ConnSet.ports(protocol, port);
   const admits = (c: ConnSet) => (wanted ? !c.intersect(wanted).isEmpty() : !c.isEmpty());
-  const side = (v: SideVerdict, e: Endpoint): SideExplanation => ({
-    direction: v.direction,
-    pod: e.kind === 'pod' ? podKey(e.pod) : null,
-    allowed: v.exempt !== undefined || admits(v.conns),
-    exempt: v.exempt,
-    selectedBy: v.selectedBy.map(policyRef),
-    allowedBy: v.matches
-      .filter((m) => admits(m.conns))
-      .map((m) => ({ ...policyRef(m.policy), rule: `spec.${m.direction}[${m.index}]`, conns: m.conns.toString() })),
-  });
+  const side = (v: SideVerdict, e: Endpoint): SideExplanation => {
+    // NetworkPolicy rules count only for what the Admin tier left to them.
+    const reached = v.toNetworkPolicy === undefined ? null : v.toNetworkPolicy;
+    const out: SideExplanation = {
+      direction: v.direction,
+      pod: e.kind === 'pod' ? podKey(e.pod) : null,
+      allowed: v.exempt !== undefined || admits(v.conns),
+      exempt: v.exempt,
+      selectedBy: v.selectedBy.map(policyRef),
+      allowedBy: v.matches
+        .map((m) => ({ m, conns: reached ? m.conns.intersect(reached) : m.conns }))
+        .filter(({ conns }) => admits(conns))
+        .map(({ m, conns }) => ({ ...policyRef(m.policy), rule: `spec.${m.direction}[${m.index}]`, conns: conns.toString() })),
+    };
+    if (v.subjectOf) {
+      out.subjectOf = v.subjectOf.map((p) => ({ policy: tierPolicyLabel(p), file: p.source.file }));
+      out.decidedBy = (v.tiers ?? [])
+        .filter((m) => admits(m.conns))
+        .map((m) => ({ rule: tierRuleLabel(m), ...(m.rule.name ? { name: m.rule.name } : {}), tier: m.tier, action: m.action, file: m.policy.source.file, conns: m.conns.toString() }));
+      if (v.byDefault && admits(v.byDefault)) out.byDefault = v.byDefault.toString();
+    }
+    return out;
+  };
   return {
     from: endpointLabel(src),
     to: endpointLabel(dst),
@@ -97,9 +132,16 @@ export function formatExplanation(x: Explanation): string {
   for (const s of [x.egress, x.ingress]) {
     const whose = s.direction === 'egress' ? `egress from ${x.from}` : `ingress to ${x.to}`;
     lines.push(`  ${whose}: ${s.allowed ? 'allowed' : 'denied'}${s.exempt ? ` (${s.exempt})` : ''}`);
+    for (const p of s.subjectOf ?? []) lines.push(`    subject of ${p.policy} (${p.file})`);
+    for (const r of s.decidedBy ?? []) {
+      const verb = r.action === 'Pass' ? (r.tier === 'Admin' ? 'passed on to NetworkPolicy by' : 'passed on to the default by') : 'decided by';
+      lines.push(`    ${verb} ${r.rule}${r.name ? ` (rule ${JSON.stringify(r.name)})` : ''} (${r.file}): ${r.conns}`);
+    }
     for (const p of s.selectedBy) lines.push(`    isolated by networkpolicy ${p.policy} (${p.file})`);
     for (const r of s.allowedBy) lines.push(`    allowed by networkpolicy ${r.policy} ${r.rule} (${r.file}): ${r.conns}`);
-    if (!s.allowed) lines.push(`    no rule of these policies allows ${what} ${s.direction === 'egress' ? `to ${x.to}` : `from ${x.from}`}`);
+    if (s.byDefault !== undefined) lines.push(`    allowed by default (no tier decided): ${s.byDefault}`);
+    const denied = (s.decidedBy ?? []).some((r) => r.action === 'Deny');
+    if (!s.allowed && !denied) lines.push(`    no rule of these policies allows ${what} ${s.direction === 'egress' ? `to ${x.to}` : `from ${x.from}`}`);
   }
   if (x.port === null) lines.push(`  allowed connections: ${x.conns}`);
   return `${lines.join('\n')}\n`;
