@@ -1,6 +1,7 @@
 /**
  * `kubectl exec` through the lab's Kubernetes API (WebSocket, v5.channel.k8s.io): stdout, stderr,
- * stdin to EOF, exit codes, the pod's network namespace, and the errors before the upgrade.
+ * stdin to EOF, exit codes, a TTY (-t, on a pseudo-terminal of its own), the pod's network
+ * namespace, and the errors before the upgrade.
  * Needs root and kubectl; unique lab (prefix kexe), cleaned up on failure.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -75,9 +76,21 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('kubectl exec through the lab\'s 
     await until('the exec\'d command to be gone', () => running() === '', 20_000);
   }, T);
 
-  it('a TTY (-t) is refused with a message that says so', () => {
-    // kubectl asks for a TTY only when its stdin is a terminal: `script` gives it one.
-    const r = spawnSync('script', ['-qec', `kubectl --kubeconfig ${lab.kubeconfig} exec -it solo -c sleeper -- sh`, '/dev/null'], { encoding: 'utf8', timeout: 60_000, input: '' });
-    expect(r.stdout).toContain('a TTY (kubectl exec -t) is not supported by podnet yet');
+  // kubectl asks for a TTY only when its stdin is a terminal: `script` gives it one, of a set size.
+  const inTerminal = (cmd: string, input = '') => spawnSync('script', ['-qec', `stty rows 33 cols 101; kubectl --kubeconfig ${lab.kubeconfig} ${cmd}`, '/dev/null'], { encoding: 'utf8', timeout: 60_000, input });
+
+  it('a TTY (-t): the command has a terminal of kubectl\'s size as stdin/stdout, TERM=xterm; its exit code is kubectl\'s', () => {
+    const r = inTerminal(`exec -it solo -c sleeper -- sh -c 'sleep 1; tty; stty size; echo TERM=$TERM; test -t 0 && test -t 1 && echo both-ttys; exit 4'`);
+    expect(r.stdout).toMatch(/\/dev\/pts\/\d+\r?\n/);
+    expect(r.stdout).toMatch(/33 101\r?\n/);
+    expect(r.stdout).toContain('TERM=xterm');
+    expect(r.stdout).toContain('both-ttys');
+    expect(r.status).toBe(4);
+  });
+
+  it('a TTY with stdin: an interactive shell reads what is typed and its output comes back', () => {
+    const r = inTerminal('exec -it solo -c sleeper -- sh', 'echo hi-$((6*7))\nexit 5\n');
+    expect(r.stdout).toContain('hi-42');
+    expect(r.status).toBe(5);
   });
 });
