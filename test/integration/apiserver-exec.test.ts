@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAN_RUN_LAB, HAVE_KUBECTL, kubectlFor, fixture, TestLab, until } from './helpers.js';
+import { CAN_RUN_LAB, HAVE_KUBECTL, kubectlFor, fixture, REPO, TestLab, until } from './helpers.js';
 
 const T = 180_000;
 
@@ -86,6 +86,20 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('kubectl exec through the lab\'s 
     expect(r.stdout).toContain('TERM=xterm');
     expect(r.stdout).toContain('both-ttys');
     expect(r.status).toBe(4);
+  });
+
+  it('podnet exec -t: the same terminal as kubectl exec -t gives, sized as the caller\'s; without a terminal, a warning and none', () => {
+    const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+    const cli = lab.argv('exec', ['solo', '-c', 'sleeper', '-t', '--', 'sh', '-c', 'sleep 0.5; stty size; test -t 0 && tty; exit 6']).map(quote).join(' ');
+    const r = spawnSync('script', ['-qec', `stty rows 21 cols 77; ${cli}`, '/dev/null'], { cwd: REPO, env: lab.env(), encoding: 'utf8', timeout: 60_000, input: '' });
+    // Node's raw mode keeps output post-processing (ONLCR), so the command's \r\n arrives as \r\r\n.
+    expect(r.stdout).toMatch(/21 77\r*\n/);
+    expect(r.stdout).toMatch(/\/dev\/pts\/\d+\r*\n/);
+    expect(r.status).toBe(6);
+    const plain = spawnSync(lab.argv('exec', ['solo', '-c', 'sleeper', '-t', '--', 'sh', '-c', 'test -t 0 || echo no-tty'])[0]!, lab.argv('exec', ['solo', '-c', 'sleeper', '-t', '--', 'sh', '-c', 'test -t 0 || echo no-tty']).slice(1), { cwd: REPO, env: lab.env(), encoding: 'utf8', timeout: 60_000, input: '' });
+    expect(plain.stderr).toContain('Unable to use a TTY - input is not a terminal or the right kind of file');
+    expect(plain.stdout).toBe('no-tty\n');
+    expect(plain.status).toBe(0);
   });
 
   it('a TTY with stdin: an interactive shell reads what is typed and its output comes back', () => {
