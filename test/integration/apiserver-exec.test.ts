@@ -76,6 +76,34 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('kubectl exec through the lab\'s 
     await until('the exec\'d command to be gone', () => running() === '', 20_000);
   }, T);
 
+  it('kubectl attach: the running container\'s output from now on; it ends when the container does; -i is refused', async () => {
+    const manifest = `apiVersion: v1
+kind: Pod
+metadata: {name: ticker}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: app
+    image: busybox
+    command: [sh, -c, 'i=0; while [ $i -lt 40 ]; do i=$((i+1)); echo tick-$i; sleep 0.2; done']
+`;
+    expect(kubectl(['apply', '-f', '-'], manifest).status).toBe(0);
+    await until('ticker to have ticked 5 times', () => kubectl(['logs', 'ticker']).stdout.includes('tick-5\n'), 60_000);
+    const r = await new Promise<{ out: string; code: number | null }>((resolve) => {
+      const c = spawn('kubectl', ['--kubeconfig', lab.kubeconfig, 'attach', 'ticker'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      c.on('close', (code) => resolve({ out, code }));
+    });
+    // Attached after tick 5: the later ticks up to the last, none of the first ones; then the container ended and so did attach.
+    expect(r.out).toContain('tick-40\n');
+    expect(r.out).not.toMatch(/^tick-1\n/m);
+    expect(r.code).toBe(0);
+    const stdin = kubectl(['attach', '-i', 'solo', '-c', 'sleeper']);
+    expect(stdin.status).not.toBe(0);
+    expect(stdin.stderr).toContain('has no stdin to attach to');
+  }, T);
+
   // kubectl asks for a TTY only when its stdin is a terminal: `script` gives it one, of a set size.
   const inTerminal = (cmd: string, input = '') => spawnSync('script', ['-qec', `stty rows 33 cols 101; kubectl --kubeconfig ${lab.kubeconfig} ${cmd}`, '/dev/null'], { encoding: 'utf8', timeout: 60_000, input });
 
