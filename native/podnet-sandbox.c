@@ -4,6 +4,8 @@
  *
  *   podnet-sandbox --netns PATH --layer DIR --hostname NAME [MOUNT OPTION]... [--ro-root]
  *                  --uid N --gid N [--groups G,G] [--caps NAME,NAME] -- COMMAND [ARG]...
+ *   podnet-sandbox --peercred          (peercred.c: the peer of the Unix socket on fd 3)
+ *   podnet-sandbox --pty -- COMMAND…    (pty.c: COMMAND on a new pseudo-terminal, relayed)
  *
  * One process does what `ip netns exec` + sh + mount(8) + bubblewrap + setpriv did as five
  * execs (each of them re-reading /proc/self/mountinfo): join the pod's network namespace; new
@@ -214,6 +216,8 @@ static void container_init(int cmd, char **argv) {
 static void ignore(int sig) { (void)sig; }
 
 int main(int argc, char **argv) {
+  if (argc == 2 && strcmp(argv[1], "--peercred") == 0) return peercred_main();
+  if (argc >= 4 && strcmp(argv[1], "--pty") == 0 && strcmp(argv[2], "--") == 0) return pty_main(&argv[3]);
   int cmd = parse(argc, argv);
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) die("PR_SET_PDEATHSIG");
   if (getppid() == 1) { errno = 0; die("the agent that started this is gone"); }

@@ -20,4 +20,10 @@ void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
  */
 void setup_root(const char *layer, const struct op *ops, int nops, int ro_root);
 
+/* `--peercred` (peercred.c): prints the credentials of the peer of the Unix socket on fd 3. */
+int peercred_main(void);
+
+/* `--pty -- COMMAND...` (pty.c): COMMAND on a new pseudo-terminal, relayed; sizes from fd 3. */
+int pty_main(char **command);
+
 #endif

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const sources = ['podnet-sandbox.c', 'mounts.c'].map((f) => join(root, 'native', f));
+const sources = ['podnet-sandbox.c', 'mounts.c', 'peercred.c', 'pty.c'].map((f) => join(root, 'native', f));
 const out = join(root, 'dist', 'native', 'podnet-sandbox');
 const tmp = `${out}.${process.pid}.tmp`;
 const flags = ['-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-o', tmp, ...sources];

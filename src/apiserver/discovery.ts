@@ -61,6 +61,7 @@ export function resourceList(group: string, version: string): Record<string, unk
     },
     ...(hasStatus(ri) ? [{ name: `${ri.resource}/status`, singularName: '', namespaced: ri.namespaced, kind: ri.kind, verbs: ['get', 'patch', 'update'] }] : []),
     ...(ri.resource === 'pods' ? [
+      { name: 'pods/attach', singularName: '', namespaced: true, kind: 'PodAttachOptions', verbs: ['create', 'get'] },
       { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] },
       { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
       { name: 'pods/portforward', singularName: '', namespaced: true, kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
@@ -91,6 +92,7 @@ export function aggregated(core: boolean, version: 'v2' | 'v2beta1'): Record<str
           ...(ri.categories ? { categories: ri.categories } : {}),
           ...(hasStatus(ri) || hasScale(ri) ? { subresources: [
             ...(ri.resource === 'pods' ? [
+              { subresource: 'attach', responseKind: { group: '', version: 'v1', kind: 'PodAttachOptions' }, verbs: ['create', 'get'] },
               { subresource: 'exec', responseKind: { group: '', version: 'v1', kind: 'PodExecOptions' }, verbs: ['create', 'get'] },
               { subresource: 'log', responseKind: { group: '', version: 'v1', kind: 'Pod' }, verbs: ['get'] },
               { subresource: 'portforward', responseKind: { group: '', version: 'v1', kind: 'PodPortForwardOptions' }, verbs: ['create', 'get'] },

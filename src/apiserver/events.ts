@@ -2,8 +2,9 @@
  * core/v1 Events derived from the pods as the store holds them (pure): what the scheduler and
  * each node's kubelet would have recorded for the state the lab reports. `Scheduled` (the
  * scheduler's binding), `Started` per running container, `BackOff` for a container waiting in
- * CrashLoopBackOff, `Unhealthy` for a started container that is not ready, and
- * `FailedCreatePodSandBox` when the pod's sandbox could not be made.
+ * CrashLoopBackOff, `Unhealthy` for a started container that is not ready, `Killing` for each
+ * container the kubelet killed because its liveness or startup probe failed (from the agents'
+ * reports, `kills`), and `FailedCreatePodSandBox` when the pod's sandbox could not be made.
  *
  * Same input, same output: every timestamp comes from the pod (creationTimestamp, a container's
  * startedAt) or from the event as it was last derived (`previous`), so a store that follows the
@@ -69,7 +70,10 @@ export function eventName(pod: { name: string; uid: string }, reason: string, co
   return `${pod.name}.${hash16(`${pod.uid}/${reason}/${container}`)}`;
 }
 
-function eventsOfPod(pod: Pod, o: Obj, prev: (name: string) => Any | undefined, now: string): Obj[] {
+/** Per container: the kubelet's kills for a failed probe, by probe (the agents' `probeKills`). */
+export type ProbeKills = ReadonlyMap<string, Partial<Record<'liveness' | 'startup', { count: number; first: string; last: string }>>>;
+
+function eventsOfPod(pod: Pod, o: Obj, prev: (name: string) => Any | undefined, now: string, kills: ProbeKills | undefined): Obj[] {
   const out: Obj[] = [];
   const st = (o.status ?? {}) as Any;
   const at = (reason: string, container?: string) => prev(eventName(pod, reason, container));
@@ -107,6 +111,16 @@ function eventsOfPod(pod: Pod, o: Obj, prev: (name: string) => Any | undefined, 
       out.push(kubeletEvent(pod, p, { reason: 'Unhealthy', type: 'Warning', message: `Readiness probe failed: ${detail}`, container: name, first: now, last: (p?.lastTimestamp as string | undefined) ?? now, count: 1 }));
     }
   }
+  for (const [name, byRole] of kills ?? []) {
+    for (const role of ['liveness', 'startup'] as const) {
+      const k = byRole[role];
+      if (!k) continue;
+      // kubelet (kuberuntime): "Container %s failed %s probe, will be restarted", a Normal event.
+      const p = prev(eventName(pod, 'Killing', `${name}/${role}`));
+      const e = kubeletEvent(pod, p, { reason: 'Killing', type: 'Normal', message: `Container ${name} failed ${role} probe, will be restarted`, container: name, first: k.first, last: k.last, count: k.count });
+      out.push({ ...e, metadata: { ...e.metadata, name: eventName(pod, 'Killing', `${name}/${role}`) } });
+    }
+  }
   return out;
 }
 
@@ -115,7 +129,7 @@ function eventsOfPod(pod: Pod, o: Obj, prev: (name: string) => Any | undefined, 
  * events as last derived. A pod not bound to a node (Pending, unscheduled) has none yet.
  * Sorted by namespace and name.
  */
-export function podEvents(pods: readonly Obj[], previous: readonly Obj[], now: string): Obj[] {
+export function podEvents(pods: readonly Obj[], previous: readonly Obj[], now: string, kills: ReadonlyMap<string, ProbeKills> = new Map()): Obj[] {
   const before = new Map(previous.map((e) => [`${e.metadata.namespace ?? ''}/${e.metadata.name}`, e as Any]));
   const out = new Map<string, Obj>();
   const uids = new Set<string>();
@@ -125,7 +139,7 @@ export function podEvents(pods: readonly Obj[], previous: readonly Obj[], now: s
     if (!m?.name || !m.uid || typeof node !== 'string' || node === '') continue;
     const pod: Pod = { name: m.name, namespace: m.namespace ?? 'default', uid: m.uid, node, created: m.creationTimestamp ?? now };
     uids.add(pod.uid);
-    for (const e of eventsOfPod(pod, o, (name) => before.get(`${pod.namespace}/${name}`), now)) out.set(`${pod.namespace}/${e.metadata.name}`, e);
+    for (const e of eventsOfPod(pod, o, (name) => before.get(`${pod.namespace}/${name}`), now, kills.get(`${pod.namespace}/${pod.name}`))) out.set(`${pod.namespace}/${e.metadata.name}`, e);
   }
   // What was recorded before and is no longer derived stays while its pod does.
   for (const [key, e] of before) {

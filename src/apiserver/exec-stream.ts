@@ -22,6 +22,19 @@ export const STDERR = 2;
 export const ERROR = 3;
 /** Terminal size ({"Width","Height"}), sent with a TTY only. */
 export const RESIZE = 4;
+
+/** A resize message's payload as the pty helper's "COLUMNS ROWS" line; undefined when it is not one. */
+export function resizeLine(payload: Uint8Array): string | undefined {
+  let size: unknown;
+  try {
+    size = JSON.parse(Buffer.from(payload).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const { Width: w, Height: h } = (size ?? {}) as { Width?: unknown; Height?: unknown };
+  const ok = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 0 && (n as number) < 65536;
+  return ok(w) && ok(h) ? `${w} ${h}\n` : undefined;
+}
 /** v5: payload is the channel the sender is done writing ("half-closes the stream"). */
 export const CLOSE = 255;
 
@@ -57,8 +70,8 @@ export function execOptions(q: URLSearchParams): ExecOptions {
   const o: ExecOptions = { command, ...(container !== '' ? { container } : {}), stdin: flag(q, 'stdin'), stdout: flag(q, 'stdout'), stderr: flag(q, 'stderr'), tty: flag(q, 'tty') };
   if (command.length === 0) throw badRequest('you must specify at least 1 command');
   if (!o.stdin && !o.stdout && !o.stderr) throw badRequest('you must specify at least 1 of stdin, stdout, stderr');
-  // Node has no pseudo-terminal: a TTY would be a pipe that claims to be one. Said before the upgrade.
-  if (o.tty) throw badRequest('a TTY (kubectl exec -t) is not supported by podnet yet: run the command without -t (stdin with -i works)');
+  // "If TTY is true, stderr is merged into stdout" (client-go remotecommand): no stream of its own.
+  if (o.tty && o.stderr) o.stderr = false;
   return o;
 }
 

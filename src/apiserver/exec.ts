@@ -3,14 +3,17 @@
  * Status with its code, as any error), then the command runs in the pod's container sandbox
  * (src/lab/exec.ts) with its stdin, stdout and stderr on channels 0, 1, 2 and its end as a
  * Status on channel 3. SPDY (the fallback of kubectl, by POST) is answered with the same checks
- * and then a 400 that says podnet speaks WebSocket only. No TTY yet (a 400 that says so).
+ * and then a 400 that says podnet speaks WebSocket only. With a TTY (-t) the command runs on a
+ * pseudo-terminal of its own (lab/exec.ts ttyCommand): its output on channel 1, resizes (channel 4)
+ * applied to the terminal.
  */
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { killGroup, removeExecLayer, startExec, type SandboxedExec } from '../lab/exec.js';
+import { killGroup, removeExecLayer, startExec, ttyCommand, type SandboxedExec } from '../lab/exec.js';
 import { ApiError, badRequest, statusObject } from './errors.js';
-import { CLOSE, ERROR, EXEC_PROTOCOLS, execOptions, exitStatus, failureStatus, frame, pickProtocol, STDERR, STDIN, STDOUT, unframe, type ExecOptions, type ExecProtocol } from './exec-stream.js';
+import { CLOSE, ERROR, EXEC_PROTOCOLS, execOptions, exitStatus, failureStatus, frame, pickProtocol, RESIZE, resizeLine, STDERR, STDIN, STDOUT, unframe, type ExecOptions, type ExecProtocol } from './exec-stream.js';
+import type { Writable } from 'node:stream';
 import { containerOf } from './logs.js';
 import { findResource } from './resources.js';
 import type { Store } from './store.js';
@@ -49,7 +52,7 @@ export async function upgradeExec(req: IncomingMessage, socket: Duplex, head: Bu
   if (!protocol) throw badRequest(`unable to upgrade: none of the subprotocols ${JSON.stringify(offered.filter(Boolean))} is supported (podnet speaks ${EXEC_PROTOCOLS.join(', ')})`);
   let exec: SandboxedExec;
   try {
-    exec = await runner(`${namespace}/${name}`, o.container, o.command);
+    exec = await runner(`${namespace}/${name}`, o.container, o.tty ? ttyCommand(o.command) : o.command);
   } catch (e) {
     if ((e as Error).name === 'LabError') throw badRequest((e as Error).message);
     throw e;
@@ -64,20 +67,26 @@ function runExec(ws: WebSocket, protocol: ExecProtocol, o: ExecOptions, exec: Sa
   const send = (channel: number, data: Buffer | string) => {
     if (ws.readyState === ws.OPEN) ws.send(frame(channel, data));
   };
-  const child = startExec(exec, [o.stdin ? 'pipe' : 'ignore', o.stdout ? 'pipe' : 'ignore', o.stderr ? 'pipe' : 'ignore'], true, (end) => {
+  const stdio = [o.stdin ? 'pipe' : 'ignore', o.stdout ? 'pipe' : 'ignore', o.stderr ? 'pipe' : 'ignore', ...(o.tty ? ['pipe'] : [])] as ('pipe' | 'ignore')[];
+  const child = startExec(exec, stdio, true, (end) => {
     send(ERROR, JSON.stringify('code' in end ? exitStatus(end.code) : failureStatus(`error executing command in container: ${end.error}`)));
     if (ws.readyState === ws.OPEN) ws.close(1000);
   });
   child.stdout?.on('data', (d: Buffer) => send(STDOUT, d));
   child.stderr?.on('data', (d: Buffer) => send(STDERR, d));
   child.stdin?.on('error', () => {}); // the command may end without reading its input
+  const sizes = o.tty ? (child.stdio[3] as Writable | null) : null;
+  sizes?.on('error', () => {});
   ws.on('message', (data) => {
     const f = unframe(bytes(data));
     if (!f) return;
     if (f.channel === STDIN) child.stdin?.write(f.payload);
     // v5: "CLOSE signal" for stdin is the client's EOF; v4 has none (stdin ends with the socket).
     else if (f.channel === CLOSE && protocol === 'v5.channel.k8s.io' && f.payload[0] === STDIN) child.stdin?.end();
-    // Resize (channel 4) comes with a TTY only, which is refused before the upgrade.
+    else if (f.channel === RESIZE && sizes !== null) {
+      const line = resizeLine(f.payload);
+      if (line !== undefined) sizes.write(line);
+    }
   });
   ws.on('error', () => {});
   ws.on('close', () => {

@@ -7,7 +7,7 @@
 import { rawObjectKey } from '../api/default-namespace.js';
 import type { AgentPodStatus } from '../lab/agent-client.js';
 import { labView } from '../lab/get-view.js';
-import { podEvents } from './events.js';
+import { podEvents, type ProbeKills } from './events.js';
 import type { LabState } from '../lab/state.js';
 import type { Cluster } from '../model/types.js';
 import { RESOURCES, resourceOfKind, objectKey, type ResourceInfo } from './resources.js';
@@ -136,7 +136,18 @@ export function syncStore(store: Store, state: LabState, cluster: Cluster, statu
       store.update(w.ri, { ...stored, metadata: { ...stored.metadata, resourceVersion: undefined }, status: { ...status, observedGeneration: stored.metadata.generation } });
     }
   }
-  syncEvents(store, now);
+  syncEvents(store, now, probeKills(statuses));
+}
+
+/** The agents' probe kills by pod key and container (app and init containers). */
+function probeKills(statuses: ReadonlyMap<string, AgentPodStatus>): Map<string, ProbeKills> {
+  const out = new Map<string, ProbeKills>();
+  for (const [key, s] of statuses) {
+    const all = [...s.containers, ...(s.initContainers ?? []).filter((c) => c !== null)];
+    const byContainer = new Map(all.filter((c) => c.probeKills !== undefined).map((c) => [c.name, c.probeKills!]));
+    if (byContainer.size > 0) out.set(key, byContainer);
+  }
+  return out;
 }
 
 const EVENTS = RESOURCES.find((r) => r.group === '' && r.resource === 'events')!;
@@ -147,9 +158,9 @@ const PODS = RESOURCES.find((r) => r.group === '' && r.resource === 'pods')!;
  * from the pods as stored (their uids are the store's): added, changed or removed with the pods.
  * An event that says what it said before is no write.
  */
-export function syncEvents(store: Store, now: string): void {
+export function syncEvents(store: Store, now: string, kills: ReadonlyMap<string, ProbeKills> = new Map()): void {
   const previous = store.list(EVENTS).filter((e) => e.origin === 'lab');
-  const next = podEvents(store.list(PODS).map((e) => e.obj), previous.map((e) => e.obj), now);
+  const next = podEvents(store.list(PODS).map((e) => e.obj), previous.map((e) => e.obj), now, kills);
   const keep = new Set(next.map((e) => `${e.metadata.namespace ?? ''}/${e.metadata.name}`));
   for (const e of previous) if (!keep.has(`${e.obj.metadata.namespace ?? ''}/${e.obj.metadata.name}`)) store.delete(EVENTS, e.obj.metadata.namespace ?? '', e.obj.metadata.name);
   for (const e of next) {

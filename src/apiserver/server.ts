@@ -7,7 +7,8 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { aggregated, discoveryForm, AGGREGATED_V2, AGGREGATED_V2BETA1, legacyCoreVersions, legacyGroup, legacyGroupList, resourceList } from './discovery.js';
-import { ApiError, statusObject } from './errors.js';
+import { ApiError, badRequest, statusObject } from './errors.js';
+import { EXEC_PROTOCOLS } from './exec-stream.js';
 import { openapiDocument, openapiRoot } from './openapi.js';
 import { decodeContinue, encodeContinue, filterObjects } from './query.js';
 import { parseResourcePath } from './routes.js';
@@ -20,6 +21,7 @@ import { handleWrite } from './write-routes.js';
 import { hasScale, scaleOf } from './scale.js';
 import { serveLog, type LogFile } from './logs.js';
 import { refuseNonWebSocket, refuseUpgrade, upgradeExec, type ExecRunner } from './exec.js';
+import { checkAttach, upgradeAttach } from './attach.js';
 import { checkPortForward, upgradePortForward, type PortDialer } from './port-forward.js';
 
 /** kubectl on these machines dispatches on the minor version: report the 1.32 series. */
@@ -77,6 +79,14 @@ export function createApiServer(opts: ApiServerOptions): Server {
         const kind = checkPortForward(opts.store, ns, target.name!, req);
         return upgradePortForward(req, socket, head, kind, opts.store, ns, target.name!, opts.portForward);
       }
+      // pods/NAME/attach: the same WebSocket streams, output only.
+      if (podTarget && target.subresource === 'attach' && opts.logFile) {
+        if (req.method !== 'GET' || req.headers.upgrade?.toLowerCase() !== 'websocket') {
+          checkAttach(opts.store, ns, target.name!, url.searchParams);
+          throw badRequest(`podnet serves pods/attach over WebSocket only (subprotocols ${EXEC_PROTOCOLS.join(', ')}); SPDY is not supported`);
+        }
+        return upgradeAttach(req, socket, head, opts.store, ns, target.name!, url.searchParams, opts.logFile);
+      }
       // pods/NAME/exec upgrades to a WebSocket (GET, as kubectl's WebSocket executor asks).
       if (!podTarget || target.subresource !== 'exec' || !opts.exec) {
         throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
@@ -130,6 +140,10 @@ function handle(req: IncomingMessage, res: ServerResponse, opts: ApiServerOption
   const q = url.searchParams;
   if (subresource === 'exec' && ri.resource === 'pods' && ri.group === '' && name !== undefined && opts.exec && (req.method === 'GET' || req.method === 'POST')) {
     return refuseNonWebSocket(store, namespace ?? 'default', name, q);
+  }
+  if (subresource === 'attach' && ri.resource === 'pods' && ri.group === '' && name !== undefined && opts.logFile && (req.method === 'GET' || req.method === 'POST')) {
+    checkAttach(store, namespace ?? 'default', name, q);
+    throw badRequest(`podnet serves pods/attach over WebSocket only (subprotocols ${EXEC_PROTOCOLS.join(', ')}); SPDY is not supported`);
   }
   if (subresource === 'portforward' && ri.resource === 'pods' && ri.group === '' && name !== undefined && opts.portForward) {
     return void checkPortForward(store, namespace ?? 'default', name, req); // throws: no upgrade asked for

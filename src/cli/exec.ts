@@ -2,11 +2,39 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { containerLogPath } from '../lab/agent/paths.js';
 import type { Command } from 'commander';
-import { sandboxedExec, startExec, type ExecEnd } from '../lab/exec.js';
+import { sandboxedExec, startExec, ttyCommand, type ExecEnd, type SandboxedExec } from '../lab/exec.js';
+import type { Writable } from 'node:stream';
 import { labCluster } from '../lab/lab.js';
 import { labDir, type LabState } from '../lab/state.js';
 import { run, UsageError } from './common.js';
 import { DEFAULT_LAB, findPod, requireLab, requireRoot } from './lab-common.js';
+
+/**
+ * Runs `exec` (its command wrapped by ttyCommand) with this process's terminal in raw mode, as
+ * kubectl does: keys go to the command's terminal as typed, its output comes back, and the
+ * window's size follows this terminal's (resize events to the helper's fd 3).
+ */
+function onTerminal(exec: SandboxedExec): Promise<ExecEnd> {
+  return new Promise<ExecEnd>((resolve) => {
+    const stdin = process.stdin;
+    stdin.setRawMode(true);
+    const child = startExec(exec, ['pipe', 'pipe', 'inherit', 'pipe'], false, (end) => {
+      stdin.setRawMode(false);
+      stdin.unpipe(child.stdin!);
+      stdin.pause();
+      process.stdout.off('resize', size);
+      resolve(end);
+    });
+    const sizes = child.stdio[3] as Writable;
+    sizes.on('error', () => {});
+    const size = () => sizes.write(`${process.stdout.columns ?? 80} ${process.stdout.rows ?? 24}\n`);
+    size();
+    process.stdout.on('resize', size);
+    child.stdin!.on('error', () => {});
+    stdin.pipe(child.stdin!);
+    child.stdout!.pipe(process.stdout, { end: false });
+  });
+}
 
 export function registerExec(program: Command): void {
   program
@@ -17,13 +45,17 @@ export function registerExec(program: Command): void {
     .option('--name <lab>', 'the lab', DEFAULT_LAB)
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-c, --container <name>', 'container (default: the first command container running)')
-    .action((podRef: string, command: string[], opts: { name: string; namespace: string; container?: string }) =>
+    .option('-t, --tty', 'a pseudo-terminal for the command (as kubectl exec -t), when stdin is a terminal')
+    .action((podRef: string, command: string[], opts: { name: string; namespace: string; container?: string; tty?: boolean }) =>
       run(async () => {
         requireRoot('podnet exec');
         const state = requireLab(opts.name);
         const pod = findPod(state, podRef, opts.namespace);
-        const exec = await sandboxedExec(state, pod.key, opts.container, command);
-        const end = await new Promise<ExecEnd>((resolve) => startExec(exec, 'inherit', false, resolve));
+        // As kubectl: a TTY needs a terminal on stdin; without one, a warning and no TTY.
+        const tty = opts.tty === true && process.stdin.isTTY === true;
+        if (opts.tty === true && !tty) process.stderr.write('Unable to use a TTY - input is not a terminal or the right kind of file\n');
+        const exec = await sandboxedExec(state, pod.key, opts.container, tty ? ttyCommand(command) : command);
+        const end = await (tty ? onTerminal(exec) : new Promise<ExecEnd>((resolve) => startExec(exec, 'inherit', false, resolve)));
         if ('error' in end) process.stderr.write(`podnet: cannot run ${exec.argv[0]}: ${end.error}\n`);
         const code = 'code' in end ? end.code : 127;
         process.exitCode = code;

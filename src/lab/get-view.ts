@@ -30,6 +30,15 @@ function manifest(state: LabState, kind: string, o: { namespace: string; name: s
   return { ...obj, metadata: { ...(obj.metadata as Record<string, unknown>), name: o.name, namespace: o.namespace } };
 }
 
+/**
+ * A previous run as ContainerStateTerminated: reason "Completed" for exit 0 and "Error" otherwise,
+ * as the container runtime reports a process's end; times are whole seconds (metav1.Time).
+ */
+function lastTerminated(t: NonNullable<AgentPodStatus['containers'][number]['lastTermination']>): Record<string, unknown> {
+  const seconds = (iso: string) => new Date(Date.parse(iso)).toISOString().replace(/\.\d+Z$/, 'Z');
+  return { exitCode: t.exitCode, reason: t.exitCode === 0 ? 'Completed' : 'Error', ...(t.startedAt ? { startedAt: seconds(t.startedAt) } : {}), finishedAt: seconds(t.finishedAt) };
+}
+
 /** kubectl's status.conditions (Ready) and status.containerStatuses, from the agent's status. */
 function probeStatus(s: AgentPodStatus | undefined): Record<string, unknown> {
   if (!s) return {};
@@ -37,7 +46,7 @@ function probeStatus(s: AgentPodStatus | undefined): Record<string, unknown> {
     c.state === 'running' ? { running: c.startedAt ? { startedAt: c.startedAt } : {} } : c.state === 'exited' ? { terminated: { exitCode: c.exitCode ?? 0 } } : { waiting: c.restarts > 0 ? { reason: 'CrashLoopBackOff' } : { reason: 'ContainerCreating' } };
   return {
     conditions: [{ type: 'Ready', status: s.ready ? 'True' : 'False' }],
-    containerStatuses: s.containers.map((c) => ({ name: c.name, ready: c.ready, restartCount: c.restarts, started: c.started, state: state(c) })),
+    containerStatuses: s.containers.map((c) => ({ name: c.name, ready: c.ready, restartCount: c.restarts, started: c.started, state: state(c), ...(c.lastTermination ? { lastState: { terminated: lastTerminated(c.lastTermination) } } : {}) })),
   };
 }
 

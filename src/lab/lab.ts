@@ -7,6 +7,7 @@ import { modeledObjects, readCluster } from '../api/cluster.js';
 import type { RawObject } from '../api/load.js';
 import { applyPlan } from '../host/executor.js';
 import type { Host } from '../host/host.js';
+import { CliNft } from '../host/nft.js';
 import { decideVxlanChecksumOffload } from '../model/kernel.js';
 import { labNetnsPrefix, placePods, planNodes, validateLabConfig, type LabConfig, type LabNode, type PlacedPod } from '../model/lab.js';
 import { stableJson } from '../model/names.js';
@@ -224,7 +225,7 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   // The cluster as it will run: every pod with its new address and node.
   const running = placeOnto(base, { nodes: state.nodes, placements: placed });
   // Policies first, with the new pods' addresses: a selected pod is isolated from its first packet.
-  const policy = await syncPolicies(host, state.nodes, running, labSemantics(state.config));
+  const policy = await syncPolicies(new CliNft(host), state.nodes, running, labSemantics(state.config));
   await applyPlan(host, renderPodsAdd(state.config, state.nodes, added));
   state.placements = placed;
   saveState(state);

@@ -7,7 +7,7 @@
  * that a policy selects is isolated from its first packet (its address is in the sets before
  * its interface exists).
  */
-import type { Host } from '../host/host.js';
+import type { Nft } from '../host/nft.js';
 import type { LabNode } from '../model/lab.js';
 import type { Cluster } from '../model/types.js';
 import { compilePolicies } from '../policy/compile.js';
@@ -24,7 +24,8 @@ export interface PolicySyncReport {
   applyMs: number;
 }
 
-export async function syncPolicies(host: Host, nodes: readonly LabNode[], cluster: Cluster, semantics: Semantics): Promise<PolicySyncReport> {
+/** `nft`: the kernel's (CliNft) in a lab, FakeNft in tests (whose rulesets the tracer can walk). */
+export async function syncPolicies(nft: Nft, nodes: readonly LabNode[], cluster: Cluster, semantics: Semantics): Promise<PolicySyncReport> {
   const t0 = performance.now();
   const compiled = compilePolicies(cluster, semantics);
   const compileMs = performance.now() - t0;
@@ -35,9 +36,12 @@ export async function syncPolicies(host: Host, nodes: readonly LabNode[], cluste
       const tx = renderPolicyFull(compiled, node.name);
       elements += tx.operations.filter((op) => op.obj.kind === 'element').length;
       const start = performance.now();
-      const r = await host.exec(node.netns, ['nft', '-f', '-'], tx.toString());
+      try {
+        await nft.run(node.netns, tx);
+      } catch (err) {
+        throw new Error(`nft on ${node.name}: the NetworkPolicy ruleset was refused: ${(err as Error).message}`);
+      }
       applyMs = Math.max(applyMs, performance.now() - start);
-      if (r.code !== 0) throw new Error(`nft on ${node.name}: the NetworkPolicy ruleset was refused: ${r.stderr.trim().split('\n').slice(0, 3).join(' ')}`);
     }),
   );
   return { isolatedPods: compiled.length, elements, compileMs, applyMs };

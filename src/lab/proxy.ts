@@ -5,6 +5,8 @@
  * endpoints change, and LoadBalancer IPs are routed from the host to a node that serves them.
  */
 import type { Host } from '../host/host.js';
+import { CliNft, type Nft } from '../host/nft.js';
+import type { Transaction } from '../render/nft/txn.js';
 import type { PodStatusLookup } from '../model/endpoints.js';
 import type { LabNode } from '../model/lab.js';
 import type { ServiceTable } from '../model/service-table.js';
@@ -28,7 +30,12 @@ export interface ProxyReport {
   flushed: number;
 }
 
-export async function syncServices(host: Host, state: LabState, cluster: Cluster, podStatus: PodStatusLookup): Promise<ProxyReport> {
+/**
+ * `nft`: where the transactions go — the kernel by default (`nft -f` through `host`), the
+ * in-memory FakeNft in tests, whose rulesets the packet tracer then walks. Conntrack flushes and
+ * LoadBalancer routes go through `host`.
+ */
+export async function syncServices(host: Host, state: LabState, cluster: Cluster, podStatus: PodStatusLookup, nft: Nft = new CliNft(host)): Promise<ProxyReport> {
   const view = serviceView(cluster, state, podStatus);
   state.serviceAllocations = Object.fromEntries(view.allocations);
   const prev = state.proxyTable ?? null;
@@ -40,11 +47,10 @@ export async function syncServices(host: Host, state: LabState, cluster: Cluster
     state.nodes.map(async (node) => {
       const ref = { name: node.name, ip: node.ip };
       let applied = false;
-      if (prev) applied = await nft(host, node, renderServicesDelta(prev, view.table, ref, opts).toString());
+      if (prev) applied = await run(nft, node, renderServicesDelta(prev, view.table, ref, opts));
       if (!applied) {
         report.full.push(node.name);
-        const script = renderServicesFull(view.table, ref, opts).toString();
-        if (!(await nft(host, node, script, true))) throw new Error(`nft on ${node.name}: the full service ruleset was refused`);
+        await run(nft, node, renderServicesFull(view.table, ref, opts), true);
       }
       for (const flush of staleUdpConntrack(prev ?? { services: [] }, view.table, ref)) {
         await host.exec(node.netns, flush.argv); // exit 1 when nothing matched: fine
@@ -57,12 +63,15 @@ export async function syncServices(host: Host, state: LabState, cluster: Cluster
   return report;
 }
 
-/** Runs one nft transaction in a node; false when nft refused it (a full sync comes next). */
-async function nft(host: Host, node: LabNode, script: string, mustWork = false): Promise<boolean> {
-  if (script.trim() === '') return true;
-  const r = await host.exec(node.netns, ['nft', '-f', '-'], script);
-  if (r.code !== 0 && mustWork) throw new Error(`nft on ${node.name}: ${r.stderr.trim().split('\n').slice(0, 3).join(' ')}`);
-  return r.code === 0;
+/** Runs one transaction in a node; false when nft refused it (a full sync comes next), or a throw when it must work. */
+async function run(nft: Nft, node: LabNode, tx: Transaction, mustWork = false): Promise<boolean> {
+  try {
+    await nft.run(node.netns, tx);
+    return true;
+  } catch (err) {
+    if (mustWork) throw new Error(`nft on ${node.name}: the full service ruleset was refused: ${(err as Error).message}`);
+    return false;
+  }
 }
 
 /**

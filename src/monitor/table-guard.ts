@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Host } from '../host/host.js';
+import { CliNft } from '../host/nft.js';
 import { labCluster } from '../lab/lab.js';
 import { tryLock } from '../lab/lock.js';
 import { syncPolicies } from '../lab/policy.js';
@@ -81,7 +82,7 @@ export function startTableGuard(lab: string, host: Host, readState: () => LabSta
       const cluster = labCluster(state);
       state.proxyTable = null; // a full Services sync: delta sync assumes the tables as last written
       await syncServices(host, state, cluster, conditionsLookup(state.endpoints ?? { ready: [], terminal: [] }));
-      await syncPolicies(host, state.nodes, cluster, labSemantics(state.config));
+      await syncPolicies(new CliNft(host), state.nodes, cluster, labSemantics(state.config));
       saveState(state);
       for (const n of still) restores.set(n, (restores.get(n) ?? 0) + 1);
       baseline = { stamp: stamp(state), prints: await fingerprints(state) };

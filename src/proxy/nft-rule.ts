@@ -1,21 +1,27 @@
 /**
- * Parses the nft rule texts podnet's Service renderer emits into matches and statements, for the
- * packet tracer. It knows exactly the expressions the renderer uses and throws on anything else,
+ * Parses the nft rule texts podnet's Service and NetworkPolicy renderers emit into matches and
+ * statements, for the packet tracer. It knows exactly the expressions the renderer uses and throws on anything else,
  * so a renderer change that the tracer does not model fails the tests instead of passing them
  * silently (kube-proxy's nftables tracer works the same way). Pure.
  */
 
 export type Item =
   | { kind: 'ct-new' }
+  /** `ct state established,related`: never true for the first packet, which the tracer follows. */
+  | { kind: 'ct-established' }
   | { kind: 'ct-dnat' }
-  | { kind: 'in-set'; key: 'daddr.proto.dport' | 'saddr.daddr'; set: string }
+  | { kind: 'in-set'; key: 'daddr.proto.dport' | 'saddr.proto.dport' | 'saddr.daddr'; set: string }
   | { kind: 'fib-local'; field: 'saddr' | 'daddr' }
   | { kind: 'ip'; field: 'saddr' | 'daddr'; negate: boolean; value: string }
   | { kind: 'l4proto'; proto: string }
   | { kind: 'dport'; proto: string; port: number }
   | { kind: 'mark-and'; mask: number; value: number }
   | { kind: 'numgen'; mod: number; value: number }
-  | { kind: 'vmap'; key: 'daddr.proto.dport' | 'proto.dport'; map: string }
+  | { kind: 'vmap'; key: 'daddr.proto.dport' | 'proto.dport' | 'saddr' | 'daddr'; map: string }
+  /** `limit rate …`: the first packet is within any rate. */
+  | { kind: 'limit' }
+  /** `meta nftrace set 1`, `counter`: no effect on the verdict. */
+  | { kind: 'no-op' }
   | { kind: 'numgen-vmap'; mod: number; verdicts: Map<number, string> }
   | { kind: 'verdict'; verdict: string }
   | { kind: 'dnat'; ip: string; port: number }
@@ -23,7 +29,7 @@ export type Item =
    *  for the packet's key (no element: the rule does not match). */
   | { kind: 'dnat-map'; key: 'daddr.proto.dport' | 'proto.dport'; map: string }
   | { kind: 'masquerade' }
-  | { kind: 'reject'; how: 'tcp-reset' | 'icmp-port-unreachable' }
+  | { kind: 'reject'; how: 'tcp-reset' | 'icmp-port-unreachable' | 'admin-prohibited' }
   | { kind: 'mark-set'; op: 'or' | 'xor'; value: number }
   | { kind: 'update'; set: string };
 
@@ -61,12 +67,26 @@ function parse(text: string): Item[] {
   while (i < t.length) {
     const w = t[i];
     if (w === 'ct' && t[i + 1] === 'status') (take('ct', 'status', 'dnat'), items.push({ kind: 'ct-dnat' }));
+    else if (w === 'ct' && t[i + 2] === 'established') (take('ct', 'state', 'established', ',', 'related'), items.push({ kind: 'ct-established' }));
+    else if (w === 'counter') (i++, items.push({ kind: 'no-op' }));
+    else if (w === 'limit') {
+      take('limit', 'rate');
+      if (!/^\d+\/second$/.test(t[i++] ?? '')) fail('expected N/second');
+      take('burst');
+      num();
+      take('packets');
+      items.push({ kind: 'limit' });
+    }
     else if (w === 'ct') (take('ct', 'state', 'new'), items.push({ kind: 'ct-new' }));
     else if (w === 'fib') {
       i++;
       const field = t[i++] === 'saddr' ? 'saddr' : 'daddr';
       take('type', 'local');
       items.push({ kind: 'fib-local', field });
+    } else if (w === 'ip' && t[i + 2] === '.' && t[i + 1] === 'saddr' && t[i + 3] === 'meta') {
+      take('ip', 'saddr', '.', 'meta', 'l4proto', '.', 'th', 'dport');
+      if (!t[i]?.startsWith('@')) fail('expected @set');
+      items.push({ kind: 'in-set', key: 'saddr.proto.dport', set: t[i++].slice(1) });
     } else if (w === 'ip' && t[i + 2] === '.' && t[i + 1] === 'saddr') {
       take('ip', 'saddr', '.', 'ip', 'daddr');
       if (!t[i]?.startsWith('@')) fail('expected @set');
@@ -79,11 +99,20 @@ function parse(text: string): Item[] {
       i++;
       const field = t[i++];
       if (field !== 'saddr' && field !== 'daddr') fail('expected saddr or daddr');
+      if (t[i] === 'vmap') {
+        i++;
+        if (!t[i]?.startsWith('@')) fail('expected @map');
+        items.push({ kind: 'vmap', key: field as 'saddr' | 'daddr', map: t[i++].slice(1) });
+        continue;
+      }
       const negate = t[i] === '!=' ? (i++, true) : false;
       items.push({ kind: 'ip', field: field as 'saddr' | 'daddr', negate, value: t[i++] });
     } else if (w === 'meta' && t[i + 2] === '.') {
       take('meta', 'l4proto', '.', 'th', 'dport', 'vmap');
       items.push({ kind: 'vmap', key: 'proto.dport', map: t[i++].replace(/^@/, '') });
+    } else if (w === 'meta' && t[i + 1] === 'nftrace') {
+      take('meta', 'nftrace', 'set', '1');
+      items.push({ kind: 'no-op' });
     } else if (w === 'meta') {
       take('meta', 'l4proto');
       items.push({ kind: 'l4proto', proto: t[i++] });
@@ -133,6 +162,7 @@ function parse(text: string): Item[] {
       i++;
       if (i >= t.length) items.push({ kind: 'reject', how: 'icmp-port-unreachable' });
       else if (t[i + 1] === 'tcp') (take('with', 'tcp', 'reset'), items.push({ kind: 'reject', how: 'tcp-reset' }));
+      else if (t[i + 2] === 'admin-prohibited') (take('with', 'icmp', 'admin-prohibited'), items.push({ kind: 'reject', how: 'admin-prohibited' }));
       else (take('with', 'icmp', 'port-unreachable'), items.push({ kind: 'reject', how: 'icmp-port-unreachable' }));
     } else if (w === 'update') {
       i++;

@@ -1,5 +1,6 @@
 /**
- * A packet-flow tracer over the rendered Service ruleset: it loads the Transaction into the
+ * A packet-flow tracer over a rendered ruleset (the Services table, or the NetworkPolicy table:
+ * its verdict maps and interval sets): it loads the Transaction into the
  * in-memory Ruleset and walks the first packet of a connection through the hooks in kernel order
  * — prerouting, routing, input or forward, postrouting (or output, postrouting for the node's
  * own packets) — running every base chain by priority, following jumps, gotos and verdict maps,
@@ -30,7 +31,7 @@ export interface Outcome {
   /** "ip:port" when a chain DNAT'd the packet. */
   dnat?: string;
   masquerade: boolean;
-  reject?: 'tcp-reset' | 'icmp-port-unreachable';
+  reject?: 'tcp-reset' | 'icmp-port-unreachable' | 'admin-prohibited';
   /** The verdict map whose element gave the final drop/reject, if any. */
   via?: string;
   /** Non-base chains entered, in order. */
@@ -80,7 +81,7 @@ interface Pkt {
   updates: { set: string; key: string }[];
   via?: string;
 }
-type Final = { pkt: Pkt; verdict: 'accept' | 'drop' | 'reject'; how?: 'tcp-reset' | 'icmp-port-unreachable' };
+type Final = { pkt: Pkt; verdict: 'accept' | 'drop' | 'reject'; how?: 'tcp-reset' | 'icmp-port-unreachable' | 'admin-prohibited' };
 type Frame = { chain: string; index: number };
 
 export function traceRuleset(rs: Ruleset, tableName: string, node: TraceNode, packet: TracePacket): TraceResult {
@@ -152,11 +153,18 @@ class Walker {
         switch (item.kind) {
           case 'ct-new':
             return [b]; // the tracer follows the first packet of a connection
+          case 'ct-established':
+            return test(false);
+          case 'limit':
+          case 'no-op':
+            return [b];
           case 'ct-dnat':
             return test(p.dnat !== undefined);
           case 'in-set': {
-            const key = item.key === 'saddr.daddr' ? `${p.src} . ${p.dst}` : `${p.dst} . ${p.proto} . ${p.dport}`;
-            return test(this.t.sets.get(item.set)!.elements.has(key));
+            const set = this.t.sets.get(item.set)!;
+            if (item.key === 'saddr.daddr') return test(set.elements.has(`${p.src} . ${p.dst}`));
+            const parts = [item.key === 'saddr.proto.dport' ? p.src : p.dst, p.proto, String(p.dport)];
+            return test(set.flags.includes('interval') ? inIntervals(set.elements.keys(), parts) : set.elements.has(parts.join(' . ')));
           }
           case 'fib-local':
             return test(this.isLocal(item.field === 'saddr' ? p.src : p.dst));
@@ -180,7 +188,7 @@ class Walker {
             return item.verdicts.size < item.mod ? [...out, { ...b, control: 'next', done: true }] : out;
           }
           case 'vmap': {
-            const key = item.key === 'proto.dport' ? `${p.proto} . ${p.dport}` : `${p.dst} . ${p.proto} . ${p.dport}`;
+            const key = item.key === 'saddr' ? p.src : item.key === 'daddr' ? p.dst : item.key === 'proto.dport' ? `${p.proto} . ${p.dport}` : `${p.dst} . ${p.proto} . ${p.dport}`;
             const v = this.t.sets.get(item.map)!.elements.get(key);
             return v === undefined ? test(false) : stop(v, { ...p, via: item.map });
           }
@@ -205,6 +213,27 @@ class Walker {
     }
     return branches;
   }
+}
+
+const PROTO_NUMBERS: Record<string, number> = { tcp: 6, udp: 17, sctp: 132 };
+
+/**
+ * Whether an interval set (elements "A[-B] . P[-Q] . X[-Y]": address, protocol number, port)
+ * holds the key: every part inside its element's range, as the kernel's pipapo lookup has it.
+ */
+function inIntervals(keys: Iterable<string>, parts: readonly string[]): boolean {
+  const value = (part: string, i: number): number => (i === 0 ? parseIPv4(part)! : i === 1 && part in PROTO_NUMBERS ? PROTO_NUMBERS[part]! : Number(part));
+  const want = parts.map(value);
+  for (const key of keys) {
+    const ranges = key.split(' . ');
+    if (ranges.length !== parts.length) continue;
+    const hit = ranges.every((r, i) => {
+      const [a, z = a] = r.split('-');
+      return value(a!, i) <= want[i]! && want[i]! <= value(z, i);
+    });
+    if (hit) return true;
+  }
+  return false;
 }
 
 function inCidr(ip: string, value: string): boolean {
@@ -233,7 +262,7 @@ function summarize(finals: Final[]): TraceResult {
     const masqSome = outcomes.some((o) => o.masquerade);
     const dests = masqSome && !masquerade ? destinations.map((d) => (outcomes.some((o) => o.dnat === d && o.masquerade) ? `${d} (masquerade)` : d)) : destinations;
     text = `DNAT ${dests.join(' | ')}${destinations.length > 1 ? ` (one of ${destinations.length})` : ''}${masquerade ? ', masquerade' : ''}`;
-  } else if (verdict === 'REJECT') text = 'REJECT (no endpoints)';
+  } else if (verdict === 'REJECT') text = outcomes.every((o) => o.reject === 'admin-prohibited') ? 'REJECT (denied by policy)' : 'REJECT (no endpoints)';
   else if (verdict === 'DROP') text = outcomes.every((o) => o.via?.startsWith('no-endpoint')) ? 'DROP (no local endpoint)' : 'DROP';
   else if (verdict === 'PASS') text = 'no service: pass';
   else text = `MIXED: ${[...kinds].join(', ')}`;

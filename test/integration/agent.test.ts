@@ -98,8 +98,7 @@ describe.skipIf(!canRun)('node agent (root, network namespaces)', () => {
     // From source through tsx, so the test does not depend on a fresh `npm run build`.
     const args = ['--import', 'tsx', 'src/lab/agent/main.ts', '--state-dir', stateDir, '--node', 'node-a', '--node-netns', ns.node];
     const errLog = fs.openSync(path.join(stateDir, 'agent.log'), 'a');
-    // As startAgent does: in a mount namespace of its own, where its containers' layers are mounted.
-    agent = spawn('unshare', ['--mount', '--propagation', 'slave', '--', process.execPath, ...args], { cwd: repo, detached: true, stdio: ['ignore', errLog, errLog] });
+    agent = spawn(process.execPath, args, { cwd: repo, detached: true, stdio: ['ignore', errLog, errLog] });
     await until('agent pid file', () => fs.existsSync(path.join(stateDir, 'agents', 'node-a.pid')), 20_000);
   });
 
@@ -121,6 +120,16 @@ describe.skipIf(!canRun)('node agent (root, network namespaces)', () => {
   it('rejects invalid requests', async () => {
     const reply = await request({ op: 'sync', pods: [{ ...p1, key: 'wrong' }] });
     expect(reply.ok).toBe(false);
+  });
+
+  it('serves only root peers: uid 65534 holding CAP_DAC_OVERRIDE (which passes the socket\'s modes) is refused', () => {
+    const client = `const c=require('net').connect(${JSON.stringify(sock)});c.on('connect',()=>c.write('{"op":"status"}\\n'));let b='';c.on('data',d=>{b+=d;if(b.includes('\\n')){console.log(b.trim());c.destroy()}});c.on('error',e=>{console.log('error '+e.code);})`;
+    const run = (prefix: string[]) => execFileSync(prefix[0] ?? process.execPath, [...prefix.slice(1), ...(prefix.length > 0 ? [process.execPath] : []), '-e', client], { encoding: 'utf8', timeout: 10_000 }).trim();
+    expect(JSON.parse(run([]))).toEqual({ ok: true, pods: [] }); // the same client, as root
+    const other = run(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=+dac_override', '--ambient-caps=+dac_override']);
+    expect(JSON.parse(other)).toMatchObject({ ok: false, error: expect.stringMatching(/^only root may use this socket \(peer pid \d+, uid 65534\)$/) });
+    // Without the capability the socket's modes stop it before the agent sees it.
+    expect(run(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'])).toBe('error EACCES');
   });
 
   it('syncs two pods and replies once they are ready', async () => {

@@ -52,4 +52,28 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('pod events through the lab\'s Ku
     expect(versions()).toBe(before);
     expect(kubectl(['get', 'events', '-o', 'wide']).stdout).toMatch(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+SUBOBJECT\s+SOURCE\s+MESSAGE\s+FIRST SEEN\s+COUNT\s+NAME\n/);
   }, T);
+
+  it('a failing liveness probe: Killing events, and the restarted container\'s Last State in describe', async () => {
+    const manifest = `apiVersion: v1
+kind: Pod
+metadata: {name: unlive}
+spec:
+  containers:
+  - name: app
+    image: busybox
+    command: [sleep, '3600']
+    livenessProbe: {tcpSocket: {port: 7777}, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 2}
+`;
+    const applied = kubectl(['apply', '-f', '-'], manifest);
+    expect(applied.status, applied.stderr).toBe(0);
+    let describe = '';
+    await until('a Killing event and a Last State for pod unlive', () => {
+      describe = kubectl(['describe', 'pod', 'unlive']).stdout;
+      return /Normal\s+Killing\s+\S+( \(x\d+ over \S+\))?\s+kubelet\s+Container app failed liveness probe, will be restarted/.test(describe) && describe.includes('Last State:') && /Restart Count:\s+[1-9]/.test(describe);
+    }, 90_000);
+    // The previous run ended on the kubelet's SIGTERM: exit 143, reason Error.
+    expect(describe).toMatch(/Last State:\s+Terminated\n\s+Reason:\s+Error\n\s+Exit Code:\s+143\n\s+Started:\s+.+\n\s+Finished:\s+.+\n/);
+    const reasons = kubectl(['get', 'events', '--field-selector', 'involvedObject.name=unlive,reason=Killing', '-o', 'jsonpath={.items[*].message}']);
+    expect(reasons.stdout).toBe('Container app failed liveness probe, will be restarted');
+  }, T);
 });

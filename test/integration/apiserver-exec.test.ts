@@ -1,11 +1,12 @@
 /**
  * `kubectl exec` through the lab's Kubernetes API (WebSocket, v5.channel.k8s.io): stdout, stderr,
- * stdin to EOF, exit codes, the pod's network namespace, and the errors before the upgrade.
+ * stdin to EOF, exit codes, a TTY (-t, on a pseudo-terminal of its own), the pod's network
+ * namespace, and the errors before the upgrade.
  * Needs root and kubectl; unique lab (prefix kexe), cleaned up on failure.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAN_RUN_LAB, HAVE_KUBECTL, kubectlFor, fixture, TestLab, until } from './helpers.js';
+import { CAN_RUN_LAB, HAVE_KUBECTL, kubectlFor, fixture, REPO, TestLab, until } from './helpers.js';
 
 const T = 180_000;
 
@@ -75,9 +76,63 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('kubectl exec through the lab\'s 
     await until('the exec\'d command to be gone', () => running() === '', 20_000);
   }, T);
 
-  it('a TTY (-t) is refused with a message that says so', () => {
-    // kubectl asks for a TTY only when its stdin is a terminal: `script` gives it one.
-    const r = spawnSync('script', ['-qec', `kubectl --kubeconfig ${lab.kubeconfig} exec -it solo -c sleeper -- sh`, '/dev/null'], { encoding: 'utf8', timeout: 60_000, input: '' });
-    expect(r.stdout).toContain('a TTY (kubectl exec -t) is not supported by podnet yet');
+  it('kubectl attach: the running container\'s output from now on; it ends when the container does; -i is refused', async () => {
+    const manifest = `apiVersion: v1
+kind: Pod
+metadata: {name: ticker}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: app
+    image: busybox
+    command: [sh, -c, 'i=0; while [ $i -lt 40 ]; do i=$((i+1)); echo tick-$i; sleep 0.2; done']
+`;
+    expect(kubectl(['apply', '-f', '-'], manifest).status).toBe(0);
+    await until('ticker to have ticked 5 times', () => kubectl(['logs', 'ticker']).stdout.includes('tick-5\n'), 60_000);
+    const r = await new Promise<{ out: string; code: number | null }>((resolve) => {
+      const c = spawn('kubectl', ['--kubeconfig', lab.kubeconfig, 'attach', 'ticker'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      c.on('close', (code) => resolve({ out, code }));
+    });
+    // Attached after tick 5: the later ticks up to the last, none of the first ones; then the container ended and so did attach.
+    expect(r.out).toContain('tick-40\n');
+    expect(r.out).not.toMatch(/^tick-1\n/m);
+    expect(r.code).toBe(0);
+    const stdin = kubectl(['attach', '-i', 'solo', '-c', 'sleeper']);
+    expect(stdin.status).not.toBe(0);
+    expect(stdin.stderr).toContain('has no stdin to attach to');
+  }, T);
+
+  // kubectl asks for a TTY only when its stdin is a terminal: `script` gives it one, of a set size.
+  const inTerminal = (cmd: string, input = '') => spawnSync('script', ['-qec', `stty rows 33 cols 101; kubectl --kubeconfig ${lab.kubeconfig} ${cmd}`, '/dev/null'], { encoding: 'utf8', timeout: 60_000, input });
+
+  it('a TTY (-t): the command has a terminal of kubectl\'s size as stdin/stdout, TERM=xterm; its exit code is kubectl\'s', () => {
+    const r = inTerminal(`exec -it solo -c sleeper -- sh -c 'sleep 1; tty; stty size; echo TERM=$TERM; test -t 0 && test -t 1 && echo both-ttys; exit 4'`);
+    expect(r.stdout).toMatch(/\/dev\/pts\/\d+\r?\n/);
+    expect(r.stdout).toMatch(/33 101\r?\n/);
+    expect(r.stdout).toContain('TERM=xterm');
+    expect(r.stdout).toContain('both-ttys');
+    expect(r.status).toBe(4);
+  });
+
+  it('podnet exec -t: the same terminal as kubectl exec -t gives, sized as the caller\'s; without a terminal, a warning and none', () => {
+    const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+    const cli = lab.argv('exec', ['solo', '-c', 'sleeper', '-t', '--', 'sh', '-c', 'sleep 0.5; stty size; test -t 0 && tty; exit 6']).map(quote).join(' ');
+    const r = spawnSync('script', ['-qec', `stty rows 21 cols 77; ${cli}`, '/dev/null'], { cwd: REPO, env: lab.env(), encoding: 'utf8', timeout: 60_000, input: '' });
+    // Node's raw mode keeps output post-processing (ONLCR), so the command's \r\n arrives as \r\r\n.
+    expect(r.stdout).toMatch(/21 77\r*\n/);
+    expect(r.stdout).toMatch(/\/dev\/pts\/\d+\r*\n/);
+    expect(r.status).toBe(6);
+    const plain = spawnSync(lab.argv('exec', ['solo', '-c', 'sleeper', '-t', '--', 'sh', '-c', 'test -t 0 || echo no-tty'])[0]!, lab.argv('exec', ['solo', '-c', 'sleeper', '-t', '--', 'sh', '-c', 'test -t 0 || echo no-tty']).slice(1), { cwd: REPO, env: lab.env(), encoding: 'utf8', timeout: 60_000, input: '' });
+    expect(plain.stderr).toContain('Unable to use a TTY - input is not a terminal or the right kind of file');
+    expect(plain.stdout).toBe('no-tty\n');
+    expect(plain.status).toBe(0);
+  });
+
+  it('a TTY with stdin: an interactive shell reads what is typed and its output comes back', () => {
+    const r = inTerminal('exec -it solo -c sleeper -- sh', 'echo hi-$((6*7))\nexit 5\n');
+    expect(r.stdout).toContain('hi-42');
+    expect(r.status).toBe(5);
   });
 });

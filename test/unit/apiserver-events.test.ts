@@ -56,6 +56,23 @@ describe('podEvents', () => {
     expect(sandbox.find((e) => e.reason === 'FailedCreatePodSandBox')).toMatchObject({ type: 'Warning', message: 'Failed to create pod sandbox: plugin said no' });
   });
 
+  it('Killing: one Normal event per container and probe the kubelet killed it for, with its count and times', () => {
+    const kills = new Map([['shop/p', new Map([['web', { liveness: { count: 2, first: STARTED, last: NOW } }]])]]);
+    const events = podEvents([pod('p', [running('web', { restartCount: 2 })])], [], NOW, kills);
+    const killing = events.filter((e) => e.reason === 'Killing') as Any[];
+    expect(killing).toHaveLength(1);
+    expect(killing[0]).toMatchObject({
+      type: 'Normal', message: 'Container web failed liveness probe, will be restarted', count: 2,
+      firstTimestamp: '2025-01-02T03:04:09Z', lastTimestamp: '2025-01-02T04:00:00Z',
+      source: { component: 'kubelet', host: 'node-a' }, involvedObject: { fieldPath: 'spec.containers{web}', uid: 'uid-p' },
+    });
+    expect(killing[0].metadata.name).toMatch(/^p\.[0-9a-f]{16}$/);
+    // A startup kill is an event of its own; another pod's kills are not this pod's.
+    const both = new Map([['shop/p', new Map([['web', { liveness: { count: 1, first: STARTED, last: STARTED }, startup: { count: 1, first: STARTED, last: STARTED } }]])], ['shop/q', new Map([['web', { liveness: { count: 1, first: STARTED, last: STARTED } }]])]]);
+    const messages = podEvents([pod('p', [running('web')])], [], NOW, both).filter((e) => e.reason === 'Killing').map((e) => e.message).sort();
+    expect(messages).toEqual(['Container web failed liveness probe, will be restarted', 'Container web failed startup probe, will be restarted']);
+  });
+
   it('names are <pod>.<16 hex> of the pod uid, reason and container; the same input gives the same output', () => {
     const pods = [pod('p', [running('web', { ready: false })]), pod('q', [{ name: 'web', restartCount: 1, state: { waiting: { reason: 'CrashLoopBackOff' } } }])];
     const a = podEvents(pods, [], NOW);

@@ -1,7 +1,7 @@
 /** The pods/exec stream protocol's pure parts: subprotocols, channel framing, options, the ending Status. */
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/apiserver/errors.js';
-import { CLOSE, ERROR, execOptions, exitStatus, failureStatus, frame, pickProtocol, STDIN, STDOUT, unframe } from '../../src/apiserver/exec-stream.js';
+import { CLOSE, ERROR, execOptions, exitStatus, failureStatus, frame, pickProtocol, resizeLine, STDIN, STDOUT, unframe } from '../../src/apiserver/exec-stream.js';
 
 const q = (s: string) => new URLSearchParams(s);
 
@@ -33,7 +33,7 @@ describe('exec stream protocol', () => {
     expect(execOptions(q('command=true&stdout=1'))).toEqual({ command: ['true'], stdin: false, stdout: true, stderr: false, tty: false });
   });
 
-  it('refuses what it cannot serve with a 400: no command, no stream, a TTY', () => {
+  it('refuses what it cannot serve with a 400: no command, no stream', () => {
     const code = (s: string) => {
       try {
         execOptions(q(s));
@@ -44,7 +44,13 @@ describe('exec stream protocol', () => {
     };
     expect(code('stdout=true')).toBe('400 you must specify at least 1 command');
     expect(code('command=true')).toBe('400 you must specify at least 1 of stdin, stdout, stderr');
-    expect(code('command=sh&stdin=true&stdout=true&tty=true')).toMatch(/^400 a TTY \(kubectl exec -t\) is not supported by podnet yet/);
+    expect(code('command=sh&stdin=true&stdout=true&tty=true')).toBe('ok');
+  });
+
+  it('a TTY merges stderr into stdout; resize messages become the pty helper\'s size lines', () => {
+    expect(execOptions(q('command=sh&stdin=true&stdout=true&stderr=true&tty=true'))).toMatchObject({ tty: true, stdout: true, stderr: false });
+    expect(resizeLine(Buffer.from('{"Width":120,"Height":40}'))).toBe('120 40\n');
+    for (const bad of ['{"Width":-1,"Height":40}', '{"Width":1.5,"Height":40}', '{"Height":40}', 'null', 'not json', '{"Width":70000,"Height":1}']) expect(resizeLine(Buffer.from(bad))).toBeUndefined();
   });
 
   it('ends with Success, or NonZeroExitCode whose ExitCode cause carries the code', () => {

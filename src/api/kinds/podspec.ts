@@ -169,6 +169,10 @@ function readContainer(v: unknown, path: string, p: ObjectProblems, index: numbe
       env[(e as Obj).name as string] = (e as Obj).value as string;
     }
   });
+  // No container has a stdin or terminal of its own on podnet (kubectl attach -i/-t is refused; exec -it works).
+  for (const key of ['stdin', 'stdinOnce', 'tty'] as const) {
+    if (o[key] === true) p.warn(join(path, key), 'not applied: podnet runs containers without a stdin or terminal of their own (use kubectl exec -it)');
+  }
   const strings = (x: unknown, sub: string) => readArray(x, join(path, sub), p)?.map((s) => String(s));
   const container: Container = {
     name: name ?? `container-${index}`,

@@ -45,6 +45,8 @@ export class CommandContainer {
   readonly security: ContainerSecurity;
   /** Why the container may not start (kubelet's CreateContainerConfigError), if it may not. */
   private refused: string | undefined;
+  private lastTermination: ContainerStatus['lastTermination'];
+  private readonly probeKills: NonNullable<ContainerStatus['probeKills']> = {};
 
   constructor(
     private readonly stateDir: string,
@@ -54,7 +56,7 @@ export class CommandContainer {
     private readonly log: (line: string) => void,
     runner: ProbeRunner,
   ) {
-    this.prober = new ContainerProber(spec, runner, { kill: (reason) => this.killForProbe(reason), note: (text) => this.note(text) });
+    this.prober = new ContainerProber(spec, runner, { kill: (reason, role) => this.killForProbe(reason, role), note: (text) => this.note(text) });
     this.security = spec.security ?? resolveSecurity(undefined, undefined);
   }
 
@@ -94,6 +96,8 @@ export class CommandContainer {
     if (this.state === 'running' && this.child?.pid !== undefined) s.pid = this.child.pid;
     if (this.state !== 'running' && this.exitCode !== undefined) s.exitCode = this.exitCode;
     if (this.refused !== undefined) s.message = this.refused;
+    if (this.lastTermination !== undefined) s.lastTermination = this.lastTermination;
+    if (Object.keys(this.probeKills).length > 0) s.probeKills = { ...this.probeKills };
     return s;
   }
 
@@ -191,10 +195,13 @@ export class CommandContainer {
    * subjected to its restart policy" — SIGTERM to the group, SIGKILL after the grace period; the
    * exit that follows goes through onExit like any other (a restart counts in `restarts`).
    */
-  private killForProbe(reason: string): void {
+  private killForProbe(reason: string, role: 'liveness' | 'startup'): void {
     const child = this.child;
     const pid = child?.pid;
     if (child === undefined || pid === undefined || this.ended.has(child)) return;
+    const now = new Date().toISOString();
+    const seen = this.probeKills[role];
+    this.probeKills[role] = { count: (seen?.count ?? 0) + 1, first: seen?.first ?? now, last: now };
     this.note(`${reason}: killing the container`);
     this.log(`${this.pod.key}/${this.spec.name}: ${reason}, killing it`);
     signalGroup(pid, 'SIGTERM');
@@ -224,6 +231,8 @@ export class CommandContainer {
       this.log(`${who}: exited with code ${exitCode}${this.stopping ? ' (stopped)' : ''}`);
       return;
     }
+    // The run that ended is the restarted container's lastState.terminated.
+    this.lastTermination = { exitCode, ...(this.startedAt !== undefined ? { startedAt: this.startedAt } : {}), finishedAt: new Date().toISOString() };
     this.failures = nextFailureCount(this.failures, Date.now() - startedAt);
     const delay = restartDelayMs(this.failures);
     this.state = 'waiting';

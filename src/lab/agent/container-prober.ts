@@ -13,7 +13,7 @@ export interface ProbeRunner {
 
 export interface ProberHooks {
   /** A liveness/startup probe failed failureThreshold times in a row. */
-  kill(reason: string): void;
+  kill(reason: string, role: 'liveness' | 'startup'): void;
   /** A line for the container's log. */
   note(text: string): void;
   /** Every result of the current run. */
@@ -105,7 +105,7 @@ export class ContainerProber {
     this.last.set(role, r.ok);
     this.hooks.result?.(role, r.ok);
     const action = this.states.record(role, run, r.ok);
-    if (action.kind === 'kill') this.hooks.kill(action.reason);
+    if (action.kind === 'kill') this.hooks.kill(action.reason, action.role);
     this.schedule();
   }
 }

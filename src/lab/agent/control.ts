@@ -10,13 +10,23 @@ export type Handler = (request: AgentRequest) => Promise<AgentReply> | AgentRepl
 /** Longest accepted request line (a sync of many pods is large, but not this large). */
 const MAX_LINE = 64 * 1024 * 1024;
 
-export function serveControl(handler: Handler, afterReply: (request: AgentRequest) => void): net.Server {
+/**
+ * `admit` decides, before any request of a connection is answered, whether its peer may use the
+ * socket (peer.ts): a refusal is the one reply the peer gets, then the connection ends.
+ */
+export function serveControl(handler: Handler, afterReply: (request: AgentRequest) => void, admit?: (conn: net.Socket) => Promise<string | undefined>): net.Server {
   return net.createServer((conn) => {
     let buffered = '';
-    let chain: Promise<void> = Promise.resolve();
+    let refused: string | undefined;
+    let chain: Promise<void> = admit === undefined ? Promise.resolve() : admit(conn).then((why) => {
+      if (why === undefined) return;
+      refused = why;
+      conn.end(`${JSON.stringify({ ok: false, error: why })}\n`);
+    });
     conn.setEncoding('utf8');
     conn.on('error', () => {}); // a client that went away is not our problem
     conn.on('data', (chunk: string) => {
+      if (refused !== undefined) return;
       buffered += chunk;
       if (buffered.length > MAX_LINE) {
         conn.end(`${JSON.stringify({ ok: false, error: 'request line too long' })}\n`);
@@ -33,6 +43,7 @@ export function serveControl(handler: Handler, afterReply: (request: AgentReques
     });
 
     async function answer(line: string): Promise<void> {
+      if (refused !== undefined) return;
       const parsed = parseRequest(line);
       let reply: AgentReply;
       if ('error' in parsed) reply = { ok: false, error: parsed.error };

@@ -10,7 +10,8 @@ import { Agent } from './agent.js';
 import { useUnsandboxedBaseline } from './command-container.js';
 import { serveControl } from './control.js';
 import { agentsDir, logsDir, pidFilePath, pidsDir, socketPath } from './paths.js';
-import { layersDir, removeDeadAgentsLayers } from './sandbox.js';
+import { LAUNCHER, layersDir, removeDeadAgentsLayers } from './sandbox.js';
+import { refuseNonRoot } from './peer.js';
 
 function main(): void {
   const { values } = parseArgs({
@@ -27,8 +28,9 @@ function main(): void {
   const dir = path.resolve(stateDir);
   for (const d of [agentsDir(dir), logsDir(dir), pidsDir(dir)]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
   // The control socket takes root's requests only: the agents' directory is root's alone (0700),
-  // the socket 0600 (Node has no SO_PEERCRED; a peer needs root's DAC rights to connect, and no
-  // container sees the path at all: the sandbox hides the state root, sandbox-argv.ts).
+  // the socket 0600, and each connection's peer must be uid 0 (SO_PEERCRED, peer.ts: a process
+  // with CAP_DAC_OVERRIDE passes the modes). No container sees the path at all: the sandbox hides
+  // the state root (sandbox-argv.ts).
   fs.chmodSync(agentsDir(dir), 0o700);
 
   process.stderr.on('error', () => {}); // logging must never stop the agent (e.g. EPIPE)
@@ -65,6 +67,11 @@ function main(): void {
     },
     (req) => {
       if (req.op === 'shutdown') exit();
+    },
+    async (conn) => {
+      const why = await refuseNonRoot(conn, LAUNCHER);
+      if (why !== undefined) log(`control socket: refused a connection: ${why}`);
+      return why;
     },
   );
   const onSignal = (signal: string): void => {

@@ -81,6 +81,10 @@ export interface ContainerStatus {
   startedAt?: string;
   /** Why a container that may not start is waiting (e.g. runAsNonRoot and uid 0). */
   message?: string;
+  /** How its previous run ended (a pod's containerStatuses[].lastState.terminated). */
+  lastTermination?: { exitCode: number; startedAt?: string; finishedAt: string };
+  /** The kubelet's kills for a failed liveness or startup probe (its Killing events): how many, first and last (RFC 3339). */
+  probeKills?: Partial<Record<'liveness' | 'startup', { count: number; first: string; last: string }>>;
 }
 
 export interface PodStatus {
