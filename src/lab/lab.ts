@@ -90,10 +90,19 @@ export function labCluster(state: Pick<LabState, 'config' | 'nodes' | 'objects' 
   return placeOnto(translateLab(state), state);
 }
 
-/** The lab's objects (with the system ones) as a Cluster, before placement. */
+/**
+ * The lab's objects (with the system ones) as a Cluster, before placement. Cluster policies
+ * (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy) are read and validated,
+ * then left out with a note: the analyzer judges them, the lab's data plane does not enforce them
+ * yet, and `probe`/`matrix` must expect what the data plane does.
+ */
 function translateLab(state: Pick<LabState, 'config' | 'nodes' | 'objects'>): Cluster {
   const objects = withSystemObjects(state.config, state.objects);
-  return readCluster(objects, { podCidr: state.config.podCidr, extraNodes: extraNodes(state.nodes) });
+  const cluster = readCluster(objects, { podCidr: state.config.podCidr, extraNodes: extraNodes(state.nodes) });
+  const tiers = cluster.clusterPolicies ?? [];
+  if (tiers.length === 0) return cluster;
+  const { clusterPolicies: _left, ...rest } = cluster;
+  return { ...rest, notes: [...cluster.notes, `${tiers.length} cluster ${tiers.length === 1 ? 'policy' : 'policies'} (${[...new Set(tiers.map((t) => t.kind))].join(', ')}) not enforced by a lab yet: 'podnet analyze|explain|diff' judge them; the lab runs as if they were absent`] };
 }
 
 /** Pods get the IP and node their placement gave them; nodes are the lab's. */
