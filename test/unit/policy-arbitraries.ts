@@ -175,3 +175,6 @@ export function scenarioArb(minPods: number, maxPods: number, maxPolicies: numbe
     });
 }
 
+
+/** The data plane enforces the profiles a CNI has (upstream, cilium), not np-guard's model: a scenario under np-guard is run as cilium. */
+export const enforceable = (sc: Scenario): Scenario => (sc.options.semantics?.enforceable ? sc : { ...sc, options: { semantics: SEMANTICS.cilium } });

@@ -16,7 +16,7 @@ import { ConnSet } from '../../src/policy/conns.js';
 import { PolicyEngine } from '../../src/policy/engine.js';
 import { SEMANTICS } from '../../src/policy/semantics.js';
 import { findPod, loadCluster, namespace, netpol, pod, readObjects } from './fixtures.js';
-import { scenarioArb, type Scenario } from './policy-arbitraries.js';
+import { enforceable, scenarioArb, type Scenario } from './policy-arbitraries.js';
 
 /** What the data plane does with a new connection from `src` to `dst`. */
 function dataPlaneAllows(compiled: Map<string, PodPolicy>, src: Pod, dst: Pod, protocol: Protocol, port: number): boolean {
@@ -71,9 +71,6 @@ function overlaps(boxes: readonly Box[]): string[] {
   );
   return out;
 }
-
-/** The data plane enforces the profiles a CNI has (upstream, cilium), not np-guard's model. */
-const enforceable = (sc: Scenario): Scenario => (sc.options.semantics?.enforceable ? sc : { ...sc, options: { semantics: SEMANTICS.cilium } });
 
 describe('compilePolicies agrees with PolicyEngine.evaluate', () => {
   it('random clusters (3-12 pods, 0-6 policies)', () => {

@@ -18,7 +18,7 @@ import { traceRuleset, type TraceResult } from '../../src/proxy/trace.js';
 import { POLICY_TABLE, renderPolicyFull } from '../../src/render/nft/policy.js';
 import { Ruleset } from '../../src/render/nft/ruleset.js';
 import { loadCluster, namespace, netpol, pod, readObjects } from './fixtures.js';
-import { scenarioArb, type Scenario } from './policy-arbitraries.js';
+import { enforceable, scenarioArb, type Scenario } from './policy-arbitraries.js';
 
 /** An address that is none of the cluster's: the tracer's node, so every pod address is forwarded. */
 const NODE_SELF = '192.0.2.254';
@@ -71,9 +71,6 @@ function disagreements(sc: Scenario): string[] {
   }
   return out;
 }
-
-/** The data plane enforces the profiles a CNI has (upstream, cilium), not np-guard's model. */
-const enforceable = (sc: Scenario): Scenario => (sc.options.semantics?.enforceable ? sc : { ...sc, options: { semantics: SEMANTICS.cilium } });
 
 describe('rendered policy tables, traced packet by packet, agree with the engine', () => {
   it('random clusters (3-12 pods, 0-6 policies)', () => {
