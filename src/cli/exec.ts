@@ -4,7 +4,7 @@ import { containerLogPath } from '../lab/agent/paths.js';
 import type { Command } from 'commander';
 import { sandboxedExec, startExec, ttyCommand, type ExecEnd, type SandboxedExec } from '../lab/exec.js';
 import type { Writable } from 'node:stream';
-import { labCluster } from '../lab/lab.js';
+import { labCluster } from '../api/lab-cluster.js';
 import { labDir, type LabState } from '../lab/state.js';
 import { run, UsageError } from './common.js';
 import { DEFAULT_LAB, findPod, requireLab, requireRoot } from './lab-common.js';

@@ -1,7 +1,8 @@
 /** `podnet get`: kubectl-style tables and List objects for a running lab. */
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { agentReports, labCluster } from '../lab/lab.js';
+import { agentReports } from '../lab/lab.js';
+import { labCluster } from '../api/lab-cluster.js';
 import { labView } from '../lab/get-view.js';
 import type { AgentPodStatus } from '../lab/agent-client.js';
 import { formatTable } from '../output/table.js';

@@ -1,5 +1,5 @@
 /** Plumbing shared by the lab commands (up, down, apply, get, exec, logs). */
-import { labCluster } from '../lab/lab.js';
+import { labCluster } from '../api/lab-cluster.js';
 import { parseIPv4 } from '../model/ip.js';
 import { LinuxHost, type Host } from '../host/host.js';
 import { LabError } from '../lab/lab.js';

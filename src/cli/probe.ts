@@ -4,7 +4,7 @@
  * make the exit code 1.
  */
 import type { Command } from 'commander';
-import { labCluster } from '../lab/lab.js';
+import { labCluster } from '../api/lab-cluster.js';
 import { labPods, probeFrom, probeMatrix, routeDevice } from '../lab/probe.js';
 import { parseIPv4 } from '../model/ip.js';
 import { POLICY_NOTE, secondaryFromRecords, sourceInterface } from '../trace/secondary.js';

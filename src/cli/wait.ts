@@ -1,6 +1,7 @@
 /** `podnet wait`: until pods are ready, not ready or deleted, as `kubectl wait` does; exit 1 on timeout. */
 import type { Command } from 'commander';
-import { labCluster, podStatuses } from '../lab/lab.js';
+import { podStatuses } from '../lab/lab.js';
+import { labCluster } from '../api/lab-cluster.js';
 import { loadState } from '../lab/state.js';
 import { parseSelectorText, SelectorSyntaxError } from '../model/selector-text.js';
 import { podKey } from '../model/types.js';

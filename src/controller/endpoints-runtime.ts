@@ -4,7 +4,8 @@
  */
 import type { Host } from '../host/host.js';
 import type { AgentPodStatus } from '../lab/agent-client.js';
-import { agentReports, labCluster } from '../lab/lab.js';
+import { agentReports } from '../lab/lab.js';
+import { labCluster } from '../api/lab-cluster.js';
 import { tryLock } from '../lab/lock.js';
 import { syncServices } from '../lab/proxy.js';
 import { appliedRecord, conditionsLookup } from '../lab/readiness.js';

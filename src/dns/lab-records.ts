@@ -5,10 +5,10 @@
  * drops out of its headless name unless publishNotReadyAddresses, and a finished one always. A
  * lab that recorded no readiness yet counts every placed pod as ready.
  */
-import { labCluster } from '../lab/lab.js';
+import { labCluster } from '../api/lab-cluster.js';
 import { recordedEndpoints } from '../lab/readiness.js';
 import type { LabState } from '../lab/state.js';
-import { CLUSTER_ZONE } from '../lab/system.js';
+import { CLUSTER_ZONE } from '../model/cluster-dns.js';
 import { serviceView } from '../model/service-view.js';
 import { buildRecordSet, type RecordSet } from './records.js';
 

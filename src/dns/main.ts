@@ -7,7 +7,7 @@
  */
 import { unwatchFile, watchFile } from 'node:fs';
 import { processLabFiles, readStateFile, type LabState } from '../lab/state.js';
-import { CLUSTER_ZONE } from '../lab/system.js';
+import { CLUSTER_ZONE } from '../model/cluster-dns.js';
 import { labRecords } from './lab-records.js';
 import type { RecordSet } from './records.js';
 import { forwarderDeadlineMs, forwarderDir } from './forwarder.js';

@@ -2,11 +2,11 @@
  * What the controller serves, from a lab's state: the lab's objects as a Cluster, the Services'
  * endpoints as kube-proxy sees them, the Ingresses of podnet's class, their routes and certificates.
  */
-import { labCluster } from '../lab/lab.js';
+import { labCluster } from '../api/lab-cluster.js';
 import type { LabState } from '../lab/state.js';
 import { recordedEndpoints } from '../lab/readiness.js';
 import { serviceView } from '../model/service-view.js';
-import { selectIngresses, type IgnoredIngress } from './classes.js';
+import { selectIngresses, type IgnoredIngress } from '../model/ingress-classes.js';
 import { buildRouteTable, type RouteTable } from './routes.js';
 import { buildTlsTable, type TlsTable } from './tls-hosts.js';
 

@@ -12,7 +12,8 @@ import type { Cluster, Container, Pod } from '../model/types.js';
 import { podKey } from '../model/types.js';
 import type { AgentPodSpec } from './agent-client.js';
 import { resolveSecurity } from './agent/security.js';
-import { isSystemSource } from './system.js';
+import { withProgramCommands } from './program.js';
+import { isSystemSource } from '../api/system-objects.js';
 
 /** Why the built-in server stands in for a container's command, if it does. */
 export function builtinReason(c: Pick<Container, 'command' | 'args'>): string | undefined {
@@ -47,7 +48,8 @@ function agentContainer(pod: Pod, c: Container, ports: AgentContainer['ports']):
 export function agentSpecs(cluster: Cluster, placed: readonly PlacedPod[]): AgentPodSpec[] {
   const pods = new Map(cluster.pods.map((p) => [podKey(p), p]));
   return placed.map((at) => {
-    const pod = pods.get(at.key)!;
+    // System pods' symbolic commands become this host's command lines here, before the entrypoint rule.
+    const pod = withProgramCommands(pods.get(at.key)!);
     const served = servedPorts(pod, cluster.services, runsBuiltin);
     const containers = pod.containers.map((c) => agentContainer(pod, c, served.get(c.name)!.map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, protocol: p.protocol, ...(p.tls ? { tls: true } : {}) }))));
     const inits = (pod.initContainers ?? []).map((c) => ({ ...agentContainer(pod, c, c.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, protocol: p.protocol }))), ...(c.restartPolicy === 'Always' ? { sidecar: true } : {}) }));

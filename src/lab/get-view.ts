@@ -6,8 +6,9 @@
 import { programOnHost } from '../host/which.js';
 import { chooseEntrypoint, entrypointLabel } from '../model/entrypoint.js';
 import { initStatusText } from './agent/init-sequence.js';
-import { selectIngresses } from '../ingress/classes.js';
-import { INGRESS_NAMESPACE, INGRESS_SERVICE } from './system.js';
+import { selectIngresses } from '../model/ingress-classes.js';
+import { withProgramCommands } from './program.js';
+import { INGRESS_NAMESPACE, INGRESS_SERVICE } from '../api/system-objects.js';
 import { networkStatus } from './attach-sync.js';
 import { NETWORK_STATUS_ANNOTATION } from '../model/network-selection.js';
 import type { AgentPodStatus } from './agent-client.js';
@@ -122,7 +123,7 @@ export function labView(kind: string, state: LabState, cluster: Cluster, statuse
         rows: pods.map((p) => {
           const r = row(podKey(p));
           // What each container runs (the entrypoint rule): command, built-in, or built-in because its command is not on this host.
-          const runs = p.containers.map((c) => entrypointLabel(c.name, chooseEntrypoint(c, programOnHost))).join(',');
+          const runs = withProgramCommands(p).containers.map((c) => entrypointLabel(c.name, chooseEntrypoint(c, programOnHost))).join(',');
           return withNs(p.namespace, [p.name, r.ready, r.status, r.restarts, age, p.ip || '<none>', p.nodeName ?? '<none>', runs]);
         }),
         items: pods.map((p) => ({

@@ -9,12 +9,10 @@ import { applyPlan } from '../host/executor.js';
 import type { Host } from '../host/host.js';
 import { CliNft } from '../host/nft.js';
 import { decideVxlanChecksumOffload } from '../model/kernel.js';
-import { labNetnsPrefix, placePods, planNodes, validateLabConfig, type LabConfig, type LabNode, type PlacedPod } from '../model/lab.js';
+import { labNetnsPrefix, placePods, planNodes, validateLabConfig, type LabConfig, type PlacedPod } from '../model/lab.js';
 import { stableJson } from '../model/names.js';
 import { RESOURCES } from '../apiserver/resources.js';
 import { parseCidr } from '../model/ip.js';
-import type { Cluster, Node, Pod } from '../model/types.js';
-import { podKey } from '../model/types.js';
 import { hostLink, renderLabNetwork } from '../render/lab-network.js';
 import { renderSeal } from '../render/nft/seal.js';
 import { agentSpecs } from './agent-specs.js';
@@ -30,7 +28,7 @@ import { labSemantics } from '../policy/semantics.js';
 import { syncServices } from './proxy.js';
 import { appliedRecord, conditionsLookup, endpointConditions } from './readiness.js';
 import { writeResolvConfs } from './resolv.js';
-import { isSystemSource, withSystemObjects } from './system.js';
+import { labCluster, placeOnto, translateLab } from '../api/lab-cluster.js';
 import { resolveSecurity } from './agent/security.js';
 import { labDir, listLabs, loadState, saveState, type LabState } from './state.js';
 
@@ -83,46 +81,6 @@ async function waitForCommandPorts(host: Host, state: LabState, specs: readonly 
     await new Promise((r) => setTimeout(r, 200));
   }
   return pending.map((w) => `${w.key}:${w.port}`);
-}
-
-/** Translates the objects for this lab: nodes from Node manifests or generated, pods placed. */
-export function labCluster(state: Pick<LabState, 'config' | 'nodes' | 'objects' | 'placements'>): Cluster {
-  return placeOnto(translateLab(state), state);
-}
-
-/**
- * The lab's objects (with the system ones) as a Cluster, before placement. Cluster policies
- * (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy) are read and validated,
- * then left out with a note: the analyzer judges them, the lab's data plane does not enforce them
- * yet, and `probe`/`matrix` must expect what the data plane does.
- */
-function translateLab(state: Pick<LabState, 'config' | 'nodes' | 'objects'>): Cluster {
-  const objects = withSystemObjects(state.config, state.objects);
-  const cluster = readCluster(objects, { podCidr: state.config.podCidr, extraNodes: extraNodes(state.nodes) });
-  const tiers = cluster.clusterPolicies ?? [];
-  if (tiers.length === 0) return cluster;
-  const { clusterPolicies: _left, ...rest } = cluster;
-  return { ...rest, notes: [...cluster.notes, `${tiers.length} cluster ${tiers.length === 1 ? 'policy' : 'policies'} (${[...new Set(tiers.map((t) => t.kind))].join(', ')}) not enforced by a lab yet: 'podnet analyze|explain|diff' judge them; the lab runs as if they were absent`] };
-}
-
-/** Pods get the IP and node their placement gave them; nodes are the lab's. */
-function placeOnto(base: Cluster, state: Pick<LabState, 'nodes' | 'placements'>): Cluster {
-  const placed = new Map(state.placements.map((p) => [p.key, p]));
-  const nodeIP = new Map(state.nodes.map((n) => [n.name, n.ip]));
-  const pods = base.pods.map((p): Pod => {
-    const at = placed.get(podKey(p));
-    return at ? { ...p, ip: at.ip, nodeName: at.node } : { ...p, ip: p.hostNetwork && p.nodeName ? nodeIP.get(p.nodeName) ?? '' : '' };
-  });
-  const nodes = state.nodes.map((n): Node => ({ name: n.name, labels: n.labels, internalIP: n.ip, podCIDR: n.podCidr }));
-  return { ...base, pods, nodes };
-}
-
-/**
- * The lab's nodes as Node records (DaemonSets run a pod on each): all of them, with the labels
- * and taints the lab gave them; they stand for the Node manifests of the same name.
- */
-function extraNodes(nodes: readonly LabNode[]): Node[] {
-  return nodes.map((n) => ({ name: n.name, labels: n.labels, ...(n.taints ? { taints: n.taints } : {}), internalIP: n.ip, podCIDR: n.podCidr }));
 }
 
 /**

@@ -10,7 +10,7 @@ import { podKey } from '../model/types.js';
 import { PolicyEngine } from '../policy/engine.js';
 import { labSemantics, type Semantics } from '../policy/semantics.js';
 import { reachable, type ProbeOutcome, type ProbeTarget } from '../probe/verdict.js';
-import { labCluster } from './lab.js';
+import { labCluster } from '../api/lab-cluster.js';
 import type { LabState } from './state.js';
 
 export const PROBE_TIMEOUT_MS = 1_500;

@@ -12,7 +12,7 @@ import { labNetnsPrefix, type PlacedPod } from '../model/lab.js';
 import { podKey, type Cluster } from '../model/types.js';
 import { hostNetworkResolvConf } from './agent/resolv-mount.js';
 import { labDir, writeFileAtomic, type LabState } from './state.js';
-import { CLUSTER_ZONE, kubeDnsIP } from './system.js';
+import { CLUSTER_ZONE, kubeDnsIP } from '../model/cluster-dns.js';
 
 export const NETNS_ETC = '/etc/netns';
 

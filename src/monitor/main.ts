@@ -14,7 +14,7 @@ import { startEndpointsController } from '../controller/endpoints.js';
 import { labControllerDeps } from '../controller/endpoints-runtime.js';
 import { LinuxHost } from '../host/host.js';
 import { startCollector } from '../flows/collector.js';
-import { labCluster } from '../lab/lab.js';
+import { labCluster } from '../api/lab-cluster.js';
 import { startAgentRestarter } from './agent-restart.js';
 import { startTableGuard } from './table-guard.js';
 import { processLabFiles, readStateFile, writeFileAtomic, type LabState } from '../lab/state.js';

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { Host } from '../host/host.js';
 import { CliNft } from '../host/nft.js';
-import { labCluster } from '../lab/lab.js';
+import { labCluster } from '../api/lab-cluster.js';
 import { tryLock } from '../lab/lock.js';
 import { syncPolicies } from '../lab/policy.js';
 import { labSemantics } from '../policy/semantics.js';

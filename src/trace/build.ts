@@ -14,7 +14,7 @@ import { lookupName, type DnsLookup } from './dns.js';
 import { routable, routeFrom, type RouteStep } from './route.js';
 import type { TraceTarget } from './target.js';
 import type { TraceWorld } from './world.js';
-import { CLUSTER_ZONE } from '../lab/system.js';
+import { CLUSTER_ZONE } from '../model/cluster-dns.js';
 import { labSemantics } from '../policy/semantics.js';
 import { exemptSide, sourceInterface, type SecondaryAddress } from './secondary.js';
 

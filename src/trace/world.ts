@@ -7,8 +7,8 @@
 import { readCluster } from '../api/cluster.js';
 import type { RawObject } from '../api/load.js';
 import { buildRecordSet, type RecordSet } from '../dns/records.js';
-import { labCluster } from '../lab/lab.js';
-import { CLUSTER_ZONE, kubeDnsIP } from '../lab/system.js';
+import { labCluster } from '../api/lab-cluster.js';
+import { CLUSTER_ZONE, kubeDnsIP } from '../model/cluster-dns.js';
 import { placePods, planNodes, type LabConfig, type LabNode, type PlacedPod } from '../model/lab.js';
 import type { ServiceTable } from '../model/service-table.js';
 import { readyWhen, type PodStatusLookup } from '../model/endpoints.js';

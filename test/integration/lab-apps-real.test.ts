@@ -13,7 +13,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labCluster } from '../../src/lab/lab.js';
+import { labCluster } from '../../src/api/lab-cluster.js';
 import type { LabState } from '../../src/lab/state.js';
 import { PolicyEngine } from '../../src/policy/engine.js';
 import { CAN_RUN_LAB, fixture, SHARED, TestLab, type PodInfo } from './helpers.js';

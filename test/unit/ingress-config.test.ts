@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/api/problems.js';
-import { INGRESS_CONTROLLER, selectIngresses } from '../../src/ingress/classes.js';
+import { INGRESS_CONTROLLER, selectIngresses } from '../../src/model/ingress-classes.js';
 import { buildTlsTable, secretForServerName } from '../../src/ingress/tls-hosts.js';
-import { withSystemObjects } from '../../src/lab/system.js';
+import { withSystemObjects } from '../../src/api/system-objects.js';
 import { readObjects } from './fixtures.js';
 
 type Obj = Record<string, unknown>;

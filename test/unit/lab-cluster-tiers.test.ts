@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readCluster } from '../../src/api/cluster.js';
 import { parseManifestText } from '../../src/api/load.js';
-import { labCluster } from '../../src/lab/lab.js';
+import { labCluster } from '../../src/api/lab-cluster.js';
 import type { LabState } from '../../src/lab/state.js';
 import { planNodes, type LabConfig } from '../../src/model/lab.js';
 

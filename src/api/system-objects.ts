@@ -2,30 +2,30 @@
  * The objects a lab adds to the user's: with cluster DNS on, kube-system/coredns pods running
  * podnet's DNS server behind the kube-dns Service at the 10th address of the service CIDR; when
  * the objects hold an Ingress, podnet's ingress controller behind a LoadBalancer Service and its
- * IngressClass `podnet`.
+ * IngressClass `podnet`. Pure: the same objects whatever the host.
  */
-import { programCommand } from './program.js';
-import type { RawObject } from '../api/load.js';
-import { formatIPv4, parseCidr } from '../model/ip.js';
-import { DEFAULT_CLASS_ANNOTATION, INGRESS_CLASS, INGRESS_CONTROLLER, whyNotOurs } from '../ingress/classes.js';
+import type { RawObject } from './load.js';
+import { kubeDnsIP } from '../model/cluster-dns.js';
+import { DEFAULT_CLASS_ANNOTATION, INGRESS_CLASS, INGRESS_CONTROLLER, whyNotOurs } from '../model/ingress-classes.js';
 import type { LabConfig } from '../model/lab.js';
 
-export const CLUSTER_ZONE = 'cluster.local';
+/**
+ * A system container's command names one of podnet's programs symbolically, `podnet:<path>`
+ * (e.g. `podnet:dns/main`): what the objects say does not depend on where podnet is installed or
+ * whether it was built. The lab resolves it when it starts the container (src/lab/program.ts),
+ * and only for system pods: a user's container with such a command runs the built-in server, as
+ * any command whose program is not on the host.
+ */
+export const SYSTEM_PROGRAM = 'podnet:';
 
-/** "the 10th address of the service CIDR (10.96.0.10 by default)" */
-export function kubeDnsIP(serviceCidr: string): string {
-  return formatIPv4(parseCidr(serviceCidr)!.start + 10);
+/** The program path of a symbolic command (`dns/main`), or undefined for any other command. */
+export function systemProgramOf(command: readonly string[] | undefined): string | undefined {
+  const first = command?.[0];
+  return first !== undefined && first.startsWith(SYSTEM_PROGRAM) ? first.slice(SYSTEM_PROGRAM.length) : undefined;
 }
 
-/** The DNS server's command line. */
-export function dnsCommand(): string[] {
-  return programCommand('dns/main');
-}
-
-/** The ingress controller's command line. */
-export function ingressCommand(): string[] {
-  return programCommand('ingress/main');
-}
+const dnsCommand = (): string[] => [`${SYSTEM_PROGRAM}dns/main`];
+const ingressCommand = (): string[] => [`${SYSTEM_PROGRAM}ingress/main`];
 
 /** The source the lab's own objects carry: no user file can be named like it (the "<podnet:" prefix). */
 export function isSystemSource(file: string): boolean {

@@ -1,0 +1,59 @@
+/**
+ * A lab's objects as the Cluster every consumer of the lab sees (pure): the user's objects with
+ * the system ones (system-objects.ts), the lab's nodes, and each pod on the node and IP its
+ * placement gave it. The lab's state satisfies `LabObjects`; so does anything that recorded the
+ * same four fields (trace's offline world, tests).
+ */
+import { readCluster } from './cluster.js';
+import type { RawObject } from './load.js';
+import { withSystemObjects } from './system-objects.js';
+import type { LabConfig, LabNode, PlacedPod } from '../model/lab.js';
+import type { Cluster, Node, Pod } from '../model/types.js';
+import { podKey } from '../model/types.js';
+
+export interface LabObjects {
+  config: LabConfig;
+  nodes: readonly LabNode[];
+  objects: readonly RawObject[];
+  placements: readonly PlacedPod[];
+}
+
+/** Translates the objects for this lab: nodes from Node manifests or generated, pods placed. */
+export function labCluster(state: LabObjects): Cluster {
+  return placeOnto(translateLab(state), state);
+}
+
+/**
+ * The lab's objects (with the system ones) as a Cluster, before placement. Cluster policies
+ * (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy) are read and validated,
+ * then left out with a note: the analyzer judges them, the lab's data plane does not enforce them
+ * yet, and `probe`/`matrix` must expect what the data plane does.
+ */
+export function translateLab(state: Pick<LabObjects, 'config' | 'nodes' | 'objects'>): Cluster {
+  const objects = withSystemObjects(state.config, state.objects);
+  const cluster = readCluster(objects, { podCidr: state.config.podCidr, extraNodes: extraNodes(state.nodes) });
+  const tiers = cluster.clusterPolicies ?? [];
+  if (tiers.length === 0) return cluster;
+  const { clusterPolicies: _left, ...rest } = cluster;
+  return { ...rest, notes: [...cluster.notes, `${tiers.length} cluster ${tiers.length === 1 ? 'policy' : 'policies'} (${[...new Set(tiers.map((t) => t.kind))].join(', ')}) not enforced by a lab yet: 'podnet analyze|explain|diff' judge them; the lab runs as if they were absent`] };
+}
+
+/** Pods get the IP and node their placement gave them; nodes are the lab's. */
+export function placeOnto(base: Cluster, state: Pick<LabObjects, 'nodes' | 'placements'>): Cluster {
+  const placed = new Map(state.placements.map((p) => [p.key, p]));
+  const nodeIP = new Map(state.nodes.map((n) => [n.name, n.ip]));
+  const pods = base.pods.map((p): Pod => {
+    const at = placed.get(podKey(p));
+    return at ? { ...p, ip: at.ip, nodeName: at.node } : { ...p, ip: p.hostNetwork && p.nodeName ? nodeIP.get(p.nodeName) ?? '' : '' };
+  });
+  const nodes = state.nodes.map((n): Node => ({ name: n.name, labels: n.labels, internalIP: n.ip, podCIDR: n.podCidr }));
+  return { ...base, pods, nodes };
+}
+
+/**
+ * The lab's nodes as Node records (DaemonSets run a pod on each): all of them, with the labels
+ * and taints the lab gave them; they stand for the Node manifests of the same name.
+ */
+function extraNodes(nodes: readonly LabNode[]): Node[] {
+  return nodes.map((n) => ({ name: n.name, labels: n.labels, ...(n.taints ? { taints: n.taints } : {}), internalIP: n.ip, podCIDR: n.podCidr }));
+}
