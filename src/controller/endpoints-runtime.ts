@@ -26,7 +26,8 @@ export function labControllerDeps(lab: string, host: Host, log: (line: string) =
     async apply(state, conditions) {
       reader.forget(); // `state` is changed from here on: the next read parses what was saved
       const start = performance.now();
-      const report = await syncServices(host, state, labCluster(state), conditionsLookup(conditions));
+      const report = await syncServices(host, state, labCluster(state), conditionsLookup(conditions), { beforeApply: (pending) => saveState(Object.assign(state, pending)) });
+      Object.assign(state, report.record);
       state.endpoints = appliedRecord(conditions, state.endpoints, 'controller');
       saveState(state);
       const full = report.full.length > 0 ? `, full sync on ${report.full.join(',')}` : '';

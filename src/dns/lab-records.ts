@@ -1,18 +1,27 @@
 /**
- * The records cluster DNS serves for a lab, from its state file. Headless Services answer with
- * the endpoints the Services rules hold (state.endpoints, kept current by the endpoints
- * controller): "There must be an A record for each ready endpoint" — so a pod that is not ready
- * drops out of its headless name unless publishNotReadyAddresses, and a finished one always. A
- * lab that recorded no readiness yet counts every placed pod as ready.
+ * The records cluster DNS serves for a lab, from its state file. As CoreDNS reads what the
+ * API holds, this reads what the lab's Services sync recorded (lab/proxy.ts): the allocations and
+ * the EndpointSlices it derived from the pods' readiness — derived once, there. Headless Services
+ * answer with those slices: "There must be an A record for each ready endpoint" — so a pod that is
+ * not ready drops out of its headless name unless publishNotReadyAddresses, and a finished one
+ * always. A lab whose state holds no recorded slices yet (before its first Services sync, or
+ * written by an older podnet) gets them derived the same way from the recorded readiness, where
+ * a lab that recorded none counts every placed pod as ready.
  */
 import { labCluster } from '../api/lab-cluster.js';
 import { recordedEndpoints } from '../lab/readiness.js';
 import type { LabState } from '../lab/state.js';
 import { CLUSTER_ZONE } from '../model/cluster-dns.js';
 import { serviceView } from '../model/service-view.js';
-import { buildRecordSet, type RecordSet } from './records.js';
+import type { Cluster } from '../model/types.js';
+import { buildRecordSet, type DnsServiceInput, type RecordSet } from './records.js';
 
 export function labRecords(state: LabState): RecordSet {
   const cluster = labCluster(state);
-  return buildRecordSet(cluster, serviceView(cluster, state, recordedEndpoints(state)), { zone: CLUSTER_ZONE });
+  return buildRecordSet(cluster, recordedServices(cluster, state), { zone: CLUSTER_ZONE });
+}
+
+function recordedServices(cluster: Cluster, state: LabState): DnsServiceInput {
+  if (state.endpointSlices && state.serviceAllocations) return { allocations: new Map(Object.entries(state.serviceAllocations)), slices: state.endpointSlices };
+  return serviceView(cluster, state, recordedEndpoints(state));
 }

@@ -19,12 +19,13 @@ export interface ControllerConfig {
 
 export function configFromState(state: LabState): ControllerConfig {
   const cluster = labCluster(state);
-  // As the DNS server does: the endpoints the Services rules hold (kept current by the endpoints
-  // controller); before any was recorded, a placed pod is an endpoint.
-  const view = serviceView(cluster, state, recordedEndpoints(state));
+  // The table the nodes' Services rules hold, as the Services sync recorded it (lab/proxy.ts,
+  // kept current by the endpoints controller). While a sync is under way or after a failed one
+  // (null), and before the first, it is derived the same way from the recorded readiness.
+  const table = state.proxyTable ?? serviceView(cluster, state, recordedEndpoints(state)).table;
   const { handled, ignored } = selectIngresses(cluster);
   return {
-    routes: buildRouteTable(handled, view.table),
+    routes: buildRouteTable(handled, table),
     tls: buildTlsTable(handled, cluster.secrets),
     served: handled.map((i) => `${i.namespace}/${i.name}`),
     ignored,

@@ -205,7 +205,8 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   const podProblems = [...agentProblems, ...[...attached.failed].map(([key, why]) => `${key}: ${why}`), ...detachErrors.map((e) => `DEL ${e}`)];
   const conditions = endpointConditions(placed.map((p) => p.key), new Map(statuses.map((s) => [s.key, s])));
   const servicesStart = performance.now();
-  const proxy = await syncServices(host, state, running, conditionsLookup(conditions));
+  const proxy = await syncServices(host, state, running, conditionsLookup(conditions), { beforeApply: (pending) => saveState(Object.assign(state, pending)) });
+  Object.assign(state, proxy.record);
   state.endpoints = appliedRecord(conditions, state.endpoints, 'reconcile');
   state.sync = syncStats(state, performance.now() - servicesStart, policy);
   saveState(state);

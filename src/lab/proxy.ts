@@ -3,22 +3,24 @@
  * namespace, applied atomically with `nft -f`. After the first full sync only the changes are
  * sent; any failure makes the next sync a full one. Stale UDP conntrack entries are flushed when
  * endpoints change, and LoadBalancer IPs are routed from the host to a node that serves them.
+ * It reads the lab's state and returns what to record (allocations, EndpointSlices, the table,
+ * LB routes): the caller is the state's one writer, and DNS and ingress read what it recorded.
  */
 import type { Host } from '../host/host.js';
 import { CliNft, type Nft } from '../host/nft.js';
 import type { Transaction } from '../render/nft/txn.js';
 import type { PodStatusLookup } from '../model/endpoints.js';
 import type { LabNode } from '../model/lab.js';
-import type { ServiceTable } from '../model/service-table.js';
+import type { ServiceAllocation, ServiceTable } from '../model/service-table.js';
 import { serviceView } from '../model/service-view.js';
-import type { Cluster } from '../model/types.js';
+import type { Cluster, EndpointSlice } from '../model/types.js';
 import { staleUdpConntrack } from '../render/nft/conntrack.js';
 import { renderServicesDelta } from '../render/nft/delta.js';
 import { usableEndpoints } from '../model/usable-endpoints.js';
 import { renderServicesFull } from '../render/nft/services.js';
 import { hostLink } from '../render/lab-network.js';
 import { PROXY_TABLE } from '../render/nft/names.js';
-import { saveState, type LabState } from './state.js';
+import type { LabState } from './state.js';
 
 export { PROXY_TABLE };
 
@@ -28,39 +30,62 @@ export interface ProxyReport {
   /** Allocation problems (a Service the API server would reject); those Services are left out. */
   problems: string[];
   flushed: number;
+  /** What the caller records in the lab's state (it is the only writer): see ServicesRecord. */
+  record: ServicesRecord;
 }
 
-/**
- * `nft`: where the transactions go — the kernel by default (`nft -f` through `host`), the
- * in-memory FakeNft in tests, whose rulesets the packet tracer then walks. Conntrack flushes and
- * LoadBalancer routes go through `host`.
- */
-export async function syncServices(host: Host, state: LabState, cluster: Cluster, podStatus: PodStatusLookup, nft: Nft = new CliNft(host)): Promise<ProxyReport> {
-  const view = serviceView(cluster, state, podStatus);
-  state.serviceAllocations = Object.fromEntries(view.allocations);
-  const prev = state.proxyTable ?? null;
-  const opts = { tableName: PROXY_TABLE, podCidr: state.config.podCidr };
-  const report: ProxyReport = { full: [], problems: view.problems, flushed: 0 };
-  state.proxyTable = null; // until every node has the new table: a crash from here on means a full sync next time
-  saveState(state);
+/** The lab state's fields a Services sync derives: derived once here, read by DNS and ingress. */
+export interface ServicesRecord {
+  serviceAllocations: Record<string, ServiceAllocation>;
+  /** The EndpointSlices the table was built from: cluster DNS answers headless names from them. */
+  endpointSlices: EndpointSlice[];
+  /** The table every node now holds (the base of the next delta sync). */
+  proxyTable: ServiceTable;
+  lbRoutes: Record<string, string>;
+}
+
+/** What a sync reads of the lab's state (LabState satisfies it); it never writes it. */
+export type ProxyLab = Readonly<Pick<LabState, 'config' | 'nodes' | 'serviceAllocations' | 'proxyTable' | 'lbRoutes'>>;
+
+export interface SyncOptions {
+  /** Where the transactions go: the kernel by default (`nft -f` through `host`), the in-memory
+   *  FakeNft in tests, whose rulesets the packet tracer then walks. */
+  nft?: Nft;
+  /**
+   * Called once, before any node is touched, with what the caller must persist first: the new
+   * allocations and slices, and `proxyTable: null` — until every node has the new table, a
+   * crash means a full sync next time, not a delta from a table no node holds any more.
+   */
+  beforeApply?: (pending: Pick<LabState, 'serviceAllocations' | 'endpointSlices' | 'proxyTable'>) => void;
+}
+
+/** Conntrack flushes and LoadBalancer routes go through `host`. A refused full sync throws. */
+export async function syncServices(host: Host, lab: ProxyLab, cluster: Cluster, podStatus: PodStatusLookup, opts: SyncOptions = {}): Promise<ProxyReport> {
+  const nft = opts.nft ?? new CliNft(host);
+  const view = serviceView(cluster, lab, podStatus);
+  const serviceAllocations = Object.fromEntries(view.allocations);
+  const prev = lab.proxyTable ?? null;
+  const tableOpts = { tableName: PROXY_TABLE, podCidr: lab.config.podCidr };
+  const full: string[] = [];
+  let flushed = 0;
+  opts.beforeApply?.({ serviceAllocations, endpointSlices: view.slices, proxyTable: null });
   await Promise.all(
-    state.nodes.map(async (node) => {
+    lab.nodes.map(async (node) => {
       const ref = { name: node.name, ip: node.ip };
       let applied = false;
-      if (prev) applied = await run(nft, node, renderServicesDelta(prev, view.table, ref, opts));
+      if (prev) applied = await run(nft, node, renderServicesDelta(prev, view.table, ref, tableOpts));
       if (!applied) {
-        report.full.push(node.name);
-        await run(nft, node, renderServicesFull(view.table, ref, opts), true);
+        full.push(node.name);
+        await run(nft, node, renderServicesFull(view.table, ref, tableOpts), true);
       }
       for (const flush of staleUdpConntrack(prev ?? { services: [] }, view.table, ref)) {
         await host.exec(node.netns, flush.argv); // exit 1 when nothing matched: fine
-        report.flushed++;
+        flushed++;
       }
     }),
   );
-  await routeLoadBalancers(host, state, view.table);
-  state.proxyTable = view.table;
-  return report;
+  const lbRoutes = await routeLoadBalancers(host, lab, view.table);
+  return { full, problems: view.problems, flushed, record: { serviceAllocations, endpointSlices: view.slices, proxyTable: view.table, lbRoutes } };
 }
 
 /** Runs one transaction in a node; false when nft refused it (a full sync comes next), or a throw when it must work. */
@@ -79,7 +104,7 @@ async function run(nft: Nft, node: LabNode, tx: Transaction, mustWork = false): 
  * Service with externalTrafficPolicy Local is announced, like MetalLB's L2 mode, by a node that
  * has a local endpoint: a /32 route to that node, kept in state so it can be replaced.
  */
-async function routeLoadBalancers(host: Host, state: LabState, table: ServiceTable): Promise<void> {
+async function routeLoadBalancers(host: Host, state: ProxyLab, table: ServiceTable): Promise<Record<string, string>> {
   const want = new Map<string, string>();
   for (const svc of table.services) {
     if (svc.type !== 'LoadBalancer' || !svc.loadBalancerIP || svc.externalTrafficPolicy !== 'Local') continue;
@@ -95,5 +120,5 @@ async function routeLoadBalancers(host: Host, state: LabState, table: ServiceTab
   for (const [ip, via] of want) {
     if (state.lbRoutes?.[ip] !== via) await host.exec(null, ['ip', 'route', 'replace', `${ip}/32`, 'via', via, 'dev', link]);
   }
-  state.lbRoutes = Object.fromEntries(want);
+  return Object.fromEntries(want);
 }

@@ -10,6 +10,7 @@ import type { ServiceAllocation, ServiceTable } from '../model/service-table.js'
 import type { Upstream } from '../model/dns-upstream.js';
 import type { SyncStats } from '../metrics/render.js';
 import type { AppliedEndpoints } from '../model/endpoints.js';
+import type { EndpointSlice } from '../model/types.js';
 import type { AttachmentRecord } from './attachments.js';
 
 
@@ -27,6 +28,8 @@ export interface LabState {
   objects: RawObject[];
   /** "ns/name" → what allocation gave each Service (cluster IP, node ports, LB IP); kept across apply. */
   serviceAllocations?: Record<string, ServiceAllocation>;
+  /** The EndpointSlices the last Services sync derived (lab/proxy.ts): what cluster DNS answers from. */
+  endpointSlices?: EndpointSlice[];
   /** The service table every node's nftables holds; null/absent: the next sync is a full one. */
   proxyTable?: ServiceTable | null;
   /** LoadBalancer IP → node IP: /32 routes on the host link for externalTrafficPolicy Local. */

@@ -80,8 +80,9 @@ export function startTableGuard(lab: string, host: Host, readState: () => LabSta
       if (still.length === 0) return;
       log(`nft tables of ${still.join(', ')} differ from what podnet applied: restoring them`);
       const cluster = labCluster(state);
-      state.proxyTable = null; // a full Services sync: delta sync assumes the tables as last written
-      await syncServices(host, state, cluster, conditionsLookup(state.endpoints ?? { ready: [], terminal: [] }));
+      // A full Services sync (no delta base): delta sync assumes the tables as last written.
+      const proxy = await syncServices(host, { ...state, proxyTable: null }, cluster, conditionsLookup(state.endpoints ?? { ready: [], terminal: [] }), { beforeApply: (pending) => saveState(Object.assign(state, pending)) });
+      Object.assign(state, proxy.record);
       await syncPolicies(new CliNft(host), state.nodes, cluster, labSemantics(state.config));
       saveState(state);
       for (const n of still) restores.set(n, (restores.get(n) ?? 0) + 1);

@@ -7,6 +7,10 @@ import type { EndpointConditions } from '../../src/model/endpoints.js';
 import type { LabState } from '../../src/lab/state.js';
 import { placePods, planNodes, type LabConfig } from '../../src/model/lab.js';
 import { readCluster } from '../../src/api/cluster.js';
+import { labCluster } from '../../src/api/lab-cluster.js';
+import { FakeHost } from '../../src/host/host.js';
+import { FakeNft } from '../../src/host/nft.js';
+import { syncInto } from '../support/proxy-sync.js';
 
 const config: LabConfig = { name: 'dr', nodes: 1, mode: 'routed', podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12', nodeCidr: '100.64.9.0/24' };
 const pod = (name: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, labels: {app: db}}\nspec: {containers: [{name: c, ports: [{containerPort: 5432}]}]}\n---\n`;
@@ -33,5 +37,19 @@ describe('labRecords: headless Services follow recorded readiness', () => {
     const { state: s, ip } = state(endpoints);
     expect(aRecords(s, 'db')).toEqual(want.map(ip).sort());
     expect(aRecords(s, 'db-all')).toEqual(wantPublished.map(ip).sort());
+  });
+});
+
+describe('labRecords: what the Services sync recorded', () => {
+  it('answers from the recorded EndpointSlices and allocations, not a derivation of its own', async () => {
+    const { state: s, ip } = state(undefined); // no readiness recorded: a derivation would count a, b, c
+    const cluster = labCluster(s);
+    const onlyA = (key: string) => (key === 'default/a' ? ('ready' as const) : ('notReady' as const));
+    await syncInto(new FakeHost(), s, cluster, onlyA, new FakeNft());
+    expect(s.endpointSlices?.length).toBeGreaterThan(0);
+    expect(aRecords(s, 'db')).toEqual([ip('a')]);
+    expect(aRecords(s, 'db-all')).toEqual(['a', 'b', 'c'].map(ip).sort());
+    // The recorded slices are what DNS reads: emptied, the headless names have no address.
+    expect(aRecords({ ...s, endpointSlices: [] }, 'db')).toEqual([]);
   });
 });

@@ -130,7 +130,7 @@ describe('Secret reader', () => {
   });
 });
 
-describe('objects a lab adds for Ingresses (src/lab/system.ts)', () => {
+describe('objects a lab adds for Ingresses (src/api/system-objects.ts)', () => {
   const config = { name: 'lab', nodes: 2, mode: 'routed' as const, podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12', nodeCidr: '100.64.0.0/24', dns: false };
   const raw = (obj: Obj) => ({ obj, source: { file: 'user.yaml', doc: 0 }, prefix: '' });
   const keys = (objs: { obj: Obj }[]) => objs.map((o) => `${String(o.obj.kind)}/${String((o.obj.metadata as Obj).name)}`);

@@ -6,13 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCluster } from '../../src/api/cluster.js';
 import { parseManifestText } from '../../src/api/load.js';
 import { FakeHost, type ExecResult } from '../../src/host/host.js';
-import { syncServices } from '../../src/lab/proxy.js';
+import { syncInto as syncServices } from '../support/proxy-sync.js';
 import type { LabState } from '../../src/lab/state.js';
 import { placePods, planNodes, type LabConfig } from '../../src/model/lab.js';
 
 const config: LabConfig = { name: 'px', nodes: 2, mode: 'routed', podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12', nodeCidr: '100.64.9.0/24', lbCidr: '100.64.10.0/24' };
 
-// syncServices saves the lab state: into a temporary state root, never the machine's /run/podnet.
+// Nothing here should save a lab state; if anything did, it would land in a temporary state root, never the machine's /run/podnet.
 let stateRoot = '';
 const savedRoot = process.env.PODNET_STATE_ROOT;
 beforeAll(() => {

@@ -10,7 +10,7 @@ import { parseManifestText } from '../../src/api/load.js';
 import { FakeHost } from '../../src/host/host.js';
 import { FakeNft } from '../../src/host/nft.js';
 import { syncPolicies } from '../../src/lab/policy.js';
-import { syncServices } from '../../src/lab/proxy.js';
+import { syncInto as syncServices } from '../support/proxy-sync.js';
 import type { LabState } from '../../src/lab/state.js';
 import { placePods, planNodes, type LabConfig } from '../../src/model/lab.js';
 import type { ServiceTable } from '../../src/model/service-table.js';
