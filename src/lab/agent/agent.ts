@@ -3,7 +3,7 @@
  * Syncs and shutdown run one at a time, in arrival order; status answers at any time.
  */
 import { Limiter } from './limit.js';
-import { NodeProber } from './node-prober.js';
+import { NodeHealthChecker } from './health/node-checker.js';
 import { PodRuntime, type PodContext } from './pod.js';
 import type { AgentReply, PodSpec, PodStatus } from './protocol.js';
 
@@ -29,7 +29,7 @@ export class Agent {
       stateDir: opts.stateDir,
       nodeNetns: opts.nodeNetns,
       bootstraps: new Limiter(BOOTSTRAP_CONCURRENCY),
-      prober: new NodeProber(opts.stateDir, opts.nodeNetns, opts.log),
+      healthChecker: new NodeHealthChecker(opts.stateDir, opts.nodeNetns, opts.log),
       log: opts.log,
     };
   }
@@ -81,7 +81,7 @@ export class Agent {
       const all = [...this.pods.values()];
       await Promise.all(all.map((p) => p.stop()));
       this.pods.clear();
-      this.ctx.prober.close();
+      this.ctx.healthChecker.close();
       this.closed = true;
     });
   }

@@ -8,7 +8,7 @@ import { containerLogPath } from './paths.js';
 import type { OpenedPort } from './sockets.js';
 import { serveHttp, serveUdp, type Served } from '../../servers/workload/serve.js';
 import { noteLogLine, type ServerIdentity } from '../../servers/workload/response.js';
-import { ContainerProber, type ProbeRunner } from './container-prober.js';
+import { ContainerHealthChecker, type HealthCheckRunner } from './health/checker.js';
 import { builtinTlsContext } from '../../servers/workload/tls.js';
 
 export class BuiltinContainer {
@@ -18,16 +18,16 @@ export class BuiltinContainer {
   private state: ContainerStatus['state'] = 'waiting';
   private startedAt: string | undefined;
   private failed = false;
-  private readonly prober: ContainerProber;
-  /** Set when liveness failed; cleared when a liveness probe passes again (see probeFailed). */
+  private readonly health: ContainerHealthChecker;
+  /** Set when liveness failed; cleared when a liveness probe passes again (see healthCheckFailed). */
   private unhealthy = false;
 
-  constructor(stateDir: string, pod: PodSpec, readonly spec: ContainerSpec, runner: ProbeRunner) {
+  constructor(stateDir: string, pod: PodSpec, readonly spec: ContainerSpec, runner: HealthCheckRunner) {
     this.id = { namespace: pod.namespace, pod: pod.name, podIP: pod.ip, node: pod.node, container: spec.name };
     this.logStream = fs.createWriteStream(containerLogPath(stateDir, pod.namespace, pod.name, spec.name), { flags: 'a' });
     this.logStream.on('error', () => {}); // a lost log line must not take the agent down
-    this.prober = new ContainerProber(spec, runner, {
-      kill: (reason) => this.probeFailed(reason),
+    this.health = new ContainerHealthChecker(spec, runner, {
+      kill: (reason) => this.healthCheckFailed(reason),
       note: (text) => this.note(text),
       result: (role, ok) => {
         if ((role === 'liveness' || role === 'startup') && ok) this.unhealthy = false;
@@ -43,10 +43,10 @@ export class BuiltinContainer {
    * a new run — it is ready again once a liveness or startup probe passes (and its readiness
    * probe, which starts over too).
    */
-  private probeFailed(reason: string): void {
+  private healthCheckFailed(reason: string): void {
     this.note(`${reason}: the built-in server is not restarted; not ready until its probes pass`);
     this.unhealthy = true;
-    this.prober.containerStarted();
+    this.health.containerStarted();
   }
 
   /** The TCP and UDP ports this container serves; SCTP ones are noted in its log and skipped. */
@@ -78,23 +78,23 @@ export class BuiltinContainer {
     if (this.failed) return;
     this.state = 'running';
     this.startedAt = new Date().toISOString();
-    this.prober.containerStarted();
+    this.health.containerStarted();
     const ports = this.spec.ports.filter((p) => p.protocol !== 'SCTP').map((p) => `${p.protocol}/${p.containerPort}${p.tls ? ' (TLS, self-signed)' : ''}`);
     this.note(ports.length > 0 ? `built-in server on ${ports.join(', ')}` : 'built-in server: no TCP or UDP ports to serve');
   }
 
   /** Listening on every port (SCTP ports excepted), started and passing its probes. */
   ready(): boolean {
-    return this.state === 'running' && !this.unhealthy && this.prober.ready();
+    return this.state === 'running' && !this.unhealthy && this.health.ready();
   }
 
   status(): ContainerStatus {
-    const started = this.state === 'running' && this.prober.started();
+    const started = this.state === 'running' && this.health.started();
     return { name: this.spec.name, kind: 'builtin', state: this.state, restarts: 0, ready: this.ready(), started, ...(this.startedAt && this.state === 'running' ? { startedAt: this.startedAt } : {}) };
   }
 
   async stop(): Promise<void> {
-    this.prober.close();
+    this.health.close();
     await Promise.all(this.served.map((s) => s.close()));
     this.served.length = 0;
     this.state = 'exited';

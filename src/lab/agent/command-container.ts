@@ -13,7 +13,7 @@ import { forgetPid, recordPid, signalGroup } from './pidfiles.js';
 import { containerArgvSandboxed, launcherMissing, newAgentLayer, removeLayer, sandboxInitPid } from './sandbox.js';
 import { refusal, resolveSecurity, type ContainerSecurity } from './security.js';
 import { exitCodeOf, nextFailureCount, restartDelayMs, shouldRestart } from './restart.js';
-import { ContainerProber, type ProbeRunner } from './container-prober.js';
+import { ContainerHealthChecker, type HealthCheckRunner } from './health/checker.js';
 import { noteLogLine } from '../../servers/workload/response.js';
 
 const STOP_GRACE_MS = 2_000;
@@ -41,7 +41,7 @@ export class CommandContainer {
   private stopping = false;
   /** Runs whose end was handled (a failed spawn may report both 'error' and 'exit'). */
   private readonly ended = new WeakSet<ChildProcess>();
-  private readonly prober: ContainerProber;
+  private readonly health: ContainerHealthChecker;
   readonly security: ContainerSecurity;
   /** Why the container may not start (kubelet's CreateContainerConfigError), if it may not. */
   private refused: string | undefined;
@@ -54,9 +54,9 @@ export class CommandContainer {
     private readonly pod: PodSpec,
     readonly spec: ContainerSpec,
     private readonly log: (line: string) => void,
-    runner: ProbeRunner,
+    runner: HealthCheckRunner,
   ) {
-    this.prober = new ContainerProber(spec, runner, { kill: (reason, role) => this.killForProbe(reason, role), note: (text) => this.note(text) });
+    this.health = new ContainerHealthChecker(spec, runner, { kill: (reason, role) => this.killForHealthCheck(reason, role), note: (text) => this.note(text) });
     this.security = spec.security ?? resolveSecurity(undefined, undefined);
   }
 
@@ -89,8 +89,8 @@ export class CommandContainer {
       kind: 'command',
       state: this.state,
       restarts: this.restarts,
-      ready: running && this.prober.ready(),
-      started: running && this.prober.started(),
+      ready: running && this.health.ready(),
+      started: running && this.health.started(),
       ...(running && this.startedAt ? { startedAt: this.startedAt } : {}),
     };
     if (this.state === 'running' && this.child?.pid !== undefined) s.pid = this.child.pid;
@@ -104,7 +104,7 @@ export class CommandContainer {
   /** Stops for good: no more restarts; SIGTERM to the group, SIGKILL after a grace period. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.prober.close();
+    this.health.close();
     clearTimeout(this.restartTimer);
     const child = this.child;
     const pid = child?.pid;
@@ -167,7 +167,7 @@ export class CommandContainer {
       child.once('spawn', () => {
         this.state = 'running';
         this.startedAt = new Date().toISOString();
-        this.prober.containerStarted();
+        this.health.containerStarted();
         resolve();
       });
       child.once('error', (err) => {
@@ -195,7 +195,7 @@ export class CommandContainer {
    * subjected to its restart policy" — SIGTERM to the group, SIGKILL after the grace period; the
    * exit that follows goes through onExit like any other (a restart counts in `restarts`).
    */
-  private killForProbe(reason: string, role: 'liveness' | 'startup'): void {
+  private killForHealthCheck(reason: string, role: 'liveness' | 'startup'): void {
     const child = this.child;
     const pid = child?.pid;
     if (child === undefined || pid === undefined || this.ended.has(child)) return;
@@ -223,7 +223,7 @@ export class CommandContainer {
       signalGroup(child.pid, 'SIGKILL'); // whatever the command left behind in its group
     }
     if (child !== this.child) return;
-    this.prober.containerStopped();
+    this.health.containerStopped();
     this.exitCode = exitCode;
     const who = `${this.pod.key}/${this.spec.name}`;
     if (this.stopping || !shouldRestart(this.pod.restartPolicy, exitCode)) {

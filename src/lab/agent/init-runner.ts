@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import { BuiltinContainer } from './builtin-container.js';
 import { CommandContainer } from './command-container.js';
-import type { ProbeRunner } from './container-prober.js';
+import type { HealthCheckRunner } from './health/checker.js';
 import { initRestartPolicy, initStatusText, nextInitStep, type InitEntry } from './init-sequence.js';
 import { containerLogPath } from './paths.js';
 import { isCommandContainer, type ContainerSpec, type ContainerStatus, type PodSpec } from './protocol.js';
@@ -33,7 +33,7 @@ export interface InitDeps {
   netns: string;
   log: (line: string) => void;
   /** The probe runner of init container `spec` (command: the running one, for exec probes in its sandbox). */
-  runner: (spec: ContainerSpec, command: () => CommandContainer | undefined) => ProbeRunner;
+  runner: (spec: ContainerSpec, command: () => CommandContainer | undefined) => HealthCheckRunner;
   startBuiltins: (b: BuiltinContainer[]) => Promise<string[]>;
 }
 

@@ -7,11 +7,11 @@ import { CommandContainer } from './command-container.js';
 import type { Limiter } from './limit.js';
 import { isCommandContainer, type ContainerSpec, type PodSpec, type PodStatus } from './protocol.js';
 import { openPorts, type WantedPort } from './sockets.js';
-import type { ProbeRunner } from './container-prober.js';
-import { runExecProbe } from './exec-probe.js';
+import type { HealthCheckRunner } from './health/checker.js';
+import { runExecCheck } from './health/exec-check.js';
 import { programOnHost } from '../../host/which.js';
 import { InitRunner } from './init-runner.js';
-import type { NodeProber } from './node-prober.js';
+import type { NodeHealthChecker } from './health/node-checker.js';
 import { execArgv } from './sandbox-argv.js';
 import { containerArgvSandboxed, createVolumes, newLayer, removeLayer, removeVolumes } from './sandbox.js';
 import { resolveSecurity } from './security.js';
@@ -23,7 +23,7 @@ export interface PodContext {
   /** Bounds how many bootstrap children run at once, across all pods. */
   bootstraps: Limiter;
   /** Runs httpGet/tcpSocket/grpc probes from the node's namespace. */
-  prober: NodeProber;
+  healthChecker: NodeHealthChecker;
   log: (line: string) => void;
 }
 
@@ -37,12 +37,12 @@ export class PodRuntime {
   constructor(readonly spec: PodSpec, private readonly ctx: PodContext) {
     const netns = spec.netns ?? ctx.nodeNetns;
     this.containers = spec.containers.map((c) => {
-      if (!isCommandContainer(c)) return new BuiltinContainer(ctx.stateDir, spec, c, this.probeRunner(c, () => undefined));
-      const container: CommandContainer = new CommandContainer(ctx.stateDir, netns, spec, c, ctx.log, this.probeRunner(c, () => container));
+      if (!isCommandContainer(c)) return new BuiltinContainer(ctx.stateDir, spec, c, this.healthCheckRunner(c, () => undefined));
+      const container: CommandContainer = new CommandContainer(ctx.stateDir, netns, spec, c, ctx.log, this.healthCheckRunner(c, () => container));
       return container;
     });
     if (spec.initContainers && spec.initContainers.length > 0) {
-      this.inits = new InitRunner(spec, spec.initContainers, { stateDir: ctx.stateDir, netns, log: ctx.log, runner: (c, command) => this.probeRunner(c, command), startBuiltins: (b) => this.startBuiltins(b) });
+      this.inits = new InitRunner(spec, spec.initContainers, { stateDir: ctx.stateDir, netns, log: ctx.log, runner: (c, command) => this.healthCheckRunner(c, command), startBuiltins: (b) => this.startBuiltins(b) });
     }
   }
 
@@ -55,23 +55,23 @@ export class PodRuntime {
    * container's securityContext, a writable layer that goes with it); otherwise it is skipped and
    * passes, which its log notes once.
    */
-  private probeRunner(spec: ContainerSpec, command: () => CommandContainer | undefined): ProbeRunner {
+  private healthCheckRunner(spec: ContainerSpec, command: () => CommandContainer | undefined): HealthCheckRunner {
     return {
       run: (handler, timeoutMs) => {
         // A hostNetwork pod without an IP (a bare agent client) listens in the node's own namespace.
-        if (handler.kind !== 'exec') return this.ctx.prober.probe(handler, this.spec.ip || '127.0.0.1', timeoutMs);
+        if (handler.kind !== 'exec') return this.ctx.healthChecker.check(handler, this.spec.ip || '127.0.0.1', timeoutMs);
         const container = command();
         if (container !== undefined) {
           const pid = container.sandboxPid();
           if (pid === undefined) return Promise.resolve({ ok: false, message: 'container is not running' });
-          return runExecProbe(this.ctx.stateDir, execArgv(pid, container.security, handler.command), timeoutMs);
+          return runExecCheck(this.ctx.stateDir, execArgv(pid, container.security, handler.command), timeoutMs);
         }
         // The entrypoint rule (model/entrypoint.ts): an exec probe runs whenever its program is on the host.
         if (!programOnHost(handler.command[0] ?? '')) return Promise.resolve({ ok: true, message: `exec probe skipped: ${JSON.stringify(handler.command[0] ?? '')} is not on this host and a built-in container has no image to run it in; counted as passing` });
         const layer = newLayer(this.ctx.stateDir, `${this.spec.namespace}_${this.spec.name}_${spec.name}-probe`);
         const security = spec.security ?? resolveSecurity(undefined, undefined);
         const argv = containerArgvSandboxed(this.ctx.stateDir, this.netns, this.spec, spec, security, handler.command, layer);
-        return runExecProbe(this.ctx.stateDir, argv, timeoutMs).finally(() => removeLayer(layer));
+        return runExecCheck(this.ctx.stateDir, argv, timeoutMs).finally(() => removeLayer(layer));
       },
     };
   }

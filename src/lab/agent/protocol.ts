@@ -3,7 +3,7 @@
  * per line. Pure: types, request parsing and validation (no node: imports).
  */
 import type { Probe, Protocol } from '../../model/types.js';
-import { checkProbe } from './probe-check.js';
+import { checkHealthCheck } from './health/check.js';
 import { ALL_CAPABILITIES } from '../../model/capabilities.js';
 import type { ContainerSecurity } from './security.js';
 
@@ -228,7 +228,7 @@ function checkContainer(raw: unknown, at: string, errors: string[]): ContainerSp
   }
   for (const kind of ['readinessProbe', 'livenessProbe', 'startupProbe'] as const) {
     if (raw[kind] === undefined) continue;
-    const probe = checkProbe(raw[kind], `${at}.${kind}`, errors, kind !== 'readinessProbe');
+    const probe = checkHealthCheck(raw[kind], `${at}.${kind}`, errors, kind !== 'readinessProbe');
     if (probe) c[kind] = probe;
   }
   if (raw.security !== undefined) {

@@ -1,50 +1,50 @@
 /**
- * Runs one container's probes on a timer, driving the pure state machine (probe-state.ts) with
- * results from a ProbeRunner. The container tells it when it starts and stops running; it tells
+ * Runs one container's health checks (its kubelet probes) on a timer, driving the pure state
+ * machine (state.ts) with results from a HealthCheckRunner. The container tells it when it starts and stops running; it tells
  * the container when a liveness or startup probe asks for a kill.
  */
-import type { Probe, ProbeHandler } from '../../model/types.js';
-import type { ProbeResult } from './net-probes.js';
-import { ProbeStates, type ProbeRole } from './probe-state.js';
+import type { Probe, ProbeHandler } from '../../../model/types.js';
+import type { HealthCheckResult } from './net-checks.js';
+import { HealthCheckStates, type HealthCheckRole } from './state.js';
 
-export interface ProbeRunner {
-  run(handler: ProbeHandler, timeoutMs: number): Promise<ProbeResult>;
+export interface HealthCheckRunner {
+  run(handler: ProbeHandler, timeoutMs: number): Promise<HealthCheckResult>;
 }
 
-export interface ProberHooks {
+export interface HealthCheckerHooks {
   /** A liveness/startup probe failed failureThreshold times in a row. */
   kill(reason: string, role: 'liveness' | 'startup'): void;
   /** A line for the container's log. */
   note(text: string): void;
   /** Every result of the current run. */
-  result?(role: ProbeRole, ok: boolean): void;
+  result?(role: HealthCheckRole, ok: boolean): void;
 }
 
-export interface ContainerProbeSpec {
+export interface ContainerHealthSpec {
   readinessProbe?: Probe;
   livenessProbe?: Probe;
   startupProbe?: Probe;
 }
 
-export class ContainerProber {
-  private readonly states: ProbeStates;
-  private readonly specs: Partial<Record<ProbeRole, Probe>>;
-  private readonly inFlight = new Set<ProbeRole>();
+export class ContainerHealthChecker {
+  private readonly states: HealthCheckStates;
+  private readonly specs: Partial<Record<HealthCheckRole, Probe>>;
+  private readonly inFlight = new Set<HealthCheckRole>();
   private timer: NodeJS.Timeout | undefined;
   private run = 0;
   private closed = false;
   /** The last result of each role, to note changes (not every probe) in the container's log. */
-  private readonly last = new Map<ProbeRole, boolean>();
+  private readonly last = new Map<HealthCheckRole, boolean>();
 
   constructor(
-    spec: ContainerProbeSpec,
-    private readonly runner: ProbeRunner,
-    private readonly hooks: ProberHooks,
+    spec: ContainerHealthSpec,
+    private readonly runner: HealthCheckRunner,
+    private readonly hooks: HealthCheckerHooks,
     private readonly now: () => number = Date.now,
   ) {
     this.specs = { readiness: spec.readinessProbe, liveness: spec.livenessProbe, startup: spec.startupProbe };
-    for (const r of Object.keys(this.specs) as ProbeRole[]) if (!this.specs[r]) delete this.specs[r];
-    this.states = new ProbeStates(this.specs);
+    for (const r of Object.keys(this.specs) as HealthCheckRole[]) if (!this.specs[r]) delete this.specs[r];
+    this.states = new HealthCheckStates(this.specs);
   }
 
   /** The container (re)started running: a new run of every probe. */
@@ -98,7 +98,7 @@ export class ContainerProber {
     this.schedule();
   }
 
-  private finish(role: ProbeRole, run: number, r: ProbeResult): void {
+  private finish(role: HealthCheckRole, run: number, r: HealthCheckResult): void {
     this.inFlight.delete(role);
     if (this.closed || run !== this.run) return;
     if (this.last.get(role) !== r.ok) this.hooks.note(`${role} probe ${r.ok ? 'succeeded' : 'failed'}: ${r.message}`);

@@ -1,17 +1,18 @@
 /**
- * Validation of the probes a ContainerSpec carries over the control protocol (see protocol.ts).
+ * Validation of the health checks (kubelet probes) a ContainerSpec carries over the control
+ * protocol (see ../protocol.ts).
  * The manifest reader already checked them; this keeps the agent safe from any other client.
  * Pure.
  */
-import type { Probe, ProbeHandler } from '../../model/types.js';
+import type { Probe, ProbeHandler } from '../../../model/types.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isInt = (v: unknown, min: number, max = 2 ** 31 - 1): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
 const optString = (v: unknown): boolean => v === undefined || typeof v === 'string';
 
-/** Returns the probe when valid, else pushes the problems (with `at`) and returns undefined. */
-export function checkProbe(raw: unknown, at: string, errors: string[], mustSucceedOnce: boolean): Probe | undefined {
+/** Returns the health check when valid, else pushes the problems (with `at`) and returns undefined. */
+export function checkHealthCheck(raw: unknown, at: string, errors: string[], mustSucceedOnce: boolean): Probe | undefined {
   if (!isObject(raw)) return void errors.push(`${at}: must be an object`);
   const before = errors.length;
   const timings = ['initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'successThreshold', 'failureThreshold'] as const;

@@ -1,28 +1,30 @@
 /**
- * The agent's side of probe-helper.ts: network probes sent to the node's helper child (started
- * on first use, started again after it died) instead of a process per probe.
+ * The agent's side of helper.ts: network health checks (kubelet's httpGet/tcpSocket/grpc probes)
+ * sent to the node's helper child (started on first use, started again after it died) instead of
+ * a process per check.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { baseEnv } from './paths.js';
-import { forgetPid, recordPid } from './pidfiles.js';
-import type { NetHandler, ProbeResult } from './net-probes.js';
+import { baseEnv } from '../paths.js';
+import { forgetPid, recordPid } from '../pidfiles.js';
+import type { NetHandler, HealthCheckResult } from './net-checks.js';
 
-/** Extra time the helper gets beyond a probe's own timeout before the agent gives up on it. */
+/** Extra time the helper gets beyond a check's own timeout before the agent gives up on it. */
 const ANSWER_GRACE_MS = 2_000;
 /** A helper that died is not started again sooner than this (e.g. the node namespace is gone). */
 const RESPAWN_AFTER_MS = 1_000;
 
+/** helper.ts beside this file: helper.js in dist/, helper.ts when run from the sources with tsx. */
 function helperScript(): string {
   const self = fileURLToPath(import.meta.url);
-  return path.join(path.dirname(self), `probe-helper${path.extname(self)}`);
+  return path.join(path.dirname(self), `helper${path.extname(self)}`);
 }
 
-export class NodeProber {
+export class NodeHealthChecker {
   private child: ChildProcess | undefined;
   private nextId = 1;
-  private readonly pending = new Map<number, (r: ProbeResult) => void>();
+  private readonly pending = new Map<number, (r: HealthCheckResult) => void>();
   private closed = false;
   private lastExit = 0;
 
@@ -32,14 +34,14 @@ export class NodeProber {
     private readonly log: (line: string) => void,
   ) {}
 
-  probe(handler: NetHandler, host: string, timeoutMs: number): Promise<ProbeResult> {
+  check(handler: NetHandler, host: string, timeoutMs: number): Promise<HealthCheckResult> {
     if (this.closed) return Promise.resolve({ ok: false, message: 'agent is shutting down' });
     if (!this.child && Date.now() - this.lastExit < RESPAWN_AFTER_MS) return Promise.resolve({ ok: false, message: 'probe helper exited; starting it again shortly' });
     const child = this.helper();
     const id = this.nextId++;
     return new Promise((resolve) => {
       const timer = setTimeout(() => answer({ ok: false, message: `probe helper gave no answer in ${timeoutMs + ANSWER_GRACE_MS} ms` }), timeoutMs + ANSWER_GRACE_MS);
-      const answer = (r: ProbeResult): void => {
+      const answer = (r: HealthCheckResult): void => {
         clearTimeout(timer);
         this.pending.delete(id);
         resolve(r);
@@ -65,7 +67,7 @@ export class NodeProber {
     if (child.pid !== undefined) recordPid(this.stateDir, child.pid);
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => void (stderr = (stderr + d.toString()).slice(-2000)));
-    child.on('message', (msg: { id: number } & ProbeResult) => this.pending.get(msg.id)?.({ ok: msg.ok, message: msg.message }));
+    child.on('message', (msg: { id: number } & HealthCheckResult) => this.pending.get(msg.id)?.({ ok: msg.ok, message: msg.message }));
     child.on('error', (err) => this.log(`probe helper for ${this.nodeNetns}: ${err.message}`));
     child.on('exit', (code, signal) => {
       if (child.pid !== undefined) forgetPid(this.stateDir, child.pid);

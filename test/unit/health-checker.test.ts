@@ -4,17 +4,17 @@
  * once, and that changes (not every result) are noted.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ContainerProber, type ProbeRunner } from '../../src/lab/agent/container-prober.js';
+import { ContainerHealthChecker, type HealthCheckRunner } from '../../src/lab/agent/health/checker.js';
 import type { Probe, ProbeHandler } from '../../src/model/types.js';
-import type { ProbeResult } from '../../src/lab/agent/net-probes.js';
+import type { HealthCheckResult } from '../../src/lab/agent/health/net-checks.js';
 
 const probe = (over: Partial<Probe> = {}): Probe => ({
   handler: { kind: 'tcpSocket', port: 80 }, initialDelaySeconds: 0, periodSeconds: 1, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 2, ...over,
 });
 
 /** A runner whose every call waits until the test answers it. */
-function scripted(): { runner: ProbeRunner; calls: { handler: ProbeHandler; answer: (r: ProbeResult) => void }[] } {
-  const calls: { handler: ProbeHandler; answer: (r: ProbeResult) => void }[] = [];
+function scripted(): { runner: HealthCheckRunner; calls: { handler: ProbeHandler; answer: (r: HealthCheckResult) => void }[] } {
+  const calls: { handler: ProbeHandler; answer: (r: HealthCheckResult) => void }[] = [];
   return { calls, runner: { run: (handler) => new Promise((answer) => calls.push({ handler, answer })) } };
 }
 
@@ -24,10 +24,10 @@ beforeEach(() => {
 });
 afterEach(() => vi.useRealTimers());
 
-describe('ContainerProber', () => {
+describe('ContainerHealthChecker', () => {
   it('first probe after initialDelaySeconds, then every periodSeconds; a slow probe is not started twice', async () => {
     const { runner, calls } = scripted();
-    const p = new ContainerProber({ readinessProbe: probe({ initialDelaySeconds: 2 }) }, runner, { kill: () => {}, note: () => {} });
+    const p = new ContainerHealthChecker({ readinessProbe: probe({ initialDelaySeconds: 2 }) }, runner, { kill: () => {}, note: () => {} });
     p.containerStarted();
     await vi.advanceTimersByTimeAsync(1_999);
     expect(calls).toHaveLength(0);
@@ -50,7 +50,7 @@ describe('ContainerProber', () => {
     const { runner, calls } = scripted();
     const kills: string[] = [];
     const notes: string[] = [];
-    const p = new ContainerProber({ livenessProbe: probe() }, runner, { kill: (r) => kills.push(r), note: (t) => notes.push(t) });
+    const p = new ContainerHealthChecker({ livenessProbe: probe() }, runner, { kill: (r) => kills.push(r), note: (t) => notes.push(t) });
     p.containerStarted();
     await vi.advanceTimersByTimeAsync(0);
     calls[0]!.answer({ ok: false, message: 'refused' });
@@ -72,7 +72,7 @@ describe('ContainerProber', () => {
 
   it('a stopped container is not probed; a late answer from its run changes nothing', async () => {
     const { runner, calls } = scripted();
-    const p = new ContainerProber({ readinessProbe: probe() }, runner, { kill: () => {}, note: () => {} });
+    const p = new ContainerHealthChecker({ readinessProbe: probe() }, runner, { kill: () => {}, note: () => {} });
     p.containerStarted();
     await vi.advanceTimersByTimeAsync(0);
     p.containerStopped();

@@ -1,36 +1,36 @@
 /**
- * The network probes, as kubelet performs them: httpGet, tcpSocket and grpc against `host`.
- * They run in whatever network namespace the calling process is in (probe-helper.ts runs them
+ * The network health checks, as kubelet performs its probes: httpGet, tcpSocket and grpc against
+ * `host`. They run in whatever network namespace the calling process is in (helper.ts runs them
  * inside a node's namespace). Each resolves with a result, never rejects.
  */
 import http from 'node:http';
 import https from 'node:https';
 import http2 from 'node:http2';
 import net from 'node:net';
-import type { ProbeHandler } from '../../model/types.js';
-import { grpcFrame, grpcHealthRequest, parseHealthResponse } from '../../servers/workload/grpc-health.js';
+import type { ProbeHandler } from '../../../model/types.js';
+import { grpcFrame, grpcHealthRequest, parseHealthResponse } from '../../../servers/workload/grpc-health.js';
 
-export interface ProbeResult {
+export interface HealthCheckResult {
   ok: boolean;
   message: string;
 }
 
 export type NetHandler = Exclude<ProbeHandler, { kind: 'exec' }>;
 
-export function runNetProbe(handler: NetHandler, host: string, timeoutMs: number): Promise<ProbeResult> {
+export function runNetCheck(handler: NetHandler, host: string, timeoutMs: number): Promise<HealthCheckResult> {
   const h = ('host' in handler ? handler.host : undefined) ?? host;
   switch (handler.kind) {
     case 'httpGet':
-      return httpProbe(handler, h, timeoutMs);
+      return httpCheck(handler, h, timeoutMs);
     case 'tcpSocket':
-      return tcpProbe(h, handler.port, timeoutMs);
+      return tcpCheck(h, handler.port, timeoutMs);
     case 'grpc':
-      return grpcProbe(h, handler.port, handler.service ?? '', timeoutMs);
+      return grpcCheck(h, handler.port, handler.service ?? '', timeoutMs);
   }
 }
 
 /** kubelet: "Any code greater than or equal to 200 and less than 400 indicates success." */
-function httpProbe(g: Extract<ProbeHandler, { kind: 'httpGet' }>, host: string, timeoutMs: number): Promise<ProbeResult> {
+function httpCheck(g: Extract<ProbeHandler, { kind: 'httpGet' }>, host: string, timeoutMs: number): Promise<HealthCheckResult> {
   return new Promise((resolve) => {
     const headers: Record<string, string> = { 'user-agent': 'kube-probe/podnet', accept: '*/*' };
     for (const { name, value } of g.headers) headers[name.toLowerCase()] = value;
@@ -49,7 +49,7 @@ function httpProbe(g: Extract<ProbeHandler, { kind: 'httpGet' }>, host: string, 
   });
 }
 
-function tcpProbe(host: string, port: number, timeoutMs: number): Promise<ProbeResult> {
+function tcpCheck(host: string, port: number, timeoutMs: number): Promise<HealthCheckResult> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port, timeout: timeoutMs });
     socket.once('connect', () => {
@@ -62,10 +62,10 @@ function tcpProbe(host: string, port: number, timeoutMs: number): Promise<ProbeR
 }
 
 /** grpc.health.v1.Health/Check over h2c; success only for status SERVING. */
-function grpcProbe(host: string, port: number, service: string, timeoutMs: number): Promise<ProbeResult> {
+function grpcCheck(host: string, port: number, service: string, timeoutMs: number): Promise<HealthCheckResult> {
   return new Promise((resolve) => {
     let done = false;
-    const finish = (r: ProbeResult): void => {
+    const finish = (r: HealthCheckResult): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);

@@ -5,7 +5,7 @@
 import http2 from 'node:http2';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runNetProbe } from '../../src/lab/agent/net-probes.js';
+import { runNetCheck } from '../../src/lab/agent/health/net-checks.js';
 import { serveHttp, type Served } from '../../src/servers/workload/serve.js';
 import { grpcFrame, grpcHealthRequest, parseHealthResponse } from '../../src/servers/workload/grpc-health.js';
 
@@ -33,14 +33,14 @@ async function deadPort(): Promise<number> {
 
 describe('probes against the built-in server', () => {
   it('httpGet: 200 from any path, headers sent', async () => {
-    const r = await runNetProbe({ kind: 'httpGet', path: '/_healthz', port, scheme: 'HTTP', headers: [{ name: 'Cookie', value: 'a=b' }] }, '127.0.0.1', 1000);
+    const r = await runNetCheck({ kind: 'httpGet', path: '/_healthz', port, scheme: 'HTTP', headers: [{ name: 'Cookie', value: 'a=b' }] }, '127.0.0.1', 1000);
     expect(r).toEqual({ ok: true, message: 'HTTP 200' });
     expect(logged.join('')).toContain('/_healthz');
   });
 
   it('grpc: the same port answers Health/Check with SERVING', async () => {
-    expect(await runNetProbe({ kind: 'grpc', port, service: 'shop' }, '127.0.0.1', 1000)).toEqual({ ok: true, message: 'SERVING' });
-    expect(await runNetProbe({ kind: 'grpc', port }, '127.0.0.1', 1000)).toEqual({ ok: true, message: 'SERVING' });
+    expect(await runNetCheck({ kind: 'grpc', port, service: 'shop' }, '127.0.0.1', 1000)).toEqual({ ok: true, message: 'SERVING' });
+    expect(await runNetCheck({ kind: 'grpc', port }, '127.0.0.1', 1000)).toEqual({ ok: true, message: 'SERVING' });
   });
 
   it('grpc: an unknown method is UNIMPLEMENTED (grpc-status 12)', async () => {
@@ -54,24 +54,24 @@ describe('probes against the built-in server', () => {
   });
 
   it('tcpSocket: connects to a listening port, fails on a closed one', async () => {
-    expect((await runNetProbe({ kind: 'tcpSocket', port }, '127.0.0.1', 1000)).ok).toBe(true);
-    const r = await runNetProbe({ kind: 'tcpSocket', port: await deadPort() }, '127.0.0.1', 1000);
+    expect((await runNetCheck({ kind: 'tcpSocket', port }, '127.0.0.1', 1000)).ok).toBe(true);
+    const r = await runNetCheck({ kind: 'tcpSocket', port: await deadPort() }, '127.0.0.1', 1000);
     expect(r.ok).toBe(false);
     expect(r.message).toContain('ECONNREFUSED');
   });
 
   it('httpGet and grpc fail on a closed port; a probe host overrides the default', async () => {
     const dead = await deadPort();
-    expect((await runNetProbe({ kind: 'httpGet', path: '/', port: dead, scheme: 'HTTP', headers: [] }, '127.0.0.1', 1000)).ok).toBe(false);
-    expect((await runNetProbe({ kind: 'grpc', port: dead }, '127.0.0.1', 1000)).ok).toBe(false);
-    expect((await runNetProbe({ kind: 'tcpSocket', port, host: '127.0.0.1' }, '192.0.2.1', 1000)).ok).toBe(true);
+    expect((await runNetCheck({ kind: 'httpGet', path: '/', port: dead, scheme: 'HTTP', headers: [] }, '127.0.0.1', 1000)).ok).toBe(false);
+    expect((await runNetCheck({ kind: 'grpc', port: dead }, '127.0.0.1', 1000)).ok).toBe(false);
+    expect((await runNetCheck({ kind: 'tcpSocket', port, host: '127.0.0.1' }, '192.0.2.1', 1000)).ok).toBe(true);
   });
 
   it('grpc against a plain HTTP/1 server fails instead of hanging', async () => {
     const plain = net.createServer((s) => s.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
     await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
     const p = (plain.address() as net.AddressInfo).port;
-    expect((await runNetProbe({ kind: 'grpc', port: p }, '127.0.0.1', 1000)).ok).toBe(false);
+    expect((await runNetCheck({ kind: 'grpc', port: p }, '127.0.0.1', 1000)).ok).toBe(false);
     plain.close();
   });
 });

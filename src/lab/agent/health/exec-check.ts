@@ -1,13 +1,14 @@
 /**
- * An exec probe: `argv` (the command inside the container's sandbox, sandbox-argv.ts execArgv)
+ * An exec health check (kubelet's exec probe): `argv` (the command inside the container's
+ * sandbox, ../sandbox-argv.ts execArgv)
  * passes when it exits 0 within timeoutSeconds; on timeout its process group is killed.
  */
 import { spawn } from 'node:child_process';
-import { baseEnv } from './paths.js';
-import { forgetPid, recordPid, signalGroup } from './pidfiles.js';
-import type { ProbeResult } from './net-probes.js';
+import { baseEnv } from '../paths.js';
+import { forgetPid, recordPid, signalGroup } from '../pidfiles.js';
+import type { HealthCheckResult } from './net-checks.js';
 
-export function runExecProbe(stateDir: string, argv: readonly string[], timeoutMs: number): Promise<ProbeResult> {
+export function runExecCheck(stateDir: string, argv: readonly string[], timeoutMs: number): Promise<HealthCheckResult> {
   return new Promise((resolve) => {
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: baseEnv(stateDir), cwd: '/', detached: true });
     const pid = child.pid;
@@ -21,7 +22,7 @@ export function runExecProbe(stateDir: string, argv: readonly string[], timeoutM
       timedOut = true;
       if (pid !== undefined) signalGroup(pid, 'SIGKILL');
     }, timeoutMs);
-    const done = (r: ProbeResult): void => {
+    const done = (r: HealthCheckResult): void => {
       clearTimeout(timer);
       if (pid !== undefined) forgetPid(stateDir, pid);
       resolve(r);

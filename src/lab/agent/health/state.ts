@@ -1,5 +1,6 @@
 /**
- * The probe state machine of one container, kubelet's semantics, pure (time is passed in).
+ * The health-check state machine of one container (its kubelet probes), kubelet's semantics,
+ * pure (time is passed in).
  *
  * - startupProbe: "If specified, no other probes are executed until this completes successfully.
  *   If this probe fails, the Pod will be restarted, just as if the livenessProbe failed."
@@ -13,15 +14,15 @@
  *   probes are initiated" (the same for every probe); then one probe every periodSeconds.
  * Each container (re)start begins a new run: counters and results reset, stale results ignored.
  */
-import type { Probe } from '../../model/types.js';
+import type { Probe } from '../../../model/types.js';
 
-export type ProbeRole = 'startup' | 'liveness' | 'readiness';
-export const PROBE_ROLES: readonly ProbeRole[] = ['startup', 'liveness', 'readiness'];
+export type HealthCheckRole = 'startup' | 'liveness' | 'readiness';
+export const HEALTH_CHECK_ROLES: readonly HealthCheckRole[] = ['startup', 'liveness', 'readiness'];
 
-export type ContainerProbeSpecs = Partial<Record<ProbeRole, Probe>>;
+export type HealthCheckSpecs = Partial<Record<HealthCheckRole, Probe>>;
 
 /** What the caller must do after a result: nothing, or kill the container (restartPolicy decides the rest). */
-export type ProbeAction = { kind: 'none' } | { kind: 'kill'; role: 'startup' | 'liveness'; reason: string };
+export type HealthCheckAction = { kind: 'none' } | { kind: 'kill'; role: 'startup' | 'liveness'; reason: string };
 
 interface RoleState {
   probe: Probe;
@@ -32,14 +33,14 @@ interface RoleState {
   nextAt: number;
 }
 
-export class ProbeStates {
+export class HealthCheckStates {
   private run = 0;
-  private roles = new Map<ProbeRole, RoleState>();
+  private roles = new Map<HealthCheckRole, RoleState>();
   private startupDone = true;
   /** Set after a kill: no probe runs until the container starts again. */
   private onHold = true;
 
-  constructor(private readonly specs: ContainerProbeSpecs) {}
+  constructor(private readonly specs: HealthCheckSpecs) {}
 
   /** The container (re)started at `now` (ms); returns the run number results must carry. */
   start(now: number): number {
@@ -47,7 +48,7 @@ export class ProbeStates {
     this.onHold = false;
     this.startupDone = this.specs.startup === undefined;
     this.roles = new Map();
-    for (const role of PROBE_ROLES) {
+    for (const role of HEALTH_CHECK_ROLES) {
       const probe = this.specs[role];
       if (!probe) continue;
       const result = role === 'liveness'; // readiness starts Failure, startup starts "not started"
@@ -62,9 +63,9 @@ export class ProbeStates {
   }
 
   /** Roles whose probe should run at `now` (startup gates the others). */
-  due(now: number): ProbeRole[] {
+  due(now: number): HealthCheckRole[] {
     if (this.onHold) return [];
-    const active: ProbeRole[] = this.startupDone ? ['liveness', 'readiness'] : ['startup'];
+    const active: HealthCheckRole[] = this.startupDone ? ['liveness', 'readiness'] : ['startup'];
     return active.filter((r) => {
       const s = this.roles.get(r);
       return s !== undefined && now >= s.nextAt;
@@ -74,19 +75,19 @@ export class ProbeStates {
   /** The earliest time (ms) a probe is due, or undefined when none will run. */
   nextDue(): number | undefined {
     if (this.onHold) return undefined;
-    const active: ProbeRole[] = this.startupDone ? ['liveness', 'readiness'] : ['startup'];
+    const active: HealthCheckRole[] = this.startupDone ? ['liveness', 'readiness'] : ['startup'];
     const times = active.flatMap((r) => (this.roles.has(r) ? [this.roles.get(r)!.nextAt] : []));
     return times.length === 0 ? undefined : Math.min(...times);
   }
 
   /** A probe of `role` begins at `now`: the next one is due periodSeconds later. */
-  begin(role: ProbeRole, now: number): void {
+  begin(role: HealthCheckRole, now: number): void {
     const s = this.roles.get(role);
     if (s) s.nextAt = now + s.probe.periodSeconds * 1000;
   }
 
   /** A probe of `role` begun in run `run` ended with `ok`. */
-  record(role: ProbeRole, run: number, ok: boolean): ProbeAction {
+  record(role: HealthCheckRole, run: number, ok: boolean): HealthCheckAction {
     const s = this.roles.get(role);
     if (run !== this.run || this.onHold || s === undefined) return { kind: 'none' };
     if (ok) {

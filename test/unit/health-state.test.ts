@@ -3,12 +3,12 @@
  * gating, kills, and runs that reset everything.
  */
 import { describe, expect, it } from 'vitest';
-import { ProbeStates, type ProbeAction, type ProbeRole } from '../../src/lab/agent/probe-state.js';
+import { HealthCheckStates, type HealthCheckAction, type HealthCheckRole } from '../../src/lab/agent/health/state.js';
 import { parseRequest } from '../../src/lab/agent/protocol.js';
 import type { Probe } from '../../src/model/types.js';
 
 /** One probe of `role` beginning and ending at `at`. */
-function step(s: ProbeStates, role: ProbeRole, run: number, ok: boolean, at: number): ProbeAction {
+function step(s: HealthCheckStates, role: HealthCheckRole, run: number, ok: boolean, at: number): HealthCheckAction {
   s.begin(role, at);
   return s.record(role, run, ok);
 }
@@ -19,7 +19,7 @@ function probe(over: Partial<Probe> = {}): Probe {
 
 describe('readiness', () => {
   it('no readiness probe: ready as soon as the container started', () => {
-    const s = new ProbeStates({});
+    const s = new HealthCheckStates({});
     expect(s.ready()).toBe(false); // never started
     s.start(0);
     expect(s.ready()).toBe(true);
@@ -28,7 +28,7 @@ describe('readiness', () => {
   });
 
   it('not ready before initialDelaySeconds (nothing is due), ready after successThreshold successes in a row', () => {
-    const s = new ProbeStates({ readiness: probe({ initialDelaySeconds: 5, successThreshold: 2 }) });
+    const s = new HealthCheckStates({ readiness: probe({ initialDelaySeconds: 5, successThreshold: 2 }) });
     const run = s.start(1000);
     expect(s.ready()).toBe(false);
     expect(s.due(5999)).toEqual([]);
@@ -46,7 +46,7 @@ describe('readiness', () => {
   });
 
   it('ready until failureThreshold failures in a row; a readiness failure never kills', () => {
-    const s = new ProbeStates({ readiness: probe({ failureThreshold: 2 }) });
+    const s = new HealthCheckStates({ readiness: probe({ failureThreshold: 2 }) });
     const run = s.start(0);
     step(s, 'readiness', run, true, 0);
     expect(step(s, 'readiness', run, false, 1000)).toEqual({ kind: 'none' });
@@ -62,7 +62,7 @@ describe('readiness', () => {
 
 describe('liveness', () => {
   it('starts as Success; failureThreshold failures in a row ask for a kill, then nothing runs until a restart', () => {
-    const s = new ProbeStates({ liveness: probe({ failureThreshold: 3 }) });
+    const s = new HealthCheckStates({ liveness: probe({ failureThreshold: 3 }) });
     const run = s.start(0);
     expect(s.ready()).toBe(true); // liveness does not gate readiness
     expect(step(s, 'liveness', run, false, 0)).toEqual({ kind: 'none' });
@@ -82,7 +82,7 @@ describe('liveness', () => {
 
 describe('startup gating', () => {
   it('only the startup probe runs until it succeeds; then liveness and readiness, each from its own schedule', () => {
-    const s = new ProbeStates({ startup: probe(), liveness: probe(), readiness: probe({ initialDelaySeconds: 2 }) });
+    const s = new HealthCheckStates({ startup: probe(), liveness: probe(), readiness: probe({ initialDelaySeconds: 2 }) });
     const run = s.start(0);
     expect(s.started()).toBe(false);
     expect(s.due(5000)).toEqual(['startup']);
@@ -99,7 +99,7 @@ describe('startup gating', () => {
   });
 
   it('startup failing failureThreshold times asks for a kill', () => {
-    const s = new ProbeStates({ startup: probe({ failureThreshold: 2 }), readiness: probe() });
+    const s = new HealthCheckStates({ startup: probe({ failureThreshold: 2 }), readiness: probe() });
     const run = s.start(0);
     step(s, 'startup', run, false, 0);
     expect(step(s, 'startup', run, false, 1000)).toEqual({ kind: 'kill', role: 'startup', reason: 'startup probe failed 2 times in a row' });
@@ -109,7 +109,7 @@ describe('startup gating', () => {
   });
 
   it('halt stops probing until the next start', () => {
-    const s = new ProbeStates({ readiness: probe() });
+    const s = new HealthCheckStates({ readiness: probe() });
     const run = s.start(0);
     s.halt();
     expect(s.due(5000)).toEqual([]);
