@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { Host } from '../host/host.js';
 import { labNetnsPrefix } from '../model/lab.js';
 import { hostLink, renderLabTeardown } from '../render/lab-network.js';
-import { sealTable } from '../render/nft/seal.js';
+import { removeSeal } from '../render/nft/seal.js';
+import { CliNft } from '../host/nft.js';
 import { applyPlan } from '../host/executor.js';
 import { request, sleep } from './agent-client.js';
 import { detachAll } from './attach-sync.js';
@@ -50,7 +51,11 @@ export async function labDown(host: Host, lab: string): Promise<DownReport> {
   removeResolvConfs(lab);
   // Gone with the underlay namespace already, unless that namespace was never made.
   await host.exec(null, ['ip', 'link', 'del', hostLink(lab)]);
-  await host.exec(null, ['nft', 'delete', 'table', 'inet', sealTable(lab)]);
+  try {
+    await new CliNft(host).run(null, removeSeal(lab)); // idempotent: also when up never sealed
+  } catch {
+    /* nft itself failed: nothing more down can do about the seal; the rest still goes */
+  }
   removeFromKubeconfig(dir, lab); // exactly what `up` added
   removeLabDir(lab);
   return { agents, processes, namespaces: namespaces.length, attachments };

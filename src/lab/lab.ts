@@ -147,8 +147,11 @@ export async function labUp(host: Host, given: LabConfig, objects: RawObject[]):
 
 /** The lab's nftables seal in the root namespace (render/nft/seal.ts); before any pod runs. */
 async function sealLab(host: Host, config: LabConfig): Promise<void> {
-  const r = await host.exec(null, ['nft', '-f', '-'], renderSeal(config, hostLink(config.name)));
-  if (r.code !== 0) throw new LabError(`cannot seal lab ${config.name} (nft): ${r.stderr.trim()}`);
+  try {
+    await new CliNft(host).run(null, renderSeal(config, hostLink(config.name)));
+  } catch (e) {
+    throw new LabError(`cannot seal lab ${config.name} (nft): ${(e as Error).message}`);
+  }
 }
 
 const SERVED_KINDS: ReadonlySet<string> = new Set(RESOURCES.map((r) => r.kind));

@@ -97,6 +97,25 @@ export function runNftContract(name: string, target: ContractTarget): void {
       expect((await list())!.chains).toEqual({ forward: 2, 'svc-b': 1 });
     });
 
+    it('an inet table (the lab seal) applies and lists; add + delete removes it whether or not it exists', async () => {
+      const inet = (build: (tx: Transaction) => void) => {
+        const tx = new Transaction('inet', `${TABLE}-inet`);
+        build(tx);
+        return target.nft().run(target.netns(), tx);
+      };
+      const gone = (tx: Transaction) => void tx.add({ kind: 'table' }).delete({ kind: 'table' });
+      await inet(gone); // absent: still succeeds
+      await inet((tx) => {
+        tx.add({ kind: 'table' }).add({ kind: 'chain', name: 'input', type: 'filter', hook: 'input', priority: -10 });
+        tx.add({ kind: 'rule', chain: 'input', rule: 'iifname "pn-contract" ct state established,related accept' });
+        tx.add({ kind: 'rule', chain: 'input', rule: 'ip daddr { 10.244.0.0/16, 10.96.0.0/12 } counter drop' });
+      });
+      expect(await target.nft().list(target.netns(), 'inet', `${TABLE}-inet`)).toEqual({ chains: { input: 2 }, sets: {} });
+      expect(await target.nft().list(target.netns(), 'ip', `${TABLE}-inet`)).toBeNull(); // families are apart
+      await inet(gone);
+      expect(await target.nft().list(target.netns(), 'inet', `${TABLE}-inet`)).toBeNull();
+    });
+
     it('deleting the table removes everything', async () => {
       await full();
       await target.nft().run(target.netns(), new Transaction('ip', TABLE).delete({ kind: 'table' }));

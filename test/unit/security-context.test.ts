@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { readCluster } from '../../src/api/cluster.js';
 import { parseManifestText } from '../../src/api/load.js';
 import { InputError, type Problem } from '../../src/api/problems.js';
-import { renderSeal } from '../../src/render/nft/seal.js';
+import { removeSeal, renderSeal } from '../../src/render/nft/seal.js';
+import { FakeNft } from '../../src/host/nft.js';
 
 const podYaml = (spec: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n${spec}`;
 const read = (spec: string) => readCluster(parseManifestText(podYaml(spec), 'p.yaml', []));
@@ -57,10 +58,21 @@ describe('securityContext and volumes in manifests', () => {
 });
 
 describe('the lab seal', () => {
+  const config = { name: 'l', podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12', nodeCidr: '100.64.0.0/24', lbCidr: '100.64.1.0/24' };
   it('drops new connections from the lab to the host and every forward through or for the lab', () => {
-    const text = renderSeal({ name: 'l', podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12', nodeCidr: '100.64.0.0/24', lbCidr: '100.64.1.0/24' }, 'pn-l');
-    expect(text).toContain('iifname "pn-l" ct state established,related accept\n    iifname "pn-l" counter drop');
+    const text = renderSeal(config, 'pn-l').toLines();
+    expect(text).toContain('input iifname "pn-l" ct state established,related accept\nadd rule inet podnet-seal-l input iifname "pn-l" counter drop');
     expect(text).toContain('ip daddr { 10.244.0.0/16, 10.96.0.0/12, 100.64.0.0/24, 100.64.1.0/24 } counter drop');
-    expect(text.startsWith('table inet podnet-seal-l\ndelete table inet podnet-seal-l\n')).toBe(true);
+    expect(text.startsWith('add table inet podnet-seal-l\ndelete table inet podnet-seal-l\n')).toBe(true);
+  });
+
+  it('is made again and removed idempotently (in-memory nftables)', async () => {
+    const nft = new FakeNft();
+    await nft.run(null, renderSeal(config, 'pn-l'));
+    await nft.run(null, renderSeal(config, 'pn-l'));
+    expect(await nft.list(null, 'inet', 'podnet-seal-l')).toEqual({ chains: { input: 2, forward: 3 }, sets: {} });
+    await nft.run(null, removeSeal('l'));
+    await nft.run(null, removeSeal('l'));
+    expect(await nft.list(null, 'inet', 'podnet-seal-l')).toBeNull();
   });
 });

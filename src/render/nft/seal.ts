@@ -15,31 +15,30 @@
  * Cluster DNS needs none of this: its way out is a Unix socket (src/dns/forwarder.ts).
  */
 import type { LabConfig } from '../../model/lab.js';
+import { Transaction } from './txn.js';
 
 export function sealTable(lab: string): string {
   return `podnet-seal-${lab}`;
 }
 
-/** The nft script that (re)creates the lab's seal atomically. */
-export function renderSeal(config: Pick<LabConfig, 'name' | 'podCidr' | 'serviceCidr' | 'nodeCidr' | 'lbCidr'>, link: string): string {
-  const table = sealTable(config.name);
+/** The transaction that (re)creates the lab's seal atomically: add + delete + add, so it also
+ *  replaces a seal left by an earlier run. The chains run before filter (priority filter - 10). */
+export function renderSeal(config: Pick<LabConfig, 'name' | 'podCidr' | 'serviceCidr' | 'nodeCidr' | 'lbCidr'>, link: string): Transaction {
   const ranges = [config.podCidr, config.serviceCidr, config.nodeCidr, ...(config.lbCidr ? [config.lbCidr] : [])].join(', ');
-  return [
-    `table inet ${table}`,
-    `delete table inet ${table}`,
-    `table inet ${table} {`,
-    `  chain input {`,
-    `    type filter hook input priority filter - 10; policy accept;`,
-    `    iifname "${link}" ct state established,related accept`,
-    `    iifname "${link}" counter drop`,
-    `  }`,
-    `  chain forward {`,
-    `    type filter hook forward priority filter - 10; policy accept;`,
-    `    iifname "${link}" counter drop`,
-    `    oifname "${link}" counter drop`,
-    `    ip daddr { ${ranges} } counter drop`,
-    `  }`,
-    `}`,
-    '',
-  ].join('\n');
+  const tx = new Transaction('inet', sealTable(config.name));
+  tx.add({ kind: 'table' }).delete({ kind: 'table' }).add({ kind: 'table' });
+  const rule = (chain: string, text: string) => tx.add({ kind: 'rule', chain, rule: text });
+  tx.add({ kind: 'chain', name: 'input', type: 'filter', hook: 'input', priority: -10 });
+  rule('input', `iifname "${link}" ct state established,related accept`);
+  rule('input', `iifname "${link}" counter drop`);
+  tx.add({ kind: 'chain', name: 'forward', type: 'filter', hook: 'forward', priority: -10 });
+  rule('forward', `iifname "${link}" counter drop`);
+  rule('forward', `oifname "${link}" counter drop`);
+  rule('forward', `ip daddr { ${ranges} } counter drop`);
+  return tx;
+}
+
+/** Removes the lab's seal if it is there: `add table` first makes the delete succeed either way. */
+export function removeSeal(lab: string): Transaction {
+  return new Transaction('inet', sealTable(lab)).add({ kind: 'table' }).delete({ kind: 'table' });
 }

@@ -7,7 +7,8 @@
  */
 import { NFT_NAME_LIMIT } from './names.js';
 
-export type Family = 'ip';
+/** `ip` for podnet's node tables; `inet` for the lab's seal in the host's root namespace. */
+export type Family = 'ip' | 'inet';
 export type ChainType = 'filter' | 'nat';
 export type Hook = 'prerouting' | 'input' | 'forward' | 'output' | 'postrouting';
 export type SetFlag = 'dynamic' | 'timeout' | 'interval' | 'constant';
