@@ -46,6 +46,8 @@ export function startCollector(opts: CollectorOptions): { stop: () => void } {
   };
   const listen = (node: { name: string; netns: string }) => {
     if (stopped) return;
+    // A stream of trace events, not a transaction or a listing: it stays outside the Nft
+    // interface (knftables leaves `nft monitor` out too); the parser is pure (flows/parse.ts).
     const child = spawn('ip', ['netns', 'exec', node.netns, 'nft', 'monitor', 'trace'], { stdio: ['ignore', 'pipe', 'pipe'], env: baseEnv(opts.stateDir) });
     children.add(child);
     const reader = new NodeFlowReader(node.name, POLICY_TABLE, opts.semantics);

@@ -1,7 +1,8 @@
 /**
  * `nft -j list table` (libnftables' JSON schema, libnftables-json(5)) read into what the Nft
  * contract compares: chains with their number of rules, sets and maps with their element keys in
- * the transaction's text form (`10.96.0.1 . tcp . 80`, `10.0.0.0/8`, `10.0.0.1-10.0.0.9`). Pure.
+ * the transaction's text form (`10.96.0.1 . tcp . 80`, `10.0.0.0/8`, `10.0.0.1-10.0.0.9`), and the
+ * packets the chains' counters have seen (metrics read those). Pure.
  */
 
 export interface TableListing {
@@ -9,6 +10,8 @@ export interface TableListing {
   chains: Record<string, number>;
   /** Set or map name → element keys, sorted. */
   sets: Record<string, string[]>;
+  /** Chain name → packets its rules' counters have counted (chains with a `counter` only). */
+  counters: Record<string, number>;
 }
 
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
@@ -28,11 +31,19 @@ export function keyText(v: Json): string {
 
 export function parseListing(stdout: string): TableListing {
   const doc = JSON.parse(stdout) as { nftables?: Record<string, Record<string, Json>>[] };
-  const out: TableListing = { chains: {}, sets: {} };
+  const out: TableListing = { chains: {}, sets: {}, counters: {} };
   for (const item of doc.nftables ?? []) {
     if (item.chain) out.chains[String(item.chain.name)] ??= 0;
-    else if (item.rule) out.chains[String(item.rule.chain)] = (out.chains[String(item.rule.chain)] ?? 0) + 1;
-    else if (item.set || item.map) {
+    else if (item.rule) {
+      const chain = String(item.rule.chain);
+      out.chains[chain] = (out.chains[chain] ?? 0) + 1;
+      for (const e of Array.isArray(item.rule.expr) ? item.rule.expr : []) {
+        const c = e && typeof e === 'object' && !Array.isArray(e) ? e.counter : undefined;
+        if (c === undefined) continue;
+        const packets = c && typeof c === 'object' && !Array.isArray(c) && typeof c.packets === 'number' ? c.packets : 0;
+        out.counters[chain] = (out.counters[chain] ?? 0) + packets;
+      }
+    } else if (item.set || item.map) {
       const s = (item.set ?? item.map)!;
       const elems = Array.isArray(s.elem) ? s.elem : [];
       // A map's element is [key, value]; a set's is the key.

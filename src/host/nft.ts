@@ -19,6 +19,9 @@ export interface Nft {
   /** The table's chains (with their rules' count) and sets and maps (with their element keys);
    *  null when the table does not exist. */
   list(netns: string | null, family: Family, table: string): Promise<TableListing | null>;
+  /** Every table of the namespace as text, without counter values (what changes only when
+   *  someone changes the ruleset: the monitor fingerprints it). Same text, same ruleset. */
+  ruleset(netns: string | null): Promise<string>;
 }
 
 /** The `nft` command (one `nft -f -` per transaction: the kernel applies a file atomically). */
@@ -39,6 +42,13 @@ export class CliNft implements Nft {
     }
     return parseListing(r.stdout);
   }
+
+  async ruleset(netns: string | null): Promise<string> {
+    // -s (stateless): no counter values, which every packet changes.
+    const r = await this.host.exec(netns, ['nft', '-s', 'list', 'ruleset']);
+    if (r.code !== 0) throw new NftError(r.stderr.trim().split('\n')[0] || `nft exited ${r.code}`);
+    return r.stdout;
+  }
 }
 
 /** In memory: one Ruleset per namespace. */
@@ -46,7 +56,7 @@ export class FakeNft implements Nft {
   private readonly rulesets = new Map<string, Ruleset>();
 
   /** The namespace's Ruleset (for the packet tracer and dumps in tests). */
-  ruleset(netns: string | null): Ruleset {
+  model(netns: string | null): Ruleset {
     const key = netns ?? '';
     let r = this.rulesets.get(key);
     if (!r) this.rulesets.set(key, (r = new Ruleset()));
@@ -55,15 +65,21 @@ export class FakeNft implements Nft {
 
   async run(netns: string | null, tx: Transaction): Promise<void> {
     if (tx.size === 0 && !tx.err) return;
-    this.ruleset(netns).apply(tx);
+    this.model(netns).apply(tx);
   }
 
   async list(netns: string | null, family: Family, table: string): Promise<TableListing | null> {
-    const t = this.ruleset(netns).table(family, table);
+    const t = this.model(netns).table(family, table);
     if (!t) return null;
     return {
       chains: Object.fromEntries([...t.chains.values()].map((c) => [c.name, c.rules.length])),
       sets: Object.fromEntries([...t.sets.values()].map((s) => [s.name, [...s.elements.keys()].sort()])),
+      // No packets cross a fake: its counters stay at zero.
+      counters: Object.fromEntries([...t.chains.values()].filter((c) => c.rules.some((r) => /\bcounter\b/.test(r))).map((c) => [c.name, 0])),
     };
+  }
+
+  async ruleset(netns: string | null): Promise<string> {
+    return this.model(netns).dump();
   }
 }

@@ -1,10 +1,10 @@
 /**
  * Gathering the lab's metrics (I/O): sync statistics from the state file, and from every node
- * `nft -j list table` for both podnet tables — rule and element counts, and the reject counters
+ * both podnet tables listed through Nft — rule and element counts, and the reject counters
  * of the per-pod policy chains (egr-<ip> / ing-<ip>), attributed to the pod and its isolating
  * policies with the engine.
  */
-import { execFile } from 'node:child_process';
+import type { Nft, TableListing } from '../host/nft.js';
 import { parseIPv4 } from '../model/ip.js';
 import { podKey, type Cluster } from '../model/types.js';
 import { explain } from '../policy/explain.js';
@@ -12,53 +12,37 @@ import { PROXY_TABLE } from '../render/nft/names.js';
 import { parsePodSetName, POLICY_TABLE } from '../render/nft/policy.js';
 import type { PodDrops, TableCount } from './render.js';
 
-type NftItem = Record<string, { name?: string; chain?: string; elem?: unknown[]; expr?: Record<string, unknown>[] }>;
-
-function nftJson(netns: string, table: string): Promise<NftItem[]> {
-  return new Promise((resolve) => {
-    execFile('ip', ['netns', 'exec', netns, 'nft', '-j', 'list', 'table', 'ip', table], { maxBuffer: 256 * 1024 * 1024 }, (err, stdout) => {
-      if (err) return resolve([]);
-      try {
-        resolve((JSON.parse(stdout) as { nftables: NftItem[] }).nftables);
-      } catch {
-        resolve([]);
-      }
-    });
-  });
-}
-
-/** Counts and drops of one node's tables, from `nft -j` output. Pure. */
-export function countTables(node: string, tables: Record<string, NftItem[]>, cluster: Cluster): { counts: TableCount[]; drops: PodDrops[] } {
+/** Counts and drops of one node's tables (null: the table is not there). Pure. */
+export function countTables(node: string, tables: Record<string, TableListing | null>, cluster: Cluster): { counts: TableCount[]; drops: PodDrops[] } {
   const counts: TableCount[] = [];
   const drops: PodDrops[] = [];
-  for (const [table, items] of Object.entries(tables)) {
-    let rules = 0;
-    let elements = 0;
-    for (const item of items) {
-      if (item.rule) rules++;
-      if (item.set?.elem) elements += item.set.elem.length;
-      if (item.map?.elem) elements += item.map.elem.length;
-      if (table !== POLICY_TABLE || !item.rule) continue;
-      const m = parsePodSetName(item.rule.chain ?? '');
-      const counter = item.rule.expr?.find((e) => 'counter' in e)?.counter as { packets?: number } | undefined;
-      if (!m || !counter) continue;
+  for (const [table, listing] of Object.entries(tables)) {
+    const rules = Object.values(listing?.chains ?? {}).reduce((a, b) => a + b, 0);
+    const elements = Object.values(listing?.sets ?? {}).reduce((a, b) => a + b.length, 0);
+    counts.push({ node, table, rules, elements });
+    if (table !== POLICY_TABLE || !listing) continue;
+    for (const [chain, packets] of Object.entries(listing.counters)) {
+      const m = parsePodSetName(chain);
+      if (!m) continue;
       const { direction, ip } = m;
       const pod = cluster.pods.find((p) => p.ip === ip && !p.hostNetwork);
       // The policies isolating the pod on that side do not depend on the peer: any address will do.
       const peer = { kind: 'ip' as const, start: parseIPv4('192.0.2.1')!, end: parseIPv4('192.0.2.1')! };
       const self = pod ? { kind: 'pod' as const, pod } : null;
       const policies = !self ? [] : direction === 'egress' ? explain(cluster, self, peer).egress.selectedBy.map((p) => p.policy) : explain(cluster, peer, self).ingress.selectedBy.map((p) => p.policy);
-      drops.push({ node, pod: pod ? podKey(pod) : ip, direction, packets: counter.packets ?? 0, policies });
+      drops.push({ node, pod: pod ? podKey(pod) : ip, direction, packets, policies });
     }
-    counts.push({ node, table, rules, elements });
   }
   return { counts, drops };
 }
 
-export async function collectTables(nodes: readonly { name: string; netns: string }[], cluster: Cluster): Promise<{ counts: TableCount[]; drops: PodDrops[] }> {
+/** A table that cannot be read counts as absent: metrics never fail a scrape. */
+const listed = (nft: Nft, netns: string, table: string) => nft.list(netns, 'ip', table).catch(() => null);
+
+export async function collectTables(nft: Nft, nodes: readonly { name: string; netns: string }[], cluster: Cluster): Promise<{ counts: TableCount[]; drops: PodDrops[] }> {
   const per = await Promise.all(
     nodes.map(async (n) => {
-      const [svc, pol] = await Promise.all([nftJson(n.netns, PROXY_TABLE), nftJson(n.netns, POLICY_TABLE)]);
+      const [svc, pol] = await Promise.all([listed(nft, n.netns, PROXY_TABLE), listed(nft, n.netns, POLICY_TABLE)]);
       return countTables(n.name, { [PROXY_TABLE]: svc, [POLICY_TABLE]: pol }, cluster);
     }),
   );

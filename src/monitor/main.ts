@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { startEndpointsController } from '../controller/endpoints.js';
 import { labControllerDeps } from '../controller/endpoints-runtime.js';
 import { LinuxHost } from '../host/host.js';
+import { CliNft } from '../host/nft.js';
 import { startCollector } from '../flows/collector.js';
 import { labCluster } from '../api/lab-cluster.js';
 import { startAgentRestarter } from './agent-restart.js';
@@ -76,10 +77,12 @@ const guard = startTableGuard(state.config.name, new LinuxHost(), () => {
 
 const controller = startEndpointsController(labControllerDeps(state.config.name, new LinuxHost(), log), log);
 
+const nft = new CliNft(new LinuxHost());
+
 /** The nodes' tables, read at most every 2 s however often /metrics is fetched (metrics/cache.ts). */
 const tables = sharedResult(() => {
   const { state: s, cluster } = current();
-  return collectTables(s.nodes, cluster);
+  return collectTables(nft, s.nodes, cluster);
 }, 2_000);
 
 const server = createServer((req, res) => {

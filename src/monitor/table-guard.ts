@@ -1,6 +1,6 @@
 /**
- * The data plane is podnet's: the monitor fingerprints every node's nftables ruleset (stateless
- * `nft -s list ruleset`: no counters) after each sync it sees, and when a node's ruleset changes
+ * The data plane is podnet's: the monitor fingerprints every node's nftables ruleset (Nft.ruleset:
+ * stateless, no counters) after each sync it sees, and when a node's ruleset changes
  * while no sync happened — someone ran `nft` in a node namespace — it restores the tables from
  * the lab's desired state (a full Services sync and the NetworkPolicy tables), under the lab
  * lock, and counts it (podnet_nft_table_restores_total). A sync is seen through the state file:
@@ -55,13 +55,14 @@ export function startTableGuard(lab: string, host: Host, readState: () => LabSta
   const restores = new Map<string, number>();
   let baseline: { stamp: string; prints: Map<string, string> } | null = null;
   let busy = false;
+  const nft = new CliNft(host);
 
   const fingerprints = async (state: LabState): Promise<Map<string, string>> => {
     const out = new Map<string, string>();
     await Promise.all(
       state.nodes.map(async (n) => {
-        const r = await host.exec(n.netns, ['nft', '-s', 'list', 'ruleset']);
-        out.set(n.name, r.code === 0 ? createHash('sha256').update(withoutDynamicElements(r.stdout)).digest('hex') : `error ${r.code}`);
+        const text = await nft.ruleset(n.netns).catch((e: Error) => `error ${e.message}`);
+        out.set(n.name, createHash('sha256').update(withoutDynamicElements(text)).digest('hex'));
       }),
     );
     return out;
@@ -83,7 +84,7 @@ export function startTableGuard(lab: string, host: Host, readState: () => LabSta
       // A full Services sync (no delta base): delta sync assumes the tables as last written.
       const proxy = await syncServices(host, { ...state, proxyTable: null }, cluster, conditionsLookup(state.endpoints ?? { ready: [], terminal: [] }), { beforeApply: (pending) => saveState(Object.assign(state, pending)) });
       Object.assign(state, proxy.record);
-      await syncPolicies(new CliNft(host), state.nodes, cluster, labSemantics(state.config));
+      await syncPolicies(nft, state.nodes, cluster, labSemantics(state.config));
       saveState(state);
       for (const n of still) restores.set(n, (restores.get(n) ?? 0) + 1);
       baseline = { stamp: stamp(state), prints: await fingerprints(state) };

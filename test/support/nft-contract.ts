@@ -35,6 +35,7 @@ function fullSync(): Transaction {
 const AFTER_FULL: TableListing = {
   chains: { forward: 2, 'svc-a': 1, 'svc-b': 1 },
   sets: { allowed: ['10.244.0.5', '10.244.1.7'], services: ['10.96.0.1 . tcp . 80', '10.96.0.2 . udp . 53'] },
+  counters: {},
 };
 
 export function runNftContract(name: string, target: ContractTarget): void {
@@ -65,6 +66,7 @@ export function runNftContract(name: string, target: ContractTarget): void {
       expect(await list()).toEqual({
         chains: { forward: 2, 'svc-a': 1, 'svc-b': 0 },
         sets: { allowed: ['10.244.1.7', '10.244.2.9'], services: ['10.96.0.1 . tcp . 80'] },
+        counters: {},
       });
     });
 
@@ -110,10 +112,30 @@ export function runNftContract(name: string, target: ContractTarget): void {
         tx.add({ kind: 'rule', chain: 'input', rule: 'iifname "pn-contract" ct state established,related accept' });
         tx.add({ kind: 'rule', chain: 'input', rule: 'ip daddr { 10.244.0.0/16, 10.96.0.0/12 } counter drop' });
       });
-      expect(await target.nft().list(target.netns(), 'inet', `${TABLE}-inet`)).toEqual({ chains: { input: 2 }, sets: {} });
+      expect(await target.nft().list(target.netns(), 'inet', `${TABLE}-inet`)).toEqual({ chains: { input: 2 }, sets: {}, counters: { input: 0 } });
       expect(await target.nft().list(target.netns(), 'ip', `${TABLE}-inet`)).toBeNull(); // families are apart
       await inet(gone);
       expect(await target.nft().list(target.netns(), 'inet', `${TABLE}-inet`)).toBeNull();
+    });
+
+    it('the ruleset text: the same while nothing changes, different after a change, back after undoing it', async () => {
+      await full();
+      const before = await target.nft().ruleset(target.netns());
+      expect(before).toContain(TABLE);
+      expect(await target.nft().ruleset(target.netns())).toBe(before);
+      const refused = new Transaction('ip', TABLE).add({ kind: 'rule', chain: 'forward', rule: 'jump no-such-chain' });
+      await expect(target.nft().run(target.netns(), refused)).rejects.toBeInstanceOf(NftError);
+      expect(await target.nft().ruleset(target.netns())).toBe(before);
+      await target.nft().run(target.netns(), new Transaction('ip', TABLE).add({ kind: 'element', set: 'allowed', key: ['10.244.4.4'] }));
+      expect(await target.nft().ruleset(target.netns())).not.toBe(before);
+      await target.nft().run(target.netns(), new Transaction('ip', TABLE).delete({ kind: 'element', set: 'allowed', key: ['10.244.4.4'] }));
+      expect(await target.nft().ruleset(target.netns())).toBe(before);
+    });
+
+    it('a counter rule lists its chain among the counters, at zero before any packet', async () => {
+      await full();
+      await target.nft().run(target.netns(), new Transaction('ip', TABLE).add({ kind: 'rule', chain: 'svc-b', rule: 'counter reject with icmp admin-prohibited' }));
+      expect((await list())!.counters).toEqual({ 'svc-b': 0 });
     });
 
     it('deleting the table removes everything', async () => {

@@ -102,16 +102,14 @@ describe('attributeFlow', () => {
 });
 
 describe('metrics', () => {
-  it('counts rules, elements and per-pod reject counters from nft -j, attributed to policies', () => {
+  it('counts rules, elements and per-pod reject counters from the table listing, attributed to policies', () => {
     const db = ip('db');
-    const items = [
-      { rule: { chain: 'forward', expr: [] } },
-      { set: { name: `ing-${db}`, elem: [1, 2, 3] } },
-      { map: { name: 'ingress-pods', elem: [1] } },
-      { rule: { chain: `ing-${db}`, expr: [{ match: {} }] } },
-      { rule: { chain: `ing-${db}`, expr: [{ counter: { packets: 7, bytes: 420 } }, { reject: {} }] } },
-    ];
-    const { counts, drops } = countTables('node-2', { 'podnet-policy': items as never }, W.cluster);
+    const listing = {
+      chains: { forward: 1, [`ing-${db}`]: 2 },
+      sets: { [`ing-${db}`]: ['a', 'b', 'c'], 'ingress-pods': ['d'] },
+      counters: { [`ing-${db}`]: 7 },
+    };
+    const { counts, drops } = countTables('node-2', { 'podnet-policy': listing }, W.cluster);
     expect(counts).toEqual([{ node: 'node-2', table: 'podnet-policy', rules: 3, elements: 4 }]);
     expect(drops).toEqual([{ node: 'node-2', pod: 'default/db', direction: 'ingress', packets: 7, policies: ['default/db-from-api'] }]);
     const text = renderMetrics({

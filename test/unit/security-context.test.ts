@@ -70,7 +70,7 @@ describe('the lab seal', () => {
     const nft = new FakeNft();
     await nft.run(null, renderSeal(config, 'pn-l'));
     await nft.run(null, renderSeal(config, 'pn-l'));
-    expect(await nft.list(null, 'inet', 'podnet-seal-l')).toEqual({ chains: { input: 2, forward: 3 }, sets: {} });
+    expect(await nft.list(null, 'inet', 'podnet-seal-l')).toEqual({ chains: { input: 2, forward: 3 }, sets: {}, counters: { input: 0, forward: 0 } });
     await nft.run(null, removeSeal('l'));
     await nft.run(null, removeSeal('l'));
     expect(await nft.list(null, 'inet', 'podnet-seal-l')).toBeNull();

@@ -104,7 +104,7 @@ describe('syncServices on FakeNft', () => {
       const table = state.proxyTable!;
       for (const node of state.nodes) {
         const ref = { name: node.name, ip: node.ip, localIPs: [node.gateway] };
-        const applied = nft.ruleset(node.netns);
+        const applied = nft.model(node.netns);
         const want = packets(table, node.ip);
         expect(want.length).toBeGreaterThan(0);
         for (const pkt of want) {
@@ -118,7 +118,7 @@ describe('syncServices on FakeNft', () => {
     // The final table serves b on its node port through one of api's two pods.
     const b = state!.proxyTable!.services.find((s) => s.key === 'default/b')!;
     const node = state!.nodes[0]!;
-    const t = traceRuleset(nft.ruleset(node.netns), PROXY_TABLE, { name: node.name, ip: node.ip }, { src: '192.0.2.7', dst: node.ip, protocol: 'TCP', dport: b.ports[0]!.nodePort!, from: 'external' });
+    const t = traceRuleset(nft.model(node.netns), PROXY_TABLE, { name: node.name, ip: node.ip }, { src: '192.0.2.7', dst: node.ip, protocol: 'TCP', dport: b.ports[0]!.nodePort!, from: 'external' });
     expect(t.verdict).toBe('DNAT');
     expect(t.destinations).toHaveLength(2);
   });
@@ -129,13 +129,13 @@ describe('syncServices on FakeNft', () => {
     const first = lab(deployment('web', 1, 8080) + service('a', 'web'));
     await syncServices(host, first.state, first.cluster, ready, nft);
     // Behind podnet's back: the service-ips map is gone, so a delta adding to it cannot apply.
-    for (const node of first.state.nodes) nft.ruleset(node.netns).table('ip', PROXY_TABLE)!.sets.delete('service-ips');
+    for (const node of first.state.nodes) nft.model(node.netns).table('ip', PROXY_TABLE)!.sets.delete('service-ips');
     const second = lab(deployment('web', 1, 8080) + service('a', 'web') + service('b', 'web'), first.state);
     const r = await syncServices(host, second.state, second.cluster, ready, nft);
     expect(r.full.sort()).toEqual(['node-1', 'node-2']);
     const svc = second.state.proxyTable!.services.find((s) => s.key === 'default/b')!;
     const node = second.state.nodes[0]!;
-    const t = traceRuleset(nft.ruleset(node.netns), PROXY_TABLE, { name: node.name, ip: node.ip }, { src: '10.244.0.2', dst: svc.clusterIP!, protocol: 'TCP', dport: 80, from: 'pod' });
+    const t = traceRuleset(nft.model(node.netns), PROXY_TABLE, { name: node.name, ip: node.ip }, { src: '10.244.0.2', dst: svc.clusterIP!, protocol: 'TCP', dport: 80, from: 'pod' });
     expect(t.verdict).toBe('DNAT');
   });
 });
