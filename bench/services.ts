@@ -16,8 +16,8 @@
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import type { ServiceEntry, ServiceTable } from '../src/model/service-table.js';
-import { renderServicesDelta } from '../src/render/nft/delta.js';
-import { renderServices, renderServicesFull, type ServiceRenderOptions } from '../src/render/nft/services.js';
+import { renderServicesDelta } from '../src/proxy/nft/delta.js';
+import { renderServices, renderServicesFull, type ServiceRenderOptions } from '../src/proxy/nft/full.js';
 import { ensureBinaries, idleFraction, inNs, isRoot, markdown, median, must, nowMs, Resources, run, runTag, table, waitQuiet, withCleanup } from './lib/sys.js';
 
 const log = (s: string) => process.stdout.write(`${s}\n`);

@@ -22,7 +22,7 @@ import type { RawObject } from '../../src/api/load.js';
 import { decideVxlanChecksumOffload } from '../../src/model/kernel.js';
 import { compilePolicies, type PodPolicy } from '../../src/policy/compile.js';
 import { renderPolicyFull } from '../../src/render/nft/policy.js';
-import { renderServicesFull } from '../../src/render/nft/services.js';
+import { renderServicesFull } from '../../src/proxy/nft/full.js';
 import { host, labConfig, upLab, type BenchLab } from './lab.js';
 import { plainCrossNode, plainVeth } from './plain.js';
 import { inNs, type Resources } from './sys.js';

@@ -10,7 +10,7 @@ import { defaultNodeCidr, labNetnsPrefix, placePods, planNodes, type LabConfig, 
 import type { Pod } from '../../src/model/types.js';
 import { renderLabNetwork } from '../../src/render/lab-network.js';
 import { renderPolicyFull } from '../../src/render/nft/policy.js';
-import { renderServicesFull } from '../../src/render/nft/services.js';
+import { renderServicesFull } from '../../src/proxy/nft/full.js';
 import type { Resources } from './sys.js';
 
 export const host = new LinuxHost();

@@ -7,7 +7,7 @@ import type { AgentPodStatus } from '../lab/agent-client.js';
 import { agentReports } from '../lab/lab.js';
 import { labCluster } from '../api/lab-cluster.js';
 import { tryLock } from '../lab/lock.js';
-import { syncServices } from '../lab/proxy.js';
+import { syncServices } from '../proxy/sync.js';
 import { appliedRecord, conditionsLookup } from '../lab/readiness.js';
 import { statSync } from 'node:fs';
 import { loadState, saveState, stateFilePath, type LabState } from '../lab/state.js';

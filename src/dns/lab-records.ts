@@ -1,6 +1,6 @@
 /**
  * The records cluster DNS serves for a lab, from its state file. As CoreDNS reads what the
- * API holds, this reads what the lab's Services sync recorded (lab/proxy.ts): the allocations and
+ * API holds, this reads what the lab's Services sync recorded (proxy/sync.ts): the allocations and
  * the EndpointSlices it derived from the pods' readiness — derived once, there. Headless Services
  * answer with those slices: "There must be an A record for each ready endpoint" — so a pod that is
  * not ready drops out of its headless name unless publishNotReadyAddresses, and a finished one
@@ -21,7 +21,12 @@ export function labRecords(state: LabState): RecordSet {
   return buildRecordSet(cluster, recordedServices(cluster, state), { zone: CLUSTER_ZONE });
 }
 
-function recordedServices(cluster: Cluster, state: LabState): DnsServiceInput {
+/** What of a lab's state the recorded Services come from (LabState satisfies it). */
+export type RecordedServicesState = Parameters<typeof serviceView>[1] & Pick<LabState, 'endpointSlices' | 'serviceAllocations' | 'endpoints' | 'placements'>;
+
+/** The allocations and EndpointSlices the last Services sync recorded (derived the same way when
+ *  none were): what cluster DNS answers from, and what `podnet trace` predicts it answers. */
+export function recordedServices(cluster: Cluster, state: RecordedServicesState): DnsServiceInput {
   if (state.endpointSlices && state.serviceAllocations) return { allocations: new Map(Object.entries(state.serviceAllocations)), slices: state.endpointSlices };
   return serviceView(cluster, state, recordedEndpoints(state));
 }

@@ -19,7 +19,7 @@ export interface ControllerConfig {
 
 export function configFromState(state: LabState): ControllerConfig {
   const cluster = labCluster(state);
-  // The table the nodes' Services rules hold, as the Services sync recorded it (lab/proxy.ts,
+  // The table the nodes' Services rules hold, as the Services sync recorded it (proxy/sync.ts,
   // kept current by the endpoints controller). While a sync is under way or after a failed one
   // (null), and before the first, it is derived the same way from the recorded readiness.
   const table = state.proxyTable ?? serviceView(cluster, state, recordedEndpoints(state)).table;

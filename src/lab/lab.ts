@@ -25,7 +25,7 @@ import { ensureApiServer } from './apiserver.js';
 import { renderPodsAdd, renderPodsDel } from './network.js';
 import { syncPolicies, type PolicySyncReport } from './policy.js';
 import { labSemantics } from '../policy/semantics.js';
-import { syncServices } from './proxy.js';
+import { syncServices } from '../proxy/sync.js';
 import { appliedRecord, conditionsLookup, endpointConditions } from './readiness.js';
 import { writeResolvConfs } from './resolv.js';
 import { labCluster, placeOnto, translateLab } from '../api/lab-cluster.js';

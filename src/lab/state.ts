@@ -28,7 +28,7 @@ export interface LabState {
   objects: RawObject[];
   /** "ns/name" → what allocation gave each Service (cluster IP, node ports, LB IP); kept across apply. */
   serviceAllocations?: Record<string, ServiceAllocation>;
-  /** The EndpointSlices the last Services sync derived (lab/proxy.ts): what cluster DNS answers from. */
+  /** The EndpointSlices the last Services sync derived (proxy/sync.ts): what cluster DNS answers from. */
   endpointSlices?: EndpointSlice[];
   /** The service table every node's nftables holds; null/absent: the next sync is a full one. */
   proxyTable?: ServiceTable | null;

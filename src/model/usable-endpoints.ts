@@ -1,6 +1,6 @@
 /**
  * Which endpoints of a service port carry traffic — a model rule, shared by the Services data
- * plane (render/nft), the stale-conntrack cleanup and the ingress controller's upstream pools. Pure.
+ * plane (proxy/nft), the stale-conntrack cleanup and the ingress controller's upstream pools. Pure.
  */
 import { parseIPv4 } from './ip.js';
 import type { ServiceEndpoint } from './service-table.js';

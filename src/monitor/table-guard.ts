@@ -14,7 +14,7 @@ import { labCluster } from '../api/lab-cluster.js';
 import { tryLock } from '../lab/lock.js';
 import { syncPolicies } from '../lab/policy.js';
 import { labSemantics } from '../policy/semantics.js';
-import { syncServices } from '../lab/proxy.js';
+import { syncServices } from '../proxy/sync.js';
 import { conditionsLookup } from '../lab/readiness.js';
 import { loadState, saveState, type LabState } from '../lab/state.js';
 

@@ -11,7 +11,7 @@ import type { ServiceTable } from '../model/service-table.js';
 import type { Protocol } from '../model/types.js';
 import { parseCidr, parseIPv4 } from '../model/ip.js';
 import { Ruleset, type TableState } from '../render/nft/ruleset.js';
-import { renderServices, type NodeRef, type ServiceRenderOptions } from '../render/nft/services.js';
+import { renderServices, type NodeRef, type ServiceRenderOptions } from './nft/full.js';
 import type { Hook } from '../render/nft/txn.js';
 import { parseRule } from './nft-rule.js';
 

@@ -6,16 +6,18 @@
  */
 import { readCluster } from '../api/cluster.js';
 import type { RawObject } from '../api/load.js';
+import { recordedServices, type RecordedServicesState } from '../dns/lab-records.js';
 import { buildRecordSet, type RecordSet } from '../dns/records.js';
 import { labCluster } from '../api/lab-cluster.js';
 import { CLUSTER_ZONE, kubeDnsIP } from '../model/cluster-dns.js';
 import { placePods, planNodes, type LabConfig, type LabNode, type PlacedPod } from '../model/lab.js';
 import type { ServiceTable } from '../model/service-table.js';
-import { readyWhen, type PodStatusLookup } from '../model/endpoints.js';
+import type { PodStatusLookup } from '../model/endpoints.js';
 import { serviceView } from '../model/service-view.js';
 import type { Cluster } from '../model/types.js';
 import type { Semantics } from '../policy/semantics.js';
 import type { AttachmentRecord } from '../lab/attachments.js';
+import { recordedEndpoints } from '../lab/readiness.js';
 import { secondaryFromAnnotations, secondaryFromRecords, type SecondaryAddress } from './secondary.js';
 
 export interface TraceWorld {
@@ -37,7 +39,7 @@ export interface TraceWorld {
 }
 
 /** What of a lab's state a trace needs (LabState satisfies it). */
-export interface TraceLabState {
+export interface TraceLabState extends Pick<RecordedServicesState, 'endpointSlices' | 'endpoints'> {
   config: LabConfig;
   nodes: LabNode[];
   placements: PlacedPod[];
@@ -49,13 +51,13 @@ export interface TraceLabState {
 
 /**
  * A running lab: the service table it last applied (what the kernel has), else the one it would
- * compute; DNS records as its DNS server builds them (every placed pod counts as ready).
+ * compute; DNS records as its DNS server builds them (dns/lab-records.ts: from the recorded
+ * EndpointSlices; before any sync, every placed pod counts as ready).
  */
 export function labWorld(state: TraceLabState, podStatus?: PodStatusLookup): TraceWorld {
   const cluster = labCluster(state);
-  const placed = new Set(state.placements.map((p) => p.key));
-  const dnsView = serviceView(cluster, state, readyWhen((key) => placed.has(key)));
-  const table = state.proxyTable ?? (podStatus ? serviceView(cluster, state, podStatus).table : dnsView.table);
+  const dnsView = recordedServices(cluster, state);
+  const table = state.proxyTable ?? serviceView(cluster, state, podStatus ?? recordedEndpoints(state)).table;
   return {
     config: state.config,
     nodes: state.nodes,

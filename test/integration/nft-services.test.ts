@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceEntry, ServiceTable } from '../../src/model/service-table.js';
 import { traceServices, type TracePacket } from '../../src/proxy/trace.js';
-import { renderServicesDelta } from '../../src/render/nft/delta.js';
-import { renderServices, renderServicesFull } from '../../src/render/nft/services.js';
+import { renderServicesDelta } from '../../src/proxy/nft/delta.js';
+import { renderServices, renderServicesFull } from '../../src/proxy/nft/full.js';
 import { changedTable, NODE as REP_NODE, representativeTable } from '../unit/nft-fixture.js';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;

@@ -2,7 +2,7 @@
 // record what the sync derived into the state they own — here without saving it to disk.
 import type { Host } from '../../src/host/host.js';
 import type { Nft } from '../../src/host/nft.js';
-import { syncServices, type ProxyReport } from '../../src/lab/proxy.js';
+import { syncServices, type ProxyReport } from '../../src/proxy/sync.js';
 import type { LabState } from '../../src/lab/state.js';
 import type { PodStatusLookup } from '../../src/model/endpoints.js';
 import type { Cluster } from '../../src/model/types.js';

@@ -1,4 +1,4 @@
-// The ingress controller serves the endpoints the Services sync recorded (lab/proxy.ts): the table
+// The ingress controller serves the endpoints the Services sync recorded (proxy/sync.ts): the table
 // the nodes hold, derived once there; a derivation of its own only while none is recorded.
 import { describe, expect, it } from 'vitest';
 import { labCluster } from '../../src/api/lab-cluster.js';

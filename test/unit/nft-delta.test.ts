@@ -4,10 +4,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ServiceEntry, ServiceTable } from '../../src/model/service-table.js';
-import { renderServicesDelta } from '../../src/render/nft/delta.js';
+import { renderServicesDelta } from '../../src/proxy/nft/delta.js';
 import { Ruleset } from '../../src/render/nft/ruleset.js';
-import { renderServiceFragment, sharedIds } from '../../src/render/nft/service-rules.js';
-import { renderServices } from '../../src/render/nft/services.js';
+import { renderServiceFragment, sharedIds } from '../../src/proxy/nft/rules.js';
+import { renderServices } from '../../src/proxy/nft/full.js';
 import { changedTable, ep, manyServices, NODE, OPTS, port, representativeTable, svc } from './nft-fixture.js';
 import { golden } from '../support/golden.js';
 

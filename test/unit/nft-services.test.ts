@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import type { ServiceTable } from '../../src/model/service-table.js';
 import { parseRule } from '../../src/proxy/nft-rule.js';
 import { remember, traceRuleset, traceServices, type TracePacket } from '../../src/proxy/trace.js';
-import { staleUdpConntrack } from '../../src/render/nft/conntrack.js';
+import { staleUdpConntrack } from '../../src/proxy/nft/conntrack.js';
 import { Ruleset } from '../../src/render/nft/ruleset.js';
-import { renderServices, renderServicesFull, type ServiceRenderOptions } from '../../src/render/nft/services.js';
+import { renderServices, renderServicesFull, type ServiceRenderOptions } from '../../src/proxy/nft/full.js';
 import { changedTable, ep, NODE, OPTS, port, representativeTable, svc } from './nft-fixture.js';
 import { golden } from '../support/golden.js';
 

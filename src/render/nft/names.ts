@@ -96,7 +96,7 @@ export const sharedName = {
 };
 
 /** Prefixes of derived names (each ≤ PREFIX_MAX characters, trailing hyphen included), for the
- *  per-service shape (ClientIP affinity; see service-chains.ts). */
+ *  per-service shape (ClientIP affinity; see proxy/nft/chains.ts). */
 export const SERVICE_CHAIN_PREFIX = 'svc-'; // a service port's endpoints (Cluster policy)
 export const LOCAL_CHAIN_PREFIX = 'svl-'; // a service port's endpoints on this node (Local policy)
 export const EXTERNAL_CHAIN_PREFIX = 'ext-'; // NodePort / LoadBalancer traffic of a service port

@@ -12,8 +12,8 @@
  * straight to the port's ext- chain.
  */
 import type { ServiceEndpoint, ServiceEntry } from '../../model/service-table.js';
-import * as N from './names.js';
-import { hairpin, type ChainSpec, type Fragment, type PortFacts, type ServiceRenderOptions } from './service-shapes.js';
+import * as N from '../../render/nft/names.js';
+import { hairpin, type ChainSpec, type Fragment, type PortFacts, type ServiceRenderOptions } from './shapes.js';
 
 export function renderPortChains(out: Fragment, svc: ServiceEntry, f: PortFacts, opts: ServiceRenderOptions, shape: 'rules' | 'vmap'): void {
   const clusterChain = N.derivedName(N.SERVICE_CHAIN_PREFIX, f.id);

@@ -1,7 +1,7 @@
 /**
  * Partial sync: the transaction that turns the ruleset rendered for `prev` into the one rendered
  * for `next`, touching only the Services that changed. A Service's objects depend on nothing but
- * the Service (see service-rules.ts), so unchanged Services are skipped after a field-by-field
+ * the Service (see rules.ts), so unchanged Services are skipped after a field-by-field
  * comparison and only changed ones are rendered twice and diffed: adding one Service on top of
  * 10,000 is a handful of operations. The node and options must be those of the last full sync
  * (when they change, or a sync failed, use renderServicesFull). Pure.
@@ -21,9 +21,9 @@
  * ≥ 6.2 (before that, kube-proxy deferred the delete by a second); podnet targets newer kernels.
  */
 import type { ServiceEntry, ServicePortEntry, ServiceTable } from '../../model/service-table.js';
-import { renderServiceFragment, sharedIds, type ChainSpec, type Fragment, type NodeRef, type ServiceRenderOptions } from './service-rules.js';
-import { HAIRPIN_SET } from './names.js';
-import { elementText, Transaction, type ElementObj, type MapObj, type SetObj } from './txn.js';
+import { renderServiceFragment, sharedIds, type ChainSpec, type Fragment, type NodeRef, type ServiceRenderOptions } from './rules.js';
+import { HAIRPIN_SET } from '../../render/nft/names.js';
+import { elementText, Transaction, type ElementObj, type MapObj, type SetObj } from '../../render/nft/txn.js';
 
 const EMPTY: Fragment = { sets: [], sharedMaps: [], sharedChains: [], chains: [], elements: [] };
 

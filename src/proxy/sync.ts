@@ -10,17 +10,16 @@ import type { Host } from '../host/host.js';
 import { CliNft, type Nft } from '../host/nft.js';
 import type { Transaction } from '../render/nft/txn.js';
 import type { PodStatusLookup } from '../model/endpoints.js';
-import type { LabNode } from '../model/lab.js';
+import type { LabConfig, LabNode } from '../model/lab.js';
 import type { ServiceAllocation, ServiceTable } from '../model/service-table.js';
 import { serviceView } from '../model/service-view.js';
 import type { Cluster, EndpointSlice } from '../model/types.js';
-import { staleUdpConntrack } from '../render/nft/conntrack.js';
-import { renderServicesDelta } from '../render/nft/delta.js';
+import { staleUdpConntrack } from './nft/conntrack.js';
+import { renderServicesDelta } from './nft/delta.js';
 import { usableEndpoints } from '../model/usable-endpoints.js';
-import { renderServicesFull } from '../render/nft/services.js';
+import { renderServicesFull } from './nft/full.js';
 import { hostLink } from '../render/lab-network.js';
 import { PROXY_TABLE } from '../render/nft/names.js';
-import type { LabState } from './state.js';
 
 export { PROXY_TABLE };
 
@@ -44,8 +43,21 @@ export interface ServicesRecord {
   lbRoutes: Record<string, string>;
 }
 
-/** What a sync reads of the lab's state (LabState satisfies it); it never writes it. */
-export type ProxyLab = Readonly<Pick<LabState, 'config' | 'nodes' | 'serviceAllocations' | 'proxyTable' | 'lbRoutes'>>;
+/** What a sync reads of the lab's state (the lab's LabState satisfies it); it never writes it. */
+export interface ProxyLab {
+  readonly config: LabConfig;
+  readonly nodes: readonly LabNode[];
+  readonly serviceAllocations?: Record<string, ServiceAllocation>;
+  readonly proxyTable?: ServiceTable | null;
+  readonly lbRoutes?: Record<string, string>;
+}
+
+/** What must be persisted before any node is touched (SyncOptions.beforeApply). */
+export interface PendingServices {
+  serviceAllocations: Record<string, ServiceAllocation>;
+  endpointSlices: EndpointSlice[];
+  proxyTable: null;
+}
 
 export interface SyncOptions {
   /** Where the transactions go: the kernel by default (`nft -f` through `host`), the in-memory
@@ -56,7 +68,7 @@ export interface SyncOptions {
    * allocations and slices, and `proxyTable: null` — until every node has the new table, a
    * crash means a full sync next time, not a delta from a table no node holds any more.
    */
-  beforeApply?: (pending: Pick<LabState, 'serviceAllocations' | 'endpointSlices' | 'proxyTable'>) => void;
+  beforeApply?: (pending: PendingServices) => void;
 }
 
 /** Conntrack flushes and LoadBalancer routes go through `host`. A refused full sync throws. */

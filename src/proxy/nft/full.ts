@@ -2,7 +2,7 @@
  * Services on nftables for one node namespace: podnet does kube-proxy's job with kube-proxy's
  * nftables semantics — one table, verdict maps for dispatch (one lookup per packet whatever the
  * number of Services) — and a flat shape: endpoints are map elements, DNAT'd by a few chains
- * shared by every Service with the same endpoint count (see service-rules.ts). Pure.
+ * shared by every Service with the same endpoint count (see rules.ts). Pure.
  *
  *   pod/external ─▶ nat-prerouting ─▶ services: @service-ips / fib-local @service-nodeports
  *                     (-100)              └─▶ shared policy chain (clusterip-K, external-K, nodeport-K, …):
@@ -19,11 +19,11 @@
  * ClientIP-affinity Services keep per-service chains, reached through clusterip-chain.
  */
 import type { ServiceTable } from '../../model/service-table.js';
-import * as N from './names.js';
-import { renderServiceFragment, type ChainSpec, type Fragment, type NodeRef, type ServiceRenderOptions } from './service-rules.js';
-import { Transaction, type ChainObj, type Hook, type MapObj } from './txn.js';
+import * as N from '../../render/nft/names.js';
+import { renderServiceFragment, type ChainSpec, type Fragment, type NodeRef, type ServiceRenderOptions } from './rules.js';
+import { Transaction, type ChainObj, type Hook, type MapObj } from '../../render/nft/txn.js';
 
-export type { NodeRef, ServiceRenderOptions } from './service-rules.js';
+export type { NodeRef, ServiceRenderOptions } from './rules.js';
 
 const BASE_CHAINS: readonly { name: string; type: 'filter' | 'nat'; hook: Hook; priority: number }[] = [
   { name: N.FILTER_INPUT, type: 'filter', hook: 'input', priority: N.PRIORITY_FILTER },

@@ -16,7 +16,7 @@
  */
 import type { ServiceEntry, ServiceTable } from '../../model/service-table.js';
 import { usableEndpoints } from '../../model/usable-endpoints.js';
-import { isProxied, type NodeRef } from './service-rules.js';
+import { isProxied, type NodeRef } from './rules.js';
 
 export interface ConntrackFlush {
   reason: 'endpoint-removed' | 'endpoints-appeared';

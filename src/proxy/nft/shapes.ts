@@ -1,11 +1,11 @@
 /**
- * The shapes the Services renderers share (service-rules.ts, service-maps.ts, service-chains.ts,
- * services.ts, delta.ts): options, chain specs, a Service's fragment, one port's facts, and the
+ * The shapes the Services renderers share (rules.ts, maps.ts, chains.ts,
+ * full.ts, delta.ts): options, chain specs, a Service's fragment, one port's facts, and the
  * hairpin pairs. Apart from the renderers so they import it, never each other. Pure.
  */
 import type { ServiceEndpoint } from '../../model/service-table.js';
-import * as N from './names.js';
-import type { ElementObj, MapObj, SetObj } from './txn.js';
+import * as N from '../../render/nft/names.js';
+import type { ElementObj, MapObj, SetObj } from '../../render/nft/txn.js';
 
 export interface NodeRef {
   name: string;
@@ -20,7 +20,7 @@ export interface ServiceRenderOptions {
   masqueradeAll?: false;
   /**
    * How a service port picks an endpoint. 'maps' (default): shared chains and endpoint maps (see
-   * service-rules.ts); ClientIP-affinity Services use 'rules'. The per-service shapes, for comparison: 'rules',
+   * rules.ts); ClientIP-affinity Services use 'rules'. The per-service shapes, for comparison: 'rules',
    * one `numgen random mod K == 0 goto` rule per endpoint chain (kube-proxy iptables' cascade);
    * 'vmap', kube-proxy nftables' `numgen random mod N vmap { … }`, whose anonymous map costs the
    * kernel a scan of all the table's sets per Service (quadratic load time; docs/benchmarks.md).

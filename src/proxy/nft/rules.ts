@@ -1,25 +1,25 @@
 /**
  * The nftables objects of ONE Service on one node, following the semantics of kube-proxy's
  * nftables backend (pkg/proxy/nftables/proxier.go) with a flatter shape: a Service without
- * ClientIP affinity has NO chain of its own, only map elements (service-maps.ts): its addresses
+ * ClientIP affinity has NO chain of its own, only map elements (maps.ts): its addresses
  * dispatch to SHARED chains named by endpoint counts (`clusterip-3`, `pick-3`), and its i-th
  * endpoint is an element of map `service-endpoints-<i>` (see names.ts). So loading a Service
  * costs a few element inserts instead of a chain per service port and per endpoint, and the
  * kernel re-validates a handful of chains instead of tens of thousands. Services with ClientIP
  * affinity keep kube-proxy's per-service/per-endpoint chains (per-endpoint affinity sets need
- * them; service-chains.ts). What both shapes share is here: the no-endpoint verdicts (the types
- * and hairpin pairs are in service-shapes.ts). A fragment depends only on the Service, the node and the
+ * them; chains.ts). What both shapes share is here: the no-endpoint verdicts (the types
+ * and hairpin pairs are in shapes.ts). A fragment depends only on the Service, the node and the
  * options, never on other Services: partial sync (delta.ts) diffs fragments. Pure.
  */
 import { parseIPv4 } from '../../model/ip.js';
 import type { ServiceEntry, ServicePortEntry } from '../../model/service-table.js';
 import { usableEndpointsSplit } from '../../model/usable-endpoints.js';
-import * as N from './names.js';
-import { hairpin, type ChainSpec, type Fragment, type NodeRef, type PortFacts, type ServiceRenderOptions } from './service-shapes.js';
-import { renderPortChains } from './service-chains.js';
-import { mapShape, renderPortMaps, sharedObjects } from './service-maps.js';
+import * as N from '../../render/nft/names.js';
+import { hairpin, type ChainSpec, type Fragment, type NodeRef, type PortFacts, type ServiceRenderOptions } from './shapes.js';
+import { renderPortChains } from './chains.js';
+import { mapShape, renderPortMaps, sharedObjects } from './maps.js';
 
-export type { ChainSpec, Fragment, NodeRef, PortFacts, ServiceRenderOptions } from './service-shapes.js';
+export type { ChainSpec, Fragment, NodeRef, PortFacts, ServiceRenderOptions } from './shapes.js';
 
 /** Headless and ExternalName Services have no VIP: kube-proxy renders nothing for them (nor, in
  *  this IPv4 table, for an IPv6 ClusterIP). */

@@ -10,9 +10,9 @@
  * and adding a Service is element inserts (plus a chain or two for a count no Service had). Pure.
  */
 import type { ServiceEndpoint } from '../../model/service-table.js';
-import * as N from './names.js';
-import { hairpin, type ChainSpec, type Fragment, type PortFacts, type ServiceRenderOptions } from './service-shapes.js';
-import type { MapObj } from './txn.js';
+import * as N from '../../render/nft/names.js';
+import { hairpin, type ChainSpec, type Fragment, type PortFacts, type ServiceRenderOptions } from './shapes.js';
+import type { MapObj } from '../../render/nft/txn.js';
 
 /** One endpoint list a dispatch picks from: `role` maps 0…eps.length-1 under `key`, through
  *  the pick chain `chain`. */
