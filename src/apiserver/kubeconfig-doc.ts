@@ -4,7 +4,17 @@
  * podnet-<lab>; the current-context it replaced is given back), as kind does.
  */
 
-export interface LabEndpoint { lab: string; server: string; caCert: string; token: string }
+/** How the user authenticates: the lab's bearer token, or its admin client certificate. */
+export type LabUser = { token: string } | { clientCert: string; clientKey: string };
+
+export type LabEndpoint = { lab: string; server: string; caCert: string } & LabUser;
+
+const b64 = (text: string) => Buffer.from(text).toString('base64');
+
+function userOf(e: LabEndpoint): Record<string, string> {
+  if ('clientCert' in e) return { 'client-certificate-data': b64(e.clientCert), 'client-key-data': b64(e.clientKey) };
+  return { token: e.token };
+}
 
 type Named = { name: string; [k: string]: unknown };
 export interface KubeconfigDoc { apiVersion?: string; kind?: string; clusters?: Named[]; users?: Named[]; contexts?: Named[]; 'current-context'?: string; preferences?: unknown; [k: string]: unknown }
@@ -14,8 +24,8 @@ export const contextName = (lab: string): string => `podnet-${lab}`;
 function entries(e: LabEndpoint): { cluster: Named; user: Named; context: Named } {
   const name = contextName(e.lab);
   return {
-    cluster: { name, cluster: { server: e.server, 'certificate-authority-data': Buffer.from(e.caCert).toString('base64') } },
-    user: { name, user: { token: e.token } },
+    cluster: { name, cluster: { server: e.server, 'certificate-authority-data': b64(e.caCert) } },
+    user: { name, user: userOf(e) },
     context: { name, context: { cluster: name, user: name } },
   };
 }

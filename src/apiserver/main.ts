@@ -80,7 +80,7 @@ async function followOnce(): Promise<void> {
 }
 
 const previous = existsSync(serverFile) ? (JSON.parse(readFileSync(serverFile, 'utf8')) as { port: number }).port : 0;
-const server = createApiServer({ cert: creds.cert, key: creds.key, token: creds.token, store, door, logFile: (ns, pod, c) => containerLogPath(stateDir, ns, pod, c),
+const server = createApiServer({ cert: creds.cert, key: creds.key, clientCA: creds.caCert, token: creds.token, store, door, logFile: (ns, pod, c) => containerLogPath(stateDir, ns, pod, c),
   // kubectl exec: in the pod's container sandbox, from the lab's state as it is now (this process is root).
   exec: (key, container, command) => sandboxedExec(readStateFile(stateFile).state, key, container, command),
   // kubectl port-forward: to localhost:PORT inside the pod's network namespace.

@@ -1,9 +1,11 @@
 /**
- * The lab's API server: HTTPS on 127.0.0.1, bearer-token authentication (anything else: 401),
+ * The lab's API server: HTTPS on 127.0.0.1, authentication by bearer token or by a client
+ * certificate the lab's CA signed (anything else: 401),
  * /version, discovery, OpenAPI v3, and GET/LIST/WATCH of the store's objects as JSON or Table.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { aggregated, discoveryForm, AGGREGATED_V2, AGGREGATED_V2BETA1, legacyCoreVersions, legacyGroup, legacyGroupList, resourceList } from './discovery.js';
@@ -31,7 +33,18 @@ export const VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-podnet', 
  * `door` takes writes into the lab; without one the API is read-only (405 for every write).
  * `exec` prepares pods/exec commands; without it exec is not found (404).
  */
-export interface ApiServerOptions { cert: string; key: string; token: string; store: Store; door?: WriteDoor; logFile?: LogFile; exec?: ExecRunner; portForward?: PortDialer }
+export interface ApiServerOptions {
+  cert: string;
+  key: string;
+  /** The CA client certificates must chain to (none: bearer tokens only). */
+  clientCA?: string;
+  token: string;
+  store: Store;
+  door?: WriteDoor;
+  logFile?: LogFile;
+  exec?: ExecRunner;
+  portForward?: PortDialer;
+}
 
 export function send(res: ServerResponse, code: number, body: unknown, type = 'application/json'): void {
   const text = JSON.stringify(body);
@@ -40,7 +53,14 @@ export function send(res: ServerResponse, code: number, body: unknown, type = 'a
 
 const sendError = (res: ServerResponse, e: ApiError) => send(res, e.code, statusObject(e));
 
+/**
+ * A request is authenticated by either means, as kube-apiserver's union of authenticators: a
+ * valid bearer token, or a client certificate that verifies against the client CA ("Any
+ * presented client certificate that is signed by one of the authorities in the client-ca-file
+ * is authenticated with an identity corresponding to the subject"). Neither: 401.
+ */
 function authorized(req: IncomingMessage, token: string): boolean {
+  if ((req.socket as TLSSocket).authorized === true) return true;
   const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
   if (!m) return false;
   const a = Buffer.from(m[1]);
@@ -49,7 +69,10 @@ function authorized(req: IncomingMessage, token: string): boolean {
 }
 
 export function createApiServer(opts: ApiServerOptions): Server {
-  const server = createServer({ cert: opts.cert, key: opts.key }, (req, res) => {
+  // requestCert without rejectUnauthorized: a client without a certificate (or with one the CA did
+  // not sign) still connects, and may authenticate with a token; `authorized` says which.
+  const tls = opts.clientCA ? { ca: opts.clientCA, requestCert: true, rejectUnauthorized: false } : {};
+  const server = createServer({ cert: opts.cert, key: opts.key, ...tls }, (req, res) => {
     const fail = (e: unknown) => {
       if (res.headersSent) return void res.destroy();
       if (e instanceof ApiError) return sendError(res, e);

@@ -3,16 +3,18 @@
  * client from the server's minor version) and @kubernetes/client-node: `up` merges a context
  * into the test's own kubeconfig, kubectl version / api-resources / get (tables, wide, json,
  * yaml, jsonpath, -A, -l, --field-selector, -w), client-node lists with limit/continue and an
- * informer that sees `podnet apply`'s pods, 401 without the token, the API server restarted by
+ * informer that sees `podnet apply`'s pods, 401 without the token, the admin client certificate, the API server restarted by
  * the monitor after SIGKILL with its store, and `down` taking out exactly what `up` added.
  * Needs root; unique lab (prefix kapi), cleaned up on failure.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureCredentials } from '../../src/apiserver/certs.js';
 import { CAN_RUN_LAB, HAVE_KUBECTL, kubectlFor, fixture, TestLab } from './helpers.js';
 
 const T = 120_000;
@@ -78,6 +80,32 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('the lab\'s Kubernetes API with k
     expect(anon.code).toBe(401);
     expect(JSON.parse(anon.body)).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
     expect((await raw('/api/v1/pods', { authorization: 'Bearer wrong' })).code).toBe(401);
+  });
+
+  it('client certificates: kubectl with `podnet kubeconfig --auth client-certificate` is the lab\'s admin; a certificate another CA signed gets 401', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podnet-kapi-certs-'));
+    try {
+      const file = join(dir, 'cert.kubeconfig');
+      writeFileSync(file, await lab.ok('kubeconfig', ['--auth', 'client-certificate']));
+      const doc = readFileSync(file, 'utf8');
+      expect(doc).toMatch(/client-certificate-data: /);
+      expect(doc).not.toMatch(/token: /);
+      const byCert = spawnSync('kubectl', ['--kubeconfig', file, 'get', 'pod', 'solo', '-o', 'name'], { encoding: 'utf8', timeout: 30_000 });
+      expect(byCert.stderr).toBe('');
+      expect(byCert.stdout.trim()).toBe('pod/solo');
+      // The same kubeconfig with another lab's (another CA's) admin certificate.
+      const foreign = ensureCredentials(join(dir, 'other'));
+      const b64 = (t: string) => Buffer.from(t).toString('base64');
+      writeFileSync(file, doc.replace(/client-certificate-data: \S+/, `client-certificate-data: ${b64(foreign.clientCert)}`).replace(/client-key-data: \S+/, `client-key-data: ${b64(foreign.clientKey)}`));
+      const refused = spawnSync('kubectl', ['--kubeconfig', file, 'get', 'pods'], { encoding: 'utf8', timeout: 30_000 });
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toMatch(/Unauthorized|must be logged in/);
+      const bad = await lab.cli('kubeconfig', ['--auth', 'password']);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toMatch(/--auth: "password" is neither token nor client-certificate/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('kubectl get: kube-apiserver\'s columns, -o wide|json|yaml|jsonpath, -A, -l, --field-selector (unknown field: 400)', async () => {
