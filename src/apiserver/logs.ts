@@ -2,12 +2,14 @@
  * GET pods/NAME/log (`kubectl logs`): a container's output from the lab's log files, as text;
  * `container` (required when the pod has more than one), `tailLines`, `limitBytes`, and
  * `follow` (new output written as it comes, until the client goes, the pod is deleted, or
- * `timeoutSeconds`-less forever). podnet's log files carry no timestamps and keep one file per
- * container across restarts: `sinceSeconds`, `sinceTime`, `timestamps` and `previous` are
- * answered with a 400 that says so rather than with output that would be wrong.
+ * `timeoutSeconds`-less forever). As kubelet, the current instance of the container, or with
+ * `previous` the one before it (the log's run index, src/lab/agent/log-runs.ts). podnet's log
+ * files carry no timestamps: `sinceSeconds`, `sinceTime` and `timestamps` are answered with a
+ * 400 that says so rather than with output that would be wrong.
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { instanceRange, runStarts } from '../lab/agent/log-runs.js';
 import { ApiError, badRequest } from './errors.js';
 import { findResource } from './resources.js';
 import type { Obj, Store } from './store.js';
@@ -52,10 +54,10 @@ export function tail(text: Buffer, lines: number): Buffer {
   return text;
 }
 
-function readFrom(path: string, offset: number): Buffer {
+function readFrom(path: string, offset: number, end: number | null = null): Buffer {
   const fd = openSync(path, 'r');
   try {
-    const size = statSync(path).size;
+    const size = Math.min(statSync(path).size, end ?? Infinity);
     if (size <= offset) return Buffer.alloc(0);
     const buf = Buffer.alloc(size - offset);
     const n = readSync(fd, buf, 0, buf.length, offset);
@@ -77,10 +79,12 @@ export function serveLog(req: IncomingMessage, res: ServerResponse, store: Store
   const container = containerOf(pod, q.get('container'));
   for (const p of ['sinceSeconds', 'sinceTime']) if (q.get(p) !== null) throw badRequest(`${p} is not supported: podnet's container logs carry no timestamps`);
   if (q.get('timestamps') === 'true') throw badRequest('timestamps are not supported: podnet\'s container logs carry no timestamps');
-  if (q.get('previous') === 'true') throw badRequest(`previous terminated container "${container}" in pod "${name}" not found (podnet keeps one log per container, across restarts)`);
   const tailLines = intParam(q, 'tailLines');
   let budget = intParam(q, 'limitBytes') ?? Infinity;
   const path = logFile(namespace, name, container);
+  const previous = q.get('previous') === 'true';
+  const range = instanceRange(runStarts(path), previous ? 'previous' : 'current');
+  if (!range) throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
   if (!existsSync(path)) {
     const phase = ((pod.status ?? {}) as Raw).phase;
     if (phase === 'Pending' || phase === undefined) throw new ApiError(400, 'BadRequest', `container "${container}" in pod "${name}" is waiting to start: ContainerCreating`);
@@ -92,13 +96,14 @@ export function serveLog(req: IncomingMessage, res: ServerResponse, store: Store
     if (part.length > 0) res.write(part);
     return budget > 0;
   };
-  let offset = 0;
+  let offset = range.start;
   if (existsSync(path)) {
-    const all = readFrom(path, 0);
-    offset = all.length;
+    const all = readFrom(path, range.start, range.end);
+    offset += all.length;
     if (!write(tailLines === undefined ? all : tail(all, tailLines))) return void res.end();
   }
-  if (q.get('follow') !== 'true') return void res.end();
+  // A terminated instance's log is complete: nothing to follow.
+  if (q.get('follow') !== 'true' || range.end !== null) return void res.end();
   const timer = setInterval(() => {
     if (!store.get(pods, namespace, name)) return stop(); // the pod is gone: so is its log stream
     if (!existsSync(path)) return;

@@ -1,5 +1,6 @@
 /** `podnet exec` and `podnet logs`: into a pod's network namespace, and its containers' output. */
 import { existsSync, readFileSync } from 'node:fs';
+import { instanceRange, runStarts } from '../lab/agent/log-runs.js';
 import { containerLogPath } from '../lab/agent/paths.js';
 import type { Command } from 'commander';
 import { sandboxedExec, startExec, ttyCommand, type ExecEnd, type SandboxedExec } from '../lab/exec.js';
@@ -68,7 +69,8 @@ export function registerExec(program: Command): void {
     .option('--name <lab>', 'the lab', DEFAULT_LAB)
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-c, --container <name>', 'container (default: the only or first one)')
-    .action((podRef: string, opts: { name: string; namespace: string; container?: string }) =>
+    .option('-p, --previous', 'the previous instance of the container (before its last restart)')
+    .action((podRef: string, opts: { name: string; namespace: string; container?: string; previous?: boolean }) =>
       run(() => {
         const state = requireLab(opts.name);
         const pod = findPod(state, podRef, opts.namespace);
@@ -86,7 +88,12 @@ export function registerExec(program: Command): void {
         if (!container || !containers.includes(container)) {
           throw new UsageError(`pod ${pod.key} has no container ${JSON.stringify(container)}; containers: ${containers.join(', ')}`);
         }
-        process.stdout.write(existsSync(file(container)) ? readFileSync(file(container)) : '');
+        // As kubectl logs: the current instance of the container, or with -p the one before it.
+        const range = instanceRange(runStarts(file(container)), opts.previous ? 'previous' : 'current');
+        if (!range) throw new UsageError(`previous terminated container "${container}" in pod ${pod.key} not found`);
+        if (!existsSync(file(container))) return;
+        const all = readFileSync(file(container));
+        process.stdout.write(all.subarray(range.start, range.end ?? all.length));
       }),
     );
 }

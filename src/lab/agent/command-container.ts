@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import type { ContainerSpec, ContainerStatus, PodSpec } from './protocol.js';
 import { containerArgv } from './protocol.js';
+import { recordRunStart } from './log-runs.js';
 import { baseEnv, containerLogPath, STATE_DIR_ENV } from './paths.js';
 import { forgetPid, recordPid, signalGroup } from './pidfiles.js';
 import { containerArgvSandboxed, launcherMissing, newAgentLayer, removeLayer, sandboxInitPid } from './sandbox.js';
@@ -138,6 +139,7 @@ export class CommandContainer {
       this.log(`${this.pod.key}/${this.spec.name}: cannot open log ${logPath}: ${(err as Error).message}`);
       fd = fs.openSync('/dev/null', 'a');
     }
+    recordRunStart(logPath);
     const env = {
       ...baseEnv(this.stateDir),
       HOSTNAME: this.pod.name,
