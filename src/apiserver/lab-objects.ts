@@ -10,6 +10,7 @@ import { labView } from '../lab/get-view.js';
 import { podEvents, type ProbeKills } from './events.js';
 import type { LabState } from '../lab/state.js';
 import type { Cluster } from '../model/types.js';
+import { controlledBy, deploymentReplicaSets, HASH_LABEL, REVISION } from './replica-sets.js';
 import { RESOURCES, resourceOfKind, objectKey, type ResourceInfo } from './resources.js';
 import type { Obj, Store } from './store.js';
 
@@ -72,15 +73,27 @@ function workloadStatus(wanted: Wanted, store: Store): void {
     const refs = (w.obj.metadata.ownerReferences ?? []) as Raw[];
     const ns = w.obj.metadata.namespace ?? 'default';
     const ready = ((w.obj.status as Raw | undefined)?.conditions as Raw[] | undefined)?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-    w.obj = { ...w.obj, metadata: { ...w.obj.metadata, ownerReferences: refs.map((r) => {
-      const apiVersion = WORKLOADS[String(r.kind)] ?? 'v1';
-      const ri = resourceOfKind(apiVersion, String(r.kind));
-      const owner = ri ? store.get(ri, ns, String(r.name)) : undefined;
-      const count = owned.get(`${String(r.kind)}/${ns}/${String(r.name)}`) ?? { total: 0, ready: 0 };
+    const tally = (kind: string, name: string) => {
+      const count = owned.get(`${kind}/${ns}/${name}`) ?? { total: 0, ready: 0 };
       count.total++;
       if (ready) count.ready++;
-      owned.set(`${String(r.kind)}/${ns}/${String(r.name)}`, count);
-      return { apiVersion, kind: r.kind, name: r.name, uid: owner?.obj.metadata.uid ?? '', controller: true, blockOwnerDeletion: true };
+      owned.set(`${kind}/${ns}/${name}`, count);
+    };
+    const hash = w.obj.metadata.labels?.[HASH_LABEL];
+    w.obj = { ...w.obj, metadata: { ...w.obj.metadata, ownerReferences: refs.map((r) => {
+      let kind = String(r.kind);
+      let name = String(r.name);
+      tally(kind, name);
+      // A Deployment's pods belong to the ReplicaSet of their template (deploymentHistory).
+      if (kind === 'Deployment' && hash) {
+        kind = 'ReplicaSet';
+        name = `${name}-${hash}`;
+        tally(kind, name);
+      }
+      const apiVersion = WORKLOADS[kind] ?? 'v1';
+      const ri = resourceOfKind(apiVersion, kind);
+      const owner = ri ? store.get(ri, ns, name) : undefined;
+      return { apiVersion, kind, name, uid: owner?.obj.metadata.uid ?? '', controller: true, blockOwnerDeletion: true };
     }) } };
   }
   for (const w of wanted.values()) {
@@ -97,6 +110,33 @@ function workloadStatus(wanted: Wanted, store: Store): void {
       : w.ri.kind === 'ReplicaSet' ? { replicas: c.total, fullyLabeledReplicas: c.total, readyReplicas: c.ready, availableReplicas: c.ready }
       : { replicas: c.total, readyReplicas: c.ready, availableReplicas: c.ready, updatedReplicas: c.total, ...(c.total > c.ready ? { unavailableReplicas: c.total - c.ready } : {}) };
     w.obj = { ...w.obj, status: { observedGeneration: generation, ...counts } };
+  }
+}
+
+const REPLICA_SETS = resourceOfKind('apps/v1', 'ReplicaSet')!;
+const DEPLOYMENTS = resourceOfKind('apps/v1', 'Deployment')!;
+
+/**
+ * Every Deployment's ReplicaSets (replica-sets.ts): the current template's and the history, from
+ * those the store holds; each Deployment gets its revision annotation. A new ReplicaSet is
+ * stored at once, so its pods' ownerReferences can carry its uid.
+ */
+function deploymentHistory(wanted: Wanted, store: Store): void {
+  const labSets = store.list(REPLICA_SETS).filter((e) => e.origin === 'lab').map((e) => e.obj);
+  for (const w of [...wanted.values()]) {
+    if (w.ri.kind !== 'Deployment') continue;
+    const m = w.obj.metadata;
+    const ns = m.namespace ?? 'default';
+    const uid = store.get(DEPLOYMENTS, ns, m.name)?.obj.metadata.uid ?? '';
+    const existing = labSets.filter((rs) => (rs.metadata.namespace ?? 'default') === ns && controlledBy(rs, m.name, uid));
+    const { replicaSets, revision } = deploymentReplicaSets(w.obj, uid, existing);
+    for (const rs of replicaSets) {
+      const key = objectKey(REPLICA_SETS, ns, rs.metadata.name);
+      if (wanted.has(key)) continue; // a ReplicaSet the user applied under that name stays the user's
+      if (!store.get(REPLICA_SETS, ns, rs.metadata.name)) store.create(REPLICA_SETS, rs, 'lab');
+      wanted.set(key, { ri: REPLICA_SETS, obj: rs, origin: 'lab' });
+    }
+    w.obj = { ...w.obj, metadata: { ...m, annotations: { ...m.annotations, [REVISION]: String(revision) } } };
   }
 }
 
@@ -118,6 +158,7 @@ export function syncStore(store: Store, state: LabState, cluster: Cluster, statu
     wanted.set(key, { ri, obj: fromLab ? overlay(applied, fromLab.obj, ri) : applied, origin: 'user' });
   }
   for (const [key, o] of lab) if (!wanted.has(key)) wanted.set(key, { ri: o.ri, obj: o.obj as Obj, origin: 'lab' });
+  deploymentHistory(wanted, store);
   workloadStatus(wanted, store);
   for (const e of store.all()) {
     if (wanted.has(e.key) || (e.resource === 'events' && e.origin === 'lab')) continue; // events: syncEvents

@@ -99,6 +99,14 @@ const TABLES: Record<string, { columns: Column[]; cells: Cells }> = {
       return [o.metadata.name, `${status(o).readyReplicas ?? 0}/${spec(o).replicas ?? 1}`, status(o).updatedReplicas ?? 0, status(o).availableReplicas ?? 0, age(o, now), cs.map((c) => c.name).join(','), cs.map((c) => c.image).join(','), selectorText(spec(o).selector?.matchLabels)];
     },
   },
+  // printers.go's ReplicaSet columns.
+  replicasets: {
+    columns: [NAME, col('Desired', 'integer'), col('Current', 'integer'), col('Ready', 'integer'), AGE, col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)],
+    cells: (o, now) => {
+      const cs: Any[] = spec(o).template?.spec?.containers ?? [];
+      return [o.metadata.name, spec(o).replicas ?? 1, status(o).replicas ?? 0, status(o).readyReplicas ?? 0, age(o, now), cs.map((c) => c.name).join(','), cs.map((c) => c.image).join(','), selectorText(spec(o).selector?.matchLabels)];
+    },
+  },
   networkpolicies: { columns: [NAME, col('Pod-Selector'), AGE], cells: (o, now) => [o.metadata.name, selectorText(spec(o).podSelector?.matchLabels), age(o, now)] },
   endpointslices: {
     columns: [NAME, col('AddressType'), col('Ports'), col('Endpoints'), AGE],

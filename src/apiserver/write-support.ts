@@ -10,7 +10,7 @@ import { fieldValidationOf, goFormat, strictDecodingMessage, strictPatchError, u
 import type { Change } from './lab-door.js';
 import { applyPatch, PatchError, type PatchType } from './patch.js';
 import { decodeProtobuf, PROTOBUF, ProtobufError } from './protobuf.js';
-import { groupVersion, type ResourceInfo } from './resources.js';
+import { groupVersion, resourceOfKind, type ResourceInfo } from './resources.js';
 import type { Obj, Store } from './store.js';
 import { userObject } from './writes.js';
 
@@ -60,12 +60,18 @@ export const change = (obj: Obj): Change => {
   return { key: rawObjectKey({ obj: kept }), obj: kept };
 };
 
+const REPLICA_SETS = resourceOfKind('apps/v1', 'ReplicaSet')!;
+
 /** Objects the lab makes (a workload's pods, nodes, slices) are not the user's to change. */
 export function mustBeUsers(store: Store, ri: ResourceInfo, namespace: string, name: string): Obj {
   const e = store.mustGet(ri, namespace, name);
   if (e.origin !== 'user' && ri.resource !== 'namespaces') {
     const owner = ((e.obj.metadata.ownerReferences ?? []) as { kind?: string; name?: string }[])[0];
-    const why = owner ? `it is made from its ${String(owner.kind)} ${String(owner.name)}: change that instead` : 'the lab makes it';
+    // A Deployment's pod is its ReplicaSet's, which the lab makes too: name what the user can change.
+    const rs = owner?.kind === 'ReplicaSet' ? store.get(REPLICA_SETS, namespace, String(owner.name)) : undefined;
+    const top = rs?.origin === 'lab' ? ((rs.obj.metadata.ownerReferences ?? []) as { kind?: string; name?: string }[])[0] : undefined;
+    const made = top ? `its ${String(owner!.kind)} ${String(owner!.name)} of ${String(top.kind)} ${String(top.name)}` : owner ? `its ${String(owner.kind)} ${String(owner.name)}` : '';
+    const why = made ? `it is made from ${made}: change ${top ? `the ${String(top.kind)}` : 'that'} instead` : 'the lab makes it';
     throw new ApiError(405, 'MethodNotAllowed', `${ri.resource} "${name}" cannot be changed through this API: ${why}`, { name, group: ri.group, kind: ri.resource });
   }
   return e.obj;

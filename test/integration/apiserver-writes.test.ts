@@ -129,6 +129,40 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('writing through the lab\'s Kuber
     expect(after.some((p) => before.has(p.name))).toBe(false);
   }, T);
 
+  it('ReplicaSets: one per template with its revision (get rs, rollout history); rollout undo brings the previous template back under its ReplicaSet', async () => {
+    type RS = { metadata: { name: string; annotations: Record<string, string>; ownerReferences: { kind: string; name: string; uid: string }[] }; spec: { replicas: number }; status: { replicas: number } };
+    const sets = () => (JSON.parse(ok(['get', 'rs', '-l', 'app=kweb', '-o', 'json'])) as { items: RS[] }).items.sort((a, b) => Number(a.metadata.annotations['deployment.kubernetes.io/revision']) - Number(b.metadata.annotations['deployment.kubernetes.io/revision']));
+    await until('kweb to have ReplicaSets for two templates', () => sets().length >= 2, 15_000);
+    const before = sets();
+    const [previous, current] = before.slice(-2);
+    const uid = ok(['get', 'deploy', 'kweb', '-o', 'jsonpath={.metadata.uid}']);
+    expect(before.every((rs) => rs.metadata.ownerReferences[0].kind === 'Deployment' && rs.metadata.ownerReferences[0].uid === uid)).toBe(true);
+    expect([current.spec.replicas, previous.spec.replicas]).toEqual([3, 0]);
+    const rev = (rs: RS) => rs.metadata.annotations['deployment.kubernetes.io/revision'];
+    expect(ok(['get', 'deploy', 'kweb', '-o', 'jsonpath={.metadata.annotations.deployment\\.kubernetes\\.io/revision}'])).toBe(rev(current));
+    expect(ok(['get', 'rs', current.metadata.name])).toMatch(new RegExp(`^NAME\\s+DESIRED\\s+CURRENT\\s+READY\\s+AGE\\n${current.metadata.name}\\s+3\\s+3\\s+3\\s+`));
+    // The pods belong to the current ReplicaSet, which belongs to the Deployment.
+    expect((await kwebPods()).every((p) => p.name.startsWith(`${current.metadata.name}-`))).toBe(true);
+    const [pod] = await kwebPods();
+    expect(ok(['describe', 'pod', pod.name])).toMatch(new RegExp(`Controlled By:\\s+ReplicaSet/${current.metadata.name}\\n`));
+    expect(ok(['rollout', 'history', 'deployment', 'kweb'])).toMatch(new RegExp(`REVISION\\s+CHANGE-CAUSE\\n(.*\\n)*${rev(previous)}\\s+<none>\\n${rev(current)}\\s+<none>\\n`));
+    expect(ok(['rollout', 'undo', 'deployment', 'kweb'])).toMatch(/deployment\.apps\/kweb rolled back/);
+    expect(ok(['rollout', 'status', 'deployment', 'kweb', '--timeout=60s'])).toMatch(/successfully rolled out/);
+    await settled();
+    await until('the pods of the previous ReplicaSet', async () => {
+      const pods = await kwebPods();
+      return pods.length === 3 && pods.every((p) => p.name.startsWith(`${previous.metadata.name}-`));
+    }, 60_000);
+    await until('the previous ReplicaSet to be current again, with the next revision', () => {
+      const after = sets();
+      const top = after[after.length - 1];
+      return top.metadata.name === previous.metadata.name && Number(rev(top)) === Number(rev(current)) + 1 && top.spec.replicas === 3;
+    }, 15_000);
+    const after = sets();
+    expect(after[after.length - 1].metadata.annotations['deployment.kubernetes.io/revision-history']).toBe(rev(previous));
+    expect(ok(['rollout', 'history', 'deployment', 'kweb'])).toMatch(new RegExp(`${rev(current)}\\s+<none>\\n${Number(rev(current)) + 1}\\s+<none>\\n`));
+  }, T);
+
   it('label, annotate, patch (merge and json), replace; --dry-run=server changes nothing', () => {
     ok(['label', 'service', 'kweb', 'team=net']);
     ok(['annotate', 'service', 'kweb', 'note=hello']);

@@ -23,6 +23,7 @@ import { checkPrecondition, deleteOptions, forCreate, forUpdate, GENERATE_ALPHAB
 
 const pods = findResource('', 'v1', 'pods')!;
 const namespaces = findResource('', 'v1', 'namespaces')!;
+const replicaSets = findResource('apps', 'v1', 'replicasets')!;
 const code = (f: () => unknown): number => {
   try {
     f();
@@ -214,6 +215,12 @@ describe('write routes over HTTPS with an in-memory door', () => {
     const r = await call('DELETE', '/api/v1/namespaces/default/pods/web-1');
     expect(r.code).toBe(405);
     expect(r.body.message).toContain('Deployment web');
+    // A Deployment's pod is its ReplicaSet's, itself the lab's: the message names the Deployment.
+    store.create(replicaSets, { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web-abc', namespace: 'default', ownerReferences: [{ kind: 'Deployment', name: 'web', controller: true }] } }, 'lab');
+    store.create(pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-abc-1', namespace: 'default', ownerReferences: [{ kind: 'ReplicaSet', name: 'web-abc' }] } }, 'lab');
+    const viaSet = await call('DELETE', '/api/v1/namespaces/default/pods/web-abc-1');
+    expect(viaSet.code).toBe(405);
+    expect(viaSet.body.message).toBe('pods "web-abc-1" cannot be changed through this API: it is made from its ReplicaSet web-abc of Deployment web: change the Deployment instead');
   });
 });
 
