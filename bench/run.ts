@@ -18,6 +18,7 @@ const BENCHMARKS = new Map<string, () => Promise<Benchmark>>([
   ['ui', () => import('./ui.js')],
   ['api', () => import('./api.js')],
   ['api-writes', () => import('./api-writes.js')],
+  ['api-lab', () => import('./api-lab.js')],
 ]);
 
 function usage(): string {
