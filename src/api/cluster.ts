@@ -26,6 +26,8 @@ export interface ReadOptions {
   podCidr?: string;
   /** Nodes known besides Node manifests (e.g. a lab's nodes, which win over a manifest of the same name); DaemonSets get one pod on each. */
   extraNodes?: readonly Node[];
+  /** Pods of workloads the user deleted ("ns/name"): their controllers' new pods have new names. */
+  replacedPods?: ReadonlySet<string>;
 }
 
 const CLUSTER_SCOPED = new Set<string>(['Namespace', 'Node', 'IngressClass', ...CLUSTER_POLICY_KINDS]);
@@ -87,7 +89,7 @@ export function readCluster(raws: readonly RawObject[], options: ReadOptions = {
       case 'NetworkAttachmentDefinition': c.nads.push(readNetworkAttachmentDefinition(obj, ns, name, source, p)); break;
       default:
         if (isClusterPolicyKind(m.kind)) clusterPolicies.push({ policy: readClusterPolicy(m.kind, obj, name, source, p), p });
-        else if ((WORKLOAD_KINDS as readonly string[]).includes(m.kind)) c.pods.push(...expandWorkload(m.kind as WorkloadKind, obj, ns, name, source, p, nodes));
+        else if ((WORKLOAD_KINDS as readonly string[]).includes(m.kind)) c.pods.push(...expandWorkload(m.kind as WorkloadKind, obj, ns, name, source, p, nodes, options.replacedPods));
         else skipped.set(m.kind, (skipped.get(m.kind) ?? 0) + 1);
     }
   }

@@ -16,6 +16,8 @@ export interface LabObjects {
   nodes: readonly LabNode[];
   objects: readonly RawObject[];
   placements: readonly PlacedPod[];
+  /** Workload pods the user deleted, "ns/name" (see ReadOptions.replacedPods). */
+  replacedPods?: readonly string[];
 }
 
 /** Translates the objects for this lab: nodes from Node manifests or generated, pods placed. */
@@ -29,9 +31,9 @@ export function labCluster(state: LabObjects): Cluster {
  * then left out with a note: the analyzer judges them, the lab's data plane does not enforce them
  * yet, and `probe`/`matrix` must expect what the data plane does.
  */
-export function translateLab(state: Pick<LabObjects, 'config' | 'nodes' | 'objects'>): Cluster {
+export function translateLab(state: Pick<LabObjects, 'config' | 'nodes' | 'objects' | 'replacedPods'>): Cluster {
   const objects = withSystemObjects(state.config, state.objects);
-  const cluster = readCluster(objects, { podCidr: state.config.podCidr, extraNodes: extraNodes(state.nodes) });
+  const cluster = readCluster(objects, { podCidr: state.config.podCidr, extraNodes: extraNodes(state.nodes), ...(state.replacedPods?.length ? { replacedPods: new Set(state.replacedPods) } : {}) });
   const tiers = cluster.clusterPolicies ?? [];
   if (tiers.length === 0) return cluster;
   const { clusterPolicies: _left, ...rest } = cluster;

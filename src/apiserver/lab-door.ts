@@ -21,8 +21,14 @@ import { LabBusyError, withLabLock } from '../lab/lock.js';
 import { loadState, stateFilePath, writeFileAtomic, type LabState } from '../lab/state.js';
 import { ApiError } from './errors.js';
 
-/** One object put (as the lab keeps it) or removed, by its raw key (rawObjectKey). */
-export interface Change { key: string; obj?: Record<string, unknown> }
+/**
+ * One object put (as the lab keeps it) or removed, by its raw key (rawObjectKey); or, with
+ * `replace`, a workload's pod deleted ("ns/name"): its controller makes a new one.
+ */
+export interface Change { key: string; obj?: Record<string, unknown>; replace?: true }
+
+/** How many deleted pod names a lab remembers (their replacements are named past them). */
+const REPLACED_KEPT = 10_000;
 /** Works out a write's changes from the lab's objects as they will be; may throw an ApiError. */
 export type Compute = (objects: readonly RawObject[]) => Change[];
 export interface WriteOutcome { warnings: string[] }
@@ -36,6 +42,7 @@ export function applyChanges(objects: readonly RawObject[], changes: readonly Ch
   const byKey = new Map<string, RawObject>();
   for (const o of objects) byKey.set(rawObjectKey(o), o);
   for (const c of changes) {
+    if (c.replace) continue;
     byKey.delete(c.key);
     if (c.obj) byKey.set(c.key, { obj: c.obj, source: { file: API_SOURCE, doc: 0 }, prefix: '' });
   }
@@ -172,6 +179,8 @@ export class LabDoor implements WriteDoor {
         const batch = [...this.pending];
         await withLabLock(this.lab, 'kubectl (the lab\'s API server)', async () => {
           const state = this.state(); // under the lock: `podnet apply` may have changed it
+          const replaced = batch.filter((c) => c.replace).map((c) => c.key);
+          if (replaced.length > 0) state.replacedPods = [...(state.replacedPods ?? []).filter((k) => !replaced.includes(k)), ...replaced].slice(-REPLACED_KEPT);
           await reconcile(this.host, state, applyChanges(state.objects, batch));
         });
         this.pending = this.pending.slice(batch.length); // later writes stay for the next round

@@ -117,6 +117,13 @@ export async function handleWrite(req: IncomingMessage, res: ServerResponse, sto
   }
   if (method === 'DELETE' && name !== undefined) {
     const opts = deleteOptions(parseJson(body, req.headers['content-type'], false), q);
+    const replaced = replaceablePod(store, ri, ns, name);
+    if (replaced) {
+      // A workload's pod: gone, and its controller makes a new one (with a new name).
+      checkPrecondition(ri, replaced, opts.resourceVersion, opts.uid);
+      const out = await door.write(() => [{ key: `${ns}/${name}`, replace: true }], opts.dryRun);
+      return send(200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group: ri.group, kind: ri.resource, uid: replaced.metadata.uid } }, out.warnings);
+    }
     let details: Record<string, unknown> = {};
     const out = await door.write((objects) => {
       if (ri.resource === 'namespaces' && UNDELETABLE.has(name)) throw new ApiError(403, 'Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
@@ -132,6 +139,22 @@ export async function handleWrite(req: IncomingMessage, res: ServerResponse, sto
   }
   if (method === 'DELETE' && name === undefined) return deleteCollection(req, store, door, ri, namespace, q, body, send);
   throw new ApiError(405, 'MethodNotAllowed', `${method} is not allowed on ${ri.resource}${name === undefined ? '' : ` "${name}"`}`);
+}
+
+/** The workload kinds whose controllers replace a deleted pod under a new name. */
+const REPLACING = new Set(['ReplicaSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicationController']);
+
+/**
+ * A pod the lab made for a workload that replaces deleted pods (a Deployment's ReplicaSet, a
+ * ReplicaSet, DaemonSet, Job): the pod to delete; undefined for any other object. A StatefulSet's
+ * pod keeps its name, which podnet cannot recreate yet: it stays the lab's (405).
+ */
+function replaceablePod(store: Store, ri: ResourceInfo, namespace: string, name: string): Obj | undefined {
+  if (ri.resource !== 'pods' || ri.group !== '') return undefined;
+  const e = store.get(ri, namespace, name);
+  if (!e || e.origin !== 'lab') return undefined;
+  const owner = ((e.obj.metadata.ownerReferences ?? []) as { kind?: string; controller?: boolean }[]).find((r) => r.controller === true);
+  return owner && REPLACING.has(String(owner.kind)) ? e.obj : undefined;
 }
 
 /** DELETE on a collection: every object of the user's the selectors match; answers with them as a list. */

@@ -28,6 +28,9 @@ export interface LabState {
   objects: RawObject[];
   /** "ns/name" → what allocation gave each Service (cluster IP, node ports, LB IP); kept across apply. */
   serviceAllocations?: Record<string, ServiceAllocation>;
+  /** Pods of workloads deleted through the API ("ns/name", newest last, at most 10,000): their
+   *  replacements are named past them (api/kinds/workloads.ts). */
+  replacedPods?: string[];
   /** The EndpointSlices the last Services sync derived (proxy/sync.ts): what cluster DNS answers from. */
   endpointSlices?: EndpointSlice[];
   /** The service table every node's nftables holds; null/absent: the next sync is a full one. */

@@ -186,7 +186,7 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('writing through the lab\'s Kuber
     ok(['delete', 'deployment', 'kgen']);
   });
 
-  it('kubectl scale through the scale subresource; objects the lab made cannot be changed', async () => {
+  it('kubectl scale through the scale subresource; a deleted pod is replaced under a new name; the lab\'s objects cannot be changed otherwise', async () => {
     ok(['scale', 'deployment', 'kweb', '--replicas=1']);
     ok(['rollout', 'status', 'deployment', 'kweb', '--timeout=60s']);
     await settled();
@@ -194,9 +194,20 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('writing through the lab\'s Kuber
     const scale = JSON.parse(ok(['get', '--raw', '/apis/apps/v1/namespaces/default/deployments/kweb/scale'])) as { kind: string; spec: { replicas: number } };
     expect(scale).toMatchObject({ kind: 'Scale', spec: { replicas: 1 } });
     const [pod] = await kwebPods();
-    const r = kubectl(['delete', 'pod', pod.name]);
+    const r = kubectl(['annotate', 'pod', pod.name, 'note=x']);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('Deployment kweb');
+    // As a ReplicaSet does: the deleted pod goes, a new one (a new name, a new sandbox) comes.
+    expect(ok(['delete', 'pod', pod.name])).toMatch(new RegExp(`pod "${pod.name}" deleted`));
+    await settled();
+    await until('a replacement pod Running', async () => {
+      const now = await kwebPods();
+      return now.length === 1 && now[0].name !== pod.name;
+    }, 60_000);
+    const [replacement] = await kwebPods();
+    expect(replacement.name.slice(0, replacement.name.lastIndexOf('-'))).toBe(pod.name.slice(0, pod.name.lastIndexOf('-')));
+    expect(kubectl(['get', 'pod', pod.name]).stderr).toMatch(/NotFound/);
+    expect(ok(['rollout', 'status', 'deployment', 'kweb', '--timeout=60s'])).toMatch(/successfully rolled out/);
   }, T);
 
   it('kubectl apply --server-side: creates, applies a change, a conflict with another manager (exit 1) unless --force-conflicts', async () => {

@@ -76,6 +76,8 @@ describe('writes (pure)', () => {
     const raw = (name: string, ns?: string): RawObject => ({ obj: { kind: 'ConfigMap', metadata: { name, ...(ns ? { namespace: ns } : {}) } }, source: { file: 'f', doc: 0 }, prefix: '' });
     const out = applyChanges([raw('a'), raw('b', 'other')], [{ key: 'ConfigMap/default/a' }, { key: 'ConfigMap/other/b', obj: { kind: 'ConfigMap', metadata: { name: 'b', namespace: 'other' }, data: { k: 'v' } } }]);
     expect(out.map((o) => o.obj.data ?? null)).toEqual([{ k: 'v' }]);
+    // A pod replacement changes no object.
+    expect(applyChanges([raw('a')], [{ key: 'default/a', replace: true }, { key: 'ConfigMap/default/a', replace: true }])).toEqual([raw('a')]);
   });
 });
 
@@ -83,9 +85,13 @@ describe('writes (pure)', () => {
 class FakeDoor implements WriteDoor {
   objects: RawObject[] = [];
   writes = 0;
+  /** Pods deleted for their controller to replace ("ns/name"). */
+  replaced: string[] = [];
   constructor(private readonly store: Store) {}
   async write(compute: Compute, dryRun: boolean) {
-    const next = applyChanges(this.objects, compute(this.objects));
+    const changes = compute(this.objects);
+    const next = applyChanges(this.objects, changes);
+    if (!dryRun) this.replaced.push(...changes.filter((c) => c.replace).map((c) => c.key));
     if (dryRun) return { warnings: [] };
     this.writes++;
     this.objects = next;
@@ -221,6 +227,20 @@ describe('write routes over HTTPS with an in-memory door', () => {
     const viaSet = await call('DELETE', '/api/v1/namespaces/default/pods/web-abc-1');
     expect(viaSet.code).toBe(405);
     expect(viaSet.body.message).toBe('pods "web-abc-1" cannot be changed through this API: it is made from its ReplicaSet web-abc of Deployment web: change the Deployment instead');
+  });
+  it('deleting a pod its ReplicaSet controls hands it to the lab to replace (200); other changes to it stay 405; a StatefulSet\'s pod stays', async () => {
+    const ref = (kind: string, name: string) => [{ apiVersion: 'apps/v1', kind, name, uid: 'u', controller: true }];
+    store.create(pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'shop-abc-2', namespace: 'default', ownerReferences: ref('ReplicaSet', 'shop-abc') } }, 'lab');
+    store.create(pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'db-0', namespace: 'default', ownerReferences: ref('StatefulSet', 'db') } }, 'lab');
+    const r = await call('DELETE', '/api/v1/namespaces/default/pods/shop-abc-2');
+    expect(r.code).toBe(200);
+    expect(r.body).toMatchObject({ kind: 'Status', status: 'Success', details: { name: 'shop-abc-2', kind: 'pods' } });
+    expect(door.replaced).toEqual(['default/shop-abc-2']);
+    expect((await call('DELETE', '/api/v1/namespaces/default/pods/shop-abc-2?dryRun=All')).code).toBe(200);
+    expect(door.replaced).toEqual(['default/shop-abc-2']);
+    expect((await call('PATCH', '/api/v1/namespaces/default/pods/shop-abc-2', { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json')).code).toBe(405);
+    expect((await call('DELETE', '/api/v1/namespaces/default/pods/db-0')).code).toBe(405);
+    expect(door.replaced).toEqual(['default/shop-abc-2']);
   });
 });
 

@@ -407,3 +407,46 @@ ${deployment('web', 2).replace(/^/gm, '    ').replace(/^ {4}apiVersion/m, '  - a
     expect(() => loadManifests([`${dir}/notes.txt`])).toThrow(InputError);
   });
 });
+
+describe('pods the user deleted (replacedPods)', () => {
+  const sts = `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: db}}
+  template: {metadata: {labels: {app: db}}, spec: {containers: [{name: db, image: db}]}}
+`;
+  const ds = `
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template: {metadata: {labels: {app: agent}}, spec: {containers: [{name: a, image: a}]}}
+`;
+  it('a deleted pod\'s slot gets a new name, again and again; the other pods and a StatefulSet\'s keep theirs', () => {
+    const text = `${deployment('web', 3)}\n---\n${sts}\n---\n${ds}`;
+    const of = (replaced: string[], prefix: string) => names(read(text, { replacedPods: new Set(replaced) }).pods).filter((n) => n.startsWith(prefix));
+    const web = of([], 'web-');
+    expect(web).toHaveLength(3);
+    const [first, second, third] = web;
+    const once = of([`shop/${first}`], 'web-');
+    const fresh = once.filter((n) => !web.includes(n));
+    expect(fresh).toHaveLength(1);
+    expect(fresh[0]).toMatch(new RegExp(`^web-${SAFE}+-${SAFE}{5}$`));
+    expect(once.filter((n) => n !== fresh[0]).sort()).toEqual([second, third].sort());
+    const twice = of([`shop/${first}`, `shop/${fresh[0]}`, `shop/${second}`], 'web-');
+    expect(twice).toHaveLength(3);
+    expect(twice).toContain(third);
+    for (const gone of [first, fresh[0], second]) expect(twice).not.toContain(gone);
+    // Another namespace's pod of that name is not this one.
+    expect(of([`other/${first}`], 'web-')).toEqual(web);
+    const [agent] = of([], 'agent-');
+    const [agentAfter] = of([`default/${agent}`], 'agent-');
+    expect(agentAfter).toMatch(new RegExp(`^agent-${SAFE}{5}$`));
+    expect(agentAfter).not.toBe(agent);
+    expect(of(['default/db-0'], 'db-')).toEqual(['db-0']);
+  });
+});

@@ -12,6 +12,8 @@ import { readPodTemplate, type PodTemplate } from './podspec.js';
 
 /** podnet models pods one by one: a workload may have at most this many. */
 export const MAX_PODS_PER_WORKLOAD = 100_000;
+/** How many times one pod slot is replaced by name before the names repeat. */
+const MAX_REPLACEMENTS = 10_000;
 
 export const WORKLOAD_KINDS = ['Deployment', 'ReplicaSet', 'ReplicationController', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
@@ -69,8 +71,19 @@ function ownerOf(meta: Obj | undefined, podName: string): Owner {
   return { kind: 'Pod', name: podName };
 }
 
-/** Expands a workload into its pods. `nodes` matters for DaemonSets (one pod per eligible node). */
-export function expandWorkload(kind: WorkloadKind, obj: Obj, namespace: string, name: string, source: Source, p: ObjectProblems, nodes: readonly Node[]): Pod[] {
+/**
+ * A generated pod name past those of pods the user deleted ("ns/name" in `replaced`): their
+ * controller made a new pod, with a new name, as a ReplicaSet's does for a deleted pod.
+ */
+function generatedName(prefix: string, seed: string, namespace: string, replaced: ReadonlySet<string>): string {
+  let name = `${prefix}-${generatedSuffix(seed)}`;
+  for (let n = 1; replaced.has(`${namespace}/${name}`) && n <= MAX_REPLACEMENTS; n++) name = `${prefix}-${generatedSuffix(`${seed}#${n}`)}`;
+  return name;
+}
+
+/** Expands a workload into its pods. `nodes` matters for DaemonSets (one pod per eligible node);
+ *  `replaced` names the pods the user deleted (their replacements get new names). */
+export function expandWorkload(kind: WorkloadKind, obj: Obj, namespace: string, name: string, source: Source, p: ObjectProblems, nodes: readonly Node[], replaced: ReadonlySet<string> = new Set()): Pod[] {
   const spec = readObj(obj.spec, 'spec', p) ?? {};
   const base = { namespace, source };
   const owner: Owner = { kind, name };
@@ -78,11 +91,11 @@ export function expandWorkload(kind: WorkloadKind, obj: Obj, namespace: string, 
     const jobTemplate = readObj(spec.jobTemplate, 'spec.jobTemplate', p) ?? {};
     const jobSpec = readObj(jobTemplate.spec, 'spec.jobTemplate.spec', p) ?? {};
     const jobName = `${name}-${28_000_000 + (podTemplateHashNumber(jobSpec) % 1_000_000)}`;
-    return expandJob(jobSpec, 'spec.jobTemplate.spec', jobName, base, owner, p);
+    return expandJob(jobSpec, 'spec.jobTemplate.spec', jobName, base, owner, p, replaced);
   }
-  if (kind === 'Job') return expandJob(spec, 'spec', name, base, owner, p);
+  if (kind === 'Job') return expandJob(spec, 'spec', name, base, owner, p, replaced);
   const template = readTemplate(spec, 'spec', p);
-  if (kind === 'ReplicationController') return expandReplicationController(spec, template, name, base, owner, p);
+  if (kind === 'ReplicationController') return expandReplicationController(spec, template, name, base, owner, p, replaced);
   // apps/v1 workloads: "selector ... must match the pod template's labels"
   const selector = readSelector(spec.selector, 'spec.selector', p);
   if (!selector) p.error('spec.selector', 'required field is missing');
@@ -93,10 +106,10 @@ export function expandWorkload(kind: WorkloadKind, obj: Obj, namespace: string, 
       const hash = podTemplateHash(spec.template);
       const rs = `${name}-${hash}`;
       const labels = { ...template.labels, 'pod-template-hash': hash };
-      return range(replicas).map((i) => makePod(base, `${rs}-${generatedSuffix(`${namespace}/${rs}/${i}`)}`, { ...template, labels }, owner));
+      return range(replicas).map((i) => makePod(base, generatedName(rs, `${namespace}/${rs}/${i}`, namespace, replaced), { ...template, labels }, owner));
     }
     case 'ReplicaSet':
-      return range(replicas).map((i) => makePod(base, `${name}-${generatedSuffix(`${namespace}/${name}/${i}`)}`, template, owner));
+      return range(replicas).map((i) => makePod(base, generatedName(name, `${namespace}/${name}/${i}`, namespace, replaced), template, owner));
     case 'StatefulSet': {
       const serviceName = readString(spec.serviceName, 'spec.serviceName', p);
       return range(replicas).map((i) => {
@@ -111,8 +124,8 @@ export function expandWorkload(kind: WorkloadKind, obj: Obj, namespace: string, 
       const tolerations = [...(template.tolerations ?? []), ...daemonSetTolerations(template.hostNetwork)];
       const daemon = { ...template, tolerations };
       const eligible = nodes.filter((n) => matchesNodeRequirements(template, { name: n.name, labels: n.labels, taints: n.taints ?? [] }) && !untoleratedTaint(tolerations, n.taints ?? []));
-      if (nodes.length === 0) return [makePod(base, `${name}-${generatedSuffix(`${namespace}/${name}`)}`, daemon, owner)];
-      return eligible.map((n) => makePod(base, `${name}-${generatedSuffix(`${namespace}/${name}/${n.name}`)}`, daemon, owner, { nodeName: n.name }));
+      if (nodes.length === 0) return [makePod(base, generatedName(name, `${namespace}/${name}`, namespace, replaced), daemon, owner)];
+      return eligible.map((n) => makePod(base, generatedName(name, `${namespace}/${name}/${n.name}`, namespace, replaced), daemon, owner, { nodeName: n.name }));
     }
   }
 }
@@ -121,18 +134,18 @@ export function expandWorkload(kind: WorkloadKind, obj: Obj, namespace: string, 
  * A ReplicationController: spec.selector is a plain label map, and "if empty, defaulted to labels
  * on Pod template"; its pods are named as a ReplicaSet's.
  */
-function expandReplicationController(spec: Obj, template: PodTemplate, name: string, base: PodBase, owner: Owner, p: ObjectProblems): Pod[] {
+function expandReplicationController(spec: Obj, template: PodTemplate, name: string, base: PodBase, owner: Owner, p: ObjectProblems, replaced: ReadonlySet<string>): Pod[] {
   const selector = spec.selector === undefined ? template.labels : readLabels(spec.selector, 'spec.selector', p);
   if (!matchesSelector({ matchLabels: selector, matchExpressions: [] }, template.labels)) p.error('spec.selector', 'does not match template labels (spec.template.metadata.labels)');
   const replicas = readInt(spec.replicas, 'spec.replicas', p, 0, MAX_PODS_PER_WORKLOAD) ?? 1;
-  return range(replicas).map((i) => makePod(base, `${name}-${generatedSuffix(`${base.namespace}/${name}/${i}`)}`, template, owner));
+  return range(replicas).map((i) => makePod(base, generatedName(name, `${base.namespace}/${name}/${i}`, base.namespace, replaced), template, owner));
 }
 
-function expandJob(spec: Obj, path: string, jobName: string, base: PodBase, owner: Owner, p: ObjectProblems): Pod[] {
+function expandJob(spec: Obj, path: string, jobName: string, base: PodBase, owner: Owner, p: ObjectProblems, replaced: ReadonlySet<string>): Pod[] {
   const template = readTemplate(spec, path, p);
   const parallelism = readInt(spec.parallelism, join(path, 'parallelism'), p, 0, MAX_PODS_PER_WORKLOAD) ?? 1;
   const labels = { ...template.labels, 'job-name': jobName, 'batch.kubernetes.io/job-name': jobName };
-  return range(parallelism).map((i) => makePod(base, `${jobName}-${generatedSuffix(`${base.namespace}/${jobName}/${i}`)}`, { ...template, labels }, owner));
+  return range(parallelism).map((i) => makePod(base, generatedName(jobName, `${base.namespace}/${jobName}/${i}`, base.namespace, replaced), { ...template, labels }, owner));
 }
 
 function readTemplate(spec: Obj, path: string, p: ObjectProblems): PodTemplate {
