@@ -16,6 +16,7 @@ import { groupVersion, type ResourceInfo } from './resources.js';
 import { checkPatchOptions, managerOf, trackUpdate } from './ssa.js';
 import type { Obj, Store } from './store.js';
 import { handleApply } from './apply-route.js';
+import { orphanedDependents } from './orphans.js';
 import { change, mustBeUsers, parseJson, patchWith, readBody, validateFields, validatePatched } from './write-support.js';
 import { checkPatched, checkPrecondition, deleteOptions, forCreate, forUpdate, isDryRun } from './writes.js';
 
@@ -131,6 +132,8 @@ export async function handleWrite(req: IncomingMessage, res: ServerResponse, sto
       checkPrecondition(ri, current, opts.resourceVersion, opts.uid);
       details = { name, group: ri.group, kind: ri.resource, uid: current.metadata.uid };
       const own: Change[] = [change(current)].map((c) => ({ key: c.key }));
+      // Orphan: the dependents stay, as objects of their own (orphans.ts).
+      if (opts.propagationPolicy === 'Orphan') own.push(...orphanedDependents(store, ri, current).map(change));
       // Deleting a namespace deletes everything in it (the namespace controller's job upstream).
       if (ri.resource === 'namespaces') own.push(...objects.filter((o) => (o.obj.metadata as { namespace?: string } | undefined)?.namespace === name).map((o) => ({ key: rawObjectKey(o) })));
       return own;
@@ -165,7 +168,7 @@ async function deleteCollection(req: IncomingMessage, store: Store, door: WriteD
   const out = await door.write(() => {
     const entries = store.list(ri, namespace).filter((e) => e.origin === 'user' && !(ri.resource === 'namespaces' && UNDELETABLE.has(e.obj.metadata.name)));
     items = filterObjects(ri.resource, ri.kind, entries.map((e) => e.obj), filter);
-    return items.map((o) => ({ key: change(o).key }));
+    return items.flatMap((o) => [{ key: change(o).key }, ...(opts.propagationPolicy === 'Orphan' ? orphanedDependents(store, ri, o).map(change) : [])]);
   }, opts.dryRun);
   send(200, { kind: `${ri.kind}List`, apiVersion: groupVersion(ri), metadata: { resourceVersion: String(store.rv) }, items }, out.warnings);
 }

@@ -124,12 +124,10 @@ export function deleteOptions(body: unknown, q: URLSearchParams): DeleteOptions 
   if (policy !== undefined && !['Foreground', 'Background', 'Orphan'].includes(policy)) {
     throw badRequest(`propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`);
   }
-  if (policy === 'Orphan' || b.orphanDependents === true || q.get('orphanDependents') === 'true') {
-    // A lab's pods are made from their workload: they cannot outlive it unowned.
-    throw new ApiError(422, 'Invalid', 'propagationPolicy: Unsupported value: "Orphan": a lab makes pods from their workload, so its dependents cannot be orphaned (use Background or Foreground)');
-  }
+  // The deprecated orphanDependents: "If true/false, the "orphan" finalizer will be added to/removed from the object's finalizers list."
+  const orphan = b.orphanDependents === true || q.get('orphanDependents') === 'true';
   const dryRun = [...q.getAll('dryRun'), ...(Array.isArray(b.dryRun) ? b.dryRun.map(String) : [])];
-  return { uid: str(pre.uid), resourceVersion: str(pre.resourceVersion), propagationPolicy: policy, dryRun: isDryRun(dryRun) };
+  return { uid: str(pre.uid), resourceVersion: str(pre.resourceVersion), propagationPolicy: policy ?? (orphan ? 'Orphan' : undefined), dryRun: isDryRun(dryRun) };
 }
 
 /** dryRun: "All" is the only value ("Valid values are: All"); anything else is a 400. */

@@ -210,6 +210,27 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('writing through the lab\'s Kuber
     expect(ok(['rollout', 'status', 'deployment', 'kweb', '--timeout=60s'])).toMatch(/successfully rolled out/);
   }, T);
 
+  it('kubectl delete --cascade=orphan: the Deployment goes, its ReplicaSet and pods stay (same names and addresses, no restart); deleting the ReplicaSet then stops them', async () => {
+    const korph = async () => (await lab.pods()).filter((p) => p.labels.app === 'korph');
+    ok(['create', 'deployment', 'korph', '--image=registry.example/web:1', '--replicas=2', '--port=8080']);
+    await settled();
+    await until('korph\'s 2 pods Running', async () => (await korph()).filter((p) => p.phase === 'Running').length === 2, 60_000);
+    await until('korph\'s ReplicaSet', () => ok(['get', 'rs', '-l', 'app=korph', '-o', 'name']).trim() !== '', 15_000);
+    const rs = ok(['get', 'rs', '-l', 'app=korph', '-o', 'name']).trim();
+    const before = (await korph()).map((p) => `${p.name} ${p.ip} ${p.node}`).sort();
+    expect(ok(['delete', 'deployment', 'korph', '--cascade=orphan'])).toMatch(/deployment\.apps "korph" deleted/);
+    await settled();
+    expect(kubectl(['get', 'deployment', 'korph']).stderr).toMatch(/NotFound/);
+    expect(ok(['get', rs, '-o', 'jsonpath={.metadata.ownerReferences}'])).toBe('');
+    expect(ok(['get', rs, '-o', 'jsonpath={.spec.replicas}'])).toBe('2');
+    expect((await korph()).map((p) => `${p.name} ${p.ip} ${p.node}`).sort()).toEqual(before);
+    expect(ok(['get', 'pods', '-l', 'app=korph', '-o', 'jsonpath={.items[*].status.containerStatuses[*].restartCount}']).trim()).toBe('0 0');
+    expect(ok(['get', 'pods', '-l', 'app=korph', '-o', 'jsonpath={.items[*].metadata.ownerReferences[0].kind}']).trim()).toBe('ReplicaSet ReplicaSet');
+    ok(['delete', rs]);
+    await settled();
+    await until('korph\'s pods gone', async () => (await korph()).length === 0, 60_000);
+  }, T);
+
   it('kubectl apply --server-side: creates, applies a change, a conflict with another manager (exit 1) unless --force-conflicts', async () => {
     const ssa = (replicas: number) => deployment(replicas).replaceAll('kweb', 'kssa');
     expect(ok(['apply', '--server-side', '-f', file('kssa.yaml', ssa(1))])).toMatch(/deployment\.apps\/kssa serverside-applied/);

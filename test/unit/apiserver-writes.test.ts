@@ -61,10 +61,13 @@ describe('writes (pure)', () => {
     expect(code(() => forUpdate(pods, 'default', 'taken', { metadata: { resourceVersion: '999' } }, store))).toBe(409);
     expect(code(() => checkPrecondition(pods, store.get(pods, 'default', 'taken')!.obj, undefined, 'another-uid'))).toBe(409);
   });
-  it('delete options: Orphan is refused (a lab\'s pods are made from their workload); dryRun is All or a 400', () => {
+  it('delete options: the propagation policy (orphanDependents is Orphan); dryRun is All or a 400', () => {
     expect(deleteOptions({ propagationPolicy: 'Foreground' }, new URLSearchParams())).toMatchObject({ propagationPolicy: 'Foreground', dryRun: false });
     expect(deleteOptions(undefined, new URLSearchParams('dryRun=All'))).toMatchObject({ dryRun: true });
-    expect(code(() => deleteOptions({ propagationPolicy: 'Orphan' }, new URLSearchParams()))).toBe(422);
+    expect(deleteOptions({ propagationPolicy: 'Orphan' }, new URLSearchParams()).propagationPolicy).toBe('Orphan');
+    expect(deleteOptions({ orphanDependents: true }, new URLSearchParams()).propagationPolicy).toBe('Orphan');
+    expect(deleteOptions(undefined, new URLSearchParams('orphanDependents=true')).propagationPolicy).toBe('Orphan');
+    expect(deleteOptions(undefined, new URLSearchParams()).propagationPolicy).toBeUndefined();
     expect(code(() => deleteOptions({ propagationPolicy: 'Sideways' }, new URLSearchParams()))).toBe(400);
     expect(code(() => deleteOptions(undefined, new URLSearchParams('dryRun=Some')))).toBe(400);
   });
