@@ -25,24 +25,24 @@ export function safeEncode(text: string): string {
 
 /**
  * The pod-template-hash label value for a template (stable JSON of it, hashed and encoded). The
- * controller hashes the decoded template, where a null field and an empty struct are the same as
- * none: so here, or a template that went through a typed client (`kubectl rollout undo` sends
- * `creationTimestamp: null`, `resources: {}`) would hash apart from the one it came from.
+ * controller hashes the decoded template, where a null field is no field and an empty
+ * `resources` struct the same as none: so here, or a template that went through a typed client
+ * (`kubectl rollout undo` sends `creationTimestamp: null` and `resources: {}` for every
+ * container) would hash apart from the one it came from. Other empty objects (`emptyDir: {}`)
+ * mean something and count.
  */
 export function podTemplateHash(template: unknown): string {
-  return safeEncode(String(fnv32a(stableJson(withoutEmpty(template)))));
+  return safeEncode(String(fnv32a(stableJson(asDecoded(template)))));
 }
 
-/** Object fields that are null or empty objects left out, at any depth (array items kept). */
-function withoutEmpty(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutEmpty);
+function asDecoded(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(asDecoded);
   if (!value || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    const w = withoutEmpty(v);
-    if (w === null || w === undefined) continue;
-    if (typeof w === 'object' && !Array.isArray(w) && Object.keys(w).length === 0) continue;
-    out[k] = w;
+    if (v === null || v === undefined) continue;
+    if (k === 'resources' && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) continue;
+    out[k] = asDecoded(v);
   }
   return out;
 }

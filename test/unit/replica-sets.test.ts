@@ -88,3 +88,10 @@ describe('podTemplateHash', () => {
     expect(podTemplateHash(template('web:2'))).not.toBe(podTemplateHash(template('web:1')));
   });
 });
+
+describe('podTemplateHash: what counts', () => {
+  it('an emptyDir volume is not the same as a volume without a source', () => {
+    const withVolume = (v: Record<string, unknown>) => ({ ...template('web:1'), spec: { ...template('web:1').spec, volumes: [{ name: 'tmp', ...v }] } });
+    expect(podTemplateHash(withVolume({ emptyDir: {} }))).not.toBe(podTemplateHash(withVolume({})));
+  });
+});
