@@ -14,6 +14,7 @@ import { killGroup, removeExecLayer, startExec, ttyCommand, type SandboxedExec }
 import { ApiError, badRequest, statusObject } from './errors.js';
 import { CLOSE, ERROR, EXEC_PROTOCOLS, execOptions, exitStatus, failureStatus, frame, pickProtocol, RESIZE, resizeLine, STDERR, STDIN, STDOUT, unframe, type ExecOptions, type ExecProtocol } from './exec-stream.js';
 import type { Writable } from 'node:stream';
+import { Outflow } from './flow.js';
 import { containerOf } from './logs.js';
 import { findResource } from './resources.js';
 import type { Store } from './store.js';
@@ -64,23 +65,39 @@ export async function upgradeExec(req: IncomingMessage, socket: Duplex, head: Bu
 const bytes = (data: RawData): Buffer => (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer));
 
 function runExec(ws: WebSocket, protocol: ExecProtocol, o: ExecOptions, exec: SandboxedExec): void {
+  let flow: Outflow | null = null;
   const send = (channel: number, data: Buffer | string) => {
-    if (ws.readyState === ws.OPEN) ws.send(frame(channel, data));
+    if (ws.readyState !== ws.OPEN) return;
+    const f = frame(channel, data);
+    // Called once the frame is written out to the socket: the command waits for a slow client.
+    ws.send(f, flow ? flow.sent(f.length) : undefined);
   };
   const stdio = [o.stdin ? 'pipe' : 'ignore', o.stdout ? 'pipe' : 'ignore', o.stderr ? 'pipe' : 'ignore', ...(o.tty ? ['pipe'] : [])] as ('pipe' | 'ignore')[];
   const child = startExec(exec, stdio, true, (end) => {
     send(ERROR, JSON.stringify('code' in end ? exitStatus(end.code) : failureStatus(`error executing command in container: ${end.error}`)));
     if (ws.readyState === ws.OPEN) ws.close(1000);
   });
+  flow = new Outflow([child.stdout, child.stderr]);
   child.stdout?.on('data', (d: Buffer) => send(STDOUT, d));
   child.stderr?.on('data', (d: Buffer) => send(STDERR, d));
   child.stdin?.on('error', () => {}); // the command may end without reading its input
   const sizes = o.tty ? (child.stdio[3] as Writable | null) : null;
   sizes?.on('error', () => {});
+  let inputHeld = false;
   ws.on('message', (data) => {
     const f = unframe(bytes(data));
     if (!f) return;
-    if (f.channel === STDIN) child.stdin?.write(f.payload);
+    // The other way: a command that reads its input slower than the client sends it holds the client.
+    if (f.channel === STDIN) {
+      if (child.stdin?.write(f.payload) === false && !inputHeld) {
+        inputHeld = true;
+        ws.pause();
+        child.stdin.once('drain', () => {
+          inputHeld = false;
+          ws.resume();
+        });
+      }
+    }
     // v5: "CLOSE signal" for stdin is the client's EOF; v4 has none (stdin ends with the socket).
     else if (f.channel === CLOSE && protocol === 'v5.channel.k8s.io' && f.payload[0] === STDIN) child.stdin?.end();
     else if (f.channel === RESIZE && sizes !== null) {

@@ -5,6 +5,8 @@
  * Needs root and kubectl; unique lab (prefix kexe), cleaned up on failure.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAN_RUN_LAB, HAVE_KUBECTL, kubectlFor, fixture, REPO, TestLab, until } from './helpers.js';
 
@@ -67,6 +69,25 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('kubectl exec through the lab\'s 
     expect(gone.status).toBe(1);
     expect(gone.stderr).toContain('pods "nosuchpod" not found');
   });
+
+  it('output faster than kubectl reads waits for it (the API server does not buffer it all); all of it arrives', async () => {
+    const SIZE = 300 * 1024 * 1024;
+    const { pid } = JSON.parse(readFileSync(join(lab.stateDir, 'api', 'server.json'), 'utf8')) as { pid: number };
+    const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+    const before = rss();
+    const client = spawn('kubectl', ['--kubeconfig', lab.kubeconfig, 'exec', 'solo', '-c', 'sleeper', '--', 'head', '-c', String(SIZE), '/dev/zero'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    client.stdout.pause(); // nobody reads: kubectl's stdout pipe fills, then its socket, then the server's
+    await new Promise((r) => setTimeout(r, 4_000));
+    const held = rss() - before;
+    let got = 0;
+    const done = new Promise<number | null>((resolve) => client.on('close', resolve));
+    client.stdout.on('data', (d: Buffer) => (got += d.length));
+    client.stdout.resume();
+    expect(await done).toBe(0);
+    expect(got).toBe(SIZE);
+    // Without flow control the whole output would sit in the server's memory while kubectl waits.
+    expect(held).toBeLessThan(64 * 1024 * 1024);
+  }, T);
 
   it('the command ends when kubectl goes away first (killed with its process group)', async () => {
     const running = () => spawnSync('pgrep', ['-f', 'sleep 4321'], { encoding: 'utf8' }).stdout.trim();
