@@ -12,7 +12,7 @@ import type { WriteDoor } from './lab-door.js';
 import { groupVersion, type ResourceInfo } from './resources.js';
 import { serverSideApply } from './ssa.js';
 import type { Obj, Store } from './store.js';
-import { change, mustBeUsers } from './write-support.js';
+import { change, mustBeUsers, updateChange } from './write-support.js';
 import { bodyObject, checkPrecondition, forCreate, isDryRun } from './writes.js';
 
 export interface ApplyRequest {
@@ -61,7 +61,7 @@ export async function handleApply(r: ApplyRequest): Promise<void> {
     const { resourceVersion: _rv, ...meta } = intent.metadata;
     void _rv;
     result = serverSideApply(live?.obj, { ...intent, metadata: meta }, { manager: r.manager, force: r.q.get('force') === 'true', gvk, now: new Date().toISOString() }).object;
-    return [change(result)];
+    return [live ? updateChange(ri, live.obj, result) : change(result)];
   }, dryRun);
   const stored = dryRun ? result! : store.get(ri, ns, name)?.obj ?? result!;
   r.send(created ? 201 : 200, { apiVersion: gvk.apiVersion, kind: ri.kind, ...stored }, out.warnings);

@@ -168,7 +168,7 @@ export function syncStore(store: Store, state: LabState, cluster: Cluster, statu
   }
   for (const w of wanted.values()) {
     const current = store.get(w.ri, w.obj.metadata.namespace ?? '', w.obj.metadata.name);
-    const obj = { apiVersion: String(w.obj.apiVersion ?? ''), kind: w.ri.kind, ...w.obj } as Obj;
+    const obj = withDeletion({ apiVersion: String(w.obj.apiVersion ?? ''), kind: w.ri.kind, ...w.obj } as Obj, current?.obj);
     const stored = !current ? store.create(w.ri, obj, w.origin) : store.update(w.ri, { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } }, w.origin);
     // A workload with no write pending has been acted on by the lab in this generation: its
     // status says so (observedGeneration), as its controller's would; one with a write pending not yet.
@@ -239,8 +239,15 @@ const ri = (o: Raw) => resourceOfKind(String(o.apiVersion ?? ''), String(o.kind 
 
 function keepLabFields(user: Obj, stored: Obj, info: ResourceInfo): Obj {
   const status = stored.status === undefined ? {} : { status: stored.status };
-  if (info.resource !== 'services') return { ...user, ...status };
+  if (info.resource !== 'services') return withDeletion({ ...user, ...status }, stored);
   const s = (stored.spec ?? {}) as Raw;
   const mine = (user.spec ?? {}) as Raw;
-  return { ...user, spec: { ...mine, ...allocations(s, mine) }, ...status };
+  return withDeletion({ ...user, spec: { ...mine, ...allocations(s, mine) }, ...status }, stored);
+}
+
+/** An object being deleted (finalizers hold it) stays marked: the lab's copy has no server fields. */
+function withDeletion(obj: Obj, stored: Obj | undefined): Obj {
+  const m = stored?.metadata;
+  if (typeof m?.deletionTimestamp !== 'string') return obj;
+  return { ...obj, metadata: { ...obj.metadata, deletionTimestamp: m.deletionTimestamp, deletionGracePeriodSeconds: m.deletionGracePeriodSeconds ?? 0 } };
 }

@@ -17,8 +17,8 @@ import { checkPatchOptions, managerOf, trackUpdate } from './ssa.js';
 import type { Obj, Store } from './store.js';
 import { handleApply } from './apply-route.js';
 import { orphanedDependents } from './orphans.js';
-import { change, mustBeUsers, parseJson, patchWith, readBody, validateFields, validatePatched } from './write-support.js';
-import { checkPatched, checkPrecondition, deleteOptions, forCreate, forUpdate, isDryRun } from './writes.js';
+import { change, mustBeUsers, parseJson, patchWith, readBody, updateChange, validateFields, validatePatched } from './write-support.js';
+import { checkPatched, checkPrecondition, deleteOptions, finalizersOf, forCreate, forUpdate, isDryRun, markedForDeletion } from './writes.js';
 
 /** The namespaces kube-apiserver never deletes. */
 const UNDELETABLE = new Set(['default', 'kube-system', 'kube-public']);
@@ -89,8 +89,9 @@ export async function handleWrite(req: IncomingMessage, res: ServerResponse, sto
     let next: Obj | undefined;
     const out = await door.write(() => {
       next = forUpdate(ri, namespace, name, json, store);
-      next = track(mustBeUsers(store, ri, ns, name), next);
-      return [change(next)];
+      const current = mustBeUsers(store, ri, ns, name);
+      next = track(current, next);
+      return [updateChange(ri, current, next)];
     }, dryRun);
     return send(200, dryRun ? next : withKind(stored(name, next!)), [...unknown, ...out.warnings]);
   }
@@ -112,7 +113,7 @@ export async function handleWrite(req: IncomingMessage, res: ServerResponse, sto
       const rv = next.metadata.resourceVersion;
       checkPrecondition(ri, current, rv !== current.metadata.resourceVersion ? rv : undefined);
       next = track(current, next);
-      return [change(next)];
+      return [updateChange(ri, current, next)];
     }, dryRun);
     return send(200, dryRun ? next : withKind(stored(name, next!)), [...unknown, ...out.warnings]);
   }
@@ -126,10 +127,16 @@ export async function handleWrite(req: IncomingMessage, res: ServerResponse, sto
       return send(200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group: ri.group, kind: ri.resource, uid: replaced.metadata.uid } }, out.warnings);
     }
     let details: Record<string, unknown> = {};
+    let held: Obj | undefined;
     const out = await door.write((objects) => {
       if (ri.resource === 'namespaces' && UNDELETABLE.has(name)) throw new ApiError(403, 'Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
       const current = mustBeUsers(store, ri, ns, name);
       checkPrecondition(ri, current, opts.resourceVersion, opts.uid);
+      // Finalizers hold it: marked for deletion, it stays (and runs) until the last one is removed.
+      if (finalizersOf(current).length > 0 && ri.resource !== 'namespaces') {
+        held = markedForDeletion(current, new Date().toISOString());
+        return [];
+      }
       details = { name, group: ri.group, kind: ri.resource, uid: current.metadata.uid };
       const own: Change[] = [change(current)].map((c) => ({ key: c.key }));
       // Orphan: the dependents stay, as objects of their own (orphans.ts).
@@ -138,6 +145,10 @@ export async function handleWrite(req: IncomingMessage, res: ServerResponse, sto
       if (ri.resource === 'namespaces') own.push(...objects.filter((o) => (o.obj.metadata as { namespace?: string } | undefined)?.namespace === name).map((o) => ({ key: rawObjectKey(o) })));
       return own;
     }, opts.dryRun);
+    if (held) {
+      if (!opts.dryRun && held !== store.get(ri, ns, name)?.obj) store.update(ri, { ...held, metadata: { ...held.metadata, resourceVersion: undefined } }, 'user');
+      return send(200, withKind(opts.dryRun ? held : stored(name, held)), out.warnings);
+    }
     return send(200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details }, out.warnings);
   }
   if (method === 'DELETE' && name === undefined) return deleteCollection(req, store, door, ri, namespace, q, body, send);

@@ -12,7 +12,7 @@ import { applyPatch, PatchError, type PatchType } from './patch.js';
 import { decodeProtobuf, PROTOBUF, ProtobufError } from './protobuf.js';
 import { groupVersion, resourceOfKind, type ResourceInfo } from './resources.js';
 import type { Obj, Store } from './store.js';
-import { userObject } from './writes.js';
+import { afterFinalizers, userObject } from './writes.js';
 
 /** kube-apiserver's limit on a request body ("request entity too large: limit is 3145728"). */
 export const MAX_BODY = 3 * 1024 * 1024;
@@ -59,6 +59,12 @@ export const change = (obj: Obj): Change => {
   const kept = userObject(obj);
   return { key: rawObjectKey({ obj: kept }), obj: kept };
 };
+
+/** An update's change: the object put, or removed when it was being deleted and lost its last finalizer. */
+export function updateChange(ri: ResourceInfo, current: Obj, next: Obj): Change {
+  const c = change(next);
+  return afterFinalizers(ri, current, next) === 'gone' ? { key: c.key } : c;
+}
 
 const REPLICA_SETS = resourceOfKind('apps/v1', 'ReplicaSet')!;
 

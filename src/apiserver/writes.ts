@@ -135,3 +135,30 @@ export function isDryRun(values: readonly string[]): boolean {
   for (const v of values) if (v !== 'All') throw badRequest(`dryRun: Unsupported value: ${JSON.stringify(v)}: supported values: "All"`);
   return values.length > 0;
 }
+
+/** The object's finalizers ("Must be empty before the object is deleted from the registry"). */
+export const finalizersOf = (o: Obj): string[] => (Array.isArray(o.metadata.finalizers) ? (o.metadata.finalizers as unknown[]).map(String) : []);
+
+/** Is the object being deleted, held by its finalizers (deletionTimestamp set)? */
+export const isTerminating = (o: Obj): boolean => typeof o.metadata.deletionTimestamp === 'string';
+
+/**
+ * An update of an object: 'gone' when it is being deleted and the update takes its last finalizer
+ * away (the object goes, as the registry deletes it then); "no new finalizers can be added if the
+ * object is being deleted" (422). Pure.
+ */
+export function afterFinalizers(ri: ResourceInfo, current: Obj, next: Obj): 'keep' | 'gone' {
+  if (!isTerminating(current)) return 'keep';
+  const before = new Set(finalizersOf(current));
+  const added = finalizersOf(next).filter((f) => !before.has(f));
+  if (added.length > 0) {
+    throw invalid(ri.kind, current.metadata.name, [{ field: 'metadata.finalizers', message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}` }], ri.group);
+  }
+  return finalizersOf(next).length === 0 ? 'gone' : 'keep';
+}
+
+/** The object as DELETE leaves it while finalizers hold it: deletionTimestamp set (once). */
+export function markedForDeletion(current: Obj, now: string): Obj {
+  if (isTerminating(current)) return current;
+  return { ...current, metadata: { ...current.metadata, deletionTimestamp: now, deletionGracePeriodSeconds: 0 } };
+}

@@ -231,6 +231,21 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('writing through the lab\'s Kuber
     await until('korph\'s pods gone', async () => (await korph()).length === 0, 60_000);
   }, T);
 
+  it('finalizers: kubectl delete leaves an object its finalizer holds marked (deletionTimestamp) through the lab\'s syncs; removing the finalizer deletes it', async () => {
+    ok(['create', 'configmap', 'kfin', '--from-literal=a=1']);
+    ok(['patch', 'configmap', 'kfin', '--type', 'merge', '-p', '{"metadata":{"finalizers":["example.com/hold"]}}']);
+    expect(ok(['delete', 'configmap', 'kfin', '--wait=false'])).toMatch(/configmap "kfin" deleted/);
+    await settled();
+    await new Promise((r) => setTimeout(r, 2_500)); // the store follows the lab every second: the mark stays
+    expect(ok(['get', 'configmap', 'kfin', '-o', 'jsonpath={.metadata.deletionTimestamp}'])).toMatch(/^\d{4}-\d\d-\d\dT/);
+    const more = kubectl(['patch', 'configmap', 'kfin', '--type', 'merge', '-p', '{"metadata":{"finalizers":["example.com/hold","example.com/more"]}}']);
+    expect(more.status).toBe(1);
+    expect(more.stderr).toMatch(/no new finalizers can be added if the object is being deleted/);
+    ok(['patch', 'configmap', 'kfin', '--type', 'json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
+    await settled();
+    await until('kfin to be gone', () => kubectl(['get', 'configmap', 'kfin']).status === 1, 15_000);
+  }, T);
+
   it('kubectl apply --server-side: creates, applies a change, a conflict with another manager (exit 1) unless --force-conflicts', async () => {
     const ssa = (replicas: number) => deployment(replicas).replaceAll('kweb', 'kssa');
     expect(ok(['apply', '--server-side', '-f', file('kssa.yaml', ssa(1))])).toMatch(/deployment\.apps\/kssa serverside-applied/);

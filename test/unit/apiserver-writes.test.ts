@@ -24,6 +24,7 @@ import { checkPrecondition, deleteOptions, forCreate, forUpdate, GENERATE_ALPHAB
 const pods = findResource('', 'v1', 'pods')!;
 const namespaces = findResource('', 'v1', 'namespaces')!;
 const replicaSets = findResource('apps', 'v1', 'replicasets')!;
+const configMaps = findResource('', 'v1', 'configmaps')!;
 const code = (f: () => unknown): number => {
   try {
     f();
@@ -105,7 +106,10 @@ class FakeDoor implements WriteDoor {
     }
     for (const obj of wanted.values()) {
       const ri = resourceOfKind(String(obj.apiVersion), String(obj.kind))!;
-      if (this.store.get(ri, obj.metadata.namespace ?? '', obj.metadata.name)) this.store.update(ri, obj, 'user');
+      const current = this.store.get(ri, obj.metadata.namespace ?? '', obj.metadata.name);
+      // As the server's showWrite: an object being deleted stays marked.
+      const marked = current?.obj.metadata.deletionTimestamp;
+      if (current) this.store.update(ri, marked ? { ...obj, metadata: { ...obj.metadata, deletionTimestamp: marked, deletionGracePeriodSeconds: 0 } } : obj, 'user');
       else this.store.create(ri, obj, 'user');
     }
     return { warnings: ['a warning from the lab'] };
@@ -218,6 +222,31 @@ describe('write routes over HTTPS with an in-memory door', () => {
     expect(r.code).toBe(200);
     expect((r.body.items as Obj[]).map((o) => o.metadata.name)).toEqual(['l1']);
     expect(door.objects.map((o) => rawObjectKey(o))).toEqual(['ConfigMap/default/l2']);
+  });
+  it('finalizers: DELETE marks the object (deletionTimestamp) and it stays; no new finalizer may come; it goes with the last one', async () => {
+    const created = await call('POST', '/api/v1/namespaces/default/configmaps', { ...cm('held'), metadata: { name: 'held', finalizers: ['example.com/a', 'example.com/b'] } });
+    expect(created.code).toBe(201);
+    const dry = await call('DELETE', '/api/v1/namespaces/default/configmaps/held?dryRun=All');
+    expect(dry.code).toBe(200);
+    expect((store.get(configMaps, 'default', 'held')!.obj.metadata as Record<string, unknown>).deletionTimestamp).toBeUndefined();
+    const del = await call('DELETE', '/api/v1/namespaces/default/configmaps/held');
+    expect(del.code).toBe(200);
+    expect(del.body).toMatchObject({ kind: 'ConfigMap', metadata: { name: 'held', finalizers: ['example.com/a', 'example.com/b'], deletionGracePeriodSeconds: 0 } });
+    const marked = (del.body.metadata as Record<string, unknown>).deletionTimestamp;
+    expect(typeof marked).toBe('string');
+    expect(door.objects.some((o) => rawObjectKey(o) === 'ConfigMap/default/held')).toBe(true); // the lab still has it
+    // Deleting again changes nothing; adding a finalizer is refused.
+    expect(((await call('DELETE', '/api/v1/namespaces/default/configmaps/held')).body.metadata as Record<string, unknown>).deletionTimestamp).toBe(marked);
+    const more = await call('PATCH', '/api/v1/namespaces/default/configmaps/held', { metadata: { finalizers: ['example.com/a', 'example.com/b', 'example.com/c'] } }, 'application/merge-patch+json');
+    expect(more.code).toBe(422);
+    expect(more.body.message).toContain('metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"example.com/c"}');
+    const one = await call('PATCH', '/api/v1/namespaces/default/configmaps/held', { metadata: { finalizers: ['example.com/b'] } }, 'application/merge-patch+json');
+    expect(one.code).toBe(200);
+    expect(door.objects.some((o) => rawObjectKey(o) === 'ConfigMap/default/held')).toBe(true);
+    const last = await call('PATCH', '/api/v1/namespaces/default/configmaps/held', [{ op: 'remove', path: '/metadata/finalizers' }], 'application/json-patch+json');
+    expect(last.code).toBe(200);
+    expect(door.objects.some((o) => rawObjectKey(o) === 'ConfigMap/default/held')).toBe(false);
+    expect(store.get(configMaps, 'default', 'held')).toBeUndefined();
   });
   it('objects the lab made cannot be changed (405, naming their owner)', async () => {
     store.create(pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'default', ownerReferences: [{ kind: 'Deployment', name: 'web' }] } }, 'lab');
