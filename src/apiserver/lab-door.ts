@@ -88,8 +88,9 @@ export class LabDoor implements WriteDoor {
     private readonly lab: string,
     stateDir: string,
     private readonly host: Host,
-    /** After a write: the changes it made (the store shows them at once); after a round: none (follow the lab). */
-    private readonly afterWrite: (changes: readonly Change[] | null) => Promise<void>,
+    /** After a write: the changes it made (the store shows them at once); after a round: none (follow
+     *  the lab), and the pods it deleted for their controllers to make again ("ns/name"). */
+    private readonly afterWrite: (changes: readonly Change[] | null, replaced?: readonly string[]) => Promise<void>,
     private readonly log: (line: string) => void = () => {},
   ) {
     this.file = join(stateDir, 'api', 'pending.json');
@@ -177,16 +178,17 @@ export class LabDoor implements WriteDoor {
     try {
       while (this.pending.length > 0) {
         const batch = [...this.pending];
+        const replaced = batch.filter((c) => c.replace).map((c) => c.key);
         await withLabLock(this.lab, 'kubectl (the lab\'s API server)', async () => {
           const state = this.state(); // under the lock: `podnet apply` may have changed it
-          const replaced = batch.filter((c) => c.replace).map((c) => c.key);
           if (replaced.length > 0) state.replacedPods = [...(state.replacedPods ?? []).filter((k) => !replaced.includes(k)), ...replaced].slice(-REPLACED_KEPT);
-          await reconcile(this.host, state, applyChanges(state.objects, batch));
+          // A pod that keeps its name (a StatefulSet's) is made again: a new incarnation.
+          await reconcile(this.host, state, applyChanges(state.objects, batch), { restart: new Set(replaced) });
         });
         this.pending = this.pending.slice(batch.length); // later writes stay for the next round
         writeFileAtomic(this.file, JSON.stringify(this.pending));
         this.failure = null;
-        await this.afterWrite(null);
+        await this.afterWrite(null, replaced);
       }
     } catch (e) {
       this.failure = e instanceof Error ? e.message : String(e);

@@ -22,6 +22,9 @@ import { LabDoor } from './lab-door.js';
 import { showWrite, syncStore } from './lab-objects.js';
 import { createApiServer } from './server.js';
 import { Store, type Snapshot } from './store.js';
+import { resourceOfKind } from './resources.js';
+
+const PODS = resourceOfKind('v1', 'Pod')!;
 
 const { stateDir, stateFile } = processLabFiles('apiserver');
 process.env.PODNET_STATE_ROOT = dirname(stateDir);
@@ -45,8 +48,15 @@ store.onChange = () => {
 
 // Writes are stored (pending.json) and then applied to the lab the way `podnet apply` goes; the
 // store follows at once after each write and after each round of the lab's reconcile.
-const door = new LabDoor(basename(stateDir), stateDir, new LinuxHost(), (changes) => {
-  if (!changes) return follow();
+const door = new LabDoor(basename(stateDir), stateDir, new LinuxHost(), (changes, replaced = []) => {
+  if (!changes) {
+    // A deleted pod made again under its name is a new object (a new uid): `kubectl delete` waits for that.
+    for (const key of replaced) {
+      const [ns, name] = key.split('/');
+      if (store.get(PODS, ns, name)?.origin === 'lab') store.delete(PODS, ns, name);
+    }
+    return follow();
+  }
   // The written objects at once (what the lab makes of them comes with the next follow), after
   // any follow under way: one that read the lab before this write must not undo it afterwards.
   following = following.then(() => showWrite(store, changes));

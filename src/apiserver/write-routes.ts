@@ -155,13 +155,13 @@ export async function handleWrite(req: IncomingMessage, res: ServerResponse, sto
   throw new ApiError(405, 'MethodNotAllowed', `${method} is not allowed on ${ri.resource}${name === undefined ? '' : ` "${name}"`}`);
 }
 
-/** The workload kinds whose controllers replace a deleted pod under a new name. */
-const REPLACING = new Set(['ReplicaSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicationController']);
+/** The workload kinds whose controllers make a deleted pod again: under a new name, or (a
+ *  StatefulSet's) under the same name as a new incarnation. */
+const REPLACING = new Set(['ReplicaSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicationController', 'StatefulSet']);
 
 /**
  * A pod the lab made for a workload that replaces deleted pods (a Deployment's ReplicaSet, a
- * ReplicaSet, DaemonSet, Job): the pod to delete; undefined for any other object. A StatefulSet's
- * pod keeps its name, which podnet cannot recreate yet: it stays the lab's (405).
+ * ReplicaSet, StatefulSet, DaemonSet, Job): the pod to delete; undefined for any other object.
  */
 function replaceablePod(store: Store, ri: ResourceInfo, namespace: string, name: string): Obj | undefined {
   if (ri.resource !== 'pods' || ri.group !== '') return undefined;

@@ -70,6 +70,7 @@ export function agentSpecs(cluster: Cluster, placed: readonly PlacedPod[]): Agen
       // Only the lab's own objects (their source is no file a user gave) see the lab's state.
       ...(isSystemSource(pod.source.file) ? { system: true } : {}),
     };
-    return { ...spec, hash: stableJson(spec) };
+    // A new incarnation of the pod (deleted, made again under its name) is a changed pod to its agent.
+    return { ...spec, hash: stableJson(at.incarnation ? { ...spec, incarnation: at.incarnation } : spec) };
   });
 }

@@ -173,15 +173,21 @@ export function checkObjects(state: LabState, objects: readonly RawObject[]): vo
 }
 
 /** Makes the running lab match `objects`: pods added, removed or restarted; the rest untouched. */
-export async function reconcile(host: Host, state: LabState, objects: RawObject[]): Promise<ReconcileReport> {
+/** `restart`: pods deleted through the API whose controller makes them again under the same name. */
+export async function reconcile(host: Host, state: LabState, objects: RawObject[], opts: { restart?: ReadonlySet<string> } = {}): Promise<ReconcileReport> {
   const base = translateLab({ ...state, objects });
   const cluster = placeOnto(base, { ...state, placements: [] });
   const previous = new Map(state.placements.map((p) => [p.key, p]));
-  const { placed, unschedulable } = placePods(state.config.name, cluster.pods, state.nodes, previous, cluster.namespaces);
+  const restart = opts.restart ?? new Set<string>();
+  const scheduled = placePods(state.config.name, cluster.pods, state.nodes, previous, cluster.namespaces);
+  const { unschedulable } = scheduled;
   refuseUnschedulable(unschedulable);
+  // A pod made again under its name: a new incarnation (new sandbox, new containers), same place.
+  const placed = scheduled.placed.map((p) => (restart.has(p.key) && previous.has(p.key) ? { ...p, incarnation: (previous.get(p.key)!.incarnation ?? 0) + 1 } : p));
   const next = new Map(placed.map((p) => [p.key, p]));
-  const removed = state.placements.filter((p) => !sameNetwork(p, next.get(p.key)));
-  const added = placed.filter((p) => !sameNetwork(p, previous.get(p.key)));
+  const again = (key: string) => restart.has(key) && previous.has(key);
+  const removed = state.placements.filter((p) => !sameNetwork(p, next.get(p.key)) || again(p.key));
+  const added = placed.filter((p) => !sameNetwork(p, previous.get(p.key)) || again(p.key));
   // Secondary networks of the pods about to be attached (new ones, and retries of failed ones), as
   // Multus reads them at sandbox creation: running pods keep theirs even if their NAD goes.
   const attaching = new Set([...added, ...toRetry(state, placed)].map((p) => p.key));

@@ -93,6 +93,9 @@ export interface PlacedPod {
   /** Node-side veth name (≤ 15 characters). */
   hostVeth: string;
   mac: string;
+  /** How many times the pod was deleted and made again under its name (a StatefulSet's pod): each
+   *  incarnation is a new sandbox and new containers. Absent: the first. */
+  incarnation?: number;
 }
 
 /** Every problem with a lab config, all at once; empty when valid. */

@@ -210,6 +210,25 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('writing through the lab\'s Kuber
     expect(ok(['rollout', 'status', 'deployment', 'kweb', '--timeout=60s'])).toMatch(/successfully rolled out/);
   }, T);
 
+  it('kubectl delete pod of a StatefulSet: the pod comes back under its name, a new object (new uid) with a new sandbox and containers', async () => {
+    ok(['apply', '-f', '-'], 'apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: kdb}\nspec:\n  replicas: 1\n  serviceName: kdb\n  selector: {matchLabels: {app: kdb}}\n  template:\n    metadata: {labels: {app: kdb}}\n    spec:\n      containers: [{name: db, image: registry.example/db:1, command: [sh, -c, "echo started-$(date +%s%N); exec sleep 3600"]}]\n');
+    await settled();
+    await until('kdb-0 Running', async () => (await lab.pods()).some((p) => p.name === 'kdb-0' && p.phase === 'Running'), 60_000);
+    const uid = ok(['get', 'pod', 'kdb-0', '-o', 'jsonpath={.metadata.uid}']);
+    const started = () => (ok(['logs', 'kdb-0']).match(/^started-\d+$/gm) ?? []);
+    await until('kdb-0 to have started', () => started().length === 1, 30_000);
+    const first = started()[0];
+    expect(ok(['delete', 'pod', 'kdb-0'])).toMatch(/pod "kdb-0" deleted/);
+    await until('kdb-0 again, a new object, Running', async () => {
+      const again = kubectl(['get', 'pod', 'kdb-0', '-o', 'jsonpath={.metadata.uid} {.status.phase}']).stdout.split(' ');
+      return again[0] !== '' && again[0] !== uid && again[1] === 'Running';
+    }, 60_000);
+    await until('its container to have started again', () => started().some((s) => s !== first), 30_000);
+    expect(ok(['get', 'pod', 'kdb-0', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}'])).toBe('0');
+    ok(['delete', 'statefulset', 'kdb']);
+    await settled();
+  }, T);
+
   it('kubectl delete --cascade=orphan: the Deployment goes, its ReplicaSet and pods stay (same names and addresses, no restart); deleting the ReplicaSet then stops them', async () => {
     const korph = async () => (await lab.pods()).filter((p) => p.labels.app === 'korph');
     ok(['create', 'deployment', 'korph', '--image=registry.example/web:1', '--replicas=2', '--port=8080']);

@@ -260,7 +260,7 @@ describe('write routes over HTTPS with an in-memory door', () => {
     expect(viaSet.code).toBe(405);
     expect(viaSet.body.message).toBe('pods "web-abc-1" cannot be changed through this API: it is made from its ReplicaSet web-abc of Deployment web: change the Deployment instead');
   });
-  it('deleting a pod its ReplicaSet controls hands it to the lab to replace (200); other changes to it stay 405; a StatefulSet\'s pod stays', async () => {
+  it('deleting a pod its ReplicaSet or StatefulSet controls hands it to the lab to make again (200); other changes to it stay 405; a pod of no controller stays', async () => {
     const ref = (kind: string, name: string) => [{ apiVersion: 'apps/v1', kind, name, uid: 'u', controller: true }];
     store.create(pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'shop-abc-2', namespace: 'default', ownerReferences: ref('ReplicaSet', 'shop-abc') } }, 'lab');
     store.create(pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'db-0', namespace: 'default', ownerReferences: ref('StatefulSet', 'db') } }, 'lab');
@@ -271,8 +271,10 @@ describe('write routes over HTTPS with an in-memory door', () => {
     expect((await call('DELETE', '/api/v1/namespaces/default/pods/shop-abc-2?dryRun=All')).code).toBe(200);
     expect(door.replaced).toEqual(['default/shop-abc-2']);
     expect((await call('PATCH', '/api/v1/namespaces/default/pods/shop-abc-2', { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json')).code).toBe(405);
-    expect((await call('DELETE', '/api/v1/namespaces/default/pods/db-0')).code).toBe(405);
-    expect(door.replaced).toEqual(['default/shop-abc-2']);
+    expect((await call('DELETE', '/api/v1/namespaces/default/pods/db-0')).code).toBe(200);
+    expect(door.replaced).toEqual(['default/shop-abc-2', 'default/db-0']);
+    store.create(pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'lone', namespace: 'default', ownerReferences: [{ kind: 'Node', name: 'node-1' }] } }, 'lab');
+    expect((await call('DELETE', '/api/v1/namespaces/default/pods/lone')).code).toBe(405);
   });
 });
 
