@@ -9,7 +9,7 @@
  *   with the owner's pod template, on the node they run on.
  * "Orphan - orphan the dependents" (DeleteOptions.propagationPolicy).
  */
-import { controlledBy } from './replica-sets.js';
+import { controlledBy, controllerRef } from './replica-sets.js';
 import { resourceOfKind, type ResourceInfo } from './resources.js';
 import type { Obj, Store } from './store.js';
 
@@ -20,8 +20,10 @@ const PODS = resourceOfKind('v1', 'Pod')!;
 const REPLICA_SETS = resourceOfKind('apps/v1', 'ReplicaSet')!;
 const POD_OWNERS = new Set(['ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicationController']);
 
-const controls = (o: Obj, kind: string, name: string) =>
-  ((o.metadata.ownerReferences ?? []) as { kind?: string; name?: string; controller?: boolean }[]).some((r) => r.controller === true && r.kind === kind && r.name === name);
+const controls = (o: Obj, kind: string, name: string) => {
+  const r = controllerRef(o);
+  return r?.kind === kind && r.name === name;
+};
 
 /** The objects `owner`'s dependents become (empty for a kind without dependents). */
 export function orphanedDependents(store: Store, ri: ResourceInfo, owner: Obj): Obj[] {

@@ -31,11 +31,18 @@ export function revisionOf(rs: Obj): number {
   return Number.isInteger(v) && v > 0 ? v : 0;
 }
 
+export interface OwnerRef { kind?: string; name?: string; uid?: string; controller?: boolean }
+
+/** The object's controller: its ownerReference with controller true. */
+export function controllerRef(o: Obj): OwnerRef | undefined {
+  return ((o.metadata.ownerReferences ?? []) as OwnerRef[]).find((r) => r.controller === true);
+}
+
 /** Is `rs` controlled by the Deployment (its controller ownerReference; by uid when it has one)? */
 export function controlledBy(rs: Obj, name: string, uid: string): boolean {
-  const refs = (rs.metadata.ownerReferences ?? []) as { kind?: string; name?: string; uid?: string; controller?: boolean }[];
+  const r = controllerRef(rs);
   // A reference made before the Deployment had its uid (the lab's first sync) names it by name.
-  return refs.some((r) => r.controller === true && r.kind === 'Deployment' && r.name === name && (uid === '' || !r.uid || r.uid === uid));
+  return r !== undefined && r.kind === 'Deployment' && r.name === name && (uid === '' || !r.uid || r.uid === uid);
 }
 
 /** intstr.GetScaledValueFromIntOrPercent: an int, or "N%" of `total` (rounded up or down). */

@@ -17,6 +17,7 @@ import { checkPatchOptions, managerOf, trackUpdate } from './ssa.js';
 import type { Obj, Store } from './store.js';
 import { handleApply } from './apply-route.js';
 import { orphanedDependents } from './orphans.js';
+import { controllerRef } from './replica-sets.js';
 import { change, mustBeUsers, parseJson, patchWith, readBody, updateChange, validateFields, validatePatched } from './write-support.js';
 import { checkPatched, checkPrecondition, deleteOptions, finalizersOf, forCreate, forUpdate, isDryRun, markedForDeletion } from './writes.js';
 
@@ -167,7 +168,7 @@ function replaceablePod(store: Store, ri: ResourceInfo, namespace: string, name:
   if (ri.resource !== 'pods' || ri.group !== '') return undefined;
   const e = store.get(ri, namespace, name);
   if (!e || e.origin !== 'lab') return undefined;
-  const owner = ((e.obj.metadata.ownerReferences ?? []) as { kind?: string; controller?: boolean }[]).find((r) => r.controller === true);
+  const owner = controllerRef(e.obj);
   return owner && REPLACING.has(String(owner.kind)) ? e.obj : undefined;
 }
 
