@@ -7,10 +7,10 @@
  * 2. The RSS of the API process with 500 pods in the store (the same lab scaled to 500 with
  *    `podnet apply`): target ≤ 150 MiB.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { timedRun as run } from './lib/sys.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 const RUNS = Number(process.env.RUNS ?? 3);
@@ -29,17 +29,6 @@ spec:
       containers: [{name: web, image: registry.example/web:1, ports: [{containerPort: 8080}]}]
 `;
 
-function run(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; ms: number; out: string }> {
-  const t0 = performance.now();
-  return new Promise((done) => {
-    const child = spawn(argv[0], argv.slice(1), { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => done({ code, ms: performance.now() - t0, out }));
-  });
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Counts the Running pods the API lists, every 50 ms until `want` (or 60 s). */
@@ -47,7 +36,7 @@ async function untilListed(env: NodeJS.ProcessEnv, want: number): Promise<number
   const t0 = performance.now();
   while (performance.now() - t0 < 60_000) {
     const r = await run(['kubectl', '--kubeconfig', env.KUBECONFIG!, 'get', 'pods', '--field-selector', 'status.phase=Running', '-o', 'name'], env);
-    if (r.code === 0 && r.out.trim().split('\n').filter(Boolean).length >= want) return performance.now() - t0;
+    if (r.code === 0 && r.stdout.trim().split('\n').filter(Boolean).length >= want) return performance.now() - t0;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`the API did not list ${want} Running pods within 60 s`);

@@ -5,10 +5,10 @@
  * the same 200 in another namespace with the real `kubectl apply -f` (returns when all are
  * stored: target ≤ 2 s), then until the lab has applied them too (pending.json empty).
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { timedRun as run } from './lib/sys.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 const TARGET_MS = 2_000;
@@ -18,17 +18,6 @@ function objects(ns: string): string {
   for (let i = 0; i < 149; i++) docs.push(`apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-${i}, namespace: ${ns}}\ndata: {index: "${i}"}`);
   for (let i = 0; i < 50; i++) docs.push(`apiVersion: v1\nkind: Service\nmetadata: {name: svc-${i}, namespace: ${ns}}\nspec:\n  selector: {app: app-${i}}\n  ports: [{port: 80, targetPort: 8080}]`);
   return `${docs.join('\n---\n')}\n`;
-}
-
-function run(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; ms: number; out: string }> {
-  const t0 = performance.now();
-  return new Promise((done) => {
-    const child = spawn(argv[0], argv.slice(1), { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => done({ code, ms: performance.now() - t0, out }));
-  });
 }
 
 export async function main(): Promise<number> {

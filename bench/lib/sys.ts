@@ -34,6 +34,13 @@ export function run(argv: readonly string[], opts: { input?: string; env?: NodeJ
   });
 }
 
+/** `run`, timed: its wall time, and stdout then stderr in one text for messages. */
+export async function timedRun(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<RunResult & { ms: number; out: string }> {
+  const t0 = performance.now();
+  const r = await run(argv, { env });
+  return { ...r, ms: performance.now() - t0, out: r.stdout + r.stderr };
+}
+
 /** Runs argv and rejects on a non-zero exit, with the command and its stderr. */
 export async function must(argv: readonly string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<string> {
   const r = await run(argv, opts);
