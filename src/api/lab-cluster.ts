@@ -27,17 +27,12 @@ export function labCluster(state: LabObjects): Cluster {
 
 /**
  * The lab's objects (with the system ones) as a Cluster, before placement. Cluster policies
- * (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy) are read and validated,
- * then left out with a note: the analyzer judges them, the lab's data plane does not enforce them
- * yet, and `probe`/`matrix` must expect what the data plane does.
+ * (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy) are in it: the lab's
+ * data plane enforces them with NetworkPolicy (src/policy/compile.ts).
  */
 export function translateLab(state: Pick<LabObjects, 'config' | 'nodes' | 'objects' | 'replacedPods'>): Cluster {
   const objects = withSystemObjects(state.config, state.objects);
-  const cluster = readCluster(objects, { podCidr: state.config.podCidr, extraNodes: extraNodes(state.nodes), ...(state.replacedPods?.length ? { replacedPods: new Set(state.replacedPods) } : {}) });
-  const tiers = cluster.clusterPolicies ?? [];
-  if (tiers.length === 0) return cluster;
-  const { clusterPolicies: _left, ...rest } = cluster;
-  return { ...rest, notes: [...cluster.notes, `${tiers.length} cluster ${tiers.length === 1 ? 'policy' : 'policies'} (${[...new Set(tiers.map((t) => t.kind))].join(', ')}) not enforced by a lab yet: 'podnet analyze|explain|diff' judge them; the lab runs as if they were absent`] };
+  return readCluster(objects, { podCidr: state.config.podCidr, extraNodes: extraNodes(state.nodes), ...(state.replacedPods?.length ? { replacedPods: new Set(state.replacedPods) } : {}) });
 }
 
 /** Pods get the IP and node their placement gave them; nodes are the lab's. */

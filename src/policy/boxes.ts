@@ -22,6 +22,8 @@ export interface Box {
   peerEnd: number;
   /** IANA protocol number, or 'any'. */
   protocol: number | 'any';
+  /** With a number in `protocol`: the last protocol number of a range (the protocols ports cannot name). */
+  protocolEnd?: number;
   portStart: number;
   portEnd: number;
 }
@@ -86,5 +88,11 @@ function connBoxes(peerStart: number, peerEnd: number, conns: Conns): Box[] {
 /** Whether the boxes allow (peer, protocol, port): the set lookup the data plane does. */
 export function boxesAllow(boxes: readonly Box[], peer: number, protocol: Protocol, port: number): boolean {
   const n = PROTOCOL_NUMBERS[protocol];
-  return boxes.some((b) => b.peerStart <= peer && peer <= b.peerEnd && (b.protocol === 'any' || b.protocol === n) && b.portStart <= port && port <= b.portEnd);
+  return boxes.some((b) => b.peerStart <= peer && peer <= b.peerEnd && boxHasProtocol(b, n) && b.portStart <= port && port <= b.portEnd);
+}
+
+/** Whether protocol number `n` is in the box. */
+export function boxHasProtocol(b: Box, n: number): boolean {
+  if (b.protocol === 'any') return true;
+  return b.protocolEnd === undefined ? b.protocol === n : b.protocol <= n && n <= b.protocolEnd;
 }

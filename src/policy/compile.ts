@@ -10,15 +10,22 @@
  * node never crosses the forward hook, which is podnet's rule "pod ↔ own node always allowed".
  * The semantics profile decides which addresses an ipBlock stands for (semantics.ts); a profile
  * the data plane cannot enforce (np-guard's: hostNetwork pods as pods) is refused.
+ *
+ * Cluster-wide tiers (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy)
+ * fold into the same per-pod sets (paint.ts): a pod that is the subject of a tier rule on one
+ * side gets its set there even when no NetworkPolicy isolates it, unless the tiers leave it
+ * allowing everything. So the kernel still does one lookup per packet, whatever the tiers hold.
  */
 import { IPV4_MAX, parseIPv4 } from '../model/ip.js';
 import { IntervalSet } from '../model/intervals.js';
-import type { Cluster, NetworkPolicy, Pod, PolicyRule } from '../model/types.js';
+import type { Cluster, ClusterPeer, NetworkPolicy, Pod, PolicyRule } from '../model/types.js';
 import { podKey } from '../model/types.js';
 import { decompose, type Box, type Grant } from './boxes.js';
 import { nodeAddresses, PolicyEngine, type Direction, type Endpoint } from './engine.js';
 import { ipBlockSet } from './externals.js';
+import { allowAddress, allowsEverything, paintTiers, segmentBoxes, type Segment, type TierStep } from './paint.js';
 import { DEFAULT_SEMANTICS, type Semantics } from './semantics.js';
+import type { TierRule } from './tiers.js';
 
 export type { Box } from './boxes.js';
 
@@ -59,6 +66,9 @@ class PolicyCompiler {
   private readonly notByIpBlock: IntervalSet;
   /** Every pod with a usable address (hostNetwork pods have their node's). */
   private readonly addressed: Pod[];
+  private readonly clusterPeers = new Map<ClusterPeer, RulePeers>();
+  /** Painted sides by what decides them (the rules, and the pod's named ports where they resolve on it). */
+  private readonly painted = new Map<string, Segment[]>();
 
   constructor(private readonly cluster: Cluster, semantics: Semantics) {
     this.engine = new PolicyEngine(cluster, { semantics });
@@ -83,16 +93,86 @@ class PolicyCompiler {
   /** The boxes `pod` allows in `direction`, or null when no policy isolates it there. */
   private side(pod: Pod, direction: Direction): Box[] | null {
     const selectedBy = this.engine.selecting(pod, direction);
-    if (selectedBy.length === 0) return null;
+    const admin = this.engine.tiers.rules(pod, direction, 'Admin');
+    const baseline = this.engine.tiers.rules(pod, direction, 'Baseline');
+    if (admin.length === 0 && baseline.length === 0) {
+      if (selectedBy.length === 0) return null;
+      // podnet's rule: a pod may always reach itself (through its own Service, the only way its
+      // own traffic reaches the forward hook).
+      return decompose([this.selfGrant(pod), ...this.networkPolicyGrants(pod, direction, selectedBy)]);
+    }
+    const segments = allowAddress(this.paint(pod, direction, selectedBy, admin, baseline), parseIPv4(pod.ip)!);
+    return allowsEverything(segments) ? null : segmentBoxes(segments);
+  }
+
+  private selfGrant(pod: Pod): Grant {
     const self = parseIPv4(pod.ip)!;
-    // podnet's rule: a pod may always reach itself (through its own Service, the only way its
-    // own traffic reaches the forward hook).
-    const grants: Grant[] = [{ peers: IntervalSet.of(self, self), conns: 'any' }];
+    return { peers: IntervalSet.of(self, self), conns: 'any' };
+  }
+
+  private networkPolicyGrants(pod: Pod, direction: Direction, selectedBy: readonly NetworkPolicy[]): Grant[] {
+    const grants: Grant[] = [];
     for (const policy of selectedBy) {
       const rules = direction === 'ingress' ? policy.ingress : policy.egress;
       for (const rule of rules) grants.push(...(direction === 'ingress' ? this.ingressGrants(rule, policy, pod) : this.egressGrants(rule, policy)));
     }
-    return decompose(grants);
+    return grants;
+  }
+
+  /**
+   * The side painted through the tiers, shared by the pods with the same rules: on ingress named
+   * ports resolve on the pod itself, so its declared ports are part of the key there.
+   */
+  private paint(pod: Pod, direction: Direction, selectedBy: readonly NetworkPolicy[], admin: readonly TierRule[], baseline: readonly TierRule[]): Segment[] {
+    const id = (r: TierRule) => `${r.policy.kind}/${r.policy.name}/${r.index}`;
+    const ports = direction === 'ingress' ? JSON.stringify(pod.containers.map((c) => c.ports)) : '';
+    const key = [direction, admin.map(id).join(','), selectedBy.length === 0 ? '-' : selectedBy.map((p) => `${p.namespace}/${p.name}`).join(','), baseline.map(id).join(','), ports].join('|');
+    let segments = this.painted.get(key);
+    if (!segments) {
+      const step = (r: TierRule): TierStep => ({ action: r.rule.action, grants: this.tierGrants(r, pod) });
+      segments = paintTiers({
+        admin: admin.map(step),
+        networkPolicy: selectedBy.length === 0 ? null : this.networkPolicyGrants(pod, direction, selectedBy),
+        baseline: baseline.map(step),
+      });
+      this.painted.set(key, segments);
+    }
+    return segments;
+  }
+
+  /** What one cluster-policy rule matches for `pod`, its subject. */
+  private tierGrants(r: TierRule, pod: Pod): Grant[] {
+    const addresses = r.rule.peers.map((p) => this.clusterPeer(p)).reduce((a, b) => a.union(b.addresses), IntervalSet.EMPTY);
+    // No protocols field: "this rule matches all ports", every protocol (as a NetworkPolicy rule without ports).
+    if (r.rule.ports === null) return [{ peers: addresses, conns: 'any' }];
+    if (r.direction === 'ingress') return [{ peers: addresses, conns: this.engine.clusterRuleConns(r.rule, { kind: 'pod', pod }) }];
+    // Egress: a destinationNamedPort resolves on each destination pod.
+    const grants: Grant[] = [{ peers: addresses, conns: this.engine.clusterRuleConns(r.rule, ANY_IP) }];
+    if (r.rule.ports.some((p) => p.kind === 'named')) {
+      for (const dst of new Set(r.rule.peers.flatMap((p) => this.clusterPeer(p).pods))) {
+        const ip = parseIPv4(dst.ip)!;
+        grants.push({ peers: IntervalSet.of(ip, ip), conns: this.engine.clusterRuleConns(r.rule, { kind: 'pod', pod: dst }) });
+      }
+    }
+    return grants;
+  }
+
+  /**
+   * The addresses a cluster-policy peer matches: the pods the engine says it matches (hostNetwork
+   * ones by their node's address), and outside the pods what it stands for — nodes' addresses for
+   * a `nodes` peer, the CIDRs (within what the profile lets an address block match) for `networks`.
+   */
+  private clusterPeer(peer: ClusterPeer): RulePeers {
+    let out = this.clusterPeers.get(peer);
+    if (!out) {
+      const pods = this.addressed.filter((p) => this.engine.clusterPeerMatches(peer, { kind: 'pod', pod: p }));
+      let outside = IntervalSet.EMPTY;
+      if (peer.kind === 'networks') outside = peer.cidrs.map((c) => ipBlockSet(c, [])).reduce((a, b) => a.union(b), IntervalSet.EMPTY).subtract(this.notByIpBlock);
+      else if (peer.kind === 'nodes') outside = this.engine.nodePeerAddresses(peer);
+      out = { addresses: addresses(pods).union(outside), pods };
+      this.clusterPeers.set(peer, out);
+    }
+    return out;
   }
 
   /** Ingress: named ports resolve on the selected pod itself, the destination. */

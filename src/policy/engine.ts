@@ -96,14 +96,12 @@ export class PolicyEngine {
   readonly tiers: TierIndex;
   /** Per networks peer: its CIDRs as a set; per nodes peer: the selected nodes' addresses. */
   private readonly peerSets = new WeakMap<ClusterPeer, IntervalSet>();
-  private readonly nodesByName = new Map<string, Labels>();
 
   constructor(readonly cluster: Cluster, options: EngineOptions = {}) {
     this.semantics = options.semantics ?? DEFAULT_SEMANTICS;
     this.hostNetworkAsNode = this.semantics.hostNetworkAsNode;
     this.nodeIPs = nodeAddresses(cluster);
     for (const ns of cluster.namespaces) this.nsLabels.set(ns.name, ns.labels);
-    for (const n of cluster.nodes) this.nodesByName.set(n.name, n.labels);
     this.tiers = new TierIndex(cluster.clusterPolicies ?? [], (ns) => this.namespaceLabels(ns));
     for (const pol of cluster.policies) {
       const list = this.byNamespace.get(pol.namespace) ?? [];
@@ -220,11 +218,12 @@ export class PolicyEngine {
         return selectsPod(peer, this.namespaceLabels(other.pod.namespace), other.pod);
       case 'nodes': {
         // "It selects the nodeIPs as the peer type by matching on the IPs present in the
-        // node.Status.Addresses field of the node": a hostNetwork pod is its node's address.
+        // node.Status.Addresses field of the node": the address decides, so a hostNetwork pod
+        // matches by the address it has (its node's), as a data plane sees its packets.
         if (other.kind === 'ip') return this.peerSet(peer).covers(other.start, other.end);
-        if (!this.isNode(other.pod) || other.pod.nodeName === undefined) return false;
-        const labels = this.nodesByName.get(other.pod.nodeName);
-        return labels !== undefined && matchesSelector(peer.nodeSelector, labels);
+        if (!this.isNode(other.pod)) return false;
+        const ip = parseIPv4(other.pod.ip);
+        return ip !== null && this.peerSet(peer).has(ip);
       }
       case 'networks':
         // "cluster-internal traffic will be checked against the rule as well": like an ipBlock,
@@ -235,6 +234,11 @@ export class PolicyEngine {
         // matching nothing can only deny more than a cluster would, never allow more.
         return false;
     }
+  }
+
+  /** The addresses of the nodes a `nodes` peer selects (their InternalIPs). */
+  nodePeerAddresses(peer: Extract<ClusterPeer, { kind: 'nodes' }>): IntervalSet {
+    return this.peerSet(peer);
   }
 
   private peerSet(peer: Extract<ClusterPeer, { kind: 'networks' | 'nodes' }>): IntervalSet {

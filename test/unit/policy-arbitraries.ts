@@ -8,6 +8,7 @@ import type { Protocol } from '../../src/model/types.js';
 import type { EngineOptions } from '../../src/policy/engine.js';
 import { SEMANTICS, SEMANTICS_NAMES } from '../../src/policy/semantics.js';
 import { namespace, netpol, node, pod } from './fixtures.js';
+import { clusterPolicyArb, clusterPolicyObjects } from './tier-arbitraries.js';
 
 type Obj = Record<string, unknown>;
 
@@ -40,8 +41,8 @@ function selectorArb(keys: readonly string[], values: readonly string[]): fc.Arb
   );
 }
 
-const POD_SELECTOR = selectorArb(POD_KEYS, POD_VALUES);
-const NS_SELECTOR = selectorArb(NS_KEYS, NS_VALUES);
+export const POD_SELECTOR = selectorArb(POD_KEYS, POD_VALUES);
+export const NS_SELECTOR = selectorArb(NS_KEYS, NS_VALUES);
 
 // ipBlocks around the node addresses (hostNetwork pods), the pod CIDR and everything.
 const IP_BLOCK = fc.constantFrom<Obj>(
@@ -132,7 +133,14 @@ export interface Scenario {
   options: EngineOptions;
 }
 
-export function scenarioArb(minPods: number, maxPods: number, maxPolicies: number): fc.Arbitrary<Scenario> {
+/** `maxTiers` > 0: the scenarios also hold up to that many cluster policies (tier-arbitraries.ts). */
+export function scenarioArb(minPods: number, maxPods: number, maxPolicies: number, maxTiers = 0): fc.Arbitrary<Scenario> {
+  const base = plainScenarioArb(minPods, maxPods, maxPolicies);
+  if (maxTiers === 0) return base;
+  return fc.tuple(base, fc.array(clusterPolicyArb(), { minLength: 1, maxLength: maxTiers })).map(([sc, tiers]) => ({ ...sc, objects: [...sc.objects, ...clusterPolicyObjects(tiers)] }));
+}
+
+function plainScenarioArb(minPods: number, maxPods: number, maxPolicies: number): fc.Arbitrary<Scenario> {
   return fc
     .record({
       namespaces: NAMESPACES,

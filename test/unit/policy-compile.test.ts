@@ -61,7 +61,7 @@ function disagreements(sc: Scenario): string[] {
 /** Boxes of one set must never overlap: nftables refuses overlapping interval elements. */
 function overlaps(boxes: readonly Box[]): string[] {
   const out: string[] = [];
-  const proto = (b: Box) => (b.protocol === 'any' ? [0, 255] : [b.protocol, b.protocol]);
+  const proto = (b: Box) => (b.protocol === 'any' ? [0, 255] : [b.protocol, b.protocolEnd ?? b.protocol]);
   boxes.forEach((a, i) =>
     boxes.slice(i + 1).forEach((b) => {
       const [ap, aq] = proto(a);
@@ -83,6 +83,30 @@ describe('compilePolicies agrees with PolicyEngine.evaluate', () => {
     fc.assert(fc.property(scenarioArb(3, 12, 6).map(enforceable), (sc) => {
       expect(disagreements(sc)).toEqual([]);
     }), { numRuns: 150 });
+  });
+
+  it('random clusters with cluster policy tiers (1-4 ClusterNetworkPolicies / AdminNetworkPolicies / the BaselineAdminNetworkPolicy)', () => {
+    fc.assert(fc.property(scenarioArb(3, 12, 4, 4).map(enforceable), (sc) => {
+      expect(disagreements(sc)).toEqual([]);
+    }), { numRuns: 500, seed: 18 });
+  });
+
+  it('random clusters with tiers, unseeded', () => {
+    fc.assert(fc.property(scenarioArb(3, 12, 4, 4).map(enforceable), (sc) => {
+      expect(disagreements(sc)).toEqual([]);
+    }), { numRuns: 150 });
+  });
+
+  it('never produces overlapping boxes, with tiers too', () => {
+    fc.assert(
+      fc.property(scenarioArb(3, 12, 4, 3), (sc) => {
+        for (const p of compilePolicies(readObjects(sc.objects), enforceable(sc).options.semantics)) {
+          expect(overlaps(p.ingress ?? [])).toEqual([]);
+          expect(overlaps(p.egress ?? [])).toEqual([]);
+        }
+      }),
+      { numRuns: 200, seed: 10 },
+    );
   });
 
   it('never produces overlapping boxes', () => {

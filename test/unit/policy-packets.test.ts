@@ -85,6 +85,18 @@ describe('rendered policy tables, traced packet by packet, agree with the engine
     }), { numRuns: 80 });
   });
 
+  it('random clusters with cluster policy tiers', () => {
+    fc.assert(fc.property(scenarioArb(3, 12, 4, 4).map(enforceable), (sc) => {
+      expect(disagreements(sc)).toEqual([]);
+    }), { numRuns: 300, seed: 18 });
+  });
+
+  it('random clusters with tiers, unseeded', () => {
+    fc.assert(fc.property(scenarioArb(3, 12, 4, 4).map(enforceable), (sc) => {
+      expect(disagreements(sc)).toEqual([]);
+    }), { numRuns: 80 });
+  });
+
   it('a known cluster: the chains a denied and an allowed packet go through', () => {
     const cluster = loadCluster([
       namespace('a'),

@@ -49,7 +49,7 @@ export function parsePodSetName(name: string): { direction: PolicyDirection; ip:
 /** The nft element key of one box: peer range . protocol . port range. */
 export function boxKey(b: Box): string[] {
   const range = (a: string, z: string) => (a === z ? a : `${a}-${z}`);
-  const proto = b.protocol === 'any' ? '0-255' : String(b.protocol);
+  const proto = b.protocol === 'any' ? '0-255' : range(String(b.protocol), String(b.protocolEnd ?? b.protocol));
   return [range(formatIPv4(b.peerStart), formatIPv4(b.peerEnd)), proto, range(String(b.portStart), String(b.portEnd))];
 }
 
