@@ -71,7 +71,7 @@ export function resourceList(group: string, version: string): Record<string, unk
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: groupVersion({ group, version }), resources };
 }
 
-const NO_STATUS = new Set(['ConfigMap', 'Secret', 'ServiceAccount', 'Event', 'Endpoints', 'EndpointSlice', 'IngressClass', 'NetworkAttachmentDefinition', 'NetworkPolicy']);
+const NO_STATUS = new Set(['ClusterNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ConfigMap', 'Secret', 'ServiceAccount', 'Event', 'Endpoints', 'EndpointSlice', 'IngressClass', 'NetworkAttachmentDefinition', 'NetworkPolicy']);
 export const hasStatus = (ri: ResourceInfo): boolean => !NO_STATUS.has(ri.kind);
 
 /** /api or /apis in the aggregated form: APIGroupDiscoveryList for the core group, or the named ones. */

@@ -44,6 +44,11 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('networking.k8s.io', 'v1', 'ingressclasses', 'IngressClass', false),
   r('networking.k8s.io', 'v1', 'ingresses', 'Ingress', true, ['ing']),
   r('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy', true, ['netpol']),
+  // The network-policy-api CRDs (kubernetes-sigs/network-policy-api): cluster-scoped, with the
+  // CRDs' short names. v1alpha2 first: discovery's preferred version of the group.
+  r('policy.networking.k8s.io', 'v1alpha2', 'clusternetworkpolicies', 'ClusterNetworkPolicy', false, ['cnp']),
+  r('policy.networking.k8s.io', 'v1alpha1', 'adminnetworkpolicies', 'AdminNetworkPolicy', false, ['anp']),
+  r('policy.networking.k8s.io', 'v1alpha1', 'baselineadminnetworkpolicies', 'BaselineAdminNetworkPolicy', false, ['banp']),
   { ...r('k8s.cni.cncf.io', 'v1', 'network-attachment-definitions', 'NetworkAttachmentDefinition', true, ['net-attach-def']), singular: 'network-attachment-definition' },
 ];
 

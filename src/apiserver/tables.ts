@@ -108,6 +108,10 @@ const TABLES: Record<string, { columns: Column[]; cells: Cells }> = {
     },
   },
   networkpolicies: { columns: [NAME, col('Pod-Selector'), AGE], cells: (o, now) => [o.metadata.name, selectorText(spec(o).podSelector?.matchLabels), age(o, now)] },
+  // The CRDs' additionalPrinterColumns (network-policy-api): Tier, Priority (v1alpha2); Priority (AdminNetworkPolicy); none but Age (BaselineAdminNetworkPolicy).
+  clusternetworkpolicies: { columns: [NAME, col('Tier'), col('Priority'), AGE], cells: (o, now) => [o.metadata.name, String(spec(o).tier ?? ''), spec(o).priority === undefined ? '' : String(spec(o).priority), age(o, now)] },
+  adminnetworkpolicies: { columns: [NAME, col('Priority'), AGE], cells: (o, now) => [o.metadata.name, spec(o).priority === undefined ? '' : String(spec(o).priority), age(o, now)] },
+  baselineadminnetworkpolicies: { columns: [NAME, AGE], cells: (o, now) => [o.metadata.name, age(o, now)] },
   endpointslices: {
     columns: [NAME, col('AddressType'), col('Ports'), col('Endpoints'), AGE],
     cells: (o, now) => {

@@ -16,15 +16,20 @@ const RESOURCES: Record<string, string> = {
   endpointslices: 'endpointslices', endpointslice: 'endpointslices',
   ingress: 'ingress', ingresses: 'ingress', ing: 'ingress',
   networkpolicies: 'networkpolicies', networkpolicy: 'networkpolicies', netpol: 'networkpolicies',
+  clusternetworkpolicies: 'clusternetworkpolicies', clusternetworkpolicy: 'clusternetworkpolicies', cnp: 'clusternetworkpolicies',
+  adminnetworkpolicies: 'adminnetworkpolicies', adminnetworkpolicy: 'adminnetworkpolicies', anp: 'adminnetworkpolicies',
+  baselineadminnetworkpolicies: 'baselineadminnetworkpolicies', baselineadminnetworkpolicy: 'baselineadminnetworkpolicies', banp: 'baselineadminnetworkpolicies',
   'network-attachment-definitions': 'network-attachment-definitions', 'network-attachment-definition': 'network-attachment-definitions', 'net-attach-def': 'network-attachment-definitions',
 };
+
+const CLUSTER_SCOPED = new Set(['nodes', 'clusternetworkpolicies', 'adminnetworkpolicies', 'baselineadminnetworkpolicies']);
 
 interface GetOptions { name: string; namespace?: string; allNamespaces?: boolean; output?: string }
 
 export function registerGet(program: Command): void {
   program
     .command('get')
-    .description('show nodes, pods, services, endpointslices, ingress, networkpolicies or network-attachment-definitions of a lab')
+    .description('show nodes, pods, services, endpointslices, ingress, networkpolicies, the cluster policies (clusternetworkpolicies, adminnetworkpolicies, baselineadminnetworkpolicies) or network-attachment-definitions of a lab')
     .argument('<resource>', Object.keys(RESOURCES).filter((k) => RESOURCES[k] === k).join('|'))
     .option('--name <lab>', 'the lab', DEFAULT_LAB)
     .option('-n, --namespace <ns>', 'namespace', 'default')
@@ -40,7 +45,7 @@ export function registerGet(program: Command): void {
         const view = labView(RESOURCES[kind], state, cluster, agents.pods, opts, agents.answered);
         if (format === 'json') write(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: view.items }, null, 2));
         else if (format === 'yaml') write(stringify({ apiVersion: 'v1', kind: 'List', items: view.items }));
-        else write(view.rows.length === 0 ? `No resources found${opts.allNamespaces ? '' : ` in ${opts.namespace} namespace`}.` : formatTable(format === 'wide' ? view.wideHeaders : view.headers, view.rows.map((r) => (format === 'wide' ? r : r.slice(0, view.headers.length)))));
+        else write(view.rows.length === 0 ? `No resources found${opts.allNamespaces || CLUSTER_SCOPED.has(RESOURCES[kind]) ? '' : ` in ${opts.namespace} namespace`}.` : formatTable(format === 'wide' ? view.wideHeaders : view.headers, view.rows.map((r) => (format === 'wide' ? r : r.slice(0, view.headers.length)))));
       }),
     );
 }

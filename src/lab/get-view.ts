@@ -31,6 +31,12 @@ function manifest(state: LabState, kind: string, o: { namespace: string; name: s
   return { ...obj, metadata: { ...(obj.metadata as Record<string, unknown>), name: o.name, namespace: o.namespace } };
 }
 
+/** A cluster-scoped object as it was applied. */
+function clusterManifest(state: LabState, kind: string, name: string): Record<string, unknown> {
+  const raw = state.objects.find((r) => r.obj.kind === kind && (r.obj.metadata as { name?: string } | undefined)?.name === name);
+  return raw ? structuredClone(raw.obj) : { kind, metadata: { name } };
+}
+
 /**
  * A previous run as ContainerStateTerminated: reason "Completed" for exit 0 and "Error" otherwise,
  * as the container runtime reports a process's end; times are whole seconds (metav1.Time).
@@ -169,6 +175,16 @@ export function labView(kind: string, state: LabState, cluster: Cluster, statuse
         rows: ings.map((i) => withNs(i.namespace, [i.name, i.className ?? '<none>', i.rules.map((r) => r.host ?? '*').join(',') || '*', address(i) ?? '', i.tls.length > 0 ? '80, 443' : '80', age])),
         items: ings.map((i) => ({ ...manifest(state, 'Ingress', i), status: { loadBalancer: address(i) ? { ingress: [{ ip: address(i) }] } : {} } })),
       };
+    }
+    case 'clusternetworkpolicies':
+    case 'adminnetworkpolicies':
+    case 'baselineadminnetworkpolicies': {
+      // Cluster-scoped, with the CRDs' printer columns (Tier and Priority; Priority; none).
+      const kindOf = { clusternetworkpolicies: 'ClusterNetworkPolicy', adminnetworkpolicies: 'AdminNetworkPolicy', baselineadminnetworkpolicies: 'BaselineAdminNetworkPolicy' } as const;
+      const pols = (cluster.clusterPolicies ?? []).filter((p) => p.kind === kindOf[kind]);
+      const headers = kind === 'clusternetworkpolicies' ? ['NAME', 'TIER', 'PRIORITY', 'AGE'] : kind === 'adminnetworkpolicies' ? ['NAME', 'PRIORITY', 'AGE'] : ['NAME', 'AGE'];
+      const cells = (p: (typeof pols)[number]) => (kind === 'clusternetworkpolicies' ? [p.name, p.tier, String(p.priority), age] : kind === 'adminnetworkpolicies' ? [p.name, String(p.priority), age] : [p.name, age]);
+      return { headers, wideHeaders: headers, rows: pols.map(cells), items: pols.map((p) => clusterManifest(state, p.kind, p.name)) };
     }
     case 'network-attachment-definitions': {
       const nads = (cluster.networkAttachmentDefinitions ?? []).filter((n) => inNs(n.namespace));
