@@ -1,6 +1,7 @@
 /**
  * The differential test of issue 7: random clusters (namespace labels, pod labels, policies using
- * every feature — property-based with fast-check) applied to one running lab; every real probe
+ * every feature, and cluster policy tiers — ClusterNetworkPolicy, AdminNetworkPolicy and the
+ * BaselineAdminNetworkPolicy, issue 18 — property-based with fast-check) applied to one running lab; every real probe
  * (`podnet matrix`, TCP 80 and UDP 53, all pairs) must equal the analyzer's verdict. The lab has
  * 10 pods on 2 nodes: x, y, z × a, b, c with different named ports, and a hostNetwork pod.
  * It runs once per enforceable semantics profile (upstream, cilium), each in a lab started with it.
@@ -11,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelsArb, policyArb, POD_KEYS, POD_VALUES } from '../unit/policy-arbitraries.js';
+import { addressPeerArb, clusterPolicyArb, clusterPolicyObjects, type GenClusterPolicy } from '../unit/tier-arbitraries.js';
 import { CAN_RUN_LAB, TestLab } from './helpers.js';
 import { matrix, mismatches, NAMESPACES, policy, removeManifests, writeManifest, type Obj } from './policy-lab.js';
 
@@ -29,6 +31,7 @@ interface Case {
   nsLabels: Record<string, string>[];
   podLabels: Record<string, string>[];
   policies: { ns: number; spec: Obj }[];
+  tiers: GenClusterPolicy[];
 }
 
 function podObjects(labels: readonly Record<string, string>[]): Obj[] {
@@ -50,7 +53,7 @@ function podObjects(labels: readonly Record<string, string>[]): Obj[] {
 
 function caseObjects(c: Case): { all: Obj[]; policies: Obj[] } {
   const namespaces = NAMESPACES.map((ns, i) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: c.nsLabels[i] } }));
-  const policies = c.policies.map((p, i) => policy(NAMESPACES[p.ns % NAMESPACES.length], `np${i}`, p.spec));
+  const policies = [...c.policies.map((p, i) => policy(NAMESPACES[p.ns % NAMESPACES.length], `np${i}`, p.spec)), ...clusterPolicyObjects(c.tiers)];
   return { all: [...namespaces, ...podObjects(c.podLabels), ...policies], policies };
 }
 
@@ -66,7 +69,7 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_NFT).each(['upstream', 'cilium'] as const)
   let podIPs: string[] = [];
 
   beforeAll(async () => {
-    const start: Case = { nsLabels: [{}, {}, {}], podLabels: Array.from({ length: 10 }, () => ({})), policies: [] };
+    const start: Case = { nsLabels: [{}, {}, {}], podLabels: Array.from({ length: 10 }, () => ({})), policies: [], tiers: [] };
     await lab.up(['--semantics', semantics, '-f', writeManifest(caseObjects(start).all)]);
     const nodes = await lab.nodes();
     nodeIPs = nodes.map((n) => n.ip);
@@ -95,12 +98,15 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_NFT).each(['upstream', 'cilium'] as const)
       nsLabels: fc.array(labelsArb(['team', 'env'], ['x', 'y']), { minLength: 3, maxLength: 3 }),
       podLabels: fc.array(labelsArb(POD_KEYS, POD_VALUES), { minLength: 10, maxLength: 10 }),
       policies: fc.array(policyArb(ipBlock), { minLength: 1, maxLength: 6 }),
+      // Cluster policies with address peers around this lab's nodes and pods.
+      tiers: fc.array(clusterPolicyArb(addressPeerArb([['0.0.0.0/0'], [`${n1}/32`], ['10.244.0.0/16'], [`${podIPs[0]}/32`, `${n2}/32`]], nodeNames)), { maxLength: 3 }),
     });
     let previous: Obj[] = [];
     await fc.assert(
       fc.asyncProperty(caseArb, async (c) => {
         const { all, policies } = caseObjects(c);
-        const gone = previous.filter((p) => !policies.some((q) => JSON.stringify((q.metadata as Obj).name) === JSON.stringify((p.metadata as Obj).name)));
+        const id = (o: Obj) => `${String(o.kind)}/${JSON.stringify(o.metadata)}`;
+        const gone = previous.filter((p) => !policies.some((q) => id(q) === id(p)));
         if (gone.length > 0) await lab.ok('delete', ['-f', writeManifest(gone, 'gone.yaml')]);
         const file = writeManifest(all, 'case.yaml');
         await lab.ok('apply', ['-f', file]);
