@@ -8,7 +8,7 @@
 import { parseIPv4 } from '../model/ip.js';
 import { podKey, type Cluster, type Pod, type Protocol } from '../model/types.js';
 import type { Endpoint } from '../policy/engine.js';
-import { explain } from '../policy/explain.js';
+import { explain, type SideExplanation } from '../policy/explain.js';
 import { DEFAULT_SEMANTICS, type Semantics } from '../policy/semantics.js';
 import { TraceParser, type FlowEvent } from './parse.js';
 
@@ -28,6 +28,44 @@ export interface FlowRecord {
    * Empty when no policy applies (neither side isolated).
    */
   policies: string[];
+  /**
+   * Present when a cluster policy (ClusterNetworkPolicy, AdminNetworkPolicy,
+   * BaselineAdminNetworkPolicy) has a pod of the connection as its subject on a side that judged
+   * it: the deciding policies with their tier ("clusternetworkpolicy/deny-x" in Admin,
+   * "ns/name" in NetworkPolicy; tier "default" with no policy when no tier decided).
+   */
+  deciders?: Decider[];
+}
+
+export type DecidingTier = 'Admin' | 'NetworkPolicy' | 'Baseline' | 'default';
+
+export interface Decider {
+  direction: 'egress' | 'ingress';
+  tier: DecidingTier;
+  /** "clusternetworkpolicy/name", "adminnetworkpolicy/name", "baselineadminnetworkpolicy/default" or "ns/name"; '' for the default. */
+  policy: string;
+}
+
+/** "clusternetworkpolicy deny-x spec.ingress[0] (Admin, priority 5): Deny" → "clusternetworkpolicy/deny-x". */
+const tierPolicy = (rule: string) => rule.split(' ').slice(0, 2).join('/');
+
+/**
+ * Who decided on one side, for a connection to one port: the Admin tier's Accept or Deny, else
+ * the NetworkPolicies isolating the pod (their allowing rules when allowed), else the Baseline
+ * tier, else the default — the order the engine judges in (policy/engine.ts).
+ */
+function sideDeciders(s: SideExplanation, allowed: boolean): { deciders: Decider[]; policies: string[] } {
+  const direction = s.direction;
+  const final = (tier: 'Admin' | 'Baseline') => (s.decidedBy ?? []).find((r) => r.tier === tier && r.action !== 'Pass');
+  const admin = final('Admin');
+  if (admin) return { deciders: [{ direction, tier: 'Admin', policy: tierPolicy(admin.rule) }], policies: [admin.rule] };
+  if (s.selectedBy.length > 0) {
+    if (!allowed) return { deciders: s.selectedBy.map((p) => ({ direction, tier: 'NetworkPolicy', policy: p.policy })), policies: s.selectedBy.map((p) => p.policy) };
+    return { deciders: s.allowedBy.map((r) => ({ direction, tier: 'NetworkPolicy', policy: r.policy })), policies: s.allowedBy.map((r) => `${r.policy} ${r.rule}`) };
+  }
+  const base = final('Baseline');
+  if (base) return { deciders: [{ direction, tier: 'Baseline', policy: tierPolicy(base.rule) }], policies: [base.rule] };
+  return { deciders: [{ direction, tier: 'default', policy: '' }], policies: [] };
 }
 
 function podAt(cluster: Cluster, ip: string): Pod | undefined {
@@ -56,12 +94,16 @@ export function attributeFlow(cluster: Cluster, node: string, e: FlowEvent, time
   const dst = endpoint(cluster, e.dst);
   const name = (x: Endpoint) => (x.kind === 'pod' ? podKey(x.pod) : null);
   let policies: string[] = [];
+  let deciders: Decider[] | undefined;
   if (['TCP', 'UDP', 'SCTP'].includes(e.protocol) && e.dport !== null) {
     const x = explain(cluster, src, dst, e.dport, e.protocol as Protocol, semantics);
-    if (e.verdict === 'denied') {
-      const side = e.direction === 'ingress' ? x.ingress : x.egress;
-      policies = side.selectedBy.map((p) => p.policy);
-    } else policies = [...x.egress.allowedBy, ...x.ingress.allowedBy].map((r) => `${r.policy} ${r.rule}`);
+    const sides = e.verdict === 'denied' ? [e.direction === 'ingress' ? x.ingress : x.egress] : [x.egress, x.ingress];
+    if (sides.some((s) => s.subjectOf)) {
+      const judged = sides.filter((s) => s.exempt === undefined).map((s) => sideDeciders(s, e.verdict === 'allowed'));
+      policies = judged.flatMap((j) => j.policies);
+      deciders = judged.flatMap((j) => j.deciders);
+    } else if (e.verdict === 'denied') policies = sides[0].selectedBy.map((p) => p.policy);
+    else policies = [...x.egress.allowedBy, ...x.ingress.allowedBy].map((r) => `${r.policy} ${r.rule}`);
   }
   return {
     time: time.toISOString(),
@@ -73,7 +115,19 @@ export function attributeFlow(cluster: Cluster, node: string, e: FlowEvent, time
     verdict: e.verdict,
     ...(e.direction ? { direction: e.direction } : {}),
     policies,
+    ...(deciders ? { deciders } : {}),
   };
+}
+
+/**
+ * The podnet_flows_total keys one record counts under: "verdict\ttier\tpolicy", one per deciding
+ * policy ("ns/name" for NetworkPolicy, "kind/name" for cluster policies), or with empty tier and
+ * policy when no policy applied.
+ */
+export function flowKeys(f: Pick<FlowRecord, 'verdict' | 'policies' | 'deciders'>): string[] {
+  if (f.deciders) return [...new Set(f.deciders.map((d) => `${f.verdict}\t${d.tier}\t${d.policy}`))];
+  if (f.policies.length === 0) return [`${f.verdict}\t\t`];
+  return [...new Set(f.policies.map((p) => `${f.verdict}\tNetworkPolicy\t${p.split(' ')[0]}`))];
 }
 
 /** Retransmissions of a refused SYN or a repeated datagram are one connection: same 5-tuple, soon. */

@@ -2,7 +2,7 @@
  * Gathering the lab's metrics (I/O): sync statistics from the state file, and from every node
  * both podnet tables listed through Nft — rule and element counts, and the reject counters
  * of the per-pod policy chains (egr-<ip> / ing-<ip>), attributed to the pod and its isolating
- * policies with the engine.
+ * policies (NetworkPolicies, and the cluster policies whose subject it is) with the engine.
  */
 import type { Nft, TableListing } from '../host/nft.js';
 import { parseIPv4 } from '../model/ip.js';
@@ -29,7 +29,10 @@ export function countTables(node: string, tables: Record<string, TableListing | 
       // The policies isolating the pod on that side do not depend on the peer: any address will do.
       const peer = { kind: 'ip' as const, start: parseIPv4('192.0.2.1')!, end: parseIPv4('192.0.2.1')! };
       const self = pod ? { kind: 'pod' as const, pod } : null;
-      const policies = !self ? [] : direction === 'egress' ? explain(cluster, self, peer).egress.selectedBy.map((p) => p.policy) : explain(cluster, peer, self).ingress.selectedBy.map((p) => p.policy);
+      const side = !self ? null : direction === 'egress' ? explain(cluster, self, peer).egress : explain(cluster, peer, self).ingress;
+      // With the isolating NetworkPolicies, the cluster policies whose subject the pod is on that
+      // side ("clusternetworkpolicy/name"): one of their Deny rules may be what refused.
+      const policies = !side ? [] : [...side.selectedBy.map((p) => p.policy), ...(side.subjectOf ?? []).map((p) => p.policy.split(' ').slice(0, 2).join('/'))];
       drops.push({ node, pod: pod ? podKey(pod) : ip, direction, packets, policies });
     }
   }

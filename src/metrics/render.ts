@@ -40,7 +40,7 @@ export interface MetricsInput {
   endpoints: AppliedEndpoints | null;
   tables: TableCount[];
   drops: PodDrops[];
-  /** "verdict\tpolicy" → connections (policy '' when none applied). */
+  /** "verdict\ttier\tpolicy" → connections (flows/attribute.ts flowKeys; tier and policy '' when none applied). */
   flows: ReadonlyMap<string, number>;
   /** Node → agents the monitor started again after they died (monitor/agent-restart.ts). */
   agentRestarts?: ReadonlyMap<string, number>;
@@ -85,9 +85,9 @@ export function renderMetrics(m: MetricsInput): string {
     const [policy, direction] = k.split('\t');
     return [{ policy, direction }, v];
   }));
-  family('podnet_flows_total', 'counter', 'Connections seen by the flows collector, by verdict and deciding policy.', [...m.flows].sort().map(([k, v]) => {
-    const [verdict, policy] = k.split('\t');
-    return [{ verdict, policy }, v];
+  family('podnet_flows_total', 'counter', 'Connections seen by the flows collector, by verdict, deciding tier (Admin, NetworkPolicy, Baseline, default) and policy.', [...m.flows].sort().map(([k, v]) => {
+    const [verdict, tier, policy] = k.split('\t');
+    return [{ verdict, tier, policy }, v];
   }));
   if (m.agentRestarts) family('podnet_agent_restarts_total', 'counter', 'Node agents the monitor started again after they died.', [...m.agentRestarts].sort().map(([node, n]) => [{ node }, n]));
   if (m.tableRestores) family('podnet_nft_table_restores_total', 'counter', 'Node nftables tables found changed behind podnet\'s back and restored.', [...m.tableRestores].sort().map(([node, n]) => [{ node }, n]));

@@ -14,6 +14,7 @@ import { startEndpointsController } from '../controller/endpoints.js';
 import { labControllerDeps } from '../controller/endpoints-runtime.js';
 import { LinuxHost } from '../host/host.js';
 import { CliNft } from '../host/nft.js';
+import { flowKeys } from '../flows/attribute.js';
 import { startCollector } from '../flows/collector.js';
 import { labCluster } from '../api/lab-cluster.js';
 import { startAgentRestarter } from './agent-restart.js';
@@ -55,7 +56,7 @@ const collector = startCollector({
   semantics: labSemantics(state.config),
   log,
   onFlow: (f) => {
-    for (const p of f.policies.length > 0 ? f.policies.map((x) => x.split(' ')[0]) : ['']) flows.set(`${f.verdict}\t${p}`, (flows.get(`${f.verdict}\t${p}`) ?? 0) + 1);
+    for (const key of flowKeys(f)) flows.set(key, (flows.get(key) ?? 0) + 1);
   },
 });
 

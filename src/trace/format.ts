@@ -25,11 +25,22 @@ function dnsLines(d: DnsLookup): string[] {
 function sideLines(s: SideExplanation, who: string, peer: string): string[] {
   const head = `${who}: ${s.allowed ? 'allowed' : 'DENIED'}`;
   if (s.exempt) return [`${head} (${s.exempt})`];
-  if (s.selectedBy.length === 0) return [`${head} (no policy selects ${s.pod ?? 'it'} for ${s.direction}: not isolated)`];
+  if (s.selectedBy.length === 0 && !s.subjectOf) return [`${head} (no policy selects ${s.pod ?? 'it'} for ${s.direction}: not isolated)`];
   const out = [head];
-  for (const p of s.selectedBy) out.push(`  isolated by networkpolicy ${p.policy} (${p.file})`);
-  for (const r of s.allowedBy) out.push(`  allowed by networkpolicy ${r.policy} ${r.rule} (${r.file}): ${r.conns}`);
-  if (!s.allowed) out.push(`  no rule of these policies allows it ${s.direction === 'egress' ? 'to' : 'from'} ${peer}: rejected (icmp admin-prohibited) in ${s.direction === 'egress' ? 'egr' : 'ing'}-<pod ip>`);
+  // Cluster policy tiers first, in the order they are checked (Admin, then NetworkPolicy, then Baseline).
+  for (const p of s.subjectOf ?? []) out.push(`  subject of ${p.policy} (${p.file})`);
+  const decided = s.decidedBy ?? [];
+  const adminFinal = decided.some((r) => r.tier === 'Admin' && r.action !== 'Pass');
+  for (const r of decided.filter((x) => x.tier === 'Admin')) out.push(`  ${r.action === 'Pass' ? 'passed on to NetworkPolicy by' : 'decided by'} ${r.rule}${r.name ? ` (rule ${JSON.stringify(r.name)})` : ''} (${r.file})`);
+  if (!adminFinal) {
+    for (const p of s.selectedBy) out.push(`  isolated by networkpolicy ${p.policy} (${p.file})`);
+    for (const r of s.allowedBy) out.push(`  allowed by networkpolicy ${r.policy} ${r.rule} (${r.file}): ${r.conns}`);
+    for (const r of decided.filter((x) => x.tier === 'Baseline')) out.push(`  ${r.action === 'Pass' ? 'passed on to the default by' : 'decided by'} ${r.rule}${r.name ? ` (rule ${JSON.stringify(r.name)})` : ''} (${r.file})`);
+    if (s.byDefault !== undefined) out.push('  allowed by default (no tier decided)');
+  }
+  const set = `rejected (icmp admin-prohibited) in ${s.direction === 'egress' ? 'egr' : 'ing'}-<pod ip>`;
+  if (!s.allowed && decided.some((r) => r.action === 'Deny')) out.push(`  ${set}`);
+  else if (!s.allowed) out.push(`  no rule of these policies allows it ${s.direction === 'egress' ? 'to' : 'from'} ${peer}: ${set}`);
   return out;
 }
 

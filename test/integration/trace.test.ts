@@ -191,7 +191,7 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_NFT)('podnet trace, flows and metrics (rou
     expect(text).toMatch(/^podnet_nft_rules\{lab="[^"]+",node="node-2",table="podnet-policy"\} [1-9]\d*$/m);
     const drops = /^podnet_policy_drops_total\{lab="[^"]+",policy="default\/db-from-api",direction="ingress"\} (\d+)$/m.exec(text);
     expect(Number(drops?.[1])).toBeGreaterThan(0);
-    expect(text).toMatch(/^podnet_flows_total\{lab="[^"]+",verdict="denied",policy="default\/locked-egress"\} [1-9]\d*$/m);
+    expect(text).toMatch(/^podnet_flows_total\{lab="[^"]+",verdict="denied",tier="NetworkPolicy",policy="default\/locked-egress"\} [1-9]\d*$/m);
   }, T);
 
   it('a monitor that died is started again by apply, and collects again', async () => {

@@ -1,12 +1,13 @@
 // podnet flows: nft monitor trace lines -> connection verdicts -> flow records with pods and the
 // deciding policy (engine attribution), one report per connection; /metrics text.
 import { describe, expect, it } from 'vitest';
-import { attributeFlow, Deduper, NodeFlowReader } from '../../src/flows/attribute.js';
+import { attributeFlow, Deduper, flowKeys, NodeFlowReader } from '../../src/flows/attribute.js';
 import { formatFlowText, parseFlowLines } from '../../src/flows/format.js';
 import { packetFields, TraceParser, type FlowEvent } from '../../src/flows/parse.js';
 import { countTables } from '../../src/metrics/collect.js';
 import { renderMetrics } from '../../src/metrics/render.js';
-import { world } from './trace-fixture.js';
+import { config, OBJECTS, rawObjects, world } from './trace-fixture.js';
+import { offlineWorld } from '../../src/trace/world.js';
 
 const W = world();
 const ip = (name: string) => W.cluster.pods.find((p) => p.name === name)!.ip;
@@ -56,6 +57,30 @@ describe('attributeFlow', () => {
       protocol: 'TCP', port: 5432, verdict: 'denied', direction: 'ingress', policies: ['default/db-from-api'],
     });
     expect(attributeFlow(W.cluster, 'node-1', ev({ src: ip('locked'), dst: ip('web-a'), dport: 8080, direction: 'egress' }), at)!.policies).toEqual(['default/locked-egress']);
+  });
+
+  it('with cluster policies: the deciding rule and its tier (Admin Deny over NetworkPolicy, Admin Accept, Baseline, default)', () => {
+    const cnp = (name: string, tier: string, priority: number, ingress: unknown[]) => ({ apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', metadata: { name }, spec: { tier, priority, subject: { namespaces: {} }, ingress } });
+    const T = offlineWorld(config(), rawObjects([
+      ...OBJECTS,
+      // web-b refuses the client on 8080 though web-open allows it; db lets the client in though db-from-api does not.
+      cnp('deny-client', 'Admin', 5, [{ action: 'Deny', from: [{ pods: { namespaceSelector: {}, podSelector: { matchLabels: { app: 'client' } } } }], protocols: [{ tcp: { destinationPort: { number: 8080 } } }] }]),
+      cnp('accept-db', 'Admin', 6, [{ action: 'Accept', from: [{ namespaces: {} }], protocols: [{ tcp: { destinationPort: { number: 5432 } } }] }]),
+      cnp('base-deny', 'Baseline', 1, [{ name: 'no-9000', action: 'Deny', from: [{ namespaces: {} }], protocols: [{ tcp: { destinationPort: { number: 9000 } } }] }]),
+    ]));
+    const tip = (name: string) => T.cluster.pods.find((p) => p.name === name)!.ip;
+    const denied = attributeFlow(T.cluster, 'node-2', ev({ src: tip('client'), dst: tip('web-b'), dport: 8080 }), at)!;
+    expect(denied.policies).toEqual(['clusternetworkpolicy deny-client spec.ingress[0] (Admin, priority 5): Deny']);
+    expect(denied.deciders).toEqual([{ direction: 'ingress', tier: 'Admin', policy: 'clusternetworkpolicy/deny-client' }]);
+    expect(flowKeys(denied)).toEqual(['denied\tAdmin\tclusternetworkpolicy/deny-client']);
+    const accepted = attributeFlow(T.cluster, 'node-2', ev({ src: tip('client'), dst: tip('db'), dport: 5432, verdict: 'allowed', direction: undefined }), at)!;
+    expect(accepted.deciders).toEqual([{ direction: 'ingress', tier: 'Admin', policy: 'clusternetworkpolicy/accept-db' }]);
+    // locked is not isolated on ingress by any NetworkPolicy: the Baseline tier decides port 9000.
+    const base = attributeFlow(T.cluster, 'node-1', ev({ src: tip('web-a'), dst: tip('locked'), dport: 9000 }), at)!;
+    expect(base.deciders).toEqual([{ direction: 'ingress', tier: 'Baseline', policy: 'clusternetworkpolicy/base-deny' }]);
+    const byDefault = attributeFlow(T.cluster, 'node-1', ev({ src: tip('web-a'), dst: tip('locked'), dport: 7000, verdict: 'allowed', direction: undefined }), at)!;
+    expect(byDefault.deciders).toEqual([{ direction: 'ingress', tier: 'default', policy: '' }]);
+    expect(flowKeys(byDefault)).toEqual(['allowed\tdefault\t']);
   });
 
   it('an allowed connection names the allowing rules, reported once, by the destination\'s node', () => {
@@ -118,7 +143,7 @@ describe('metrics', () => {
       endpoints: { ready: ['default/a', 'default/b'], terminal: ['default/c'], at: '2026-01-02T03:04:06Z', syncs: 5, by: 'controller' },
       tables: counts,
       drops,
-      flows: new Map([['denied\tdefault/db-from-api', 1]]),
+      flows: new Map(flowKeys({ verdict: 'denied', policies: ['default/db-from-api'] }).map((k) => [k, 1])),
     });
     expect(text).toContain('podnet_endpoint_syncs_total{lab="x"} 5\n');
     expect(text).toContain('podnet_endpoint_pods{lab="x",condition="ready"} 2\n');
@@ -127,7 +152,7 @@ describe('metrics', () => {
     expect(text).toContain('podnet_sync_duration_seconds{lab="x",part="services"} 0.012\n');
     expect(text).toContain('podnet_nft_rules{lab="x",node="node-2",table="podnet-policy"} 3\n');
     expect(text).toContain('podnet_policy_drops_total{lab="x",policy="default/db-from-api",direction="ingress"} 7\n');
-    expect(text).toContain('podnet_flows_total{lab="x",verdict="denied",policy="default/db-from-api"} 1\n');
+    expect(text).toContain('podnet_flows_total{lab="x",verdict="denied",tier="NetworkPolicy",policy="default/db-from-api"} 1\n');
     expect(text).toMatch(/# TYPE podnet_policy_drops_total counter\n/);
   });
 });

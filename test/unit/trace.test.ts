@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { buildTrace, TraceInputError, type Trace } from '../../src/trace/build.js';
 import { formatTrace } from '../../src/trace/format.js';
 import { parseTarget, TargetError } from '../../src/trace/target.js';
-import { world } from './trace-fixture.js';
+import { config, OBJECTS, rawObjects, world } from './trace-fixture.js';
+import { offlineWorld } from '../../src/trace/world.js';
 import { golden } from '../support/golden.js';
 
 
@@ -124,5 +125,18 @@ describe('buildTrace', () => {
 
   it('formats a Service trace (golden)', () => {
     golden('trace-service.txt', formatTrace(trace('web'), { target: '10.96.0.1:80', outcome: { verdict: 'open', ms: 3 }, agrees: true }));
+  });
+
+  it('with cluster policies: the Admin tier\'s Deny decides before NetworkPolicy; a Pass hands on to it (golden)', () => {
+    const cnp = (name: string, priority: number, action: string) => ({
+      apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', metadata: { name },
+      spec: { tier: 'Admin', priority, subject: { pods: { namespaceSelector: {}, podSelector: { matchLabels: { app: 'web' } } } }, ingress: [{ name: `${action.toLowerCase()}-client`, action, from: [{ pods: { namespaceSelector: {}, podSelector: { matchLabels: { app: 'client' } } } }] }] },
+    });
+    const denyFirst = offlineWorld(config(), rawObjects([...OBJECTS, cnp('deny-client', 5, 'Deny'), cnp('pass-client', 9, 'Pass')]));
+    const passFirst = offlineWorld(config(), rawObjects([...OBJECTS, cnp('deny-client', 9, 'Deny'), cnp('pass-client', 5, 'Pass')]));
+    const t = (w: typeof denyFirst) => buildTrace(w, { from: 'default/client', to: parseTarget('default/web-b'), toText: 'default/web-b', port: 8080, protocol: 'TCP' });
+    expect(t(denyFirst).verdict).toBe('DENIED');
+    expect(t(passFirst).verdict).toBe('ALLOWED');
+    golden('trace-tiers.txt', `${formatTrace(t(denyFirst))}\n${formatTrace(t(passFirst))}`);
   });
 });
