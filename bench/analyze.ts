@@ -13,6 +13,7 @@ import { podKey } from '../src/model/types.js';
 import { computeMatrix, type Matrix } from '../src/policy/matrix.js';
 import { PolicyEngine } from '../src/policy/engine.js';
 import { clusterManifests, rng, syntheticCluster, type SyntheticSpec } from './synthetic.js';
+import { syntheticClusterPolicies } from './synthetic-tiers.js';
 
 const PORT = 8080;
 const PROTOCOL = 'TCP';
@@ -21,6 +22,14 @@ const B: SyntheticSpec = { seed: 2, namespaces: 200, pods: 10_000, policies: 2_0
 const TARGET_A_MS = 1_000;
 const TARGET_B_MS = 30_000;
 const TARGET_B_RSS_MIB = 2_048;
+/** Issue 18: A with 100 cluster policies in both tiers ≤ 1.2× the time of A alone, in the same run. */
+const TIERS = 100;
+const TARGET_TIERS_RATIO = 1.2;
+/** Rows of A with tiers checked pair by pair against the engine. */
+const TIERS_SAMPLE_ROWS = 100;
+/** Alternating runs of A and A with tiers (each one's median): single runs swing with GC and JIT. */
+const TIERS_RUNS = 15;
+const TIERS_WARMUP = 5;
 /** Rows of B evaluated pair by pair: the naive time is extrapolated from them. */
 const B_SAMPLE_ROWS = 100;
 /** Extra random pairs of B checked against the engine. */
@@ -66,6 +75,35 @@ export async function main(args: string[]): Promise<number> {
   rows.push(rowA);
   log(`A: ${fmtMs(msA)} median of ${timesA.map(fmtMs).join(', ')}; ${density(matrixA!)} of pairs allowed`);
 
+  // A with cluster policies (both tiers), interleaved with A alone so both see the same machine;
+  // after warm-up runs of each (the JIT), the ratio is the median of the pairs' ratios.
+  const clusterT: Cluster = { ...clusterA, clusterPolicies: syntheticClusterPolicies(TIERS, A.seed + 7) };
+  const timesT: number[] = [];
+  const timesA2: number[] = [];
+  const pairRatios: number[] = [];
+  let matrixT: Matrix | undefined;
+  for (let i = 0; i < TIERS_WARMUP + TIERS_RUNS; i++) {
+    collect();
+    let t0 = now();
+    computeMatrix(clusterA, PORT, PROTOCOL);
+    const a = now() - t0;
+    collect();
+    t0 = now();
+    matrixT = computeMatrix(clusterT, PORT, PROTOCOL);
+    const b = now() - t0;
+    if (i < TIERS_WARMUP) continue;
+    timesA2.push(a);
+    timesT.push(b);
+    pairRatios.push(b / a);
+  }
+  const msT = median(timesT);
+  const tiersRatio = median(pairRatios);
+  const tiersCheck = naive(clusterT, matrixT!, Array.from({ length: TIERS_SAMPLE_ROWS }, (_, i) => Math.floor((i * clusterT.pods.length) / TIERS_SAMPLE_ROWS)));
+  mismatches += tiersCheck.mismatches;
+  rows.push({ scenario: `A + ${TIERS} cluster policies (median of ${TIERS_RUNS})`, pods: A.pods, policies: A.policies + TIERS, ms: msT, target: `≤ ${TARGET_TIERS_RATIO}× A`, pass: tiersRatio <= TARGET_TIERS_RATIO, ratio: `${tiersRatio.toFixed(2)}× A` });
+  log(`A + ${TIERS} cluster policies: ${fmtMs(msT)} median of ${timesT.map(fmtMs).join(', ')} vs A ${timesA2.map(fmtMs).join(', ')} → median pair ratio ${tiersRatio.toFixed(2)}× (after ${TIERS_WARMUP} warm-up pairs); ${density(matrixT!)} of pairs allowed; ${tiersCheck.mismatches} mismatches in ${tiersCheck.pairs} pairs checked against the engine`);
+  matrixT = undefined;
+
   let clusterB: Cluster | undefined = syntheticCluster(B);
   collect();
   let t = now();
@@ -109,7 +147,7 @@ export async function main(args: string[]): Promise<number> {
 
   printTable(rows.sort((x, y) => x.pods - y.pods));
   const failed = rows.filter((x) => x.pass === false);
-  log(`\nagreement with PolicyEngine.evaluate: ${naiveA.pairs + naiveB.pairs + B_SAMPLE_PAIRS} pairs checked, ${mismatches} mismatches`);
+  log(`\nagreement with PolicyEngine.evaluate: ${naiveA.pairs + naiveB.pairs + B_SAMPLE_PAIRS + tiersCheck.pairs} pairs checked, ${mismatches} mismatches`);
   log('ratio = bitset time / naive time (smaller is better); peak RSS is the process peak so far.');
   if (mismatches > 0) log('FAIL: the bitset matrix disagrees with the engine');
   if (failed.length > 0) log(`${strict ? 'FAIL' : 'warning'}: missed target(s): ${failed.map((x) => x.scenario).join(', ')}`);

@@ -2,8 +2,9 @@
 export class Bitset {
   readonly words: Uint32Array;
 
-  constructor(readonly size: number) {
-    this.words = new Uint32Array((size + 31) >>> 5);
+  /** `words`: a view to use (of the right length, zeroed), e.g. from a Slab; else a new array. */
+  constructor(readonly size: number, words?: Uint32Array) {
+    this.words = words ?? allocWords((size + 31) >>> 5);
   }
 
   static full(size: number): Bitset {
@@ -74,7 +75,9 @@ export class Bitset {
   }
 
   isEmpty(): boolean {
-    return this.words.every((w) => w === 0);
+    const w = this.words;
+    for (let k = 0; k < w.length; k++) if (w[k] !== 0) return false;
+    return true;
   }
 
   *[Symbol.iterator](): IterableIterator<number> {
@@ -101,5 +104,56 @@ function transpose32(a: Uint32Array): void {
       a[k] ^= t << j;
       a[k | j] ^= t;
     }
+  }
+}
+
+/**
+ * Zeroed word arrays carved from shared 64 KiB buffers: on this V8 a typed array of its own
+ * costs ~2 µs to allocate (its ArrayBuffer's backing store), a view into a bigger one ~40 ns —
+ * and the analyzer makes hundreds of thousands. A buffer is freed once no view of it is left.
+ */
+const CHUNK_WORDS = 16_384;
+let chunk = new Uint32Array(0);
+let chunkUsed = 0;
+
+function allocWords(n: number): Uint32Array {
+  if (n > CHUNK_WORDS / 4) return new Uint32Array(n);
+  if (chunkUsed + n > chunk.length) {
+    chunk = new Uint32Array(CHUNK_WORDS);
+    chunkUsed = 0;
+  }
+  const out = chunk.subarray(chunkUsed, chunkUsed + n);
+  chunkUsed += n;
+  return out;
+}
+
+/**
+ * Bitsets of one size carved from shared buffers, for code that makes thousands of short-lived
+ * ones: a typed array of its own costs far more to allocate than a view into a bigger one.
+ */
+export class BitsetSlab {
+  private buffer = new Uint32Array(0);
+  private used = 0;
+  private readonly wordsPer: number;
+  private fullWords: Uint32Array | undefined;
+
+  constructor(private readonly size: number, private readonly chunk = 256) {
+    this.wordsPer = (size + 31) >>> 5;
+  }
+
+  empty(): Bitset {
+    if (this.used + this.wordsPer > this.buffer.length) {
+      this.buffer = new Uint32Array(this.wordsPer * this.chunk);
+      this.used = 0;
+    }
+    const words = this.buffer.subarray(this.used, this.used + this.wordsPer);
+    this.used += this.wordsPer;
+    return new Bitset(this.size, words);
+  }
+
+  full(): Bitset {
+    const b = this.empty();
+    b.words.set((this.fullWords ??= Bitset.full(this.size).words));
+    return b;
   }
 }

@@ -9,11 +9,12 @@
 import { Bitset } from '../model/bitset.js';
 import { parseIPv4 } from '../model/ip.js';
 import { matchesSelector } from '../model/labels.js';
-import type { Cluster, ClusterPeer, ClusterPolicyRule, NetworkPolicy, Pod, PolicyPeer, PolicyRule, Protocol } from '../model/types.js';
+import type { Cluster, NetworkPolicy, Pod, PolicyPeer, PolicyRule, Protocol } from '../model/types.js';
 import { PolicyEngine, type EngineOptions } from './engine.js';
 import { ipBlockSet } from './externals.js';
-import { DEFAULT_SEMANTICS, type Semantics } from './semantics.js';
-import { selectsPod, type TierRule } from './tiers.js';
+import { DEFAULT_SEMANTICS } from './semantics.js';
+import { cached, type Ctx } from './matrix-ctx.js';
+import { applyTiers } from './matrix-tiers.js';
 
 export interface Matrix {
   pods: readonly Pod[];
@@ -21,20 +22,6 @@ export interface Matrix {
   protocol: Protocol;
   /** rows[s].has(d): source pod s may connect to destination pod d. */
   rows: readonly Bitset[];
-}
-
-interface Ctx {
-  pods: readonly Pod[];
-  n: number;
-  port: number;
-  protocol: Protocol;
-  asNode: boolean[];
-  semantics: Semantics;
-  byNamespace: Map<string, number[]>;
-  engine: PolicyEngine;
-  peerCache: Map<string, Bitset>;
-  ruleCache: Map<PolicyRule, Bitset>;
-  tierCache: Map<ClusterPolicyRule, Bitset>;
 }
 
 export function computeMatrix(cluster: Cluster, port: number, protocol: Protocol, options: EngineOptions = {}): Matrix {
@@ -55,6 +42,8 @@ export function computeMatrix(cluster: Cluster, port: number, protocol: Protocol
     peerCache: new Map(),
     ruleCache: new Map(),
     tierCache: new Map(),
+    tierPeersCache: new Map(),
+    subjectCache: new Map(),
   };
   const ingress = applyTiers(ctx, directionSets(ctx, cluster.policies, 'ingress'), 'ingress');
   const egress = applyTiers(ctx, directionSets(ctx, cluster.policies, 'egress'), 'egress');
@@ -182,107 +171,6 @@ function peerSet(ctx: Ctx, peer: PolicyPeer, namespace: string): Bitset {
         if (!ctx.asNode[i] && (!peer.podSelector || matchesSelector(peer.podSelector, ctx.pods[i].labels))) set.set(i);
       }
     }
-    return set;
-  });
-}
-
-function cached(ctx: Ctx, key: string, make: () => Bitset): Bitset {
-  let b = ctx.peerCache.get(key);
-  if (!b) {
-    b = make();
-    ctx.peerCache.set(key, b);
-  }
-  return b;
-}
-
-/**
- * The tiers around NetworkPolicy's per-pod sets (null: not isolated), for every pod some
- * cluster policy has as subject; the others keep NetworkPolicy's set.
- */
-function applyTiers(ctx: Ctx, np: (Bitset | null)[], direction: 'ingress' | 'egress'): (Bitset | null)[] {
-  if (ctx.engine.tiers.empty) return np;
-  const out = np.slice();
-  for (let i = 0; i < ctx.n; i++) {
-    if (ctx.asNode[i]) continue; // "host-networked pods are not included in subject selection"
-    const pod = ctx.pods[i];
-    const admin = ctx.engine.tiers.rules(pod, direction, 'Admin');
-    const baseline = ctx.engine.tiers.rules(pod, direction, 'Baseline');
-    if (admin.length === 0 && baseline.length === 0) continue;
-    const first = walk(ctx, admin, Bitset.full(ctx.n), i, direction);
-    const next = first.undecided.or(first.passed);
-    const isolated = np[i];
-    if (isolated) out[i] = first.accepted.or(isolated.clone().and(next));
-    else {
-      const base = walk(ctx, baseline, next, i, direction);
-      out[i] = first.accepted.or(base.accepted).or(base.passed).or(base.undecided);
-    }
-  }
-  return out;
-}
-
-/** One tier's rules in order over the undecided peers (consumed): the first matching rule decides. */
-function walk(ctx: Ctx, rules: readonly TierRule[], undecided: Bitset, subject: number, direction: 'ingress' | 'egress'): { accepted: Bitset; passed: Bitset; undecided: Bitset } {
-  const accepted = new Bitset(ctx.n);
-  const passed = new Bitset(ctx.n);
-  for (const r of rules) {
-    const hit = tierRuleSet(ctx, r.rule, subject, direction).clone().and(undecided);
-    if (hit.isEmpty()) continue;
-    if (r.rule.action === 'Accept') accepted.or(hit);
-    else if (r.rule.action === 'Pass') passed.or(hit);
-    undecided.andNot(hit);
-  }
-  return { accepted, passed, undecided };
-}
-
-/** The peers a cluster rule matches on the matrix's port (named ports resolve on the destination). */
-function tierRuleSet(ctx: Ctx, rule: ClusterPolicyRule, subject: number, direction: 'ingress' | 'egress'): Bitset {
-  const named = rule.ports !== null && rule.ports.some((p) => p.kind === 'named');
-  const byRange = rule.ports === null || rule.ports.some((p) => p.kind === 'range' && p.protocol === ctx.protocol && p.start <= ctx.port && ctx.port <= p.end);
-  // Ingress named ports resolve on the subject itself: all its peers or none.
-  if (direction === 'ingress' && named && !byRange) return namedPortOn(ctx, rule, ctx.pods[subject]) ? tierPeers(ctx, rule) : new Bitset(ctx.n);
-  let set = ctx.tierCache.get(rule);
-  if (!set) {
-    const peers = tierPeers(ctx, rule);
-    if (byRange) set = peers;
-    else if (!named || direction === 'ingress') set = new Bitset(ctx.n);
-    else {
-      const mask = new Bitset(ctx.n);
-      for (let d = 0; d < ctx.n; d++) if (namedPortOn(ctx, rule, ctx.pods[d])) mask.set(d);
-      set = mask.and(peers);
-    }
-    ctx.tierCache.set(rule, set);
-  }
-  return set;
-}
-
-function namedPortOn(ctx: Ctx, rule: ClusterPolicyRule, pod: Pod): boolean {
-  return (rule.ports ?? []).some((p) => p.kind === 'named' && pod.containers.some((c) => c.ports.some((cp) => cp.name === p.name && cp.protocol === ctx.protocol && cp.containerPort === ctx.port)));
-}
-
-function tierPeers(ctx: Ctx, rule: ClusterPolicyRule): Bitset {
-  const key = `tier|${JSON.stringify(rule.peers)}`;
-  return cached(ctx, key, () => {
-    const set = new Bitset(ctx.n);
-    for (const peer of rule.peers) set.or(tierPeer(ctx, peer));
-    return set;
-  });
-}
-
-function tierPeer(ctx: Ctx, peer: ClusterPeer): Bitset {
-  return cached(ctx, `tier|${JSON.stringify(peer)}`, () => {
-    const set = new Bitset(ctx.n);
-    if (peer.kind === 'domainNames') return set; // not modeled: matches nothing (engine.ts)
-    if (peer.kind === 'pods') {
-      for (const [ns, members] of ctx.byNamespace) {
-        const labels = ctx.engine.namespaceLabels(ns);
-        for (const i of members) if (!ctx.asNode[i] && selectsPod(peer, labels, ctx.pods[i])) set.set(i);
-      }
-      return set;
-    }
-    // nodes and networks peers: the engine decides per pod (hostNetwork pods as their node).
-    ctx.pods.forEach((p, i) => {
-      if (ctx.engine.clusterPeerMatches(peer, { kind: 'pod', pod: p })) set.set(i);
-    });
     return set;
   });
 }

@@ -61,6 +61,11 @@ export function tierPolicyLabel(p: ClusterPolicy): string {
   return `${p.kind.toLowerCase()} ${p.name} (${p.priority === null ? p.tier : `${p.tier}, priority ${p.priority}`})`;
 }
 
+/** The labels as one canonical string (keys sorted). */
+function labelsKey(labels: Labels): string {
+  return Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join('\u0000');
+}
+
 export function selectsPod(sel: PodsSelection, nsLabels: Labels, pod: Pod): boolean {
   return matchesSelector(sel.namespaceSelector, nsLabels) && matchesSelector(sel.podSelector, pod.labels);
 }
@@ -69,6 +74,10 @@ export function selectsPod(sel: PodsSelection, nsLabels: Labels, pod: Pod): bool
 export class TierIndex {
   private readonly tiers: Readonly<Record<PolicyTier, readonly ClusterPolicy[]>>;
   private readonly cache = new WeakMap<Pod, Record<`${PolicyTier}/${Direction}`, readonly TierRule[]>>();
+  private readonly byLabels = new Map<string, Record<`${PolicyTier}/${Direction}`, readonly TierRule[]>>();
+  private readonly ruleObjects = new Map<ClusterPolicyRule, TierRule>();
+  private readonly lists = new Map<string, readonly TierRule[]>();
+  private readonly byNamespace = new Map<string, Readonly<Record<PolicyTier, readonly ClusterPolicy[]>>>();
   readonly empty: boolean;
 
   constructor(policies: readonly ClusterPolicy[], private readonly nsLabels: (ns: string) => Labels) {
@@ -89,12 +98,42 @@ export class TierIndex {
     if (this.empty) return [];
     let entry = this.cache.get(pod);
     if (!entry) {
-      const labels = this.nsLabels(pod.namespace);
-      const build = (t: PolicyTier, d: Direction): TierRule[] =>
-        this.tiers[t].filter((pol) => selectsPod(pol.subject, labels, pod)).flatMap((policy) => (d === 'ingress' ? policy.ingress : policy.egress).map((rule, index) => ({ policy, direction: d, index, rule })));
-      entry = { 'Admin/ingress': build('Admin', 'ingress'), 'Admin/egress': build('Admin', 'egress'), 'Baseline/ingress': build('Baseline', 'ingress'), 'Baseline/egress': build('Baseline', 'egress') };
+      // Pods of one namespace with the same labels are selected alike: one entry for all of them.
+      const key = `${pod.namespace}\n${labelsKey(pod.labels)}`;
+      entry = this.byLabels.get(key);
+      if (!entry) {
+        const inNamespace = this.namespaceSubjects(pod.namespace);
+        const build = (t: PolicyTier, d: Direction): readonly TierRule[] => {
+          const selected = inNamespace[t].filter((pol) => matchesSelector(pol.subject.podSelector, pod.labels));
+          // Equal lists are one array (callers may key their own caches on it).
+          const listKey = `${t}/${d}/${selected.map((pol) => pol.name + '\u0000' + pol.kind).join('\u0001')}`;
+          let list = this.lists.get(listKey);
+          if (!list) this.lists.set(listKey, (list = selected.flatMap((policy) => (d === 'ingress' ? policy.ingress : policy.egress).map((rule, index) => this.tierRule(policy, d, index, rule)))));
+          return list;
+        };
+        entry = { 'Admin/ingress': build('Admin', 'ingress'), 'Admin/egress': build('Admin', 'egress'), 'Baseline/ingress': build('Baseline', 'ingress'), 'Baseline/egress': build('Baseline', 'egress') };
+        this.byLabels.set(key, entry);
+      }
       this.cache.set(pod, entry);
     }
     return entry[`${tier}/${direction}`];
+  }
+
+  /** The policies of each tier whose subject's namespaceSelector selects namespace `ns`, in order. */
+  private namespaceSubjects(ns: string): Readonly<Record<PolicyTier, readonly ClusterPolicy[]>> {
+    let out = this.byNamespace.get(ns);
+    if (!out) {
+      const labels = this.nsLabels(ns);
+      const pick = (t: PolicyTier) => this.tiers[t].filter((pol) => matchesSelector(pol.subject.namespaceSelector, labels));
+      this.byNamespace.set(ns, (out = { Admin: pick('Admin'), Baseline: pick('Baseline') }));
+    }
+    return out;
+  }
+
+  /** One TierRule object per rule, so the lists of different pods share them. */
+  private tierRule(policy: ClusterPolicy, direction: Direction, index: number, rule: ClusterPolicyRule): TierRule {
+    let r = this.ruleObjects.get(rule);
+    if (!r) this.ruleObjects.set(rule, (r = { policy, direction, index, rule }));
+    return r;
   }
 }

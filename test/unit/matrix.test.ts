@@ -44,6 +44,15 @@ describe('computeMatrix agrees with PolicyEngine.evaluate on every pair', () => 
   it('clusters spanning several bitset words (33-80 pods)', () => {
     fc.assert(fc.property(scenarioArb(33, 80, 8), checkScenario), { numRuns: 40, seed: 7 });
   });
+
+  it('random clusters with cluster policy tiers (1-4 cluster policies)', () => {
+    fc.assert(fc.property(scenarioArb(3, 12, 4, 4), checkScenario), { numRuns: 500, seed: 18 });
+  });
+
+  it('random clusters with tiers, unseeded; and several bitset words', () => {
+    fc.assert(fc.property(scenarioArb(3, 12, 4, 4), checkScenario), { numRuns: 150 });
+    fc.assert(fc.property(scenarioArb(33, 80, 6, 5), checkScenario), { numRuns: 30, seed: 8 });
+  });
 });
 
 describe('computeMatrix on a known cluster', () => {
