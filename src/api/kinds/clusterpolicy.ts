@@ -146,7 +146,7 @@ function readRules(v: Version, value: unknown, path: string, direction: 'ingress
     const actionText = readString(ro.action, join(rp, 'action'), p);
     let action: TierAction = 'Deny';
     if (actionText === undefined) p.error(join(rp, 'action'), `required field is missing (${v.actions.join(', ')})`);
-    else if (!v.actions.includes(actionText)) p.error(join(rp, 'action'), `${show(actionText)} is not a valid action for a ${v.kind} (${v.actions.join(', ')})`);
+    else if (!v.actions.includes(actionText)) p.error(join(rp, 'action'), `${show(actionText)} is not a valid action for ${/^[AEIOU]/.test(v.kind) ? 'an' : 'a'} ${v.kind} (${v.actions.join(', ')})`);
     else action = actionText === 'Allow' ? 'Accept' : (actionText as TierAction);
     const peerField = direction === 'ingress' ? 'from' : 'to';
     const peers = readPeers(v, ro[peerField], join(rp, peerField), direction, action, p);
