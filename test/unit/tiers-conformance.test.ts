@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { PolicyEngine } from '../../src/policy/engine.js';
 import { computeMatrix } from '../../src/policy/matrix.js';
 import { findPod, loadCluster } from './fixtures.js';
-import { CASES, docs, HOUSES, key, toV1alpha1, type Step } from './tiers-conformance-cases.js';
+import { CASES, docs, key, toV1alpha1, type Step } from './tiers-conformance-cases.js';
+import { clusterDocs, MORE_CASES } from './tiers-conformance-more.js';
 
 function runSteps(file: string, steps: readonly Step[]): void {
   for (const version of ['v1alpha2', 'v1alpha1'] as const) {
@@ -19,7 +20,7 @@ function runSteps(file: string, steps: readonly Step[]): void {
       for (const step of steps) {
         step.change?.(objs);
         const current = version === 'v1alpha1' ? objs.map(toV1alpha1) : objs;
-        const cluster = loadCluster([HOUSES, ...current]);
+        const cluster = loadCluster(clusterDocs(current));
         const engine = new PolicyEngine(cluster);
         for (const [from, to, protocol, port, want] of step.probes) {
           const src = findPod(cluster, key(from));
@@ -34,6 +35,6 @@ function runSteps(file: string, steps: readonly Step[]): void {
   }
 }
 
-for (const c of CASES) {
+for (const c of [...CASES, ...MORE_CASES]) {
   describe(`conformance: ${c.title}`, () => runSteps(c.file, c.steps));
 }
