@@ -82,12 +82,13 @@ export async function main(args: string[]): Promise<number> {
   const timesA2: number[] = [];
   const pairRatios: number[] = [];
   let matrixT: Matrix | undefined;
+  // No forced GC between these runs: after a full collection the first allocations of a run pay
+  // for growing the young generation again, which swings single runs of ~10 ms by 3x.
+  collect();
   for (let i = 0; i < TIERS_WARMUP + TIERS_RUNS; i++) {
-    collect();
     let t0 = now();
     computeMatrix(clusterA, PORT, PROTOCOL);
     const a = now() - t0;
-    collect();
     t0 = now();
     matrixT = computeMatrix(clusterT, PORT, PROTOCOL);
     const b = now() - t0;

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- policy [--policies N] [--seconds S] [--strict]`: NetworkPolicy enforcement
+ * `npm run bench -- policy [--policies N] [--tiers T] [--seconds S] [--strict]`: NetworkPolicy enforcement
  * cost, in a 2-node routed podnet network (podnet's own renderers, no agents), client pod on
  * node-1, server pod on node-2, with podnet's real compile → render → `nft -f` path:
  *  - sync time: the policy tables of a cluster with 1,000 policies, and with one more on top
@@ -12,7 +12,10 @@
  *  - `podnet matrix` on a real 9-pod lab made by the CLI: 9 × 9 probes (target < 5 s).
  * The N policies: half isolate the server for ingress, half the client for egress, each allowing
  * one /32 outside the cluster on one port, plus the two that allow client → server: every
- * lookup searches sets of N/2 elements. Rounds interleave none/loaded. Needs root and iperf3.
+ * lookup searches sets of N/2 elements. With --tiers T (default 100; issue 18) the loaded state also
+ * has T cluster policies whose subjects are both pods (folded into the same sets), and the sync of
+ * one more cluster policy at that scale is timed (target ≤ 50 ms). Rounds interleave none/loaded.
+ * Needs root and iperf3.
  */
 import { spawn } from 'node:child_process';
 import { readCluster } from '../src/api/cluster.js';
@@ -31,10 +34,32 @@ const ROUNDS = 5;
 const LATENCY_BATCHES = 16;
 const LATENCY_SAMPLES = 1000;
 
+/**
+ * `t` cluster policies (issue 18), all with the client and the server as subjects, so that their
+ * rules fold into the sets every lookup searches: Admin-tier denies of one outside /32 on one
+ * port each, some passes, and Baseline-tier denies; none touches client → server.
+ */
+function tierObjects(t: number): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (let i = 0; i < t; i++) {
+    const ip = `198.18.${(i >> 8) & 255}.${i & 255}/32`;
+    const admin = i % 4 !== 3;
+    const action = !admin ? 'Deny' : i % 4 === 2 ? 'Pass' : 'Deny';
+    const rule = { action, ...(i % 2 === 0 ? { to: [{ networks: [ip] }] } : {}), protocols: [{ tcp: { destinationPort: { number: 2000 + i } } }] };
+    const ingress = { action, from: [{ pods: { namespaceSelector: {}, podSelector: { matchLabels: { app: 'client' } } } }], protocols: [{ tcp: { destinationPort: { number: 3000 + i } } }] };
+    out.push({
+      apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', metadata: { name: `tier-${i}` },
+      spec: { tier: admin ? 'Admin' : 'Baseline', priority: i % 1000, subject: { namespaces: { matchLabels: { 'kubernetes.io/metadata.name': 'bench' } } }, ...(i % 2 === 0 ? { egress: [rule] } : { ingress: [ingress] }) },
+    });
+  }
+  return out;
+}
+
 /** `n` policies plus the two that allow client → server; n < 0: no policies at all. */
-function policyObjects(n: number): Record<string, unknown>[] {
+function policyObjects(n: number, tiers = 0): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   if (n < 0) return out;
+  out.push(...tierObjects(tiers));
   const np = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: 'bench' }, spec });
   out.push(np('server-from-client', { podSelector: { matchLabels: { app: 'server' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'client' } } }] }] }));
   out.push(np('client-to-server', { podSelector: { matchLabels: { app: 'client' } }, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: { matchLabels: { app: 'server' } } }] }] }));
@@ -48,9 +73,9 @@ function policyObjects(n: number): Record<string, unknown>[] {
 }
 
 /** The bench lab's two pods with their real addresses, plus `n` policies. */
-function benchCluster(lab: BenchLab, n: number): Cluster {
+function benchCluster(lab: BenchLab, n: number, tiers = 0): Cluster {
   const pod = (name: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'bench', labels: { app: name } }, spec: { nodeName: lab.pods.get(name)!.node, containers: [{ name: 'c' }] }, status: { podIP: lab.pods.get(name)!.ip } });
-  const objs = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } }, pod('client'), pod('server'), ...policyObjects(n)];
+  const objs = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } }, pod('client'), pod('server'), ...policyObjects(n, tiers)];
   const raws: RawObject[] = objs.map((obj, doc) => ({ obj, source: { file: 'bench', doc }, prefix: '' }));
   const c = readCluster(raws, { podCidr: lab.config.podCidr });
   const pods = c.pods.map((p): Pod => ({ ...p, ip: lab.pods.get(p.name)!.ip, nodeName: lab.pods.get(p.name)!.node }));
@@ -95,6 +120,7 @@ function pct(xs: readonly number[], p: number): number {
 
 export async function main(args: string[]): Promise<number> {
   let n = 10_000;
+  let tiers = 100;
   let seconds = 3;
   let strict = false;
   const count = (text: string | undefined) => (/^\d+$/.test(text ?? '') ? Number(text) : NaN);
@@ -102,8 +128,9 @@ export async function main(args: string[]): Promise<number> {
     if (args[i] === '--strict') strict = true;
     else if (args[i] === '--policies' && count(args[i + 1]) >= 0) n = count(args[++i]);
     else if (args[i] === '--seconds' && count(args[i + 1]) > 0) seconds = count(args[++i]);
+    else if (args[i] === '--tiers' && count(args[i + 1]) >= 0) tiers = count(args[++i]);
     else {
-      process.stderr.write(`policy: bad argument ${args[i]}\nusage: npm run bench -- policy [--policies N] [--seconds S] [--strict]\n`);
+      process.stderr.write(`policy: bad argument ${args[i]}\nusage: npm run bench -- policy [--policies N] [--tiers T] [--seconds S] [--strict]\n`);
       return 2;
     }
   }
@@ -120,24 +147,31 @@ export async function main(args: string[]): Promise<number> {
     ]);
     const client = lab.pods.get('client')!;
     const server = lab.pods.get('server')!;
-    log(`policy benchmark: ${n} policies, client ${client.ip} (node-1) → server ${server.ip} (node-2), routed; ${ROUNDS} interleaved rounds\n`);
+    log(`policy benchmark: ${n} policies${tiers > 0 ? ` + ${tiers} cluster policies` : ''}, client ${client.ip} (node-1) → server ${server.ip} (node-2), routed; ${ROUNDS} interleaved rounds\n`);
 
     // Sync times (each a full replace of every node's table, as apply does).
     const syncRows = [['sync', 'policies', 'set elements', 'compile ms', 'total ms', 'target']];
-    const timed = async (label: string, count: number, target?: string) => {
+    const timed = async (label: string, count: number, target?: string, before = count === 1001 ? 1000 : count, tiersBefore = 0, tiersAfter = 0) => {
       const times: number[] = [];
       let last = { ms: 0, compileMs: 0, elements: 0 };
+      const [from, to] = [benchCluster(lab, before, tiersBefore), benchCluster(lab, count, tiersAfter)];
       for (let r = 0; r < ROUNDS; r++) {
-        await sync(lab, benchCluster(lab, count === 1001 ? 1000 : count)); // the state before
-        last = await sync(lab, benchCluster(lab, count));
+        await sync(lab, from); // the state before
+        last = await sync(lab, to);
         times.push(last.ms);
       }
-      syncRows.push([label, String(count), String(last.elements), last.compileMs.toFixed(1), median(times).toFixed(1), target ?? '—']);
+      syncRows.push([label, tiersAfter > 0 ? `${count} + ${tiersAfter} cluster` : String(count), String(last.elements), last.compileMs.toFixed(1), median(times).toFixed(1), target ?? '—']);
       return median(times);
     };
     await timed('1,000 policies', 1000);
     const plusOne = await timed('+1 policy on 1,000', 1001, '≤ 100');
     await timed(`${n} policies`, n);
+    // Issue 18: cluster policies at that scale, and one more of them on top.
+    let plusOneTier = 0;
+    if (tiers > 0) {
+      await timed(`${n} policies + ${tiers} cluster policies`, n, undefined, n, tiers, tiers);
+      plusOneTier = await timed(`+1 cluster policy on ${n} + ${tiers}`, n, '≤ 50', n, tiers, tiers + 1);
+    }
     log(table(syncRows));
 
     const echo = spawn('ip', ['netns', 'exec', server.netns!, process.execPath, '-e', ECHO_SERVER, server.ip], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -145,7 +179,7 @@ export async function main(args: string[]): Promise<number> {
     await new Promise<void>((ok) => echo.stdout.once('data', () => ok()));
     // "none": no NetworkPolicy at all — what podnet runs then: its table with empty maps.
     // "bare": not even that table (the fixed cost of the forward hook; for information).
-    const clusters = { none: benchCluster(lab, -1), loaded: benchCluster(lab, n) };
+    const clusters = { none: benchCluster(lab, -1), loaded: benchCluster(lab, n, tiers) };
     const gbps: Record<string, number[]> = { none: [], loaded: [], bare: [] };
     for (let r = 0; r < ROUNDS; r++) {
       await unload(lab);
@@ -172,9 +206,14 @@ export async function main(args: string[]): Promise<number> {
     echo.kill('SIGKILL');
 
     const thr = median([...Array(ROUNDS).keys()].map((r) => gbps.loaded[r] / gbps.none[r]));
-    const rows = [['measure', 'none', `${n} policies`, 'ratio', 'target', 'result']];
+    const loadedName = tiers > 0 ? `${n} policies + ${tiers} cluster` : `${n} policies`;
+    const rows = [['measure', 'none', loadedName, 'ratio', 'target', 'result']];
     let failed = plusOne <= 100 ? 0 : 1;
     rows.push(['+1 policy on 1,000: sync ms', '—', plusOne.toFixed(1), '—', '≤ 100 ms', plusOne <= 100 ? 'PASS' : 'FAIL']);
+    if (tiers > 0) {
+      rows.push([`+1 cluster policy on ${n} + ${tiers}: sync ms`, '—', plusOneTier.toFixed(1), '—', '≤ 50 ms', plusOneTier <= 50 ? 'PASS' : 'FAIL']);
+      if (plusOneTier > 50) failed++;
+    }
     rows.push(['iperf3 Gbit/s', median(gbps.none).toFixed(2), median(gbps.loaded).toFixed(2), thr.toFixed(3), '≥ 0.95', thr >= 0.95 ? 'PASS' : 'FAIL']);
     const bare = median([...Array(ROUNDS).keys()].map((r) => gbps.none[r] / gbps.bare[r]));
     rows.push(['  (info) no policies vs no policy table at all', median(gbps.bare).toFixed(2), median(gbps.none).toFixed(2), bare.toFixed(3), '—', '—']);
