@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { InputError, formatProblem } from '../../src/api/problems.js';
 import { golden } from '../support/golden.js';
-import { loadCluster } from './fixtures.js';
+import { unmatchedSelectorWarnings } from '../../src/policy/unmatched.js';
+import { loadCluster, namespace, pod } from './fixtures.js';
 
 type Obj = Record<string, unknown>;
 const V2 = 'policy.networking.k8s.io/v1alpha2';
@@ -96,3 +97,20 @@ describe('cluster policy validation', () => {
     expect(() => loadCluster([cnp(ok, 'good'), cnp({ ...ok, tier: 'Nope' }, 'worse')])).toThrow(/clusternetworkpolicy worse: spec\.tier/);
   });
 });
+
+describe('analyze warns about cluster policy selectors that select nothing', () => {
+  it('a subject, and a pods peer; not a selector that matches, nor a hostNetwork-only match', () => {
+    const c = loadCluster([
+      namespace('a', { team: 'alpha' }),
+      pod('a/web', { labels: { app: 'web' } }),
+      pod('a/host', { labels: { app: 'agent' }, hostNetwork: true, nodeName: 'n1' }),
+      cnp({ ...ok, subject: { pods: { namespaceSelector: {}, podSelector: { matchLabels: { app: 'wbe' } } } }, ingress: [{ action: 'Deny', from: [{ namespaces: { matchLabels: { team: 'alpha' } } }] }] }, 'typo'),
+      cnp({ ...ok, priority: 2, ingress: [{ action: 'Deny', from: [{ pods: { namespaceSelector: {}, podSelector: { matchLabels: { app: 'agent' } } } }] }] }, 'host-peer'),
+    ]);
+    expect(unmatchedSelectorWarnings(c)).toEqual([
+      'clusternetworkpolicy typo (Admin, priority 1) [test.yaml]: spec.subject (namespaceSelector {}, podSelector app=wbe) selects no pod',
+      'clusternetworkpolicy host-peer (Admin, priority 2) [test.yaml]: spec.ingress[0].from[0] (namespaceSelector {}, podSelector app=agent) selects no pod',
+    ]);
+  });
+});
+
