@@ -81,7 +81,8 @@ export class Store {
   /**
    * Replaces an object. A resourceVersion in `obj` is a precondition ("the update is rejected
    * with a conflict if the resourceVersion does not match", optimistic concurrency). Identity
-   * (uid, creationTimestamp) stays; generation grows when anything but metadata and status changed.
+   * (uid, creationTimestamp) stays; generation grows when anything but metadata and status changed,
+   * and when the object is marked for deletion.
    */
   update(ri: ResourceInfo, obj: Obj, origin?: Origin): Obj {
     const ns = ri.namespaced ? obj.metadata.namespace ?? 'default' : '';
@@ -90,7 +91,10 @@ export class Store {
     if (rv !== undefined && rv !== '' && rv !== old.obj.metadata.resourceVersion) throw conflict(ri.resource, obj.metadata.name, 'the object has been modified; please apply your changes to the latest version and try again', ri.group);
     const spec = (o: Obj) => JSON.stringify(Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'metadata' && k !== 'status')));
     const m = old.obj.metadata;
-    const generation = (m.generation ?? 1) + (spec(old.obj) === spec(obj) ? 0 : 1);
+    // Marking an object for deletion (deletionTimestamp first set) bumps generation too, as
+    // kube-apiserver's store does: controllers see the change of intent in generation.
+    const marking = m.deletionTimestamp === undefined && obj.metadata.deletionTimestamp !== undefined ? 1 : 0;
+    const generation = (m.generation ?? 1) + (spec(old.obj) === spec(obj) ? 0 : 1) + marking;
     const next: Obj = { ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : {}), uid: m.uid, creationTimestamp: m.creationTimestamp, generation } };
     if (sameContent(next, old.obj)) return old.obj; // a no-op write is no event
     const stored = this.stamp(next);
