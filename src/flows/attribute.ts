@@ -46,9 +46,6 @@ export interface Decider {
   policy: string;
 }
 
-/** "clusternetworkpolicy deny-x spec.ingress[0] (Admin, priority 5): Deny" → "clusternetworkpolicy/deny-x". */
-const tierPolicy = (rule: string) => rule.split(' ').slice(0, 2).join('/');
-
 /**
  * Who decided on one side, for a connection to one port: the Admin tier's Accept or Deny, else
  * the NetworkPolicies isolating the pod (their allowing rules when allowed), else the Baseline
@@ -58,13 +55,13 @@ function sideDeciders(s: SideExplanation, allowed: boolean): { deciders: Decider
   const direction = s.direction;
   const final = (tier: 'Admin' | 'Baseline') => (s.decidedBy ?? []).find((r) => r.tier === tier && r.action !== 'Pass');
   const admin = final('Admin');
-  if (admin) return { deciders: [{ direction, tier: 'Admin', policy: tierPolicy(admin.rule) }], policies: [admin.rule] };
+  if (admin) return { deciders: [{ direction, tier: 'Admin', policy: admin.ref }], policies: [admin.rule] };
   if (s.selectedBy.length > 0) {
     if (!allowed) return { deciders: s.selectedBy.map((p) => ({ direction, tier: 'NetworkPolicy', policy: p.policy })), policies: s.selectedBy.map((p) => p.policy) };
     return { deciders: s.allowedBy.map((r) => ({ direction, tier: 'NetworkPolicy', policy: r.policy })), policies: s.allowedBy.map((r) => `${r.policy} ${r.rule}`) };
   }
   const base = final('Baseline');
-  if (base) return { deciders: [{ direction, tier: 'Baseline', policy: tierPolicy(base.rule) }], policies: [base.rule] };
+  if (base) return { deciders: [{ direction, tier: 'Baseline', policy: base.ref }], policies: [base.rule] };
   return { deciders: [{ direction, tier: 'default', policy: '' }], policies: [] };
 }
 

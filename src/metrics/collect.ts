@@ -32,7 +32,7 @@ export function countTables(node: string, tables: Record<string, TableListing | 
       const side = !self ? null : direction === 'egress' ? explain(cluster, self, peer).egress : explain(cluster, peer, self).ingress;
       // With the isolating NetworkPolicies, the cluster policies whose subject the pod is on that
       // side ("clusternetworkpolicy/name"): one of their Deny rules may be what refused.
-      const policies = !side ? [] : [...side.selectedBy.map((p) => p.policy), ...(side.subjectOf ?? []).map((p) => p.policy.split(' ').slice(0, 2).join('/'))];
+      const policies = !side ? [] : [...side.selectedBy.map((p) => p.policy), ...(side.subjectOf ?? []).map((p) => p.ref)];
       drops.push({ node, pod: pod ? podKey(pod) : ip, direction, packets, policies });
     }
   }

@@ -4,7 +4,7 @@ import { podKey, type Cluster, type NetworkPolicy, type Protocol } from '../mode
 import { ConnSet } from './conns.js';
 import { PolicyEngine, type Endpoint, type SideVerdict } from './engine.js';
 import { DEFAULT_SEMANTICS, type Semantics } from './semantics.js';
-import { tierPolicyLabel, tierRuleLabel } from './tiers.js';
+import { tierPolicyLabel, tierPolicyRef, tierRuleLabel } from './tiers.js';
 
 export interface PolicyRef {
   policy: string;
@@ -25,8 +25,8 @@ export interface SideExplanation {
   exempt?: string;
   selectedBy: PolicyRef[];
   allowedBy: RuleRef[];
-  /** Cluster policies whose subject is this pod (absent: none). */
-  subjectOf?: PolicyRef[];
+  /** Cluster policies whose subject is this pod (absent: none); `ref` "kind/name". */
+  subjectOf?: (PolicyRef & { ref: string })[];
   /**
    * Cluster-policy rules that decided (some of) the connection, in the order checked: e.g.
    * "clusternetworkpolicy deny-sensitive spec.ingress[1] (Admin, priority 10): Deny". A Pass
@@ -40,6 +40,8 @@ export interface SideExplanation {
 export interface TierRuleRef {
   /** tierRuleLabel: "kind name spec.dir[i] (Tier, priority n): Action". */
   rule: string;
+  /** The policy, "kind/name". */
+  ref: string;
   /** The rule's name, when it has one. */
   name?: string;
   tier: 'Admin' | 'Baseline';
@@ -98,10 +100,10 @@ export function explain(cluster: Cluster, src: Endpoint, dst: Endpoint, port?: n
         .map(({ m, conns }) => ({ ...policyRef(m.policy), rule: `spec.${m.direction}[${m.index}]`, conns: conns.toString() })),
     };
     if (v.subjectOf) {
-      out.subjectOf = v.subjectOf.map((p) => ({ policy: tierPolicyLabel(p), file: p.source.file }));
+      out.subjectOf = v.subjectOf.map((p) => ({ policy: tierPolicyLabel(p), ref: tierPolicyRef(p), file: p.source.file }));
       out.decidedBy = (v.tiers ?? [])
         .filter((m) => admits(m.conns))
-        .map((m) => ({ rule: tierRuleLabel(m), ...(m.rule.name ? { name: m.rule.name } : {}), tier: m.tier, action: m.action, file: m.policy.source.file, conns: m.conns.toString() }));
+        .map((m) => ({ rule: tierRuleLabel(m), ref: tierPolicyRef(m.policy), ...(m.rule.name ? { name: m.rule.name } : {}), tier: m.tier, action: m.action, file: m.policy.source.file, conns: m.conns.toString() }));
       if (v.byDefault && admits(v.byDefault)) out.byDefault = v.byDefault.toString();
     }
     return out;

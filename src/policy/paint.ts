@@ -12,10 +12,9 @@
  * and the rest): a rule without ports matches them, a rule with ports does not.
  */
 import { IPV4_MAX } from '../model/ip.js';
-import type { TierAction } from '../model/types.js';
+import { PROTOCOLS, type TierAction } from '../model/types.js';
 import { PROTOCOL_NUMBERS, type Box, type Conns, type Grant } from './boxes.js';
 import { ConnSet } from './conns.js';
-import { PROTOCOLS } from '../model/types.js';
 
 /** Connections: TCP/UDP/SCTP ports, and whether every other protocol is in. */
 export interface Traffic {

@@ -56,6 +56,11 @@ export function tierRuleLabel(r: { policy: ClusterPolicy; direction: Direction; 
   return `${r.policy.kind.toLowerCase()} ${r.policy.name} spec.${r.direction}[${r.index}] (${where}): ${actionWord(r.policy, r.rule.action)}`;
 }
 
+/** "clusternetworkpolicy/deny-sensitive": the policy as a metric label or a flow's decider. */
+export function tierPolicyRef(p: { kind: ClusterPolicyKind; name: string }): string {
+  return `${p.kind.toLowerCase()}/${p.name}`;
+}
+
 /** "clusternetworkpolicy deny-sensitive (Admin, priority 10)" */
 export function tierPolicyLabel(p: ClusterPolicy): string {
   return `${p.kind.toLowerCase()} ${p.name} (${p.priority === null ? p.tier : `${p.tier}, priority ${p.priority}`})`;
