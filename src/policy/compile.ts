@@ -69,13 +69,19 @@ class PolicyCompiler {
   private readonly clusterPeers = new Map<ClusterPeer, RulePeers>();
   /** Painted sides by what decides them (the rules, and the pod's named ports where they resolve on it). */
   private readonly painted = new Map<string, Segment[]>();
+  /** Every addressed pod's IPv4 address as a number, parsed once. */
+  private readonly ipOf = new Map<Pod, number>();
 
   constructor(private readonly cluster: Cluster, semantics: Semantics) {
     this.engine = new PolicyEngine(cluster, { semantics });
-    this.addressed = cluster.pods.filter((p) => parseIPv4(p.ip) !== null);
+    for (const p of cluster.pods) {
+      const ip = parseIPv4(p.ip);
+      if (ip !== null) this.ipOf.set(p, ip);
+    }
+    this.addressed = cluster.pods.filter((p) => this.ipOf.has(p));
     this.podNetworkPods = this.addressed.filter((p) => !p.hostNetwork);
     let excluded = IntervalSet.EMPTY;
-    if (!semantics.ipBlockMatchesPods) excluded = excluded.union(addresses(this.podNetworkPods));
+    if (!semantics.ipBlockMatchesPods) excluded = excluded.union(this.addresses(this.podNetworkPods));
     if (!semantics.ipBlockMatchesNodes) excluded = excluded.union(nodeAddresses(cluster));
     this.notByIpBlock = excluded;
   }
@@ -83,30 +89,31 @@ class PolicyCompiler {
   compile(): PodPolicy[] {
     const out: PodPolicy[] = [];
     for (const pod of this.podNetworkPods) {
-      const ingress = this.side(pod, 'ingress');
-      const egress = this.side(pod, 'egress');
+      const ingress = this.sideOf(pod, 'ingress');
+      const egress = this.sideOf(pod, 'egress');
       if (ingress || egress) out.push({ key: podKey(pod), ip: pod.ip, ingress, egress, node: pod.nodeName ?? '' });
     }
     return out;
   }
 
+  private sideOf(pod: Pod, direction: Direction): Box[] | null {
+    return this.side(pod, direction, this.engine.selecting(pod, direction), this.engine.tiers.rules(pod, direction, 'Admin'), this.engine.tiers.rules(pod, direction, 'Baseline'));
+  }
+
   /** The boxes `pod` allows in `direction`, or null when no policy isolates it there. */
-  private side(pod: Pod, direction: Direction): Box[] | null {
-    const selectedBy = this.engine.selecting(pod, direction);
-    const admin = this.engine.tiers.rules(pod, direction, 'Admin');
-    const baseline = this.engine.tiers.rules(pod, direction, 'Baseline');
+  private side(pod: Pod, direction: Direction, selectedBy: readonly NetworkPolicy[], admin: readonly TierRule[], baseline: readonly TierRule[]): Box[] | null {
     if (admin.length === 0 && baseline.length === 0) {
       if (selectedBy.length === 0) return null;
       // podnet's rule: a pod may always reach itself (through its own Service, the only way its
       // own traffic reaches the forward hook).
       return decompose([this.selfGrant(pod), ...this.networkPolicyGrants(pod, direction, selectedBy)]);
     }
-    const segments = allowAddress(this.paint(pod, direction, selectedBy, admin, baseline), parseIPv4(pod.ip)!);
+    const segments = allowAddress(this.paint(pod, direction, selectedBy, admin, baseline), this.ip(pod));
     return allowsEverything(segments) ? null : segmentBoxes(segments);
   }
 
   private selfGrant(pod: Pod): Grant {
-    const self = parseIPv4(pod.ip)!;
+    const self = this.ip(pod);
     return { peers: IntervalSet.of(self, self), conns: 'any' };
   }
 
@@ -150,7 +157,7 @@ class PolicyCompiler {
     const grants: Grant[] = [{ peers: addresses, conns: this.engine.clusterRuleConns(r.rule, ANY_IP) }];
     if (r.rule.ports.some((p) => p.kind === 'named')) {
       for (const dst of new Set(r.rule.peers.flatMap((p) => this.clusterPeer(p).pods))) {
-        const ip = parseIPv4(dst.ip)!;
+        const ip = this.ip(dst);
         grants.push({ peers: IntervalSet.of(ip, ip), conns: this.engine.clusterRuleConns(r.rule, { kind: 'pod', pod: dst }) });
       }
     }
@@ -169,7 +176,7 @@ class PolicyCompiler {
       let outside = IntervalSet.EMPTY;
       if (peer.kind === 'networks') outside = peer.cidrs.map((c) => ipBlockSet(c, [])).reduce((a, b) => a.union(b), IntervalSet.EMPTY).subtract(this.notByIpBlock);
       else if (peer.kind === 'nodes') outside = this.engine.nodePeerAddresses(peer);
-      out = { addresses: addresses(pods).union(outside), pods };
+      out = { addresses: this.addresses(pods).union(outside), pods };
       this.clusterPeers.set(peer, out);
     }
     return out;
@@ -192,7 +199,7 @@ class PolicyCompiler {
     const grants: Grant[] = [{ peers: peers.addresses, conns: this.engine.ruleConns(rule, ANY_IP) }];
     if (rule.ports.some((p) => typeof p.port === 'string')) {
       for (const dst of peers.pods) {
-        const ip = parseIPv4(dst.ip)!;
+        const ip = this.ip(dst);
         grants.push({ peers: IntervalSet.of(ip, ip), conns: this.engine.ruleConns(rule, { kind: 'pod', pod: dst }) });
       }
     }
@@ -216,16 +223,22 @@ class PolicyCompiler {
     for (const peer of rule.peers) if (peer.kind === 'ipBlock') blocks = blocks.union(ipBlockSet(peer.cidr, peer.except));
     // Upstream: an ipBlock matches every address in it, pods' too. Profiles may keep it off pod
     // IPs (matched by selectors only) or node IPs (hostNetwork pods included).
-    blocks = blocks.subtract(this.notByIpBlock);
+    if (!this.notByIpBlock.isEmpty()) blocks = blocks.subtract(this.notByIpBlock);
+    const selectors = rule.peers.filter((peer) => peer.kind !== 'ipBlock');
     const pods = this.addressed.filter((p) => {
-      if (p.hostNetwork) return blocks.has(parseIPv4(p.ip)!);
-      return blocks.has(parseIPv4(p.ip)!) || rule.peers!.some((peer) => peer.kind !== 'ipBlock' && this.engine.peerMatches(peer, policy.namespace, { kind: 'pod', pod: p }));
+      if (blocks.has(this.ip(p))) return true;
+      return !p.hostNetwork && selectors.some((peer) => this.engine.peerMatches(peer, policy.namespace, { kind: 'pod', pod: p }));
     });
-    return { addresses: addresses(pods.filter((p) => !p.hostNetwork)).union(blocks), pods };
+    const own = pods.filter((p) => !p.hostNetwork);
+    return { addresses: own.length === 0 ? blocks : this.addresses(own).union(blocks), pods };
   }
-}
 
-/** The pods' addresses as a set (every pod given has a valid IPv4 address). */
-function addresses(pods: readonly Pod[]): IntervalSet {
-  return IntervalSet.from(pods.map((p) => ({ start: parseIPv4(p.ip)!, end: parseIPv4(p.ip)! })));
+  private ip(pod: Pod): number {
+    return this.ipOf.get(pod)!;
+  }
+
+  /** The pods' addresses as a set (every pod given has a valid IPv4 address). */
+  private addresses(pods: readonly Pod[]): IntervalSet {
+    return IntervalSet.from(pods.map((p) => ({ start: this.ip(p), end: this.ip(p) })));
+  }
 }

@@ -5,6 +5,9 @@ import { PROTOCOLS, type Protocol } from '../model/types.js';
 export const MIN_PORT = 1;
 export const MAX_PORT = 65535;
 const ALL_PORTS = IntervalSet.of(MIN_PORT, MAX_PORT);
+/** Interned one-port sets per protocol, up to SINGLE_PORTS_MAX each (a bounded cache in long-lived processes). */
+const SINGLE_PORTS = new Map<Protocol, Map<number, ConnSet>>();
+const SINGLE_PORTS_MAX = 16_384;
 
 export class ConnSet {
   private constructor(private readonly ports: ReadonlyMap<Protocol, IntervalSet>) {}
@@ -13,7 +16,17 @@ export class ConnSet {
   static readonly ALL = new ConnSet(new Map(PROTOCOLS.map((p) => [p, ALL_PORTS])));
 
   static ports(protocol: Protocol, start: number, end: number = start): ConnSet {
-    return new ConnSet(new Map([[protocol, IntervalSet.of(start, end)]]));
+    if (start !== end) return new ConnSet(new Map([[protocol, IntervalSet.of(start, end)]]));
+    // One port: the commonest rule by far, shared (ConnSets are immutable), so that 10,000
+    // rules do not allocate 10,000 maps.
+    let byPort = SINGLE_PORTS.get(protocol);
+    if (!byPort) SINGLE_PORTS.set(protocol, (byPort = new Map()));
+    let set = byPort.get(start);
+    if (!set) {
+      set = new ConnSet(new Map([[protocol, IntervalSet.of(start, start)]]));
+      if (byPort.size < SINGLE_PORTS_MAX) byPort.set(start, set);
+    }
+    return set;
   }
 
   static protocol(protocol: Protocol): ConnSet {

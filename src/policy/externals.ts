@@ -12,6 +12,7 @@ import type { ClusterPolicy, NetworkPolicy, Node } from '../model/types.js';
 export function ipBlockSet(cidrText: string, except: readonly string[]): IntervalSet {
   const cidr = parseCidr(cidrText);
   if (!cidr || cidr.family !== 4) return IntervalSet.EMPTY;
+  if (except.length === 0) return IntervalSet.of(cidr.start, cidr.end);
   const cut = IntervalSet.from(
     except
       .map(parseCidr)

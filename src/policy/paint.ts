@@ -26,11 +26,13 @@ export const ALL_TRAFFIC: Traffic = { other: true, set: ConnSet.ALL };
 export const NO_TRAFFIC: Traffic = { other: false, set: ConnSet.NONE };
 
 const traffic = (c: Conns): Traffic => (c === 'any' ? ALL_TRAFFIC : { other: false, set: c });
-const union = (a: Traffic, b: Traffic): Traffic => ({ other: a.other || b.other, set: a.set.union(b.set) });
-const intersect = (a: Traffic, b: Traffic): Traffic => ({ other: a.other && b.other, set: a.set.intersect(b.set) });
-const subtract = (a: Traffic, b: Traffic): Traffic => ({ other: a.other && !b.other, set: a.set.subtract(b.set) });
 const isNone = (a: Traffic): boolean => !a.other && a.set.isEmpty();
-const same = (a: Traffic, b: Traffic): boolean => a.other === b.other && a.set.equals(b.set);
+const isAll = (a: Traffic): boolean => a === ALL_TRAFFIC || (a.other && a.set.isAll());
+// The identities first: most pieces of a side meet no tier rule, so they cost no allocation.
+const union = (a: Traffic, b: Traffic): Traffic => (a === NO_TRAFFIC || b === ALL_TRAFFIC ? b : b === NO_TRAFFIC || a === ALL_TRAFFIC ? a : { other: a.other || b.other, set: a.set.union(b.set) });
+const intersect = (a: Traffic, b: Traffic): Traffic => (a === ALL_TRAFFIC || b === NO_TRAFFIC ? b : b === ALL_TRAFFIC || a === NO_TRAFFIC ? a : { other: a.other && b.other, set: a.set.intersect(b.set) });
+const subtract = (a: Traffic, b: Traffic): Traffic => (b === NO_TRAFFIC ? a : b === ALL_TRAFFIC ? NO_TRAFFIC : { other: a.other && !b.other, set: a.set.subtract(b.set) });
+const same = (a: Traffic, b: Traffic): boolean => a === b || (a.other === b.other && (a.set === b.set || a.set.equals(b.set)));
 
 /** One rule of a tier: what it matches (the union of its grants) and what it does with it. */
 export interface TierStep {
@@ -52,47 +54,94 @@ export interface Segment {
   allowed: Traffic;
 }
 
-/** What the side allows, as address segments covering 0.0.0.0-255.255.255.255 in order. */
-export function paintTiers(side: TieredSide): Segment[] {
-  const steps = [...side.admin, ...side.baseline];
-  const cuts = new Set<number>([0, IPV4_MAX + 1]);
-  const every = [...steps.flatMap((s) => s.grants), ...(side.networkPolicy ?? [])];
-  for (const g of every) for (const iv of g.peers.intervals) cuts.add(iv.start).add(iv.end + 1);
-  const points = [...cuts].sort((a, b) => a - b);
-  const index = new Map(points.map((p, i) => [p, i]));
-  const pieces = points.length - 1;
-  const cover = (grants: readonly Grant[]): (Traffic | undefined)[] => {
-    const out: (Traffic | undefined)[] = new Array(pieces);
-    for (const g of grants) {
-      const t = traffic(g.conns);
-      if (isNone(t)) continue;
-      for (const iv of g.peers.intervals) {
-        const last = index.get(iv.end + 1)!;
-        for (let i = index.get(iv.start)!; i < last; i++) out[i] = out[i] ? union(out[i]!, t) : t;
-      }
-    }
-    return out;
-  };
-  const admin = side.admin.map((s) => ({ action: s.action, cover: cover(s.grants) }));
-  const baseline = side.baseline.map((s) => ({ action: s.action, cover: cover(s.grants) }));
-  const np = side.networkPolicy ? cover(side.networkPolicy) : null;
+/** The sorted, distinct cut points of the grants' intervals, 0 and 2^32 included. */
+function cutPoints(grants: readonly Grant[]): Float64Array {
+  let n = 2;
+  for (const g of grants) n += 2 * g.peers.intervals.length;
+  const all = new Float64Array(n);
+  let k = 0;
+  all[k++] = 0;
+  all[k++] = IPV4_MAX + 1;
+  for (const g of grants) for (const iv of g.peers.intervals) (all[k++] = iv.start), (all[k++] = iv.end + 1);
+  all.sort();
+  let m = 0;
+  for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[m - 1]) all[m++] = all[i];
+  return all.subarray(0, m);
+}
 
-  const segments: Segment[] = [];
-  for (let i = 0; i < pieces; i++) {
-    const adminOut = walk(admin, i, ALL_TRAFFIC);
-    const next = union(adminOut.undecided, adminOut.passed);
-    let allowed = adminOut.accepted;
-    if (np) {
-      // "v1.NetworkPolicy always makes a final decision for selected pods."
-      allowed = union(allowed, intersect(np[i] ?? NO_TRAFFIC, next));
-    } else {
+/** The index of `point` among the cut points (it is one of them). */
+function indexOf(points: Float64Array, point: number): number {
+  let [lo, hi] = [0, points.length - 1];
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (points[mid] < point) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Per piece between the cut points, the union of what the grants allow there (undefined: nothing). */
+function cover(grants: readonly Grant[], points: Float64Array): (Traffic | undefined)[] {
+  const out: (Traffic | undefined)[] = new Array(points.length - 1);
+  for (const g of grants) {
+    const t = traffic(g.conns);
+    if (isNone(t)) continue;
+    for (const iv of g.peers.intervals) {
+      const last = indexOf(points, iv.end + 1);
+      for (let i = indexOf(points, iv.start); i < last; i++) out[i] = out[i] ? union(out[i]!, t) : t;
+    }
+  }
+  return out;
+}
+
+/** Appends [start, end] with `allowed`, merging it into the last segment when that allows the same. */
+function push(segments: Segment[], start: number, end: number, allowed: Traffic): void {
+  const last = segments[segments.length - 1];
+  if (last && same(last.allowed, allowed)) last.end = end;
+  else segments.push({ start, end, allowed });
+}
+
+/**
+ * What the side allows, as address segments covering 0.0.0.0-255.255.255.255 in order. The tiers
+ * are walked on the pieces their own rules cut (few); the NetworkPolicy grants (possibly
+ * thousands) are cut separately and met with them in one merge.
+ */
+export function paintTiers(side: TieredSide): Segment[] {
+  const tierCut = cutPoints([...side.admin, ...side.baseline].flatMap((s) => s.grants));
+  const admin = side.admin.map((s) => ({ action: s.action, cover: cover(s.grants, tierCut) }));
+  const baseline = side.baseline.map((s) => ({ action: s.action, cover: cover(s.grants, tierCut) }));
+  // Per tier piece: what the Admin tier accepted, and what goes on to the next tier.
+  const tiers: { start: number; end: number; accepted: Traffic; next: Traffic }[] = [];
+  for (let i = 0; i < tierCut.length - 1; i++) {
+    const out = walk(admin, i, ALL_TRAFFIC);
+    let accepted = out.accepted;
+    let next = union(out.undecided, out.passed);
+    if (!side.networkPolicy) {
       // What the Baseline tier leaves undecided or passes goes to the default: allowed.
       const base = walk(baseline, i, next);
-      allowed = union(union(allowed, base.accepted), union(base.passed, base.undecided));
+      accepted = union(union(accepted, base.accepted), union(base.passed, base.undecided));
+      next = NO_TRAFFIC;
     }
-    const last = segments[segments.length - 1];
-    if (last && same(last.allowed, allowed)) last.end = points[i + 1] - 1;
-    else segments.push({ start: points[i], end: points[i + 1] - 1, allowed });
+    tiers.push({ start: tierCut[i], end: tierCut[i + 1] - 1, accepted, next });
+  }
+  const segments: Segment[] = [];
+  if (!side.networkPolicy) {
+    for (const t of tiers) push(segments, t.start, t.end, t.accepted);
+    return segments;
+  }
+  // "v1.NetworkPolicy always makes a final decision for selected pods."
+  const npCut = cutPoints(side.networkPolicy);
+  const np = cover(side.networkPolicy, npCut);
+  let k = 0;
+  for (let i = 0; i < np.length; i++) {
+    const [start, end] = [npCut[i], npCut[i + 1] - 1];
+    for (let at = start; at <= end; ) {
+      while (tiers[k].end < at) k++;
+      const t = tiers[k];
+      const to = Math.min(end, t.end);
+      push(segments, at, to, union(t.accepted, intersect(np[i] ?? NO_TRAFFIC, t.next)));
+      at = to + 1;
+    }
   }
   return segments;
 }
@@ -156,7 +205,7 @@ export function segmentBoxes(segments: readonly Segment[]): Box[] {
     while (k + 1 < segments.length && same(segments[k + 1].allowed, s.allowed)) end = segments[++k].end;
     const t = s.allowed;
     if (isNone(t)) continue;
-    if (t.other && t.set.isAll()) {
+    if (isAll(t)) {
       boxes.push({ peerStart: s.start, peerEnd: end, protocol: 'any', portStart: 0, portEnd: 65535 });
       continue;
     }

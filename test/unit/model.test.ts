@@ -1,4 +1,5 @@
 /** The pure model: IP parsing, interval sets, connection sets, selectors, IPAM, names, bitsets. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Bitset } from '../../src/model/bitset.js';
 import { IntervalSet, type Interval } from '../../src/model/intervals.js';
@@ -44,6 +45,19 @@ describe('parseIPv4', () => {
     '1e2.1.1.1',
   ])('rejects %j', (text) => {
     expect(parseIPv4(text)).toBeNull();
+  });
+
+  it('agrees with the plain definition on strings made of digits and dots', () => {
+    // The definition, written the obvious way: four decimal octets 0-255, no leading zeros.
+    const plain = (text: string): number | null => {
+      const parts = text.split('.');
+      if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255)) return null;
+      return parts.reduce((v, p) => v * 256 + Number(p), 0);
+    };
+    const text = fc.array(fc.constantFrom('0', '1', '2', '5', '9', '.', '25', '255', '256', '00', ' ', 'x', '-'), { maxLength: 12 }).map((a) => a.join(''));
+    fc.assert(fc.property(fc.oneof(text, fc.string({ maxLength: 16 })), (t) => {
+      expect(parseIPv4(t)).toBe(plain(t));
+    }), { numRuns: 5000, seed: 3 });
   });
 });
 
