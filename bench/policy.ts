@@ -21,8 +21,13 @@ import { spawn } from 'node:child_process';
 import { readCluster } from '../src/api/cluster.js';
 import type { RawObject } from '../src/api/load.js';
 import type { Cluster, Pod } from '../src/model/types.js';
-import { compilePolicies } from '../src/policy/compile.js';
-import { POLICY_TABLE, renderPolicyFull } from '../src/render/nft/policy.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CliNft } from '../src/host/nft.js';
+import { filePolicyRecord, NO_RECORD, syncPolicies, type PolicyRecord } from '../src/lab/policy.js';
+import { DEFAULT_SEMANTICS } from '../src/policy/semantics.js';
+import { POLICY_TABLE } from '../src/render/nft/policy.js';
 import { host, labConfig, upLab, type BenchLab } from './lib/lab.js';
 import { timeMatrix } from './lib/matrix-lab.js';
 import { iperfTcp } from './lib/net.js';
@@ -82,21 +87,16 @@ function benchCluster(lab: BenchLab, n: number, tiers = 0): Cluster {
   return { ...c, pods };
 }
 
-/** podnet's sync path: compile, render per node, `nft -f` per node in parallel. Milliseconds. */
-async function sync(lab: BenchLab, cluster: Cluster): Promise<{ ms: number; compileMs: number; elements: number }> {
+/**
+ * podnet's sync path (src/lab/policy.ts): compile, render per node, `nft -f` per node in
+ * parallel. `record` null: every node gets its whole table (what a first sync or a restore
+ * does); otherwise the record a lab keeps in its state directory, so a sync sends only what
+ * changed since the previous one. Milliseconds.
+ */
+async function sync(lab: BenchLab, cluster: Cluster, record: PolicyRecord | null = null): Promise<{ ms: number; compileMs: number; elements: number; fullNodes: number }> {
   const t0 = nowMs();
-  const compiled = compilePolicies(cluster);
-  const compileMs = nowMs() - t0;
-  let elements = 0;
-  await Promise.all(
-    lab.nodes.map(async (node) => {
-      const tx = renderPolicyFull(compiled, node.name);
-      elements += tx.operations.filter((o) => o.obj.kind === 'element').length;
-      const r = await host.exec(node.netns, ['nft', '-f', '-'], tx.toString());
-      if (r.code !== 0) throw new Error(`nft on ${node.name}: ${r.stderr.trim()}`);
-    }),
-  );
-  return { ms: nowMs() - t0, compileMs, elements };
+  const r = await syncPolicies(new CliNft(host), lab.nodes, cluster, DEFAULT_SEMANTICS, record ?? NO_RECORD);
+  return { ms: nowMs() - t0, compileMs: r.compileMs, elements: r.elements, fullNodes: r.fullNodes };
 }
 
 async function unload(lab: BenchLab): Promise<void> {
@@ -149,28 +149,36 @@ export async function main(args: string[]): Promise<number> {
     const server = lab.pods.get('server')!;
     log(`policy benchmark: ${n} policies${tiers > 0 ? ` + ${tiers} cluster policies` : ''}, client ${client.ip} (node-1) → server ${server.ip} (node-2), routed; ${ROUNDS} interleaved rounds\n`);
 
-    // Sync times (each a full replace of every node's table, as apply does).
-    const syncRows = [['sync', 'policies', 'set elements', 'compile ms', 'total ms', 'target']];
-    const timed = async (label: string, count: number, target?: string, before = count === 1001 ? 1000 : count, tiersBefore = 0, tiersAfter = 0) => {
+    // Sync times: whole tables (a first sync), and one more policy on top as `podnet apply` sends
+    // it, a delta against the record of the previous sync (a file, as a lab keeps it).
+    const syncRows = [['sync', 'policies', 'set elements written', 'compile ms', 'total ms', 'target']];
+    const recordDir = mkdtempSync(join(tmpdir(), 'podnet-bench-policy-'));
+    res.dirs.add(recordDir);
+    const timed = async (label: string, count: number, opts: { target?: string; before?: number; tiersBefore?: number; tiersAfter?: number; delta?: boolean } = {}) => {
+      const [tiersBefore, tiersAfter] = [opts.tiersBefore ?? 0, opts.tiersAfter ?? 0];
       const times: number[] = [];
-      let last = { ms: 0, compileMs: 0, elements: 0 };
-      const [from, to] = [benchCluster(lab, before, tiersBefore), benchCluster(lab, count, tiersAfter)];
+      let last = { ms: 0, compileMs: 0, elements: 0, fullNodes: 0 };
+      const [from, to] = [benchCluster(lab, opts.before ?? count, tiersBefore), benchCluster(lab, count, tiersAfter)];
+      const record = opts.delta ? filePolicyRecord(join(recordDir, `${label.replace(/\W+/g, '-')}.json`)) : null;
       for (let r = 0; r < ROUNDS; r++) {
-        await sync(lab, from); // the state before
-        last = await sync(lab, to);
+        await sync(lab, from, record); // the state before
+        last = await sync(lab, to, record);
+        if (opts.delta && last.fullNodes > 0) throw new Error(`${label}: the delta was refused (${last.fullNodes} nodes got whole tables)`);
         times.push(last.ms);
       }
-      syncRows.push([label, tiersAfter > 0 ? `${count} + ${tiersAfter} cluster` : String(count), String(last.elements), last.compileMs.toFixed(1), median(times).toFixed(1), target ?? '—']);
+      syncRows.push([label, tiersAfter > 0 ? `${count} + ${tiersAfter} cluster` : String(count), String(last.elements), last.compileMs.toFixed(1), median(times).toFixed(1), opts.target ?? '—']);
       return median(times);
     };
-    await timed('1,000 policies', 1000);
-    const plusOne = await timed('+1 policy on 1,000', 1001, '≤ 100');
-    await timed(`${n} policies`, n);
+    await timed('1,000 policies, whole tables', 1000);
+    await timed('+1 policy on 1,000, whole tables', 1001, { before: 1000 });
+    const plusOne = await timed('+1 policy on 1,000, delta', 1001, { before: 1000, delta: true, target: '≤ 100' });
+    await timed(`${n} policies, whole tables`, n);
     // Issue 18: cluster policies at that scale, and one more of them on top.
     let plusOneTier = 0;
     if (tiers > 0) {
-      await timed(`${n} policies + ${tiers} cluster policies`, n, undefined, n, tiers, tiers);
-      plusOneTier = await timed(`+1 cluster policy on ${n} + ${tiers}`, n, '≤ 50', n, tiers, tiers + 1);
+      await timed(`${n} policies + ${tiers} cluster policies, whole tables`, n, { tiersBefore: tiers, tiersAfter: tiers });
+      await timed(`+1 cluster policy on ${n} + ${tiers}, whole tables`, n, { tiersBefore: tiers, tiersAfter: tiers + 1 });
+      plusOneTier = await timed(`+1 cluster policy on ${n} + ${tiers}, delta`, n, { tiersBefore: tiers, tiersAfter: tiers + 1, delta: true, target: '≤ 50' });
     }
     log(table(syncRows));
 
@@ -209,9 +217,9 @@ export async function main(args: string[]): Promise<number> {
     const loadedName = tiers > 0 ? `${n} policies + ${tiers} cluster` : `${n} policies`;
     const rows = [['measure', 'none', loadedName, 'ratio', 'target', 'result']];
     let failed = plusOne <= 100 ? 0 : 1;
-    rows.push(['+1 policy on 1,000: sync ms', '—', plusOne.toFixed(1), '—', '≤ 100 ms', plusOne <= 100 ? 'PASS' : 'FAIL']);
+    rows.push(['+1 policy on 1,000: sync ms (delta)', '—', plusOne.toFixed(1), '—', '≤ 100 ms', plusOne <= 100 ? 'PASS' : 'FAIL']);
     if (tiers > 0) {
-      rows.push([`+1 cluster policy on ${n} + ${tiers}: sync ms`, '—', plusOneTier.toFixed(1), '—', '≤ 50 ms', plusOneTier <= 50 ? 'PASS' : 'FAIL']);
+      rows.push([`+1 cluster policy on ${n} + ${tiers}: sync ms (delta)`, '—', plusOneTier.toFixed(1), '—', '≤ 50 ms', plusOneTier <= 50 ? 'PASS' : 'FAIL']);
       if (plusOneTier > 50) failed++;
     }
     rows.push(['iperf3 Gbit/s', median(gbps.none).toFixed(2), median(gbps.loaded).toFixed(2), thr.toFixed(3), '≥ 0.95', thr >= 0.95 ? 'PASS' : 'FAIL']);

@@ -31,7 +31,7 @@ export function registerApply(program: Command): void {
           const changed = `${report.added.length} pods started, ${report.removed.length} stopped, ${report.unchanged} unchanged`;
           write(`${verb === 'apply' ? 'applied' : 'deleted'} ${incoming.length} objects: ${changed}`);
           const pol = report.policy;
-          write(`network policies enforced on every node in ${(pol.compileMs + pol.applyMs).toFixed(0)} ms (${pol.isolatedPods} pods isolated, ${pol.elements} set elements)`);
+          write(`network policies enforced on every node in ${(pol.compileMs + pol.applyMs).toFixed(0)} ms (${pol.isolatedPods} pods isolated, ${pol.elements} set elements written)`);
           for (const u of report.unschedulable) write(`pending: ${u.key}: ${u.reason}`);
           for (const p of report.notListening) write(`warning: ${p} is declared but nothing listens on it yet`);
           for (const p of report.serviceProblems) write(`warning: ${p}`);

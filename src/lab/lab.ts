@@ -23,7 +23,7 @@ import { ensureDnsForwarder } from './dns-forwarder.js';
 import { ensureMonitor } from './monitor.js';
 import { ensureApiServer } from './apiserver.js';
 import { renderPodsAdd, renderPodsDel } from './network.js';
-import { syncPolicies, type PolicySyncReport } from './policy.js';
+import { labPolicyRecord, syncPolicies, type PolicySyncReport } from './policy.js';
 import { labSemantics } from '../policy/semantics.js';
 import { syncServices } from '../proxy/sync.js';
 import { appliedRecord, conditionsLookup, endpointConditions } from './readiness.js';
@@ -201,7 +201,7 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   // The cluster as it will run: every pod with its new address and node.
   const running = placeOnto(base, { nodes: state.nodes, placements: placed });
   // Policies first, with the new pods' addresses: a selected pod is isolated from its first packet.
-  const policy = await syncPolicies(new CliNft(host), state.nodes, running, labSemantics(state.config));
+  const policy = await syncPolicies(new CliNft(host), state.nodes, running, labSemantics(state.config), labPolicyRecord(state.config.name));
   await applyPlan(host, renderPodsAdd(state.config, state.nodes, added));
   state.placements = placed;
   saveState(state);

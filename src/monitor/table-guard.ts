@@ -12,7 +12,7 @@ import type { Host } from '../host/host.js';
 import { CliNft } from '../host/nft.js';
 import { labCluster } from '../api/lab-cluster.js';
 import { tryLock } from '../lab/lock.js';
-import { syncPolicies } from '../lab/policy.js';
+import { forgetPolicyRecord, labPolicyRecord, syncPolicies } from '../lab/policy.js';
 import { labSemantics } from '../policy/semantics.js';
 import { syncServices } from '../proxy/sync.js';
 import { conditionsLookup } from '../lab/readiness.js';
@@ -84,7 +84,9 @@ export function startTableGuard(lab: string, host: Host, readState: () => LabSta
       // A full Services sync (no delta base): delta sync assumes the tables as last written.
       const proxy = await syncServices(host, { ...state, proxyTable: null }, cluster, conditionsLookup(state.endpoints ?? { ready: [], terminal: [] }), { beforeApply: (pending) => saveState(Object.assign(state, pending)) });
       Object.assign(state, proxy.record);
-      await syncPolicies(nft, state.nodes, cluster, labSemantics(state.config));
+      // Someone changed the tables: what the record says they hold is no longer true.
+      forgetPolicyRecord(lab);
+      await syncPolicies(nft, state.nodes, cluster, labSemantics(state.config), labPolicyRecord(lab));
       saveState(state);
       for (const n of still) restores.set(n, (restores.get(n) ?? 0) + 1);
       baseline = { stamp: stamp(state), prints: await fingerprints(state) };

@@ -17,6 +17,8 @@
  * compiled by src/policy/compile.ts. Denied connections are refused at once with ICMP
  * admin-prohibited (a probe can tell "denied" from "closed port", which is a TCP reset).
  * Traffic between a pod and its own node never reaches the forward hook: always allowed.
+ * A lab's table also has an empty chain `gen-<id>` naming the sync that wrote it, which later
+ * syncs check before they send only what changed (policy-delta.ts).
  */
 import { formatIPv4 } from '../../model/ip.js';
 import type { Box, PodPolicy } from '../../policy/compile.js';
