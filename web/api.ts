@@ -4,10 +4,11 @@ import type { Explanation } from '../src/policy/explain.js';
 import type { Trace } from '../src/trace/build.js';
 import type { MatrixData, ProbeData } from '../src/ui/matrix-data.js';
 import type { Boot, ReportData } from '../src/ui/page.js';
+import type { ClusterPolicySummary } from '../src/ui/cluster-policies.js';
 import type { PolicySummary } from '../src/ui/policies.js';
 import type { Topology } from '../src/ui/topology.js';
 
-export type { Boot, FlowRecord, MatrixData, PolicySummary, ProbeData, ReportData, Topology, Trace, Explanation };
+export type { Boot, ClusterPolicySummary, FlowRecord, MatrixData, PolicySummary, ProbeData, ReportData, Topology, Trace, Explanation };
 
 async function answer<T>(res: Response): Promise<T> {
   const body = (await res.json()) as T & { error?: string };

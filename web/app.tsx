@@ -76,7 +76,7 @@ export function App({ boot }: { boot: Boot }) {
         {tab === 'topology' && (topology ? <TopologyView topology={topology} /> : <p>loading…</p>)}
         {tab === 'matrix' && <MatrixPanel live={live} probes={live && boot.probes} version={version} fixed={report?.matrix ?? null} />}
         {tab === 'flows' && <FlowsView store={store} topology={topology} />}
-        {tab === 'policies' && <PoliciesView fixed={report?.policies ?? null} version={version} />}
+        {tab === 'policies' && <PoliciesView fixed={report?.policies ?? null} fixedTiers={report ? (report.clusterPolicies ?? []) : null} version={version} />}
         {tab === 'connlist' && <ConnlistView fixed={report?.connlist ?? null} version={version} />}
         {tab === 'diff' && report?.diff && <DiffView diff={report.diff} />}
       </main>

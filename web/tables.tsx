@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ConnLine } from '../src/policy/connlist.js';
 import type { ConnDiff } from '../src/policy/diff.js';
-import { getJson, type PolicySummary } from './api.js';
+import { getJson, type ClusterPolicySummary, type PolicySummary } from './api.js';
 
 function useData<T>(path: string, fixed: T | null, version: number): T | null {
   const [data, setData] = useState<T | null>(fixed);
@@ -14,12 +14,57 @@ function useData<T>(path: string, fixed: T | null, version: number): T | null {
 
 const Pods = ({ pods }: { pods: string[] }) => <span class="pods">{pods.length === 0 ? 'no pods' : pods.join(', ')}</span>;
 
-export function PoliciesView({ fixed, version }: { fixed: PolicySummary[] | null; version: number }) {
+/** One cluster policy: its tier and priority, its subject, and its rules in order with their actions. */
+const ClusterPolicy = ({ p }: { p: ClusterPolicySummary }) => (
+  <section class="policy tier" key={p.key}>
+    <h3>
+      {p.key} <span class="sub">{p.priority === null ? `${p.tier} tier` : `${p.tier} tier, priority ${p.priority}`} · {p.file}</span>
+    </h3>
+    <p>
+      subject <code>{p.subject}</code>: <Pods pods={p.selects} />
+    </p>
+    {(['ingress', 'egress'] as const).map((dir) =>
+      p[dir].length === 0 ? null : (
+        <div key={dir}>
+          <h4>{dir === 'ingress' ? 'rules for traffic in' : 'rules for traffic out'} (the first that matches decides)</h4>
+          <table>
+            <tbody>
+              {p[dir].map((r) => (
+                <tr key={r.rule}>
+                  <td class="sub">{r.rule}</td>
+                  <td class={r.action === 'Deny' ? 'deny' : ''}>{r.action}</td>
+                  <td>{r.peers.join('; ')}</td>
+                  <td>{r.ports}</td>
+                  <td>
+                    <Pods pods={r.pods} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ),
+    )}
+  </section>
+);
+
+export function PoliciesView({ fixed, fixedTiers, version }: { fixed: PolicySummary[] | null; fixedTiers: ClusterPolicySummary[] | null; version: number }) {
   const policies = useData('/api/policies', fixed, version);
-  if (!policies) return <p>loading…</p>;
-  if (policies.length === 0) return <p>No NetworkPolicies: no pod is isolated, every connection is allowed.</p>;
+  const tiers = useData('/api/cluster-policies', fixedTiers, version);
+  if (!policies || !tiers) return <p>loading…</p>;
+  const [admin, baseline] = [tiers.filter((t) => t.tier === 'Admin'), tiers.filter((t) => t.tier === 'Baseline')];
   return (
     <div class="policies" id="view-policies">
+      {admin.length > 0 && (
+        <div id="tier-admin">
+          <h2>Admin tier (evaluated first; Pass hands on to NetworkPolicy)</h2>
+          {admin.map((p) => (
+            <ClusterPolicy p={p} key={p.key} />
+          ))}
+        </div>
+      )}
+      {tiers.length > 0 && <h2>NetworkPolicies</h2>}
+      {policies.length === 0 && <p>No NetworkPolicies: no pod is isolated{tiers.length > 0 ? ' by one; the cluster policies above and below still decide' : ', every connection is allowed'}.</p>}
       {policies.map((p) => (
         <section class="policy" key={p.key}>
           <h3>
@@ -55,6 +100,14 @@ export function PoliciesView({ fixed, version }: { fixed: PolicySummary[] | null
           )}
         </section>
       ))}
+      {baseline.length > 0 && (
+        <div id="tier-baseline">
+          <h2>Baseline tier (for what no NetworkPolicy isolates; what it leaves is allowed)</h2>
+          {baseline.map((p) => (
+            <ClusterPolicy p={p} key={p.key} />
+          ))}
+        </div>
+      )}
     </div>
   );
 }

@@ -15,6 +15,7 @@ import { formatTrace } from '../trace/format.js';
 import { parseTarget, TargetError } from '../trace/target.js';
 import type { TraceWorld } from '../trace/world.js';
 import { matrixData } from './matrix-data.js';
+import { clusterPolicySummaries } from './cluster-policies.js';
 import { policySummaries } from './policies.js';
 import { topologyOf } from './topology.js';
 
@@ -104,6 +105,8 @@ function answer(path: string, q: URLSearchParams, ctx: UiContext): unknown {
     }
     case '/api/policies':
       return policySummaries(cluster, semantics);
+    case '/api/cluster-policies':
+      return clusterPolicySummaries(cluster, semantics);
     case '/api/connlist':
       return connlist(cluster, { semantics });
     default:

@@ -6,6 +6,7 @@
 import type { ConnLine } from '../policy/connlist.js';
 import type { ConnDiff } from '../policy/diff.js';
 import type { MatrixData } from './matrix-data.js';
+import type { ClusterPolicySummary } from './cluster-policies.js';
 import type { PolicySummary } from './policies.js';
 import type { Topology } from './topology.js';
 
@@ -16,6 +17,8 @@ export interface ReportData {
   matrix?: MatrixData;
   topology?: Topology;
   policies?: PolicySummary[];
+  /** The cluster-wide tiers' policies in evaluation order (absent: none). */
+  clusterPolicies?: ClusterPolicySummary[];
   connlist?: ConnLine[];
   diff?: ConnDiff;
 }

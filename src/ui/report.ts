@@ -10,7 +10,11 @@ import { diffConnectivity } from '../policy/diff.js';
 import { matrixViewOf } from './api.js';
 import { matrixData } from './matrix-data.js';
 import type { ReportData } from './page.js';
+import { clusterPolicySummaries, type ClusterPolicySummary } from './cluster-policies.js';
 import { policySummaries } from './policies.js';
+
+/** The report's clusterPolicies field, left out when there are none (reports without tiers stay as they were). */
+const tiers = (summaries: ClusterPolicySummary[]) => (summaries.length > 0 ? { clusterPolicies: summaries } : {});
 
 export function analysisReport(cluster: Cluster, options: { port?: number; protocol: Protocol; inputs: readonly string[]; semantics?: Semantics }): ReportData {
   return {
@@ -18,6 +22,7 @@ export function analysisReport(cluster: Cluster, options: { port?: number; proto
     inputs: [...options.inputs],
     matrix: matrixData(matrixViewOf(cluster, options.port, options.protocol, options.semantics)),
     policies: policySummaries(cluster, options.semantics),
+    ...tiers(clusterPolicySummaries(cluster, options.semantics)),
     connlist: connlist(cluster, { semantics: options.semantics }),
   };
 }
@@ -29,6 +34,7 @@ export function diffReport(before: Cluster, after: Cluster, inputs: { before: re
     inputs: [names],
     diff: diffConnectivity(before, after, semantics),
     policies: policySummaries(after, semantics),
+    ...tiers(clusterPolicySummaries(after, semantics)),
     connlist: connlist(after, { semantics }),
   };
 }

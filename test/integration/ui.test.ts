@@ -181,6 +181,24 @@ describe.skipIf(!HAVE_CHROMIUM)('analyze -o html, opened from a file in chromium
     expect(await page.$eval('#view-policies', (e) => e.textContent)).toContain('data/db-from-shop-backends');
   }, T);
 
+  it('analyze -o html shows the cluster policy tiers around the NetworkPolicies, in evaluation order', async () => {
+    const html = await runCli(['analyze', '-f', 'test/fixtures/tiers/integration.yaml', '-o', 'html']);
+    expect(html.code).toBe(0);
+    const file = join(dir, 'tiers.html');
+    writeFileSync(file, html.stdout);
+    const page = await browser.newPage();
+    await page.goto(`file://${file}#policies`);
+    await page.waitForSelector('#view-policies');
+    const text = (sel: string) => page.$eval(sel, (e) => e.textContent ?? '');
+    expect(await text('#tier-admin')).toMatch(/clusternetworkpolicy\/pass-example.*Admin tier, priority 10.*spec\.ingress\[0\] from-slytherin.*Deny/s);
+    expect(await text('#tier-baseline')).toContain('clusternetworkpolicy/baseline');
+    // The order on the page is the order of evaluation: Admin, NetworkPolicy, Baseline.
+    const all = await text('#view-policies');
+    const at = ['clusternetworkpolicy/pass-example', 'network-policy-conformance-gryffindor/slytherin-both-ways', 'clusternetworkpolicy/baseline'].map((k) => all.indexOf(k));
+    expect(at.every((i) => i >= 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+  }, T);
+
   it('diff -o html lists the gained and lost connections', async () => {
     const change = ['diff', '--before', 'test/fixtures/small', '--after', 'test/fixtures/small/cluster.yaml', '--after', 'test/fixtures/diff/policies-after.yaml'];
     const r = await runCli([...change, '-o', 'html']);

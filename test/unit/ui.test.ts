@@ -114,6 +114,10 @@ describe('GET /api/policies', () => {
     expect(locked.egress[0]).toMatchObject({ peers: ['everything'], ports: 'UDP/53' });
     expect(locked.egress[0].pods).toContain('default/client');
   });
+
+  it('GET /api/cluster-policies: none in this world, an empty list (the view then shows NetworkPolicies only)', () => {
+    expect(get<unknown[]>('/api/cluster-policies').body).toEqual([]);
+  });
 });
 
 describe('the page', () => {
