@@ -8,10 +8,11 @@
  * own pods is left out: every data plane allows it, whatever an ipBlock says.
  */
 import { parseIPv4 } from '../model/ip.js';
-import { podKey, type Cluster, type PolicyPeer, type Protocol } from '../model/types.js';
+import { podKey, type Cluster, type ClusterPeer, type PolicyPeer, type Protocol } from '../model/types.js';
 import { ConnSet } from './conns.js';
-import { PolicyEngine, type Endpoint, type SideVerdict, type Verdict } from './engine.js';
+import { PolicyEngine, type Endpoint, type SideVerdict, type TierMatch, type Verdict } from './engine.js';
 import { DEFAULT_SEMANTICS, SEMANTICS, SEMANTICS_NAMES, type Semantics, type SemanticsName } from './semantics.js';
+import { tierRuleLabel } from './tiers.js';
 
 export interface PortabilityDifference {
   from: string;
@@ -115,8 +116,30 @@ function reasons(src: Peer, dst: Peer, allowing: Verdict, denying: Verdict, a: P
       for (const b of blocks) out.push(`ipBlock ${b.cidr}${b.except.length ? ` (except ${b.except.join(', ')})` : ''} does not match ${other.isNode ? 'node' : 'pod'} IPs there (${where})`);
       if (blocks.length === 0) out.push(`${where} does not match ${other.label} there${other.isNode ? ` (hostNetwork pods are ${d.semantics.hostNetworkAsNode ? 'their node' : 'ordinary pods'} there)` : ''}`);
     }
+    out.push(...tierReasons(sa.tiers ?? [], sd.tiers ?? [], other, a));
   }
   return out.length > 0 ? out : ['the profiles judge this pair differently'];
+}
+
+const sameRule = (x: TierMatch, y: TierMatch) => x.policy === y.policy && x.direction === y.direction && x.index === y.index;
+/** As explain names it: "clusternetworkpolicy p spec.egress[0] (Admin, priority 10): Accept (rule "name")". */
+const ruleText = (m: TierMatch) => `${tierRuleLabel(m)}${m.rule.name ? ` (rule ${JSON.stringify(m.rule.name)})` : ''}`;
+
+/**
+ * Cluster-policy rules that decide differently: one the allowing profile's walk met and the
+ * denying one's did not (a `networks` peer, like an ipBlock, matches pod or node addresses only
+ * where the profile lets it), and a Deny only the denying profile's walk reached.
+ */
+function tierReasons(allowing: readonly TierMatch[], denying: readonly TierMatch[], other: Peer, a: PolicyEngine): string[] {
+  const out: string[] = [];
+  for (const m of allowing) {
+    if (m.action === 'Deny' || denying.some((x) => sameRule(x, m))) continue;
+    const nets = m.rule.peers.filter((p): p is Extract<ClusterPeer, { kind: 'networks' }> => p.kind === 'networks' && a.clusterPeerMatches(p, other.endpoint));
+    for (const n of nets) out.push(`networks ${n.cidrs.join(', ')} does not match ${other.isNode ? 'node' : 'pod'} IPs there (${ruleText(m)})`);
+    if (nets.length === 0) out.push(`${ruleText(m)} does not match ${other.label} there`);
+  }
+  for (const m of denying) if (m.action === 'Deny' && !allowing.some((x) => sameRule(x, m))) out.push(`${ruleText(m)} decides it there`);
+  return out;
 }
 
 export function formatPortabilityText(r: PortabilityReport): string {

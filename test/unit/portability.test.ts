@@ -2,7 +2,8 @@
  * The portability report (src/policy/portability.ts) and the CLI's --semantics / --portability,
  * on test/fixtures/portability: cluster.yaml (2 nodes, pods x/a 10.244.0.5 on node-1, y/b
  * 10.244.1.5 on node-2, y/c 10.244.0.6 on node-1) with differs.yaml (an egress ipBlock holding
- * pod IPs, an ingress ipBlock holding the node IPs), agrees.yaml (selectors and an outside
+ * pod IPs, an ingress ipBlock holding the node IPs), tiers-differs.yaml (the same in a cluster
+ * policy's networks peer), agrees.yaml (selectors and an outside
  * ipBlock) or hostnet.yaml (a hostNetwork pod x/h on node-2 in a namespace isolated for ingress).
  */
 import { describe, expect, it } from 'vitest';
@@ -33,6 +34,19 @@ describe('portability report', () => {
         'x/a -> y/b TCP/80: allowed on upstream, denied on np-guard: ipBlock 10.244.1.0/24 does not match pod IPs there (networkpolicy x/egress-cidr spec.egress[0])',
         'node/node-1 -> y/b TCP/80: allowed on upstream, denied on cilium: ipBlock 172.18.0.0/16 does not match node IPs there (networkpolicy y/from-nodes spec.ingress[0])',
         '3 connections differ between upstream and cilium, np-guard (every connection)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('cluster policies: a networks peer holding pod IPs, and the Deny the other profiles reach instead', () => {
+    const r = portability(load('tiers-differs.yaml'));
+    const why = 'networks 10.244.1.0/24 does not match pod IPs there (clusternetworkpolicy web-egress spec.egress[0] (Admin, priority 10): Accept (rule "to-cidr")); clusternetworkpolicy web-egress spec.egress[1] (Admin, priority 10): Deny (rule "nowhere-else") decides it there';
+    expect(formatPortabilityText(r)).toBe(
+      [
+        `x/a -> y/b TCP/80: allowed on upstream, denied on cilium: ${why}`,
+        `x/a -> y/b TCP/80: allowed on upstream, denied on np-guard: ${why}`,
+        '2 connections differ between upstream and cilium, np-guard (every connection)',
         '',
       ].join('\n'),
     );
