@@ -27,7 +27,8 @@ interface Walk {
 
 /**
  * The tiers around NetworkPolicy's per-pod sets (null: not isolated), for every pod some
- * cluster policy has as subject in `direction`; the others keep NetworkPolicy's set.
+ * cluster policy has as subject in `direction`; the others keep NetworkPolicy's set. A walk is
+ * shared by the pods that walk alike (walkTier): its sets are read, never changed, per pod.
  */
 export function applyTiers(ctx: Ctx, np: (Bitset | null)[], direction: Direction): (Bitset | null)[] {
   const tiers = ctx.engine.tiers;
@@ -35,26 +36,45 @@ export function applyTiers(ctx: Ctx, np: (Bitset | null)[], direction: Direction
   const out = np.slice();
   const slab = new BitsetSlab(ctx.n);
   // Admin tier: every subject starts with every peer undecided.
-  const admin = walkTier(ctx, slab, tiers.policies('Admin'), direction, () => slab.full());
+  const admin = walkTier(ctx, slab, tiers.policies('Admin'), direction, () => 0, () => slab.full());
+  // What goes on from an Admin walk to the next tier: its undecided and passed peers (once per walk).
+  const rest = memo((w: Walk) => (w.passed ? w.undecided.clone().or(w.passed) : w.undecided));
   const next: (Bitset | undefined)[] = new Array(ctx.n);
   for (let i = 0; i < ctx.n; i++) {
     const w = admin[i];
     if (!w) continue;
-    const rest = w.passed ? w.undecided.or(w.passed) : w.undecided;
     // "v1.NetworkPolicy always makes a final decision for selected pods."
-    if (np[i]) out[i] = orInto(rest.and(np[i]!), w.accepted);
-    else next[i] = rest;
+    if (np[i]) out[i] = orInto(rest(w).clone().and(np[i]!), w.accepted);
+    else next[i] = rest(w);
   }
   // Baseline tier, for the pods NetworkPolicy does not isolate: what the Admin tier left (all of
-  // it where no Admin rule applied), and what it leaves goes to the default: allowed.
-  const baseline = walkTier(ctx, slab, tiers.policies('Baseline'), direction, (i) => (np[i] ? null : next[i] ?? slab.full()));
+  // it where no Admin rule applied), and what it leaves goes to the default: allowed. Pods walk
+  // alike here only if they also came out of the same Admin walk.
+  const ids = new Map<Walk, number>();
+  const startKey = (i: number) => (np[i] ? -1 : admin[i] ? (ids.get(admin[i]!) ?? ids.set(admin[i]!, ids.size + 1).get(admin[i]!)!) : 0);
+  const baseline = walkTier(ctx, slab, tiers.policies('Baseline'), direction, startKey, (i) => (np[i] ? null : next[i] ? next[i]!.clone() : slab.full()));
+  // Once per Baseline walk (its pods share their Admin walk, so its accepted peers too), and once
+  // per Admin walk for the pods no Baseline rule applies to.
+  const judged = memo((w: Walk) => orInto(orInto(w.undecided, w.accepted), w.passed));
+  const accepted = (i: number) => admin[i]?.accepted ?? null;
+  const finalBaseline = memo((w: Walk, i: number) => (accepted(i) ? judged(w).clone().or(accepted(i)!) : judged(w)));
+  const finalAdmin = memo((w: Walk) => (w.accepted ? rest(w).clone().or(w.accepted) : rest(w)));
   for (let i = 0; i < ctx.n; i++) {
     const w = baseline[i];
-    const accepted = admin[i]?.accepted ?? null;
-    if (w) out[i] = orInto(orInto(orInto(w.undecided, w.accepted), w.passed), accepted);
-    else if (next[i]) out[i] = orInto(next[i]!, accepted);
+    if (w) out[i] = finalBaseline(w, i);
+    else if (next[i]) out[i] = finalAdmin(admin[i]!);
   }
   return out;
+}
+
+/** A function of a walk computed once per walk (the pods sharing it get the same set). */
+function memo<A extends unknown[]>(f: (w: Walk, ...rest: A) => Bitset): (w: Walk, ...rest: A) => Bitset {
+  const done = new Map<Walk, Bitset>();
+  return (w, ...rest) => {
+    let b = done.get(w);
+    if (!b) done.set(w, (b = f(w, ...rest)));
+    return b;
+  };
 }
 
 /** `set` with `more` added (in place; `more` null: nothing to add). */
@@ -62,19 +82,39 @@ function orInto(set: Bitset, more: Bitset | null): Bitset {
   return more ? set.or(more) : set;
 }
 
+/** A tier policy ready to walk: its rules on this side, their peer sets where they do not depend on the subject. */
+interface Prepared {
+  rules: readonly ClusterPolicyRule[];
+  sets: (Bitset | null)[];
+  /** Per rule, whether its peers depend on the subject's own named ports (ingress). */
+  onSubject: boolean[];
+  subjects: number[];
+}
+
 /**
  * One tier's policies in order over their subjects, indexed by pod; `start(i)` gives a subject's
  * undecided peers when the tier first meets it (null: the tier does not judge that pod).
+ *
+ * Pods walk alike when they start alike (`startKey`) and meet the same policies in the same
+ * order with the same named-port results on themselves: such pods share one walk, made for the
+ * first of them. Replicas of one workload usually do (the same namespace and labels), so the
+ * cost is one bitset operation per (rule, group of alike subjects).
  */
-function walkTier(ctx: Ctx, slab: BitsetSlab, policies: readonly ClusterPolicy[], direction: Direction, start: (i: number) => Bitset | null): (Walk | null | undefined)[] {
-  const walks: (Walk | null | undefined)[] = new Array(ctx.n);
+function walkTier(ctx: Ctx, slab: BitsetSlab, policies: readonly ClusterPolicy[], direction: Direction, startKey: (i: number) => number, start: (i: number) => Bitset | null): (Walk | null | undefined)[] {
+  const prepared: Prepared[] = [];
   for (const policy of policies) {
     // "CNPs with no ingress rules do not affect ingress traffic" (and the same for egress).
     const rules = direction === 'ingress' ? policy.ingress : policy.egress;
     if (rules.length === 0) continue;
+    const onSubject = rules.map((rule) => dependsOnSubject(ctx, rule, direction));
     // Each rule's peers once per policy, except where they depend on the subject's own ports.
-    const sets = rules.map((rule) => (onSubject(ctx, rule, direction) ? null : ruleSet(ctx, rule, -1, direction)));
-    for (const i of subjectPods(ctx, policy)) {
+    prepared.push({ rules, onSubject, sets: rules.map((rule, r) => (onSubject[r] ? null : ruleSet(ctx, rule, -1, direction))), subjects: subjectPods(ctx, policy) });
+  }
+  const leader = alikeLeaders(ctx, prepared, startKey);
+  const walks: (Walk | null | undefined)[] = new Array(ctx.n);
+  for (const p of prepared) {
+    for (const i of p.subjects) {
+      if (leader[i] !== i) continue;
       let w = walks[i];
       if (w === null) continue;
       if (w === undefined) {
@@ -82,14 +122,58 @@ function walkTier(ctx: Ctx, slab: BitsetSlab, policies: readonly ClusterPolicy[]
         walks[i] = w = undecided ? { undecided, accepted: null, passed: null } : null;
         if (!w) continue;
       }
-      for (let r = 0; r < rules.length; r++) if (!take(slab, w, sets[r] ?? ruleSet(ctx, rules[r], i, direction), rules[r].action)) break;
+      for (let r = 0; r < p.rules.length; r++) if (!take(slab, w, p.sets[r] ?? ruleSet(ctx, p.rules[r], i, direction), p.rules[r].action)) break;
     }
   }
+  for (let i = 0; i < ctx.n; i++) if (leader[i] >= 0 && leader[i] !== i) walks[i] = walks[leader[i]];
   return walks;
 }
 
+/**
+ * For every subject of some policy, the first pod that walks alike (-1: subject of none): an
+ * exact signature per pod — its start, then each policy it meets with the named-port results of
+ * that policy's subject-dependent rules — interned as a path in a trie of small integers.
+ */
+function alikeLeaders(ctx: Ctx, prepared: readonly Prepared[], startKey: (i: number) => number): Int32Array {
+  const state = new Int32Array(ctx.n).fill(-1);
+  const trie = new Map<number, Map<number, number>>();
+  let ids = 1;
+  const step = (from: number, symbol: number): number => {
+    let edges = trie.get(from);
+    if (!edges) trie.set(from, (edges = new Map()));
+    let to = edges.get(symbol);
+    if (to === undefined) edges.set(symbol, (to = ids++));
+    return to;
+  };
+  prepared.forEach((p, k) => {
+    const dependent = p.onSubject.some(Boolean);
+    for (const i of p.subjects) {
+      if (state[i] < 0) state[i] = step(0, -2 - startKey(i)); // starts (≥ -1) as negative symbols
+      let symbol = k;
+      if (dependent) {
+        // At most 25 rules per policy: the results fit in the bits above the policy's index.
+        let bits = 0;
+        p.rules.forEach((rule, r) => {
+          if (p.onSubject[r] && namedPortOn(ctx, rule, ctx.pods[i])) bits |= 1 << r;
+        });
+        symbol = k + prepared.length * (bits + 1);
+      }
+      state[i] = step(state[i], symbol);
+    }
+  });
+  const leader = new Int32Array(ctx.n).fill(-1);
+  const first = new Map<number, number>();
+  for (let i = 0; i < ctx.n; i++) {
+    if (state[i] < 0) continue;
+    const f = first.get(state[i]);
+    if (f === undefined) first.set(state[i], i);
+    leader[i] = f ?? i;
+  }
+  return leader;
+}
+
 /** Whether the rule's peers depend on the subject: ingress named ports resolve on the subject itself. */
-function onSubject(ctx: Ctx, rule: ClusterPolicyRule, direction: Direction): boolean {
+function dependsOnSubject(ctx: Ctx, rule: ClusterPolicyRule, direction: Direction): boolean {
   return direction === 'ingress' && rule.ports !== null && rule.ports.some((p) => p.kind === 'named') && !byRange(ctx, rule);
 }
 
@@ -142,7 +226,7 @@ function subjectPods(ctx: Ctx, policy: ClusterPolicy): number[] {
 /** The peers a cluster rule matches on the matrix's port (named ports resolve on the destination). */
 function ruleSet(ctx: Ctx, rule: ClusterPolicyRule, subject: number, direction: Direction): Bitset {
   // Ingress named ports resolve on the subject itself: all its peers or none.
-  if (onSubject(ctx, rule, direction)) return namedPortOn(ctx, rule, ctx.pods[subject]) ? rulePeers(ctx, rule) : empty(ctx);
+  if (dependsOnSubject(ctx, rule, direction)) return namedPortOn(ctx, rule, ctx.pods[subject]) ? rulePeers(ctx, rule) : empty(ctx);
   let set = ctx.tierCache.get(rule);
   if (!set) {
     const named = rule.ports !== null && rule.ports.some((p) => p.kind === 'named');
