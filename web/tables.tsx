@@ -14,6 +14,25 @@ function useData<T>(path: string, fixed: T | null, version: number): T | null {
 
 const Pods = ({ pods }: { pods: string[] }) => <span class="pods">{pods.length === 0 ? 'no pods' : pods.join(', ')}</span>;
 
+/** A policy's rules, one row each: where, the action (cluster policies), peers, ports, matched pods. */
+const Rules = ({ rules }: { rules: { rule: string; action?: string; peers: string[]; ports: string; pods: string[] }[] }) => (
+  <table>
+    <tbody>
+      {rules.map((r) => (
+        <tr key={r.rule}>
+          <td class="sub">{r.rule}</td>
+          {r.action !== undefined && <td class={r.action === 'Deny' ? 'deny' : ''}>{r.action}</td>}
+          <td>{r.peers.join('; ')}</td>
+          <td>{r.ports}</td>
+          <td>
+            <Pods pods={r.pods} />
+          </td>
+        </tr>
+      ))}
+    </tbody>
+  </table>
+);
+
 /** One cluster policy: its tier and priority, its subject, and its rules in order with their actions. */
 const ClusterPolicy = ({ p }: { p: ClusterPolicySummary }) => (
   <section class="policy tier" key={p.key}>
@@ -27,21 +46,7 @@ const ClusterPolicy = ({ p }: { p: ClusterPolicySummary }) => (
       p[dir].length === 0 ? null : (
         <div key={dir}>
           <h4>{dir === 'ingress' ? 'rules for traffic in' : 'rules for traffic out'} (the first that matches decides)</h4>
-          <table>
-            <tbody>
-              {p[dir].map((r) => (
-                <tr key={r.rule}>
-                  <td class="sub">{r.rule}</td>
-                  <td class={r.action === 'Deny' ? 'deny' : ''}>{r.action}</td>
-                  <td>{r.peers.join('; ')}</td>
-                  <td>{r.ports}</td>
-                  <td>
-                    <Pods pods={r.pods} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <Rules rules={p[dir]} />
         </div>
       ),
     )}
@@ -77,24 +82,7 @@ export function PoliciesView({ fixed, fixedTiers, version }: { fixed: PolicySumm
             p.types.includes(dir === 'ingress' ? 'Ingress' : 'Egress') ? (
               <div key={dir}>
                 <h4>{dir === 'ingress' ? 'allows in from' : 'allows out to'}</h4>
-                {p[dir].length === 0 ? (
-                  <p class="deny">nothing (all {dir} of the selected pods is denied)</p>
-                ) : (
-                  <table>
-                    <tbody>
-                      {p[dir].map((r) => (
-                        <tr key={r.rule}>
-                          <td class="sub">{r.rule}</td>
-                          <td>{r.peers.join('; ')}</td>
-                          <td>{r.ports}</td>
-                          <td>
-                            <Pods pods={r.pods} />
-                          </td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                )}
+                {p[dir].length === 0 ? <p class="deny">nothing (all {dir} of the selected pods is denied)</p> : <Rules rules={p[dir]} />}
               </div>
             ) : null,
           )}
