@@ -20,7 +20,7 @@ import type { LabNode } from '../model/lab.js';
 import type { Cluster } from '../model/types.js';
 import { compilePolicies } from '../policy/compile.js';
 import type { Semantics } from '../policy/semantics.js';
-import { nodeSides, renderPolicyDelta, renderPolicyGeneration, type AppliedNode } from '../render/nft/policy-delta.js';
+import { BOX_FIELDS, nodeSides, renderPolicyDelta, renderPolicyGeneration, type AppliedNode } from '../render/nft/policy-delta.js';
 import type { Transaction } from '../render/nft/txn.js';
 import { labDir, writeFileAtomic } from './state.js';
 
@@ -53,7 +53,7 @@ function validRecord(nodes: unknown): nodes is Record<string, AppliedNode> {
   if (!nodes || typeof nodes !== 'object') return false;
   return Object.values(nodes).every((n: Partial<AppliedNode> | null) =>
     typeof n?.generation === 'string' && /^[0-9a-f]{1,16}$/.test(n.generation) && !!n.sides && typeof n.sides === 'object' &&
-    Object.values(n.sides).every((s) => typeof s?.ip === 'string' && (s.direction === 'ingress' || s.direction === 'egress') && Array.isArray(s.boxes) && s.boxes.length % 6 === 0 && s.boxes.every((x) => Number.isInteger(x))),
+    Object.values(n.sides).every((s) => typeof s?.ip === 'string' && (s.direction === 'ingress' || s.direction === 'egress') && Array.isArray(s.boxes) && s.boxes.length % BOX_FIELDS === 0 && s.boxes.every((x) => Number.isInteger(x))),
   );
 }
 

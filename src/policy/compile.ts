@@ -89,19 +89,18 @@ class PolicyCompiler {
   compile(): PodPolicy[] {
     const out: PodPolicy[] = [];
     for (const pod of this.podNetworkPods) {
-      const ingress = this.sideOf(pod, 'ingress');
-      const egress = this.sideOf(pod, 'egress');
+      const ingress = this.side(pod, 'ingress');
+      const egress = this.side(pod, 'egress');
       if (ingress || egress) out.push({ key: podKey(pod), ip: pod.ip, ingress, egress, node: pod.nodeName ?? '' });
     }
     return out;
   }
 
-  private sideOf(pod: Pod, direction: Direction): Box[] | null {
-    return this.side(pod, direction, this.engine.selecting(pod, direction), this.engine.tiers.rules(pod, direction, 'Admin'), this.engine.tiers.rules(pod, direction, 'Baseline'));
-  }
-
   /** The boxes `pod` allows in `direction`, or null when no policy isolates it there. */
-  private side(pod: Pod, direction: Direction, selectedBy: readonly NetworkPolicy[], admin: readonly TierRule[], baseline: readonly TierRule[]): Box[] | null {
+  private side(pod: Pod, direction: Direction): Box[] | null {
+    const selectedBy = this.engine.selecting(pod, direction);
+    const admin = this.engine.tiers.rules(pod, direction, 'Admin');
+    const baseline = this.engine.tiers.rules(pod, direction, 'Baseline');
     if (admin.length === 0 && baseline.length === 0) {
       if (selectedBy.length === 0) return null;
       // podnet's rule: a pod may always reach itself (through its own Service, the only way its

@@ -25,7 +25,8 @@ export interface AppliedSide {
   boxes: number[];
 }
 
-const BOX_FIELDS = 6;
+/** Numbers per box in AppliedSide.boxes. */
+export const BOX_FIELDS = 6;
 
 /** A side's boxes as flat numbers (compared and stored cheaply: most sides do not change). */
 function flatBoxes(boxes: readonly Box[]): number[] {
@@ -116,7 +117,7 @@ export function renderPolicyDelta(before: AppliedNode, pods: readonly PodPolicy[
   for (const [name, side] of Object.entries(sides)) {
     const old = before.sides[name];
     if (!old) {
-      adds.push(() => addPodSide(tx, { ...byIp.get(side.ip)!, [side.direction === 'ingress' ? 'egress' : 'ingress']: null }, side.direction));
+      adds.push(() => addPodSide(tx, byIp.get(side.ip)!, side.direction));
       continue;
     }
     if (sameNumbers(old.boxes, side.boxes)) continue;
