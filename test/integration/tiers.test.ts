@@ -32,6 +32,7 @@ const IN_LAB = [
   'admin-network-policy-standard-port-range-rules',
   'admin-network-policy-standard-pod-selector-rules',
   'admin-network-policy-standard-ingress-egress-isolation, ingress',
+  'admin-network-policy-standard-same-priority',
 ];
 const MORE_IN_LAB: ConformanceCase[] = MORE_CASES.filter((c) => IN_LAB.some((t) => c.title.includes(`(${t})`)));
 

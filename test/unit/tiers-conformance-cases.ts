@@ -61,6 +61,8 @@ export interface ConformanceCase {
   title: string;
   file: string;
   steps: readonly Step[];
+  /** The API versions it runs in (default both): v1alpha1 has one BaselineAdminNetworkPolicy only. */
+  versions?: readonly ('v1alpha2' | 'v1alpha1')[];
 }
 
 export const CASES: readonly ConformanceCase[] = [

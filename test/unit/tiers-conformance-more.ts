@@ -12,7 +12,9 @@
  * baseline-admin-network-policy-standard-gress-rules, admin-network-policy-standard-priority
  * (pods peers, where priority.yaml has namespaces peers), {admin,baseline-admin}-network-policy-
  * standard-egress-inline-cidr-rules, -port-range-rules, -pod-selector-rules and
- * -ingress-egress-isolation (the last three from upstream pull requests not yet on main).
+ * -ingress-egress-isolation (the last three from upstream pull requests not yet on main), and
+ * {admin,baseline-admin}-network-policy-standard-same-priority (three policies of one tier at one
+ * priority: the test is built so that their order does not matter).
  *
  * Not restated, and why:
  * - admin-network-policy-standard-gress-rules and -integration: already cases in
@@ -21,10 +23,10 @@
  *   rules): they use domainNames peers (not modelled by the engine) and nodes peers towards the
  *   host-networked centaur pods of the forbidden-forrest namespace, whose ports upstream picks at run
  *   time; houses.yaml has no host-networked pods.
- * - the hairpin test (pod to itself through a Service): the engine evaluates pod to pod, not via a
- *   Service.
- * - same-priority tests (upstream pull request): two Admin policies at one priority have no
- *   defined order; left out.
+ * - the hairpin test (admin-network-policy-hairpin-rules, optional feature
+ *   SupportClusterNetworkPolicyHairpin): it expects an Admin Deny of the pod's own namespace to
+ *   stop the pod reaching itself through its Service. podnet always lets a pod reach itself (the
+ *   engine, the matrix and the data plane alike), so it does not claim that feature.
  * - the inline-CIDR tests' IPv6 branch (/128 masks): podnet's pods are IPv4; the ::/0 network is
  *   kept in the policy and simply matches nothing.
  *
@@ -213,7 +215,53 @@ function isolation(title: string, file: string, direction: 'ingress' | 'egress')
   return { title, file, steps: [enforced, other] };
 }
 
+/**
+ * The same-priority tests: three policies of one tier at one priority, each denying one house on
+ * one port in both directions. Every Deny shows first (all three are in force), then the ports
+ * that belong to another policy's subject stay open, then a house no policy names. Upstream's
+ * servers are the houses' pod 0 (Admin) or pod 1 (Baseline).
+ */
+function samePriority(title: string, file: string, n: 0 | 1): ConformanceCase {
+  const [g, s, h, r] = [`gryffindor/harry-potter-${n}`, `slytherin/draco-malfoy-${n}`, `hufflepuff/cedric-diggory-${n}`, `ravenclaw/luna-lovegood-${n}`];
+  return {
+    title,
+    file,
+    steps: [
+      {
+        name: 'each policy denies in both directions',
+        probes: [
+          ['slytherin/draco-malfoy-0', g, 'TCP', 80, false],
+          ['gryffindor/harry-potter-0', s, 'TCP', 80, false],
+          ['hufflepuff/cedric-diggory-0', g, 'TCP', 80, false],
+          ['gryffindor/harry-potter-1', h, 'TCP', 80, false],
+          ['slytherin/draco-malfoy-1', h, 'TCP', 8080, false],
+          ['hufflepuff/cedric-diggory-1', s, 'TCP', 8080, false],
+        ],
+      },
+      {
+        name: "one policy's rules do not apply to another policy's subject",
+        probes: [
+          ['slytherin/draco-malfoy-0', g, 'TCP', 8080, true],
+          ['gryffindor/harry-potter-0', s, 'TCP', 8080, true],
+          ['slytherin/draco-malfoy-1', h, 'TCP', 80, true],
+          ['hufflepuff/cedric-diggory-0', s, 'TCP', 80, true],
+        ],
+      },
+      {
+        name: 'a house no policy names is not affected',
+        probes: [
+          ['ravenclaw/luna-lovegood-0', g, 'TCP', 80, true],
+          [n === 0 ? 'gryffindor/harry-potter-1' : 'gryffindor/harry-potter-0', r, 'TCP', 80, true],
+        ],
+      },
+    ],
+  };
+}
+
 export const MORE_CASES: readonly ConformanceCase[] = [
+  samePriority('same priority, Admin tier (admin-network-policy-standard-same-priority)', 'conformance/admin-same-priority.yaml', 0),
+  // Three Baseline policies: v1alpha1 has room for one BaselineAdminNetworkPolicy only.
+  { ...samePriority('same priority, Baseline tier (baseline-admin-network-policy-standard-same-priority)', 'conformance/baseline-same-priority.yaml', 1), versions: ['v1alpha2'] },
   {
     title: 'standard egress TCP rules (admin-network-policy-standard-egress-tcp-rules)',
     file: 'conformance/admin-egress-tcp.yaml',
