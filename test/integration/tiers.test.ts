@@ -33,6 +33,8 @@ const IN_LAB = [
   'admin-network-policy-standard-pod-selector-rules',
   'admin-network-policy-standard-ingress-egress-isolation, ingress',
   'admin-network-policy-standard-same-priority',
+  'admin-network-policy-experimental-egress-rules: CNPAdminTierEgressNamedPort',
+  'admin-network-policy-experimental-ingress-rules',
 ];
 const MORE_IN_LAB: ConformanceCase[] = MORE_CASES.filter((c) => IN_LAB.some((t) => c.title.includes(`(${t})`)));
 

@@ -19,10 +19,11 @@
  * Not restated, and why:
  * - admin-network-policy-standard-gress-rules and -integration: already cases in
  *   tiers-conformance-cases.ts (gress-rules.yaml, integration.yaml).
- * - the experimental tests ({admin,baseline-admin}-network-policy-experimental-{egress,ingress}-
- *   rules): they use domainNames peers (not modelled by the engine) and nodes peers towards the
- *   host-networked centaur pods of the forbidden-forrest namespace, whose ports upstream picks at run
- *   time; houses.yaml has no host-networked pods.
+ * - of the experimental tests ({admin,baseline-admin}-network-policy-experimental-{egress,ingress}-
+ *   rules), the node-peer ones (CNP{Admin,Baseline}TierEgressNodePeers): they need the
+ *   host-networked centaur pods of the forbidden-forrest namespace, whose ports upstream picks at
+ *   run time, and houses.yaml has no nodes and no host-networked pods. Their named-port tests are
+ *   restated (namedPort below).
  * - the hairpin test (admin-network-policy-hairpin-rules, optional feature
  *   SupportClusterNetworkPolicyHairpin): it expects an Admin Deny of the pod's own namespace to
  *   stop the pod reaching itself through its Service. podnet always lets a pod reach itself (the
@@ -258,7 +259,42 @@ function samePriority(title: string, file: string, n: 0 | 1): ConformanceCase {
   };
 }
 
+/**
+ * The named-port tests of the experimental files: one rule of a standard case's policy gets
+ * `destinationNamedPort` instead of its port number (upstream patches it in place), then one
+ * probe at the named port's number and one that the next rule denies.
+ */
+function namedPort(title: string, file: string, policy: string, side: 'ingress' | 'egress', index: number, port: string, probes: Probe[]): ConformanceCase {
+  return {
+    title,
+    file,
+    steps: [
+      {
+        name: `${side}[${index}] matches the port named ${port}`,
+        change: (objs) => void (byName(objs, policy).spec[side][index].protocols = [{ destinationNamedPort: port }]),
+        probes,
+      },
+    ],
+  };
+}
+
 export const MORE_CASES: readonly ConformanceCase[] = [
+  namedPort('egress named port, Admin tier (admin-network-policy-experimental-egress-rules: CNPAdminTierEgressNamedPort)', 'conformance/admin-egress-tcp.yaml', 'egress-tcp', 'egress', 5, 'web', [
+    ['gryffindor/harry-potter-0', 'hufflepuff/cedric-diggory-1', 'TCP', 80, true],
+    ['gryffindor/harry-potter-1', 'hufflepuff/cedric-diggory-1', 'TCP', 8080, false],
+  ]),
+  namedPort('ingress named port, Admin tier (admin-network-policy-experimental-ingress-rules)', 'conformance/admin-ingress-udp.yaml', 'ingress-udp', 'ingress', 5, 'dns', [
+    ['gryffindor/harry-potter-0', 'hufflepuff/cedric-diggory-1', 'UDP', 53, true],
+    ['gryffindor/harry-potter-1', 'hufflepuff/cedric-diggory-1', 'UDP', 5353, false],
+  ]),
+  namedPort('egress named port, Baseline tier (baseline-admin-network-policy-experimental-egress-rules: CNPBaselineTierEgressNamedPort)', 'conformance/baseline-egress-udp.yaml', 'baseline', 'egress', 3, 'dns', [
+    ['hufflepuff/cedric-diggory-0', 'gryffindor/harry-potter-1', 'UDP', 53, true],
+    ['hufflepuff/cedric-diggory-1', 'gryffindor/harry-potter-1', 'UDP', 5353, false],
+  ]),
+  namedPort('ingress named port, Baseline tier (baseline-admin-network-policy-experimental-ingress-rules)', 'conformance/baseline-ingress-tcp.yaml', 'baseline', 'ingress', 3, 'web', [
+    ['hufflepuff/cedric-diggory-0', 'gryffindor/harry-potter-1', 'TCP', 80, true],
+    ['hufflepuff/cedric-diggory-1', 'gryffindor/harry-potter-1', 'TCP', 8080, false],
+  ]),
   samePriority('same priority, Admin tier (admin-network-policy-standard-same-priority)', 'conformance/admin-same-priority.yaml', 0),
   // Three Baseline policies: v1alpha1 has room for one BaselineAdminNetworkPolicy only.
   { ...samePriority('same priority, Baseline tier (baseline-admin-network-policy-standard-same-priority)', 'conformance/baseline-same-priority.yaml', 1), versions: ['v1alpha2'] },
