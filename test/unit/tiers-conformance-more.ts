@@ -14,16 +14,14 @@
  * standard-egress-inline-cidr-rules, -port-range-rules, -pod-selector-rules and
  * -ingress-egress-isolation (the last three from upstream pull requests not yet on main), and
  * {admin,baseline-admin}-network-policy-standard-same-priority (three policies of one tier at one
- * priority: the test is built so that their order does not matter).
+ * priority: the test is built so that their order does not matter), and the experimental
+ * {admin,baseline-admin}-network-policy-experimental-{egress,ingress}-rules: their named-port
+ * tests, and the node-peer ones with two nodes and host-networked centaur pods on fixed ports in
+ * the case's file (upstream creates those pods and picks their ports at run time).
  *
  * Not restated, and why:
  * - admin-network-policy-standard-gress-rules and -integration: already cases in
  *   tiers-conformance-cases.ts (gress-rules.yaml, integration.yaml).
- * - of the experimental tests ({admin,baseline-admin}-network-policy-experimental-{egress,ingress}-
- *   rules), the node-peer ones (CNP{Admin,Baseline}TierEgressNodePeers): they need the
- *   host-networked centaur pods of the forbidden-forrest namespace, whose ports upstream picks at
- *   run time, and houses.yaml has no nodes and no host-networked pods. Their named-port tests are
- *   restated (namedPort below).
  * - the hairpin test (admin-network-policy-hairpin-rules, optional feature
  *   SupportClusterNetworkPolicyHairpin): it expects an Admin Deny of the pod's own namespace to
  *   stop the pod reaching itself through its Service. podnet always lets a pod reach itself (the
@@ -278,7 +276,31 @@ function namedPort(title: string, file: string, policy: string, side: 'ingress' 
   };
 }
 
+/** A gryffindor pod to the host-networked centaur-1 (its node's address) of the node-peer fixtures. */
+const toCentaur = (from: string, protocol: Probe[2], port: number, allowed: boolean): Probe => [from, 'forbidden-forrest/centaur-1', protocol, port, allowed];
+
 export const MORE_CASES: readonly ConformanceCase[] = [
+  {
+    title: 'egress to node peers, Admin tier (admin-network-policy-experimental-egress-rules: CNPAdminTierEgressNodePeers)',
+    file: 'conformance/admin-node-peers.yaml',
+    steps: [
+      { name: 'Accept at the first host port', probes: [toCentaur('gryffindor/harry-potter-1', 'TCP', 36363, true)] },
+      // Passed on: no NetworkPolicy and no Baseline policy, so the default allows it.
+      { name: 'Pass at the third host port', probes: [toCentaur('gryffindor/harry-potter-1', 'UDP', 34345, true)] },
+      {
+        name: 'Deny for the rest of the nodes',
+        probes: [toCentaur('gryffindor/harry-potter-1', 'TCP', 36364, false), toCentaur('gryffindor/harry-potter-1', 'UDP', 34346, false), toCentaur('gryffindor/harry-potter-1', 'SCTP', 9003, false)],
+      },
+    ],
+  },
+  {
+    title: 'egress to node peers, Baseline tier (baseline-admin-network-policy-experimental-egress-rules: CNPBaselineTierEgressNodePeers)',
+    file: 'conformance/baseline-node-peers.yaml',
+    steps: [
+      { name: 'Accept on the host port range', probes: [toCentaur('gryffindor/harry-potter-0', 'TCP', 36363, true), toCentaur('gryffindor/harry-potter-1', 'TCP', 36364, true)] },
+      { name: 'Deny for the rest of the nodes', probes: [toCentaur('gryffindor/harry-potter-1', 'UDP', 34346, false), toCentaur('gryffindor/harry-potter-1', 'SCTP', 9003, false)] },
+    ],
+  },
   namedPort('egress named port, Admin tier (admin-network-policy-experimental-egress-rules: CNPAdminTierEgressNamedPort)', 'conformance/admin-egress-tcp.yaml', 'egress-tcp', 'egress', 5, 'web', [
     ['gryffindor/harry-potter-0', 'hufflepuff/cedric-diggory-1', 'TCP', 80, true],
     ['gryffindor/harry-potter-1', 'hufflepuff/cedric-diggory-1', 'TCP', 8080, false],
