@@ -17,7 +17,10 @@
  * priority: the test is built so that their order does not matter), and the experimental
  * {admin,baseline-admin}-network-policy-experimental-{egress,ingress}-rules: their named-port
  * tests, and the node-peer ones with two nodes and host-networked centaur pods on fixed ports in
- * the case's file (upstream creates those pods and picks their ports at run time).
+ * the case's file (upstream creates those pods and picks their ports at run time). The v1alpha1
+ * release's versions of these two files ({admin,baseline-admin}-network-policy-extended-{egress,
+ * ingress}-rules: the same tests on AdminNetworkPolicy and BaselineAdminNetworkPolicy) are what
+ * each case's v1alpha1 run checks.
  *
  * Not restated, and why:
  * - admin-network-policy-standard-gress-rules and -integration: already cases in
