@@ -43,8 +43,9 @@ export function applyTiers(ctx: Ctx, np: (Bitset | null)[], direction: Direction
   for (let i = 0; i < ctx.n; i++) {
     const w = admin[i];
     if (!w) continue;
-    // "v1.NetworkPolicy always makes a final decision for selected pods."
-    if (np[i]) out[i] = orInto(rest(w).clone().and(np[i]!), w.accepted);
+    // "v1.NetworkPolicy always makes a final decision for selected pods." NetworkPolicy's set is
+    // this pod's own (matrix.ts makes one per pod), so it is narrowed in place.
+    if (np[i]) out[i] = orInto(np[i]!.and(rest(w)), w.accepted);
     else next[i] = rest(w);
   }
   // Baseline tier, for the pods NetworkPolicy does not isolate: what the Admin tier left (all of
@@ -136,29 +137,31 @@ function walkTier(ctx: Ctx, slab: BitsetSlab, policies: readonly ClusterPolicy[]
  */
 function alikeLeaders(ctx: Ctx, prepared: readonly Prepared[], startKey: (i: number) => number): Int32Array {
   const state = new Int32Array(ctx.n).fill(-1);
-  const trie = new Map<number, Map<number, number>>();
+  // Edges of the trie: one map lookup per (pod, policy met). A state below 2^22 and a policy
+  // index below 2^31 make an exact number key; otherwise (named-port results, rare) a string one.
+  const starts = new Map<number, number>();
+  const edges = new Map<number, number>();
+  const dependentEdges = new Map<string, number>();
   let ids = 1;
-  const step = (from: number, symbol: number): number => {
-    let edges = trie.get(from);
-    if (!edges) trie.set(from, (edges = new Map()));
-    let to = edges.get(symbol);
-    if (to === undefined) edges.set(symbol, (to = ids++));
+  const next = <K>(m: Map<K, number>, key: K): number => {
+    let to = m.get(key);
+    if (to === undefined) m.set(key, (to = ids++));
     return to;
   };
   prepared.forEach((p, k) => {
     const dependent = p.onSubject.some(Boolean);
     for (const i of p.subjects) {
-      if (state[i] < 0) state[i] = step(0, -2 - startKey(i)); // starts (≥ -1) as negative symbols
-      let symbol = k;
-      if (dependent) {
-        // At most 25 rules per policy: the results fit in the bits above the policy's index.
-        let bits = 0;
-        p.rules.forEach((rule, r) => {
-          if (p.onSubject[r] && namedPortOn(ctx, rule, ctx.pods[i])) bits |= 1 << r;
-        });
-        symbol = k + prepared.length * (bits + 1);
+      if (state[i] < 0) state[i] = next(starts, startKey(i));
+      // Exact as a double while state < 2^22 (and k < 2^31); beyond that, the string key.
+      if (!dependent && state[i] < 2 ** 22) {
+        state[i] = next(edges, state[i] * 2 ** 31 + k);
+        continue;
       }
-      state[i] = step(state[i], symbol);
+      let bits = '';
+      p.rules.forEach((rule, r) => {
+        if (p.onSubject[r]) bits += namedPortOn(ctx, rule, ctx.pods[i]) ? '1' : '0';
+      });
+      state[i] = next(dependentEdges, `${state[i]}|${k}|${bits}`);
     }
   });
   const leader = new Int32Array(ctx.n).fill(-1);
