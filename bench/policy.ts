@@ -24,7 +24,7 @@ import type { Cluster, Pod } from '../src/model/types.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CliNft } from '../src/host/nft.js';
+import { hostNft } from '../src/host/nft-native.js';
 import { filePolicyRecord, NO_RECORD, syncPolicies, type PolicyRecord } from '../src/lab/policy.js';
 import { DEFAULT_SEMANTICS } from '../src/policy/semantics.js';
 import { POLICY_TABLE } from '../src/render/nft/policy.js';
@@ -95,7 +95,7 @@ function benchCluster(lab: BenchLab, n: number, tiers = 0): Cluster {
  */
 async function sync(lab: BenchLab, cluster: Cluster, record: PolicyRecord | null = null): Promise<{ ms: number; compileMs: number; elements: number; fullNodes: number }> {
   const t0 = nowMs();
-  const r = await syncPolicies(new CliNft(host), lab.nodes, cluster, DEFAULT_SEMANTICS, record ?? NO_RECORD);
+  const r = await syncPolicies(hostNft(host), lab.nodes, cluster, DEFAULT_SEMANTICS, record ?? NO_RECORD);
   return { ms: nowMs() - t0, compileMs: r.compileMs, elements: r.elements, fullNodes: r.fullNodes };
 }
 

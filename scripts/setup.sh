@@ -4,12 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# System packages: gcc and the C library's headers (npm run build compiles the container launcher,
-# native/), the data plane's (namespaces, nftables, conntrack), its tests', openssl (the
-# ingress controller makes its default certificate with it) and the standard CNI plugins
+# System packages: gcc, the C library's and libnftables' headers (npm run build compiles the
+# container launcher and the nftables helper, native/), the data plane's (namespaces, nftables,
+# conntrack), its tests', openssl (the ingress controller makes its default certificate with it)
+# and the standard CNI plugins
 # (podnet-cni delegates IPAM to host-local; the pods benchmark compares with bridge), and chromium
 # (the web view's browser tests, `npm run bench -- ui` and scripts/screenshots.sh drive it).
-APT_PACKAGES=(gcc libc6-dev util-linux iproute2 nftables conntrack ethtool iputils-ping iperf3 openssl containernetworking-plugins chromium)
+APT_PACKAGES=(gcc libc6-dev libnftables-dev util-linux iproute2 nftables conntrack ethtool iputils-ping iperf3 openssl containernetworking-plugins chromium)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

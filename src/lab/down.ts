@@ -9,7 +9,7 @@ import type { Host } from '../host/host.js';
 import { labNetnsPrefix } from '../model/lab.js';
 import { hostLink, renderLabTeardown } from '../render/lab-network.js';
 import { removeSeal } from '../render/nft/seal.js';
-import { CliNft } from '../host/nft.js';
+import { hostNft } from '../host/nft-native.js';
 import { applyPlan } from '../host/executor.js';
 import { request, sleep } from './agent-client.js';
 import { detachAll } from './attach-sync.js';
@@ -52,7 +52,7 @@ export async function labDown(host: Host, lab: string): Promise<DownReport> {
   // Gone with the underlay namespace already, unless that namespace was never made.
   await host.exec(null, ['ip', 'link', 'del', hostLink(lab)]);
   try {
-    await new CliNft(host).run(null, removeSeal(lab)); // idempotent: also when up never sealed
+    await hostNft(host).run(null, removeSeal(lab)); // idempotent: also when up never sealed
   } catch {
     /* nft itself failed: nothing more down can do about the seal; the rest still goes */
   }

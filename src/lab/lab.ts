@@ -7,7 +7,7 @@ import { modeledObjects, readCluster } from '../api/cluster.js';
 import type { RawObject } from '../api/load.js';
 import { applyPlan } from '../host/executor.js';
 import type { Host } from '../host/host.js';
-import { CliNft } from '../host/nft.js';
+import { hostNft } from '../host/nft-native.js';
 import { decideVxlanChecksumOffload } from '../model/kernel.js';
 import { labNetnsPrefix, placePods, planNodes, validateLabConfig, type LabConfig, type PlacedPod } from '../model/lab.js';
 import { stableJson } from '../model/names.js';
@@ -148,7 +148,7 @@ export async function labUp(host: Host, given: LabConfig, objects: RawObject[]):
 /** The lab's nftables seal in the root namespace (render/nft/seal.ts); before any pod runs. */
 async function sealLab(host: Host, config: LabConfig): Promise<void> {
   try {
-    await new CliNft(host).run(null, renderSeal(config, hostLink(config.name)));
+    await hostNft(host).run(null, renderSeal(config, hostLink(config.name)));
   } catch (e) {
     throw new LabError(`cannot seal lab ${config.name} (nft): ${(e as Error).message}`);
   }
@@ -201,7 +201,7 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   // The cluster as it will run: every pod with its new address and node.
   const running = placeOnto(base, { nodes: state.nodes, placements: placed });
   // Policies first, with the new pods' addresses: a selected pod is isolated from its first packet.
-  const policy = await syncPolicies(new CliNft(host), state.nodes, running, labSemantics(state.config), labPolicyRecord(state.config.name));
+  const policy = await syncPolicies(hostNft(host), state.nodes, running, labSemantics(state.config), labPolicyRecord(state.config.name));
   await applyPlan(host, renderPodsAdd(state.config, state.nodes, added));
   state.placements = placed;
   saveState(state);

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { startEndpointsController } from '../controller/endpoints.js';
 import { labControllerDeps } from '../controller/endpoints-runtime.js';
 import { LinuxHost } from '../host/host.js';
-import { CliNft } from '../host/nft.js';
+import { hostNft } from '../host/nft-native.js';
 import { flowKeys } from '../flows/attribute.js';
 import { startCollector } from '../flows/collector.js';
 import { labCluster } from '../api/lab-cluster.js';
@@ -78,7 +78,7 @@ const guard = startTableGuard(state.config.name, new LinuxHost(), () => {
 
 const controller = startEndpointsController(labControllerDeps(state.config.name, new LinuxHost(), log), log);
 
-const nft = new CliNft(new LinuxHost());
+const nft = hostNft(new LinuxHost());
 
 /** The nodes' tables, read at most every 2 s however often /metrics is fetched (metrics/cache.ts). */
 const tables = sharedResult(() => {

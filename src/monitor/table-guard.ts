@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Host } from '../host/host.js';
-import { CliNft } from '../host/nft.js';
+import { hostNft } from '../host/nft-native.js';
 import { labCluster } from '../api/lab-cluster.js';
 import { tryLock } from '../lab/lock.js';
 import { forgetPolicyRecord, labPolicyRecord, syncPolicies } from '../lab/policy.js';
@@ -55,7 +55,7 @@ export function startTableGuard(lab: string, host: Host, readState: () => LabSta
   const restores = new Map<string, number>();
   let baseline: { stamp: string; prints: Map<string, string> } | null = null;
   let busy = false;
-  const nft = new CliNft(host);
+  const nft = hostNft(host);
 
   const fingerprints = async (state: LabState): Promise<Map<string, string>> => {
     const out = new Map<string, string>();

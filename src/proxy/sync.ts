@@ -7,7 +7,8 @@
  * LB routes): the caller is the state's one writer, and DNS and ingress read what it recorded.
  */
 import type { Host } from '../host/host.js';
-import { CliNft, type Nft } from '../host/nft.js';
+import type { Nft } from '../host/nft.js';
+import { hostNft } from '../host/nft-native.js';
 import type { Transaction } from '../render/nft/txn.js';
 import type { PodStatusLookup } from '../model/endpoints.js';
 import type { LabConfig, LabNode } from '../model/lab.js';
@@ -73,7 +74,7 @@ export interface SyncOptions {
 
 /** Conntrack flushes and LoadBalancer routes go through `host`. A refused full sync throws. */
 export async function syncServices(host: Host, lab: ProxyLab, cluster: Cluster, podStatus: PodStatusLookup, opts: SyncOptions = {}): Promise<ProxyReport> {
-  const nft = opts.nft ?? new CliNft(host);
+  const nft = opts.nft ?? hostNft(host);
   const view = serviceView(cluster, lab, podStatus);
   const serviceAllocations = Object.fromEntries(view.allocations);
   const prev = lab.proxyTable ?? null;
