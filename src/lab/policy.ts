@@ -4,7 +4,7 @@
  * `nft -f` transaction per node, so every update is atomic: no packet ever sees half a ruleset.
  *
  * Incremental: what each node's table holds is recorded after every sync (a PolicyRecord, a file
- * in the lab's state directory), and the next sync sends only the difference
+ * in the lab's state directory: policy-record.ts), and the next sync sends only the difference
  * (src/render/nft/policy-delta.ts). Without a record, with a stale one (the transaction is then
  * refused as a whole) or when asked for, a node gets its whole table, as before.
  *
@@ -13,16 +13,16 @@
  * its interface exists).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Nft } from '../host/nft.js';
 import type { LabNode } from '../model/lab.js';
 import type { Cluster } from '../model/types.js';
 import { compilePolicies } from '../policy/compile.js';
 import type { Semantics } from '../policy/semantics.js';
-import { BOX_FIELDS, nodeSides, renderPolicyDelta, renderPolicyGeneration, type AppliedNode } from '../render/nft/policy-delta.js';
+import { nodeSides, renderPolicyDelta, renderPolicyGeneration, type AppliedNode } from '../render/nft/policy-delta.js';
 import type { Transaction } from '../render/nft/txn.js';
-import { labDir, writeFileAtomic } from './state.js';
+import { NO_RECORD, type PolicyRecord } from './policy-record.js';
+
+export { filePolicyRecord, forgetPolicyRecord, labPolicyRecord, NO_RECORD, type PolicyRecord } from './policy-record.js';
 
 export interface PolicySyncReport {
   /** Pods isolated in at least one direction. */
@@ -34,53 +34,6 @@ export interface PolicySyncReport {
   applyMs: number;
   /** Nodes that got their whole table (no usable record of what they held), the rest a delta. */
   fullNodes: number;
-}
-
-/** What each node's table holds, kept between syncs; null when unknown. */
-export interface PolicyRecord {
-  load(): Record<string, AppliedNode> | null;
-  save(nodes: Record<string, AppliedNode>): void;
-}
-
-/** No record: every sync replaces every node's table (tests, and the table guard's restores). */
-export const NO_RECORD: PolicyRecord = { load: () => null, save: () => undefined };
-
-const RECORD_FILE = 'policy-applied.json';
-const RECORD_VERSION = 2;
-
-/** The shape a delta needs; anything else is no record (the nodes get whole tables). */
-function validRecord(nodes: unknown): nodes is Record<string, AppliedNode> {
-  if (!nodes || typeof nodes !== 'object') return false;
-  return Object.values(nodes).every((n: Partial<AppliedNode> | null) =>
-    typeof n?.generation === 'string' && /^[0-9a-f]{1,16}$/.test(n.generation) && !!n.sides && typeof n.sides === 'object' &&
-    Object.values(n.sides).every((s) => typeof s?.ip === 'string' && (s.direction === 'ingress' || s.direction === 'egress') && Array.isArray(s.boxes) && s.boxes.length % BOX_FIELDS === 0 && s.boxes.every((x) => Number.isInteger(x))),
-  );
-}
-
-/** The lab's record, a file in its state directory. */
-export function labPolicyRecord(lab: string): PolicyRecord {
-  return filePolicyRecord(join(labDir(lab), RECORD_FILE));
-}
-
-/** A record in the file at `path`, written atomically. */
-export function filePolicyRecord(path: string): PolicyRecord {
-  return {
-    load: () => {
-      if (!existsSync(path)) return null;
-      try {
-        const doc = JSON.parse(readFileSync(path, 'utf8')) as { version?: number; nodes?: Record<string, AppliedNode> };
-        return doc.version === RECORD_VERSION && validRecord(doc.nodes) ? doc.nodes : null;
-      } catch {
-        return null; // unreadable: every node gets its whole table, and a new record
-      }
-    },
-    save: (nodes) => writeFileAtomic(path, `${JSON.stringify({ version: RECORD_VERSION, nodes })}\n`),
-  };
-}
-
-/** Forgets the lab's record: the next sync writes every node's whole table. */
-export function forgetPolicyRecord(lab: string): void {
-  rmSync(join(labDir(lab), RECORD_FILE), { force: true });
 }
 
 const elementOps = (tx: Transaction) => tx.operations.filter((op) => op.obj.kind === 'element' && op.obj.set !== undefined).length;

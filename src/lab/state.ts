@@ -108,12 +108,18 @@ export class LabNameError extends Error {
 /** Flags for every file podnet creates in its state: a new file only, never through a symlink. */
 export const CREATE_EXCLUSIVE = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW;
 
-export function writeFileAtomic(path: string, text: string, mode = 0o600): void {
+/**
+ * Writes the file whole or not at all (a new file renamed over the old one). `durable`: flushed to
+ * disk before the rename; false only for files a crash may lose or truncate harmlessly (a cache
+ * that is checked before use).
+ */
+export function writeFileAtomic(path: string, text: string | Uint8Array, mode = 0o600, durable = true): void {
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const fd = openSync(tmp, CREATE_EXCLUSIVE, mode);
   try {
-    writeSync(fd, text);
-    fsyncSync(fd);
+    if (typeof text === 'string') writeSync(fd, text);
+    else writeSync(fd, text);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }

@@ -2,7 +2,7 @@
 // sequence of clusters, a node's table built by deltas must be the table a full render of the
 // last cluster gives (same chains, rules, sets and elements), and a record that does not match
 // the kernel must never leave a wrong table.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -111,15 +111,34 @@ describe('policy deltas', () => {
   it('the record file round-trips, and a damaged one is no record', () => {
     const dir = mkdtempSync(join(tmpdir(), 'podnet-policy-record-'));
     try {
-      const path = join(dir, 'r.json');
+      const path = join(dir, 'r.bin');
       const rec = filePolicyRecord(path);
       expect(rec.load()).toBeNull();
-      const nodes = { n0: { generation: '0a1b', sides: { 'ing-10.0.0.1': { ip: '10.0.0.1', direction: 'ingress' as const, boxes: [1, 2, 6, 6, 80, 80] } } } };
+      const nodes = {
+        n0: { generation: '0a1b', sides: { 'ing-10.0.0.1': { ip: '10.0.0.1', direction: 'ingress' as const, boxes: [1, 2, 6, 6, 80, 80] }, 'egr-10.0.0.1': { ip: '10.0.0.1', direction: 'egress' as const, boxes: [0, 4294967295, 0, 255, 0, 65535, 7, 7, 17, 17, 53, 53] } } },
+        n1: { generation: 'ff', sides: {} },
+      };
       rec.save(nodes);
-      expect(rec.load()).toEqual(nodes);
-      for (const bad of ['{', '[]', '{"version":2,"nodes":{"n0":{"generation":"x; drop","sides":{}}}}', '{"version":2,"nodes":{"n0":{"generation":"0a","sides":{"s":{"ip":"1","direction":"egress","boxes":[1,2,3]}}}}}', '{"version":1,"nodes":{}}']) {
-        writeFileSync(path, bad);
-        expect(rec.load(), bad).toBeNull();
+      const plain = (r: Record<string, AppliedNode> | null) => r && Object.fromEntries(Object.entries(r).map(([n, v]) => [n, { ...v, sides: Object.fromEntries(Object.entries(v.sides).map(([k, x]) => [k, { ...x, boxes: [...Array.from(x.boxes)] }])) }]));
+      expect(plain(rec.load())).toEqual(nodes);
+      const good = readFileSync(path);
+      const header = (h: unknown) => Buffer.concat([Buffer.from(`${JSON.stringify(h)}\n`), good.subarray(good.indexOf(10) + 1)]);
+      const side = (s: Record<string, unknown>) => header({ version: 3, nodes: { n0: { generation: '0a', sides: { s: { ip: '1', direction: 'egress', at: 0, count: 6, ...s } } } } });
+      const bad: [string, Buffer][] = [
+        ['empty', Buffer.alloc(0)],
+        ['no header line', Buffer.from('{')],
+        ['not JSON', Buffer.from('{\n')],
+        ['the JSON record of version 2', Buffer.from('{"version":2,"nodes":{}}\n')],
+        ['a generation that is not a marker name', header({ version: 3, nodes: { n0: { generation: 'x; drop', sides: {} } } })],
+        ['boxes not whole', side({ count: 4 })],
+        ['boxes past the end', side({ at: 14, count: 6 })],
+        ['a direction that is none', side({ direction: 'sideways' })],
+        ['cut in the middle of a number', good.subarray(0, good.length - 2)],
+        ['cut short of its boxes', good.subarray(0, good.length - 4 * 6)],
+      ];
+      for (const [what, data] of bad) {
+        writeFileSync(path, data);
+        expect(rec.load(), what).toBeNull();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

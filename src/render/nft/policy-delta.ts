@@ -22,7 +22,7 @@ export interface AppliedSide {
   ip: string;
   direction: PolicyDirection;
   /** The boxes, flat, BOX_FIELDS numbers each: peer range, protocol range, port range. */
-  boxes: number[];
+  boxes: ArrayLike<number>;
 }
 
 /** Numbers per box in AppliedSide.boxes. */
@@ -45,20 +45,24 @@ function flatBoxes(boxes: readonly Box[]): number[] {
 }
 
 /** Box `i` of a flat list as its element key. */
-function elementKey(flat: readonly number[], i: number): string {
+function elementKey(flat: ArrayLike<number>, i: number): string {
   const k = i * BOX_FIELDS;
   const box: Box = { peerStart: flat[k], peerEnd: flat[k + 1], protocol: flat[k + 2], protocolEnd: flat[k + 3], portStart: flat[k + 4], portEnd: flat[k + 5] };
   return boxKey(box).join(' . ');
 }
 
 /** Each box of a flat list as a comparable string. */
-function boxIds(flat: readonly number[]): string[] {
+function boxIds(flat: ArrayLike<number>): string[] {
   const out: string[] = [];
   for (let k = 0; k < flat.length; k += BOX_FIELDS) out.push(`${flat[k]},${flat[k + 1]},${flat[k + 2]},${flat[k + 3]},${flat[k + 4]},${flat[k + 5]}`);
   return out;
 }
 
-const sameNumbers = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+function sameNumbers(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /** A node's policy table: the generation marker it carries, and its sides by set name. */
 export interface AppliedNode {
