@@ -116,11 +116,12 @@ class PolicyCompiler {
     return { peers: IntervalSet.of(self, self), conns: 'any' };
   }
 
+  /** Every grant of the policies selecting `pod` (thousands at scale: appended in place). */
   private networkPolicyGrants(pod: Pod, direction: Direction, selectedBy: readonly NetworkPolicy[]): Grant[] {
     const grants: Grant[] = [];
     for (const policy of selectedBy) {
-      const rules = direction === 'ingress' ? policy.ingress : policy.egress;
-      for (const rule of rules) grants.push(...(direction === 'ingress' ? this.ingressGrants(rule, policy, pod) : this.egressGrants(rule, policy)));
+      if (direction === 'ingress') for (const rule of policy.ingress) this.ingressGrants(rule, policy, pod, grants);
+      else for (const rule of policy.egress) this.egressGrants(rule, policy, grants);
     }
     return grants;
   }
@@ -182,27 +183,29 @@ class PolicyCompiler {
   }
 
   /** Ingress: named ports resolve on the selected pod itself, the destination. */
-  private ingressGrants(rule: PolicyRule, policy: NetworkPolicy, pod: Pod): Grant[] {
+  private ingressGrants(rule: PolicyRule, policy: NetworkPolicy, pod: Pod, out: Grant[]): void {
     const peers = this.peers(rule, policy);
     // "If this field is empty or missing, this rule matches all ports (traffic not restricted
     // by port)": every protocol, ICMP included.
-    if (rule.ports === null) return [{ peers: peers.addresses, conns: 'any' }];
-    return [{ peers: peers.addresses, conns: this.engine.ruleConns(rule, { kind: 'pod', pod }) }];
+    if (rule.ports === null) out.push({ peers: peers.addresses, conns: 'any' });
+    else out.push({ peers: peers.addresses, conns: this.engine.ruleConns(rule, { kind: 'pod', pod }) });
   }
 
   /** Egress: a named port resolves on each destination pod, so those pods get their own grant. */
-  private egressGrants(rule: PolicyRule, policy: NetworkPolicy): Grant[] {
+  private egressGrants(rule: PolicyRule, policy: NetworkPolicy, out: Grant[]): void {
     const peers = this.peers(rule, policy);
-    if (rule.ports === null) return [{ peers: peers.addresses, conns: 'any' }];
+    if (rule.ports === null) {
+      out.push({ peers: peers.addresses, conns: 'any' });
+      return;
+    }
     // Numbered ports apply to every peer; named ones match nothing outside the cluster.
-    const grants: Grant[] = [{ peers: peers.addresses, conns: this.engine.ruleConns(rule, ANY_IP) }];
+    out.push({ peers: peers.addresses, conns: this.engine.ruleConns(rule, ANY_IP) });
     if (rule.ports.some((p) => typeof p.port === 'string')) {
       for (const dst of peers.pods) {
         const ip = this.ip(dst);
-        grants.push({ peers: IntervalSet.of(ip, ip), conns: this.engine.ruleConns(rule, { kind: 'pod', pod: dst }) });
+        out.push({ peers: IntervalSet.of(ip, ip), conns: this.engine.ruleConns(rule, { kind: 'pod', pod: dst }) });
       }
     }
-    return grants;
   }
 
   private peers(rule: PolicyRule, policy: NetworkPolicy): RulePeers {
@@ -224,12 +227,15 @@ class PolicyCompiler {
     // IPs (matched by selectors only) or node IPs (hostNetwork pods included).
     if (!this.notByIpBlock.isEmpty()) blocks = blocks.subtract(this.notByIpBlock);
     const selectors = rule.peers.filter((peer) => peer.kind !== 'ipBlock');
-    const pods = this.addressed.filter((p) => {
-      if (blocks.has(this.ip(p))) return true;
-      return !p.hostNetwork && selectors.some((peer) => this.engine.peerMatches(peer, policy.namespace, { kind: 'pod', pod: p }));
-    });
-    const own = pods.filter((p) => !p.hostNetwork);
-    return { addresses: own.length === 0 ? blocks : this.addresses(own).union(blocks), pods };
+    const pods: Pod[] = [];
+    let own = 0;
+    for (const p of this.addressed) {
+      const matched = blocks.has(this.ip(p)) || (!p.hostNetwork && selectors.length > 0 && selectors.some((peer) => this.engine.peerMatches(peer, policy.namespace, { kind: 'pod', pod: p })));
+      if (!matched) continue;
+      pods.push(p);
+      if (!p.hostNetwork) own++;
+    }
+    return { addresses: own === 0 ? blocks : this.addresses(pods.filter((p) => !p.hostNetwork)).union(blocks), pods };
   }
 
   private ip(pod: Pod): number {
