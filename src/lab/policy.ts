@@ -1,7 +1,7 @@
 /**
  * NetworkPolicy enforcement for a lab: the policies compiled by the analyzer's engine
  * (src/policy/compile.ts), rendered per node (src/render/nft/policy.ts) and applied with one
- * `nft -f` transaction per node, so every update is atomic: no packet ever sees half a ruleset.
+ * nftables transaction per node (one batch, which the kernel takes whole), so every update is atomic: no packet ever sees half a ruleset.
  *
  * Incremental: what each node's table holds is recorded after every sync (a PolicyRecord, a file
  * in the lab's state directory: policy-record.ts), and the next sync sends only the difference
@@ -38,7 +38,7 @@ export interface PolicySyncReport {
 
 const elementOps = (tx: Transaction) => tx.operations.filter((op) => op.obj.kind === 'element' && op.obj.set !== undefined).length;
 
-/** `nft`: the kernel's (CliNft) in a lab, FakeNft in tests (whose rulesets the tracer can walk). */
+/** `nft`: the kernel's (hostNft: libnftables, or the nft command) in a lab, FakeNft in tests (whose rulesets the tracer can walk). */
 export async function syncPolicies(nft: Nft, nodes: readonly LabNode[], cluster: Cluster, semantics: Semantics, record: PolicyRecord = NO_RECORD): Promise<PolicySyncReport> {
   const t0 = performance.now();
   const compiled = compilePolicies(cluster, semantics);

@@ -1,6 +1,6 @@
 /**
  * podnet's kube-proxy for a lab: the service table rendered into nftables in every node
- * namespace, applied atomically with `nft -f`. After the first full sync only the changes are
+ * namespace, applied atomically (one nftables batch per node). After the first full sync only the changes are
  * sent; any failure makes the next sync a full one. Stale UDP conntrack entries are flushed when
  * endpoints change, and LoadBalancer IPs are routed from the host to a node that serves them.
  * It reads the lab's state and returns what to record (allocations, EndpointSlices, the table,
@@ -61,7 +61,7 @@ export interface PendingServices {
 }
 
 export interface SyncOptions {
-  /** Where the transactions go: the kernel by default (`nft -f` through `host`), the in-memory
+  /** Where the transactions go: the kernel by default (hostNft(host): libnftables, else `nft -f`), the in-memory
    *  FakeNft in tests, whose rulesets the packet tracer then walks. */
   nft?: Nft;
   /**
