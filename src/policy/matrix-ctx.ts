@@ -18,7 +18,8 @@ export interface Ctx {
   ruleCache: Map<PolicyRule, Bitset>;
   tierCache: Map<ClusterPolicyRule, Bitset>;
   tierPeersCache: Map<ClusterPolicyRule, Bitset>;
-  subjectCache: Map<ClusterPolicy, number[]>;
+  /** By policy, and by its subject's JSON (policies share subjects). */
+  subjectCache: Map<ClusterPolicy | string, number[]>;
   /** The pods' addresses as numbers, made on first use. */
   podIPs?: (number | null)[];
 }

@@ -7,15 +7,10 @@
  * it matches among those. So the cost is one bitset operation per (rule, subject pod), with no
  * per-pod rule lists to build.
  */
-import { Bitset, BitsetSlab } from '../model/bitset.js';
-import { IntervalSet } from '../model/intervals.js';
-import { parseIPv4 } from '../model/ip.js';
-import { matchesSelector } from '../model/labels.js';
-import type { ClusterPeer, ClusterPolicy, ClusterPolicyRule, Pod } from '../model/types.js';
-import { ipBlockSet } from './externals.js';
-import { cached, type Ctx } from './matrix-ctx.js';
-
-type Direction = 'ingress' | 'egress';
+import { BitsetSlab, type Bitset } from '../model/bitset.js';
+import type { ClusterPolicy, ClusterPolicyRule } from '../model/types.js';
+import type { Ctx } from './matrix-ctx.js';
+import { dependsOnSubject, namedPortOn, rulePeers, ruleSet, subjectPods, type Direction } from './matrix-tier-sets.js';
 
 /** One subject pod's walk through a tier. */
 interface Walk {
@@ -23,6 +18,8 @@ interface Walk {
   /** Made when a rule first accepts or passes something (typed arrays are costly to allocate). */
   accepted: Bitset | null;
   passed: Bitset | null;
+  /** Nothing is left undecided: the tier's later rules change nothing. */
+  done: boolean;
 }
 
 /**
@@ -83,13 +80,57 @@ function orInto(set: Bitset, more: Bitset | null): Bitset {
   return more ? set.or(more) : set;
 }
 
-/** A tier policy ready to walk: its rules on this side, their peer sets where they do not depend on the subject. */
+/**
+ * A tier policy ready to walk: its rules on this side that can match anything on the matrix's
+ * port, with their peer sets where these do not depend on the subject (null: they do).
+ */
 interface Prepared {
-  rules: readonly ClusterPolicyRule[];
+  rules: ClusterPolicyRule[];
   sets: (Bitset | null)[];
-  /** Per rule, whether its peers depend on the subject's own named ports (ingress). */
-  onSubject: boolean[];
+  /** Whether some rule's peers depend on the subject's own named ports (ingress). */
+  dependent: boolean;
   subjects: number[];
+}
+
+/**
+ * The policy's rules that can decide anything on the port: a rule whose peers match nothing on
+ * it takes nothing from any walk (the first matching rule decides, and it matches no peer), so
+ * it is left out, and a policy left with no rule is not met at all.
+ */
+function prepare(ctx: Ctx, policy: ClusterPolicy, direction: Direction): Prepared | null {
+  // "CNPs with no ingress rules do not affect ingress traffic" (and the same for egress).
+  const all = direction === 'ingress' ? policy.ingress : policy.egress;
+  const rules: ClusterPolicyRule[] = [];
+  const sets: (Bitset | null)[] = [];
+  let dependent = false;
+  for (const rule of all) {
+    if (dependsOnSubject(ctx, rule, direction)) {
+      dependent = true;
+      rules.push(rule);
+      sets.push(null);
+      continue;
+    }
+    const set = ruleSet(ctx, rule, direction);
+    if (set.isEmpty()) continue;
+    rules.push(rule);
+    sets.push(set);
+  }
+  return rules.length === 0 ? null : { rules, sets, dependent, subjects: subjectPods(ctx, policy) };
+}
+
+/**
+ * Subject `i`'s results for the subject-dependent rules of `p`, a character each ('1': the rule's
+ * named port is on the pod); null: no rule of `p` can match anything for this pod.
+ */
+function onSubject(ctx: Ctx, p: Prepared, i: number): string | null {
+  let bits = '';
+  let any = false;
+  for (let r = 0; r < p.rules.length; r++) {
+    if (p.sets[r] !== null) any = true;
+    else if (namedPortOn(ctx, p.rules[r], ctx.pods[i])) (bits += '1'), (any = true);
+    else bits += '0';
+  }
+  return any ? bits : null;
 }
 
 /**
@@ -104,12 +145,8 @@ interface Prepared {
 function walkTier(ctx: Ctx, slab: BitsetSlab, policies: readonly ClusterPolicy[], direction: Direction, startKey: (i: number) => number, start: (i: number) => Bitset | null): (Walk | null | undefined)[] {
   const prepared: Prepared[] = [];
   for (const policy of policies) {
-    // "CNPs with no ingress rules do not affect ingress traffic" (and the same for egress).
-    const rules = direction === 'ingress' ? policy.ingress : policy.egress;
-    if (rules.length === 0) continue;
-    const onSubject = rules.map((rule) => dependsOnSubject(ctx, rule, direction));
-    // Each rule's peers once per policy, except where they depend on the subject's own ports.
-    prepared.push({ rules, onSubject, sets: rules.map((rule, r) => (onSubject[r] ? null : ruleSet(ctx, rule, -1, direction))), subjects: subjectPods(ctx, policy) });
+    const p = prepare(ctx, policy, direction);
+    if (p) prepared.push(p);
   }
   const leader = alikeLeaders(ctx, prepared, startKey);
   const walks: (Walk | null | undefined)[] = new Array(ctx.n);
@@ -118,12 +155,20 @@ function walkTier(ctx: Ctx, slab: BitsetSlab, policies: readonly ClusterPolicy[]
       if (leader[i] !== i) continue;
       let w = walks[i];
       if (w === null) continue;
+      if (p.dependent && onSubject(ctx, p, i) === null) continue;
       if (w === undefined) {
         const undecided = start(i);
-        walks[i] = w = undecided ? { undecided, accepted: null, passed: null } : null;
+        walks[i] = w = undecided ? { undecided, accepted: null, passed: null, done: false } : null;
         if (!w) continue;
       }
-      for (let r = 0; r < p.rules.length; r++) if (!take(slab, w, p.sets[r] ?? ruleSet(ctx, p.rules[r], i, direction), p.rules[r].action)) break;
+      if (w.done) continue;
+      for (let r = 0; r < p.rules.length; r++) {
+        const set = p.sets[r] ?? (namedPortOn(ctx, p.rules[r], ctx.pods[i]) ? rulePeers(ctx, p.rules[r]) : null);
+        if (set && !take(slab, w, set, p.rules[r].action)) {
+          w.done = true;
+          break;
+        }
+      }
     }
   }
   for (let i = 0; i < ctx.n; i++) if (leader[i] >= 0 && leader[i] !== i) walks[i] = walks[leader[i]];
@@ -137,8 +182,8 @@ function walkTier(ctx: Ctx, slab: BitsetSlab, policies: readonly ClusterPolicy[]
  */
 function alikeLeaders(ctx: Ctx, prepared: readonly Prepared[], startKey: (i: number) => number): Int32Array {
   const state = new Int32Array(ctx.n).fill(-1);
-  // Edges of the trie: one map lookup per (pod, policy met). A state below 2^22 and a policy
-  // index below 2^31 make an exact number key; otherwise (named-port results, rare) a string one.
+  // Edges of the trie: one map lookup per (pod, policy met). The key state × policies + policy
+  // index is exact (a small integer while below 2^30); named-port results (rare) make a string one.
   const starts = new Map<number, number>();
   const edges = new Map<number, number>();
   const dependentEdges = new Map<string, number>();
@@ -149,19 +194,13 @@ function alikeLeaders(ctx: Ctx, prepared: readonly Prepared[], startKey: (i: num
     return to;
   };
   prepared.forEach((p, k) => {
-    const dependent = p.onSubject.some(Boolean);
     for (const i of p.subjects) {
+      // A pod none of whose rules here can match meets this policy as if it were not a subject.
+      const bits = p.dependent ? onSubject(ctx, p, i) : '';
+      if (bits === null) continue;
       if (state[i] < 0) state[i] = next(starts, startKey(i));
-      // Exact as a double while state < 2^22 (and k < 2^31); beyond that, the string key.
-      if (!dependent && state[i] < 2 ** 22) {
-        state[i] = next(edges, state[i] * 2 ** 31 + k);
-        continue;
-      }
-      let bits = '';
-      p.rules.forEach((rule, r) => {
-        if (p.onSubject[r]) bits += namedPortOn(ctx, rule, ctx.pods[i]) ? '1' : '0';
-      });
-      state[i] = next(dependentEdges, `${state[i]}|${k}|${bits}`);
+      if (!p.dependent) state[i] = next(edges, state[i] * prepared.length + k);
+      else state[i] = next(dependentEdges, `${state[i]}|${k}|${bits}`);
     }
   });
   const leader = new Int32Array(ctx.n).fill(-1);
@@ -173,16 +212,6 @@ function alikeLeaders(ctx: Ctx, prepared: readonly Prepared[], startKey: (i: num
     leader[i] = f ?? i;
   }
   return leader;
-}
-
-/** Whether the rule's peers depend on the subject: ingress named ports resolve on the subject itself. */
-function dependsOnSubject(ctx: Ctx, rule: ClusterPolicyRule, direction: Direction): boolean {
-  return direction === 'ingress' && rule.ports !== null && rule.ports.some((p) => p.kind === 'named') && !byRange(ctx, rule);
-}
-
-/** Whether the rule matches the matrix's port by number (no ports field: every port). */
-function byRange(ctx: Ctx, rule: ClusterPolicyRule): boolean {
-  return rule.ports === null || rule.ports.some((p) => p.kind === 'range' && p.protocol === ctx.protocol && p.start <= ctx.port && ctx.port <= p.end);
 }
 
 /**
@@ -210,92 +239,4 @@ function take(slab: BitsetSlab, w: Walk, matched: Bitset, action: ClusterPolicyR
     left |= u[k];
   }
   return left !== 0;
-}
-
-/** The pods a cluster policy's subject selects: "host-networked pods are not included in subject selection". */
-function subjectPods(ctx: Ctx, policy: ClusterPolicy): number[] {
-  let out = ctx.subjectCache.get(policy);
-  if (!out) {
-    out = [];
-    for (const [ns, members] of ctx.byNamespace) {
-      if (!matchesSelector(policy.subject.namespaceSelector, ctx.engine.namespaceLabels(ns))) continue;
-      for (const i of members) if (!ctx.asNode[i] && matchesSelector(policy.subject.podSelector, ctx.pods[i].labels)) out.push(i);
-    }
-    ctx.subjectCache.set(policy, out);
-  }
-  return out;
-}
-
-/** The peers a cluster rule matches on the matrix's port (named ports resolve on the destination). */
-function ruleSet(ctx: Ctx, rule: ClusterPolicyRule, subject: number, direction: Direction): Bitset {
-  // Ingress named ports resolve on the subject itself: all its peers or none.
-  if (dependsOnSubject(ctx, rule, direction)) return namedPortOn(ctx, rule, ctx.pods[subject]) ? rulePeers(ctx, rule) : empty(ctx);
-  let set = ctx.tierCache.get(rule);
-  if (!set) {
-    const named = rule.ports !== null && rule.ports.some((p) => p.kind === 'named');
-    const peers = rulePeers(ctx, rule);
-    if (byRange(ctx, rule)) set = peers;
-    else if (!named || direction === 'ingress') set = empty(ctx);
-    else {
-      const mask = new Bitset(ctx.n);
-      for (let d = 0; d < ctx.n; d++) if (namedPortOn(ctx, rule, ctx.pods[d])) mask.set(d);
-      set = mask.and(peers);
-    }
-    ctx.tierCache.set(rule, set);
-  }
-  return set;
-}
-
-/** Every pod's address as a number (null: none), once per matrix. */
-function podAddresses(ctx: Ctx): (number | null)[] {
-  return (ctx.podIPs ??= ctx.pods.map((p) => parseIPv4(p.ip)));
-}
-
-function empty(ctx: Ctx): Bitset {
-  return cached(ctx, 'tier|empty', () => new Bitset(ctx.n));
-}
-
-function namedPortOn(ctx: Ctx, rule: ClusterPolicyRule, pod: Pod): boolean {
-  return (rule.ports ?? []).some((p) => p.kind === 'named' && pod.containers.some((c) => c.ports.some((cp) => cp.name === p.name && cp.protocol === ctx.protocol && cp.containerPort === ctx.port)));
-}
-
-function rulePeers(ctx: Ctx, rule: ClusterPolicyRule): Bitset {
-  let set = ctx.tierPeersCache.get(rule);
-  if (!set) {
-    set = cached(ctx, `tier|${JSON.stringify(rule.peers)}`, () => {
-      const out = new Bitset(ctx.n);
-      for (const peer of rule.peers) out.or(peerPods(ctx, peer));
-      return out;
-    });
-    ctx.tierPeersCache.set(rule, set);
-  }
-  return set;
-}
-
-function peerPods(ctx: Ctx, peer: ClusterPeer): Bitset {
-  return cached(ctx, `tier|${JSON.stringify(peer)}`, () => {
-    const set = new Bitset(ctx.n);
-    if (peer.kind === 'domainNames') return set; // not modeled: matches nothing (engine.ts)
-    if (peer.kind === 'pods') {
-      for (const [ns, members] of ctx.byNamespace) {
-        // The namespace selector once per namespace, then the pod selector per pod.
-        if (!matchesSelector(peer.namespaceSelector, ctx.engine.namespaceLabels(ns))) continue;
-        for (const i of members) if (!ctx.asNode[i] && matchesSelector(peer.podSelector, ctx.pods[i].labels)) set.set(i);
-      }
-      return set;
-    }
-    // networks: the address decides, within what the semantics profile lets an address block
-    // match (pods' and/or nodes' addresses); nodes: hostNetwork pods by their node's address —
-    // as engine.clusterPeerMatches judges one pod.
-    const ips = podAddresses(ctx);
-    if (peer.kind === 'networks') {
-      const raw = peer.cidrs.map((c) => ipBlockSet(c, [])).reduce((a, b) => a.union(b), IntervalSet.EMPTY);
-      const { ipBlockMatchesNodes, ipBlockMatchesPods } = ctx.semantics;
-      for (let i = 0; i < ctx.n; i++) if (ips[i] !== null && (ctx.asNode[i] ? ipBlockMatchesNodes : ipBlockMatchesPods) && raw.has(ips[i]!)) set.set(i);
-    } else {
-      const nodes = ctx.engine.nodePeerAddresses(peer);
-      for (let i = 0; i < ctx.n; i++) if (ctx.asNode[i] && ips[i] !== null && nodes.has(ips[i]!)) set.set(i);
-    }
-    return set;
-  });
 }
