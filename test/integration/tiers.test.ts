@@ -10,7 +10,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CASES, docs, FIXTURES, key, toV1alpha1, type ConformanceCase, type Obj } from '../unit/tiers-conformance-cases.js';
+import { CASES, docs, FIXTURES, HOUSES, key, toV1alpha1, type ConformanceCase, type Obj } from '../unit/tiers-conformance-cases.js';
+import { loadCluster } from '../unit/fixtures.js';
 import { MORE_CASES } from '../unit/tiers-conformance-more.js';
 import { CAN_RUN_LAB, HAVE_KUBECTL, kubectlFor, REPO, TestLab, until } from './helpers.js';
 import { matrix, mismatches, removeManifests, writeManifest } from './policy-lab.js';
@@ -21,12 +22,12 @@ const HAVE_NFT = spawnSync('nft', ['--version']).status === 0;
  * Every restated case runs in a lab too (v1alpha2 only; the unit test runs both forms), with
  * these left to the unit test, each for its reason:
  *  - the SCTP cases: the kernel here has no SCTP sockets (SCTP probes are skipped everywhere);
- *  - the inline-CIDR cases: they relabel a namespace of the lab and use the unit loader's pod
- *    addresses in their CIDRs;
  *  - the node-peer cases: their cluster has host-networked pods on two nodes of its own, not the
- *    houses lab.
+ *    houses lab (tiers-nodes.test.ts runs them in a lab of that cluster).
+ * The inline-CIDR cases name pods' addresses as the unit loader assigns them: here each such /32
+ * becomes the lab's address of the same pod (labAddresses).
  */
-const NOT_IN_LAB = /-sctp-rules|inline-cidr|NodePeers/;
+const NOT_IN_LAB = /-sctp-rules|NodePeers/;
 const probed = (c: ConformanceCase) => c.steps.some((s) => s.probes.some(([, , protocol]) => protocol !== 'SCTP'));
 const MORE_IN_LAB: ConformanceCase[] = MORE_CASES.filter((c) => !NOT_IN_LAB.test(c.title));
 
@@ -40,14 +41,35 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_NFT)('cluster policy tiers in a lab: the c
 
   beforeAll(async () => {
     await lab.up(['-f', `${REPO}/${FIXTURES}/houses.yaml`]);
+    const real = new Map((await lab.pods()).map((p) => [p.key, p.ip]));
+    labAddress = new Map(loadCluster([HOUSES]).pods.map((p) => [p.ip, real.get(`${p.namespace}/${p.name}`)!]));
+    expect([...labAddress.values()].every(Boolean), 'every houses pod has a lab address').toBe(true);
   }, T);
   afterAll(async () => {
     expect(await lab.cleanup()).toEqual([]);
   }, T);
 
-  /** Makes the lab's policies exactly `objects`: the others deleted, these applied. */
+  /** The unit loader's address of each houses.yaml pod → the lab's address of the same pod. */
+  let labAddress = new Map<string, string>();
+  /** A /32 of a pod's address as the unit loader assigns it, made the lab's address of that pod. */
+  const labAddresses = (objects: Obj[]): Obj[] =>
+    objects.map((o) => {
+      if (o.kind !== 'ClusterNetworkPolicy') return o;
+      const copy = structuredClone(o);
+      for (const rule of [...(copy.spec.ingress ?? []), ...(copy.spec.egress ?? [])]) {
+        for (const peer of [...(rule.from ?? []), ...(rule.to ?? [])]) {
+          if (Array.isArray(peer.networks)) peer.networks = peer.networks.map((c: string) => (c.endsWith('/32') && labAddress.has(c.slice(0, -3)) ? `${labAddress.get(c.slice(0, -3))}/32` : c));
+        }
+      }
+      return copy;
+    });
+
+  /**
+   * Makes the lab's policies exactly `objects`: the others deleted, these applied. A Namespace
+   * (a case relabels one of the houses) is applied, never deleted: it is the lab's own.
+   */
   async function setPolicies(objects: Obj[]): Promise<void> {
-    const gone = applied.filter((o) => !objects.some((n) => id(n) === id(o)));
+    const gone = applied.filter((o) => o.kind !== 'Namespace' && !objects.some((n) => id(n) === id(o)));
     if (gone.length > 0) await lab.ok('delete', ['-f', writeManifest(gone, 'gone.yaml')]);
     if (objects.length > 0) await lab.ok('apply', ['-f', writeManifest(objects, 'policies.yaml')]);
     applied = objects;
@@ -63,7 +85,7 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_NFT)('cluster policy tiers in a lab: the c
     ...MORE_IN_LAB.map((c) => ({ c, version: 'v1alpha2' as const })),
   ];
   it('runs every restated case with TCP or UDP probes but those named above', () => {
-    expect(MORE_CASES.filter((c) => probed(c) && !MORE_IN_LAB.includes(c)).map((c) => c.title).every((t) => /inline-cidr|NodePeers/.test(t))).toBe(true);
+    expect(MORE_CASES.filter((c) => probed(c) && !MORE_IN_LAB.includes(c)).map((c) => c.title).every((t) => /NodePeers/.test(t))).toBe(true);
     expect(MORE_IN_LAB.every(probed)).toBe(true);
   });
   for (const { c, version } of runs) {
@@ -72,7 +94,7 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_NFT)('cluster policy tiers in a lab: the c
         const objs = docs(c.file);
         for (const step of c.steps) {
           step.change?.(objs);
-          await setPolicies(version === 'v1alpha1' ? objs.map(toV1alpha1) : structuredClone(objs));
+          await setPolicies(labAddresses(version === 'v1alpha1' ? objs.map(toV1alpha1) : structuredClone(objs)));
           const wanted = step.probes.filter(([, , protocol]) => protocol !== 'SCTP');
           const ports = [...new Set(wanted.map(([, , protocol, port]) => `${protocol}/${port}`))];
           for (const pp of ports) {
