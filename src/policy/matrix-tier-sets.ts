@@ -5,7 +5,7 @@
 import { Bitset } from '../model/bitset.js';
 import { IntervalSet } from '../model/intervals.js';
 import { parseIPv4 } from '../model/ip.js';
-import { matchesSelector } from '../model/labels.js';
+import { matchesSelector, selectorKey } from '../model/labels.js';
 import type { ClusterPeer, ClusterPolicy, ClusterPolicyRule, Pod } from '../model/types.js';
 import { ipBlockSet } from './externals.js';
 import { cached, type Ctx } from './matrix-ctx.js';
@@ -27,7 +27,7 @@ export function subjectPods(ctx: Ctx, policy: ClusterPolicy): number[] {
   let out = ctx.subjectCache.get(policy);
   if (out) return out;
   // Administrators repeat subjects (a team's namespaces, an environment's apps): once per subject.
-  const key = JSON.stringify(policy.subject);
+  const key = `${selectorKey(policy.subject.namespaceSelector)}\u0002${selectorKey(policy.subject.podSelector)}`;
   out = ctx.subjectCache.get(key);
   if (!out) {
     out = [];
@@ -71,21 +71,36 @@ export function namedPortOn(ctx: Ctx, rule: ClusterPolicyRule, pod: Pod): boolea
   return (rule.ports ?? []).some((p) => p.kind === 'named' && pod.containers.some((c) => c.ports.some((cp) => cp.name === p.name && cp.protocol === ctx.protocol && cp.containerPort === ctx.port)));
 }
 
+/** The pods a rule's peers match (on any port), once per rule; rules alike share their peers' sets. */
 export function rulePeers(ctx: Ctx, rule: ClusterPolicyRule): Bitset {
   let set = ctx.tierPeersCache.get(rule);
   if (!set) {
-    set = cached(ctx, `tier|${JSON.stringify(rule.peers)}`, () => {
-      const out = new Bitset(ctx.n);
-      for (const peer of rule.peers) out.or(peerPods(ctx, peer));
-      return out;
-    });
+    if (rule.peers.length === 1) set = peerPods(ctx, rule.peers[0]);
+    else {
+      set = new Bitset(ctx.n);
+      for (const peer of rule.peers) set.or(peerPods(ctx, peer));
+    }
     ctx.tierPeersCache.set(rule, set);
   }
   return set;
 }
 
+/** A cache key naming a cluster peer: equal for peers written alike. */
+function peerKey(peer: ClusterPeer): string {
+  switch (peer.kind) {
+    case 'pods':
+      return `tier|pods\u0002${selectorKey(peer.namespaceSelector)}\u0002${selectorKey(peer.podSelector)}`;
+    case 'nodes':
+      return `tier|nodes\u0002${selectorKey(peer.nodeSelector)}`;
+    case 'networks':
+      return `tier|networks\u0002${peer.cidrs.join('\u0000')}`;
+    case 'domainNames':
+      return 'tier|domainNames';
+  }
+}
+
 function peerPods(ctx: Ctx, peer: ClusterPeer): Bitset {
-  return cached(ctx, `tier|${JSON.stringify(peer)}`, () => {
+  return cached(ctx, peerKey(peer), () => {
     const set = new Bitset(ctx.n);
     if (peer.kind === 'domainNames') return set; // not modeled: matches nothing (engine.ts)
     if (peer.kind === 'pods') {

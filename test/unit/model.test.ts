@@ -5,7 +5,7 @@ import { Bitset } from '../../src/model/bitset.js';
 import { IntervalSet, type Interval } from '../../src/model/intervals.js';
 import { formatIPv4, formatRange, IPV4_MAX, isIPv6, parseCidr, parseIPv4 } from '../../src/model/ip.js';
 import { SequentialAllocator } from '../../src/model/ipam.js';
-import { formatSelector, matchesSelector, type Labels, type Selector, type SelectorRequirement } from '../../src/model/labels.js';
+import { formatSelector, matchesSelector, selectorKey, type Labels, type Selector, type SelectorRequirement } from '../../src/model/labels.js';
 import { fnv32a, generatedSuffix, podTemplateHash, stableJson } from '../../src/model/names.js';
 import { ConnSet } from '../../src/policy/conns.js';
 
@@ -325,6 +325,23 @@ describe('matchesSelector', () => {
     expect(formatSelector(sel({ app: 'web' }, req('tier', 'In', 'a', 'b'), req('x', 'NotIn', 'c'), req('y', 'Exists'), req('z', 'DoesNotExist')))).toBe(
       'app=web,tier in (a,b),x notin (c),y,!z',
     );
+  });
+
+  it('selectorKey: two selectors share a key exactly when they are written alike', () => {
+    const word = fc.constantFrom('a', 'b', 'ab', 'a-b', 'x.y/z', '');
+    const selArb = fc.record({
+      matchLabels: fc.dictionary(fc.constantFrom('a', 'b', 'ab', 'x.y/z'), word, { maxKeys: 3 }),
+      matchExpressions: fc.array(fc.record({ key: fc.constantFrom('a', 'b', 'ab'), operator: fc.constantFrom('In', 'NotIn', 'Exists', 'DoesNotExist') as fc.Arbitrary<SelectorRequirement['operator']>, values: fc.array(word, { maxLength: 3 }) }), { maxLength: 3 }),
+    });
+    fc.assert(
+      fc.property(selArb, selArb, (x, y) => {
+        expect(selectorKey(x) === selectorKey(y)).toBe(JSON.stringify(x) === JSON.stringify(y));
+      }),
+      { numRuns: 2000, seed: 31 },
+    );
+    // Labels and expressions never run into each other.
+    expect(selectorKey(sel({ a: 'b' }))).not.toBe(selectorKey(sel({}, req('a', 'In', 'b'))));
+    expect(selectorKey(sel({}, req('a', 'In', 'b', 'c')))).not.toBe(selectorKey(sel({}, req('a', 'In', 'b'), req('c', 'Exists'))));
   });
 });
 
