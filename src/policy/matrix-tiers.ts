@@ -182,36 +182,56 @@ function walkTier(ctx: Ctx, slab: BitsetSlab, policies: readonly ClusterPolicy[]
  */
 function alikeLeaders(ctx: Ctx, prepared: readonly Prepared[], startKey: (i: number) => number): Int32Array {
   const state = new Int32Array(ctx.n).fill(-1);
-  // Edges of the trie: one map lookup per (pod, policy met). The key state × policies + policy
-  // index is exact (a small integer while below 2^30); named-port results (rare) make a string one.
+  // The trie's states are numbered from 1; a pod meeting policy k goes along the edge (its state,
+  // k). One policy's edges are found by state in `to`, valid where `seen` holds that policy's
+  // stamp: no hashing, and no table kept per policy. Named-port results (rare) key a string map.
   const starts = new Map<number, number>();
-  const edges = new Map<number, number>();
   const dependentEdges = new Map<string, number>();
   let ids = 1;
-  const next = <K>(m: Map<K, number>, key: K): number => {
-    let to = m.get(key);
-    if (to === undefined) m.set(key, (to = ids++));
-    return to;
-  };
+  // Small at first (they double as the trie grows), so that even small clusters grow them.
+  let seen = new Int32Array(2);
+  let to = new Int32Array(2);
   prepared.forEach((p, k) => {
+    const stamp = k + 1;
     for (const i of p.subjects) {
       // A pod none of whose rules here can match meets this policy as if it were not a subject.
       const bits = p.dependent ? onSubject(ctx, p, i) : '';
       if (bits === null) continue;
-      if (state[i] < 0) state[i] = next(starts, startKey(i));
-      if (!p.dependent) state[i] = next(edges, state[i] * prepared.length + k);
-      else state[i] = next(dependentEdges, `${state[i]}|${k}|${bits}`);
+      let s = state[i];
+      if (s < 0) {
+        const key = startKey(i);
+        s = starts.get(key) ?? 0;
+        if (s === 0) starts.set(key, (s = ids++));
+      }
+      if (p.dependent) {
+        const key = `${s}|${k}|${bits}`;
+        s = dependentEdges.get(key) ?? 0;
+        if (s === 0) dependentEdges.set(key, (s = ids++));
+      } else {
+        if (s >= seen.length) [seen, to] = [grown(seen, s), grown(to, s)];
+        if (seen[s] !== stamp) (seen[s] = stamp), (to[s] = ids++);
+        s = to[s];
+      }
+      state[i] = s;
     }
   });
+  // Each pod's leader: the first pod that ended in its state.
   const leader = new Int32Array(ctx.n).fill(-1);
-  const first = new Map<number, number>();
+  const first = new Int32Array(ids).fill(-1);
   for (let i = 0; i < ctx.n; i++) {
-    if (state[i] < 0) continue;
-    const f = first.get(state[i]);
-    if (f === undefined) first.set(state[i], i);
-    leader[i] = f ?? i;
+    const s = state[i];
+    if (s < 0) continue;
+    if (first[s] < 0) first[s] = i;
+    leader[i] = first[s];
   }
   return leader;
+}
+
+/** `a` copied into an array with room for index `i`. */
+function grown(a: Int32Array<ArrayBuffer>, i: number): Int32Array<ArrayBuffer> {
+  const out = new Int32Array(Math.max(2 * a.length, i + 1));
+  out.set(a);
+  return out;
 }
 
 /**
