@@ -42,8 +42,8 @@ export function applyTiers(ctx: Ctx, np: (Bitset | null)[], direction: Direction
     if (!w) continue;
     // "v1.NetworkPolicy always makes a final decision for selected pods." NetworkPolicy's set is
     // this pod's own (matrix.ts makes one per pod), so it is narrowed in place.
-    if (np[i]) out[i] = orInto(np[i]!.and(rest(w)), w.accepted);
-    else next[i] = rest(w);
+    if (np[i]) out[i] = orInto(np[i]!.and(rest(w, i)), w.accepted);
+    else next[i] = rest(w, i);
   }
   // Baseline tier, for the pods NetworkPolicy does not isolate: what the Admin tier left (all of
   // it where no Admin rule applied), and what it leaves goes to the default: allowed. Pods walk
@@ -55,22 +55,22 @@ export function applyTiers(ctx: Ctx, np: (Bitset | null)[], direction: Direction
   // per Admin walk for the pods no Baseline rule applies to.
   const judged = memo((w: Walk) => orInto(orInto(w.undecided, w.accepted), w.passed));
   const accepted = (i: number) => admin[i]?.accepted ?? null;
-  const finalBaseline = memo((w: Walk, i: number) => (accepted(i) ? judged(w).clone().or(accepted(i)!) : judged(w)));
-  const finalAdmin = memo((w: Walk) => (w.accepted ? rest(w).clone().or(w.accepted) : rest(w)));
+  const finalBaseline = memo((w: Walk, i: number) => (accepted(i) ? judged(w, i).clone().or(accepted(i)!) : judged(w, i)));
+  const finalAdmin = memo((w: Walk, i: number) => (w.accepted ? rest(w, i).clone().or(w.accepted) : rest(w, i)));
   for (let i = 0; i < ctx.n; i++) {
     const w = baseline[i];
     if (w) out[i] = finalBaseline(w, i);
-    else if (next[i]) out[i] = finalAdmin(admin[i]!);
+    else if (next[i]) out[i] = finalAdmin(admin[i]!, i);
   }
   return out;
 }
 
-/** A function of a walk computed once per walk (the pods sharing it get the same set). */
-function memo<A extends unknown[]>(f: (w: Walk, ...rest: A) => Bitset): (w: Walk, ...rest: A) => Bitset {
+/** A function of a walk computed once per walk, for the first pod `i` that asks (the pods sharing it get the same set). */
+function memo(f: (w: Walk, i: number) => Bitset): (w: Walk, i: number) => Bitset {
   const done = new Map<Walk, Bitset>();
-  return (w, ...rest) => {
+  return (w, i) => {
     let b = done.get(w);
-    if (!b) done.set(w, (b = f(w, ...rest)));
+    if (!b) done.set(w, (b = f(w, i)));
     return b;
   };
 }
