@@ -5,8 +5,9 @@
  * the agent with process.send(msg, handle), and exits when the agent disconnects. This keeps
  * the per-pod cost to sockets in the agent instead of a Node process per pod.
  *
- * PORTS is JSON: [{"port":8080,"protocol":"TCP"},{"port":5353,"protocol":"UDP"}].
- * Every port gets exactly one message: {port, protocol} with the handle, or {port, protocol, error};
+ * PORTS is JSON: [{"port":8080,"protocol":"TCP"},{"port":5353,"protocol":"UDP"}], each with an
+ * optional "host" to bind (default 0.0.0.0) and "reuseAddr" (SO_REUSEADDR, UDP).
+ * Every port gets exactly one message: {port, protocol, host} with the handle, or {port, protocol, host, error};
  * on {stop: true} from the agent (it stopped waiting) the rest get none, and {stopped: true, sent}
  * tells the agent how many messages were sent before it.
  */
@@ -16,6 +17,8 @@ import dgram from 'node:dgram';
 interface Wanted {
   port: number;
   protocol: 'TCP' | 'UDP';
+  host?: string;
+  reuseAddr?: boolean;
 }
 
 const send = process.send?.bind(process);
@@ -37,7 +40,7 @@ const handOver = (w: Wanted, sock: net.Server | dgram.Socket): void => {
   unsent.delete(sock);
   sent++;
   // Our copy of the socket is closed once it is sent, so only the agent accepts on it.
-  send({ port: w.port, protocol: w.protocol }, sock, undefined, () => sock.close());
+  send({ port: w.port, protocol: w.protocol, host: w.host }, sock, undefined, () => sock.close());
 };
 // The agent gave up waiting: what is not on its way is closed, and the agent hears how many
 // messages to expect before it lets us go. We never exit on our own before it disconnects: a
@@ -54,17 +57,17 @@ for (const w of wanted) {
   const fail = (err: Error): void => {
     if (stopping) return;
     sent++;
-    send({ port: w.port, protocol: w.protocol, error: err.message });
+    send({ port: w.port, protocol: w.protocol, host: w.host, error: err.message });
   };
   if (w.protocol === 'TCP') {
     const server = net.createServer();
     unsent.add(server);
     server.once('error', fail);
-    server.listen({ port: w.port, host: '0.0.0.0' }, () => handOver(w, server));
+    server.listen({ port: w.port, host: w.host ?? '0.0.0.0' }, () => handOver(w, server));
   } else {
-    const socket = dgram.createSocket('udp4');
+    const socket = dgram.createSocket({ type: 'udp4', reuseAddr: w.reuseAddr === true });
     unsent.add(socket);
     socket.once('error', fail);
-    socket.bind(w.port, '0.0.0.0', () => handOver(w, socket));
+    socket.bind(w.port, w.host ?? '0.0.0.0', () => handOver(w, socket));
   }
 }

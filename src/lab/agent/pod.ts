@@ -6,7 +6,7 @@ import { BuiltinContainer } from './builtin-container.js';
 import { CommandContainer } from './command-container.js';
 import type { Limiter } from './limit.js';
 import { isCommandContainer, type ContainerSpec, type PodSpec, type PodStatus } from './protocol.js';
-import { openPorts, type WantedPort } from './sockets.js';
+import { nodeAddressed, openPorts, type WantedPort } from './sockets.js';
 import type { HealthCheckRunner } from './health/checker.js';
 import { runExecCheck } from './health/exec-check.js';
 import { programOnHost } from '../../host/which.js';
@@ -121,8 +121,9 @@ export class PodRuntime {
         }
       }
     }
+    const sockets = nodeAddressed(wanted, this.spec.netns === null ? this.spec.ip : undefined);
     const opened =
-      wanted.length === 0 ? [] : await this.ctx.bootstraps.run(() => openPorts(this.ctx.stateDir, this.netns, wanted, this.ctx.log));
+      sockets.length === 0 ? [] : await this.ctx.bootstraps.run(() => openPorts(this.ctx.stateDir, this.netns, sockets, this.ctx.log));
     for (const o of opened) {
       const problem = owner.get(`${o.protocol}/${o.port}`)!.attach(o);
       if (problem !== undefined) problems.push(problem);

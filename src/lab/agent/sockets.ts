@@ -13,7 +13,25 @@ import { forgetPid, recordPid } from './pidfiles.js';
 export interface WantedPort {
   port: number;
   protocol: 'TCP' | 'UDP';
+  /** The address to bind; absent: every address (0.0.0.0). */
+  host?: string;
+  /** SO_REUSEADDR: a UDP wildcard socket and one bound to an address of the same port (nodeAddressed). */
+  reuseAddr?: boolean;
 }
+
+/**
+ * The sockets for a pod's ports. A hostNetwork pod's UDP port gets a second socket bound to the
+ * pod's IP (its node's address) beside the wildcard one: a reply from a wildcard socket leaves
+ * from the address the route back prefers — for a pod on the same node, the node's pod gateway
+ * (lo), not the address it was sent to — and a connected client drops it. The kernel gives each
+ * datagram to the socket bound to its destination address first, which answers from that address.
+ */
+export function nodeAddressed(ports: readonly WantedPort[], hostNetworkIP?: string): WantedPort[] {
+  if (!hostNetworkIP) return [...ports];
+  return ports.flatMap((p) => (p.protocol !== 'UDP' ? [p] : [{ ...p, reuseAddr: true }, { ...p, host: hostNetworkIP, reuseAddr: true }]));
+}
+
+const portId = (p: WantedPort): string => `${p.protocol}/${p.host ?? '*'}/${p.port}`;
 
 export type OpenedPort =
   | (WantedPort & { protocol: 'TCP'; server: net.Server })
@@ -48,7 +66,7 @@ const TRANSIENT = /^(bootstrap timed out|bootstrap exited|no answer|cannot start
  */
 export async function openPorts(stateDir: string, netns: string, ports: WantedPort[], log?: (line: string) => void, timeoutMs = BOOTSTRAP_TIMEOUT_MS): Promise<OpenedPort[]> {
   const done = new Map<string, OpenedPort>();
-  const id = (p: WantedPort): string => `${p.protocol}/${p.port}`;
+  const id = portId;
   let todo = ports;
   for (let attempt = 1; attempt <= ATTEMPTS && todo.length > 0; attempt++) {
     // Before another attempt, the killed child's sockets get a moment to be closed by its exit.
@@ -59,7 +77,7 @@ export async function openPorts(stateDir: string, netns: string, ports: WantedPo
     for (const o of again) log?.(`${netns}: ${o.protocol}/${o.port}: attempt ${attempt} of ${ATTEMPTS}: ${o.error}; trying again`);
     // Only what was wanted: an old error passed along came back with the socket and made an
     // opened port look failed (its listener left open: every later attempt got EADDRINUSE).
-    todo = again.map((o) => ({ port: o.port, protocol: o.protocol }));
+    todo = again.map((o) => ports.find((p) => id(p) === id(o))!);
   }
   return ports.map((p) => done.get(id(p))!);
 }
@@ -77,7 +95,7 @@ function openPortsOnce(stateDir: string, netns: string, ports: WantedPort[], tim
 
   return new Promise((resolve) => {
     const results = new Map<string, OpenedPort>();
-    const id = (p: WantedPort): string => `${p.protocol}/${p.port}`;
+    const id = portId;
     let finished = false;
     let gaveUp: string | undefined;
     const finish = (why?: string): void => {
@@ -123,12 +141,12 @@ function openPortsOnce(stateDir: string, netns: string, ports: WantedPort[], tim
         return settle();
       }
       received++;
-      const wanted = { port: msg.port, protocol: msg.protocol };
+      const wanted = ports.find((p) => id(p) === id(msg)) ?? { port: msg.port, protocol: msg.protocol, host: msg.host };
       if (msg.error !== undefined) results.set(id(wanted), { ...wanted, error: msg.error });
       else if (msg.protocol === 'TCP' && handle instanceof net.Server) {
-        results.set(id(wanted), { port: msg.port, protocol: 'TCP', server: handle });
+        results.set(id(wanted), { ...wanted, protocol: 'TCP', server: handle });
       } else if (msg.protocol === 'UDP' && handle instanceof dgram.Socket) {
-        results.set(id(wanted), { port: msg.port, protocol: 'UDP', socket: handle });
+        results.set(id(wanted), { ...wanted, protocol: 'UDP', socket: handle });
       } else results.set(id(wanted), { ...wanted, error: 'bootstrap sent no socket' });
       settle();
     });
