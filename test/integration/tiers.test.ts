@@ -19,7 +19,8 @@ import { matrix, mismatches, removeManifests, writeManifest } from './policy-lab
 const T = 600_000;
 const HAVE_NFT = spawnSync('nft', ['--version']).status === 0;
 /**
- * Every restated case runs in a lab too (v1alpha2 only; the unit test runs both forms), with
+ * Every restated case runs in a lab too (v1alpha2 only: the unit test runs both forms and requires
+ * the v1alpha1 form to compile to this very data plane), with
  * these left to the unit test, each for its reason:
  *  - the SCTP cases: the kernel here has no SCTP sockets (SCTP probes are skipped everywhere);
  *  - the node-peer cases: their cluster has host-networked pods on two nodes of its own, not the
