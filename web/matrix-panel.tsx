@@ -33,15 +33,22 @@ export function MatrixPanel({ live, probes, version, fixed }: Props) {
   useEffect(() => {
     if (!live) return;
     const t0 = performance.now();
+    // Only the newest request's answer is shown: one for an earlier port (the first one, 80,
+    // asked at mount) or an earlier version of the lab may arrive after it.
+    let current = true;
     getJson<MatrixData>('/api/matrix', { port: asked.port, protocol: asked.protocol }).then(
       (m) => {
+        if (!current) return;
         setError(null);
         setData(m);
         window.__podnet.matrixMs = undefined;
         (window as unknown as { __matrixT0: number }).__matrixT0 = t0;
       },
-      (e: Error) => setError(e.message),
+      (e: Error) => current && setError(e.message),
     );
+    return () => {
+      current = false;
+    };
   }, [asked, version]);
   useEffect(() => {
     if (!data || !canvas.current) return;
