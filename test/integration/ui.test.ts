@@ -37,6 +37,16 @@ const objects = [
 
 afterAll(() => removeManifests());
 
+/** Waits until `selector`'s text holds `want`; if it never does, the error says what it holds. */
+async function waitText(page: Page, selector: string, want: string): Promise<void> {
+  try {
+    await page.waitForFunction((sel, w) => (document.querySelector(sel)?.textContent ?? '').includes(w), {}, selector, want);
+  } catch (e) {
+    const shown = await page.$eval(selector, (el) => el.textContent).catch(() => null);
+    throw new Error(`${selector} never showed ${JSON.stringify(want)}: it shows ${JSON.stringify(shown)} (${(e as Error).message})`);
+  }
+}
+
 /** Starts `podnet ui` (a process of this test) and resolves with the URL it prints. */
 function startUi(start: () => ChildProcess): Promise<{ child: ChildProcess; url: string }> {
   const child = start();
@@ -105,10 +115,10 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_NFT || !HAVE_CHROMIUM)('podnet ui on a lab
     await page.$eval('#matrix-port', (e) => ((e as HTMLInputElement).value = ''));
     await page.type('#matrix-port', '8080');
     await page.click('button[type=submit]');
-    await page.waitForFunction(() => (document.querySelector('.matrix .sub')?.textContent ?? '').includes('TCP/8080'));
+    await waitText(page, '.matrix .sub', 'TCP/8080');
     const pods = await page.evaluate(async () => ((await (await fetch('/api/matrix?port=8080')).json()) as { pods: string[] }).pods);
     await clickCell(page, pods.indexOf('default/client'), pods.indexOf('default/db'));
-    await page.waitForFunction(() => (document.querySelector('#explain-text')?.textContent ?? '').includes('DENIED'));
+    await waitText(page, '#explain-text', 'DENIED');
     const shown = await text(page, '#explain-text');
     const cli = await runCli(['explain', 'default/client', 'default/db', '--port', '8080', '-f', manifest]);
     expect(cli.code).toBe(0);
