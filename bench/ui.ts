@@ -14,6 +14,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Page } from 'puppeteer-core';
 import { computeMatrix } from '../src/policy/matrix.js';
+import { replaceInput } from '../test/integration/browser.js';
 import { uiBundle } from '../src/ui/assets.js';
 import { startUiServer } from '../src/ui/server.js';
 import { filesSource } from '../src/ui/sources.js';
@@ -40,8 +41,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function matrixRun(page: Page, url: string): Promise<number> {
   await page.goto(`${url}#matrix`);
   await page.waitForSelector('#matrix-port');
-  await page.$eval('#matrix-port', (e) => ((e as HTMLInputElement).value = ''));
-  await page.type('#matrix-port', '8080');
+  await replaceInput(page, '#matrix-port', '8080');
   const before = await page.evaluate(() => window.__podnet.matrixDrawn ?? 0);
   await page.click('button[type=submit]');
   await page.waitForFunction((b: number) => (window.__podnet.matrixDrawn ?? 0) > b && window.__podnet.matrixMs !== undefined, { timeout: 60_000 }, before);

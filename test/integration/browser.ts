@@ -45,3 +45,16 @@ export async function clickCell(page: Page, s: number, d: number): Promise<void>
   const box = (await el.boundingBox())!;
   await page.mouse.click(box.x + g.left + d * g.cell + g.cell / 2, box.y + g.top + s * g.cell + g.cell / 2);
 }
+
+/**
+ * Replaces a text field's content as a user does: select all, delete, type — every change is an
+ * input event. Setting `.value` from script fires none, so a controlled input's state keeps the
+ * old text, and the next render (any answer arriving meanwhile) writes it back under the typing.
+ */
+export async function replaceInput(page: Page, selector: string, text: string): Promise<void> {
+  await page.click(selector, { clickCount: 3 });
+  await page.keyboard.press('Backspace');
+  await page.type(selector, text);
+  const now = await page.$eval(selector, (e) => (e as HTMLInputElement).value);
+  if (now !== text) throw new Error(`${selector} holds ${JSON.stringify(now)} after typing ${JSON.stringify(text)}`);
+}

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Browser, ElementHandle, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { clickCell, HAVE_CHROMIUM, heatmapCells, launchBrowser } from './browser.js';
+import { clickCell, HAVE_CHROMIUM, heatmapCells, launchBrowser, replaceInput } from './browser.js';
 import { CAN_RUN_LAB, TestLab, until } from './helpers.js';
 import { policy, removeManifests, writeManifest, type Obj } from './policy-lab.js';
 
@@ -111,9 +111,9 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_NFT || !HAVE_CHROMIUM)('podnet ui on a lab
 
   it('a matrix cell\'s explanation is the one `podnet explain` gives', async () => {
     await page.goto(`${ui!.url}#matrix`);
-    await page.waitForSelector('#matrix-port');
-    await page.$eval('#matrix-port', (e) => ((e as HTMLInputElement).value = ''));
-    await page.type('#matrix-port', '8080');
+    // The first matrix (TCP/80, asked at mount) is drawn before the port is changed.
+    await waitText(page, '.matrix .sub', 'TCP/80 ');
+    await replaceInput(page, '#matrix-port', '8080');
     await page.click('button[type=submit]');
     await waitText(page, '.matrix .sub', 'TCP/8080');
     const pods = await page.evaluate(async () => ((await (await fetch('/api/matrix?port=8080')).json()) as { pods: string[] }).pods);
