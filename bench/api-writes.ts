@@ -3,11 +3,12 @@
  * direct path, in the same run, on one real lab (root): 200 objects (a Namespace, 149 ConfigMaps,
  * 50 Services) applied with `podnet apply -f` (the baseline: returns when the lab has them) and
  * the same 200 in another namespace with the real `kubectl apply -f` (returns when all are
- * stored: target ≤ 2 s), then until the lab has applied them too (pending.json empty).
+ * stored: target ≤ 2 s), then until the lab has applied them too (no write pending).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pendingWrites } from '../src/apiserver/lab-door.js';
 import { timedRun as run } from './lib/sys.js';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -42,8 +43,7 @@ export async function main(): Promise<number> {
     const viaApi = await run(['kubectl', '--kubeconfig', env.KUBECONFIG, 'apply', '-f', b], env);
     if (viaApi.code !== 0) throw new Error(`kubectl apply: ${viaApi.out}`);
     const t0 = performance.now();
-    const pending = join(root, name, 'api', 'pending.json');
-    while (existsSync(pending) && readFileSync(pending, 'utf8') !== '[]') await new Promise((r) => setTimeout(r, 20));
+    while (pendingWrites(join(root, name)) > 0) await new Promise((r) => setTimeout(r, 20));
     const applied = viaApi.ms + (performance.now() - t0);
     const row = (what: string, v: string, target = '', pass: boolean | null = null) => console.log(`${what.padEnd(58)} ${v.padStart(10)}  ${target.padEnd(8)} ${pass === null ? '' : pass ? 'PASS' : 'FAIL'}`);
     console.log('200 objects (1 Namespace, 149 ConfigMaps, 50 Services) into a running lab, this run');

@@ -1,16 +1,16 @@
 /**
  * The API's door into the lab. A write (create, update, patch, delete) becomes a change of the
  * lab's objects, checked as `podnet apply` checks them (translation, scheduler) against the
- * lab's objects with every earlier accepted write on top. An accepted change is written to
- * <state>/api/pending.json (atomically) before the write is answered: as on a cluster, a write
+ * lab's objects with every earlier accepted write on top. An accepted change is appended to
+ * <state>/api/pending.jsonl (journal.ts) before the write is answered: as on a cluster, a write
  * is stored first and acted on afterwards. A background loop then reconciles the lab — as
  * `podnet apply` does, under the lab's lock — with every pending change at once, and drops
  * them from the file when the lab has them. Writes that arrive meanwhile wait for the next
  * round, so a stream of writes (kubectl apply of many objects) costs a few reconciles, not one
- * each. A round that fails is retried (level-triggered) until a later write or `podnet apply`
+ * each. The file's base is what the last round left pending; each change after it is one line. A round that fails is retried (level-triggered) until a later write or `podnet apply`
  * makes the objects acceptable again; the API process restarted reconciles what was pending.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { rawObjectKey } from '../api/default-namespace.js';
 import type { RawObject } from '../api/load.js';
@@ -18,8 +18,10 @@ import { InputError } from '../api/problems.js';
 import type { Host } from '../host/host.js';
 import { checkObjects, LabError, reconcile } from '../lab/lab.js';
 import { LabBusyError, withLabLock } from '../lab/lock.js';
-import { loadState, stateFilePath, writeFileAtomic, type LabState } from '../lab/state.js';
+import { loadState, stateFilePath, type LabState } from '../lab/state.js';
 import { ApiError } from './errors.js';
+import { Journal, readJournal } from './journal.js';
+import { Rounds } from './rounds.js';
 
 /**
  * One object put (as the lab keeps it) or removed, by its raw key (rawObjectKey); or, with
@@ -33,6 +35,17 @@ const REPLACED_KEPT = 10_000;
 export type Compute = (objects: readonly RawObject[]) => Change[];
 export interface WriteOutcome { warnings: string[] }
 export interface WriteDoor { write(compute: Compute, dryRun: boolean): Promise<WriteOutcome> }
+
+/** The journal of accepted writes the lab has not applied yet. */
+export function pendingFile(stateDir: string): string {
+  return join(stateDir, 'api', 'pending.jsonl');
+}
+
+/** How many accepted writes the lab has not applied yet (0 without a file): for tests and benches. */
+export function pendingWrites(stateDir: string): number {
+  const read = readJournal<Change[], Change>(pendingFile(stateDir));
+  return read ? read.base.length + read.changes.length : 0;
+}
 
 /** Where API writes come from in messages (the file of a RawObject). */
 export const API_SOURCE = '<kubernetes API request>';
@@ -67,18 +80,14 @@ export function asApiError(e: unknown): unknown {
 }
 
 const RETRY_MS = 2_000;
-/**
- * A round starts once writes pause for QUIET_MS, or MAX_WAIT_MS after the first write waiting:
- * a stream of writes (kubectl apply -f DIR) then costs a few reconciles, and the reconcile does
- * not compete with the writes for the process.
- */
+/** A round starts once writes pause for QUIET_MS, or MAX_WAIT_MS after the first write waiting (rounds.ts). */
 const QUIET_MS = 100;
 const MAX_WAIT_MS = 1_000;
 
 export class LabDoor implements WriteDoor {
   private pending: Change[];
-  private readonly file: string;
-  private running = false;
+  private readonly journal: Journal<Change[], Change>;
+  private readonly rounds = new Rounds(() => this.round(), QUIET_MS, MAX_WAIT_MS);
   private writing: Promise<unknown> = Promise.resolve();
   private retry: NodeJS.Timeout | null = null;
   /** Why the last round failed (warned about on later writes until one succeeds). */
@@ -93,9 +102,11 @@ export class LabDoor implements WriteDoor {
     private readonly afterWrite: (changes: readonly Change[] | null, replaced?: readonly string[]) => Promise<void>,
     private readonly log: (line: string) => void = () => {},
   ) {
-    this.file = join(stateDir, 'api', 'pending.json');
-    this.pending = existsSync(this.file) ? (JSON.parse(readFileSync(this.file, 'utf8')) as Change[]) : [];
-    if (this.pending.length > 0) setImmediate(() => void this.round());
+    this.journal = new Journal<Change[], Change>(pendingFile(stateDir));
+    const read = readJournal<Change[], Change>(this.journal.path);
+    this.pending = read ? [...read.base, ...read.changes] : [];
+    this.journal.open(this.pending);
+    if (this.pending.length > 0) setImmediate(() => void this.rounds.now());
   }
 
   /** The lab's objects with the accepted writes not reconciled yet on top (what the store shows). */
@@ -126,28 +137,14 @@ export class LabDoor implements WriteDoor {
       changes = compute(current);
       checkObjects(state, applyChanges(current, changes));
       if (dryRun) return { warnings: [] };
+      for (const c of changes) this.journal.append(c);
       this.pending.push(...changes);
-      writeFileAtomic(this.file, JSON.stringify(this.pending));
     } catch (e) {
       throw asApiError(e);
     }
     await this.afterWrite(changes);
-    this.soon();
+    this.rounds.poke();
     return { warnings: this.failure ? [`the lab has not applied earlier writes yet: ${this.failure}`] : [] };
-  }
-
-  private quiet: NodeJS.Timeout | null = null;
-  private waitingSince = 0;
-
-  private soon(): void {
-    const now = Date.now();
-    if (this.quiet === null) this.waitingSince = now;
-    else clearTimeout(this.quiet);
-    const wait = Math.max(0, Math.min(QUIET_MS, this.waitingSince + MAX_WAIT_MS - now));
-    this.quiet = setTimeout(() => {
-      this.quiet = null;
-      void this.round();
-    }, wait);
   }
 
   private state(): LabState {
@@ -170,32 +167,28 @@ export class LabDoor implements WriteDoor {
     return this.seen.state;
   }
 
+  /** Every change pending when it starts, applied to the lab; later writes wait for the next round. */
   private async round(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
     if (this.retry) clearTimeout(this.retry);
     this.retry = null;
+    if (this.pending.length === 0) return;
     try {
-      while (this.pending.length > 0) {
-        const batch = [...this.pending];
-        const replaced = batch.filter((c) => c.replace).map((c) => c.key);
-        await withLabLock(this.lab, 'kubectl (the lab\'s API server)', async () => {
-          const state = this.state(); // under the lock: `podnet apply` may have changed it
-          if (replaced.length > 0) state.replacedPods = [...(state.replacedPods ?? []).filter((k) => !replaced.includes(k)), ...replaced].slice(-REPLACED_KEPT);
-          // A pod that keeps its name (a StatefulSet's) is made again: a new incarnation.
-          await reconcile(this.host, state, applyChanges(state.objects, batch), { restart: new Set(replaced) });
-        });
-        this.pending = this.pending.slice(batch.length); // later writes stay for the next round
-        writeFileAtomic(this.file, JSON.stringify(this.pending));
-        this.failure = null;
-        await this.afterWrite(null, replaced);
-      }
+      const batch = [...this.pending];
+      const replaced = batch.filter((c) => c.replace).map((c) => c.key);
+      await withLabLock(this.lab, 'kubectl (the lab\'s API server)', async () => {
+        const state = this.state(); // under the lock: `podnet apply` may have changed it
+        if (replaced.length > 0) state.replacedPods = [...(state.replacedPods ?? []).filter((k) => !replaced.includes(k)), ...replaced].slice(-REPLACED_KEPT);
+        // A pod that keeps its name (a StatefulSet's) is made again: a new incarnation.
+        await reconcile(this.host, state, applyChanges(state.objects, batch), { restart: new Set(replaced) });
+      });
+      this.pending = this.pending.slice(batch.length);
+      this.journal.compact(this.pending);
+      this.failure = null;
+      await this.afterWrite(null, replaced);
     } catch (e) {
       this.failure = e instanceof Error ? e.message : String(e);
       this.log(`applying ${this.pending.length} API writes to the lab failed (retrying in ${RETRY_MS} ms): ${this.failure}`);
-      this.retry = setTimeout(() => void this.round(), RETRY_MS);
-    } finally {
-      this.running = false;
+      this.retry = setTimeout(() => void this.rounds.now(), RETRY_MS);
     }
   }
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * The lab's API server process (root namespace, one per lab, started by src/lab/apiserver.ts):
- * loads its store (<state>/api/store.json) or starts empty, follows the lab (state file and
- * agents, every second) into the store, persists every change atomically and serves HTTPS on
+ * loads its store (<state>/api/store.jsonl, store-file.ts) or starts empty, follows the lab (state
+ * file and agents, every second) into the store, journals every change and serves HTTPS on
  * 127.0.0.1 at the port recorded in <state>/api/server.json (the same one after a restart, as
  * the kubeconfig names it). Writes (create, update, patch, delete) go through the lab's door
  * (src/apiserver/lab-door.ts): checked as `podnet apply` checks, stored, then reconciled.
@@ -21,7 +21,8 @@ import { apiDir, ensureCredentials } from './certs.js';
 import { LabDoor } from './lab-door.js';
 import { showWrite, syncStore } from './lab-objects.js';
 import { createApiServer } from './server.js';
-import { Store, type Snapshot } from './store.js';
+import { Store } from './store.js';
+import { persistStore } from './store-file.js';
 import { resourceOfKind } from './resources.js';
 
 const PODS = resourceOfKind('v1', 'Pod')!;
@@ -32,21 +33,12 @@ const log = (line: string) => void process.stderr.write(`${new Date().toISOStrin
 process.stderr.on('error', () => {});
 
 const dir = apiDir(stateDir);
-const storeFile = join(dir, 'store.json');
 const serverFile = join(dir, 'server.json');
 const creds = ensureCredentials(stateDir);
 const store = new Store();
-if (existsSync(storeFile)) store.load(JSON.parse(readFileSync(storeFile, 'utf8')) as Snapshot);
+persistStore(store, join(dir, 'store.jsonl'));
 
-let pending: NodeJS.Timeout | null = null;
-store.onChange = () => {
-  pending ??= setTimeout(() => {
-    pending = null;
-    writeFileAtomic(storeFile, JSON.stringify(store.snapshot()));
-  }, 20);
-};
-
-// Writes are stored (pending.json) and then applied to the lab the way `podnet apply` goes; the
+// Writes are stored (pending.jsonl) and then applied to the lab the way `podnet apply` goes; the
 // store follows at once after each write and after each round of the lab's reconcile.
 const door = new LabDoor(basename(stateDir), stateDir, new LinuxHost(), (changes, replaced = []) => {
   if (!changes) {

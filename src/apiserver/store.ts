@@ -34,7 +34,8 @@ export class Store {
   /** Every event before this resourceVersion is gone: a watch from before it gets 410. */
   private since = 0;
   private readonly listeners = new Set<(e: StoreEvent) => void>();
-  onChange: () => void = () => {};
+  /** After each change: the object's entry as stored now, or null when it was deleted (persistence). */
+  onWrite: (key: string, entry: Entry | null) => void = () => {};
 
   constructor(private readonly now: () => string = () => new Date().toISOString(), private readonly uid: () => string = () => globalThis.crypto.randomUUID()) {}
 
@@ -42,6 +43,14 @@ export class Store {
     this.rv = s.rv;
     this.since = s.rv;
     for (const e of s.entries) this.entries.set(e.key, e);
+  }
+
+  /** A change as onWrite reported it, read back after a restart (the snapshot's rv then grows to it). */
+  replay(key: string, entry: Entry | null, rv: number): void {
+    if (entry) this.entries.set(key, entry);
+    else this.entries.delete(key);
+    this.rv = Math.max(this.rv, rv);
+    this.since = this.rv;
   }
 
   snapshot(): Snapshot {
@@ -64,6 +73,10 @@ export class Store {
     return [...this.entries.values()].filter((e) => e.key.startsWith(prefix)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
+  size(): number {
+    return this.entries.size;
+  }
+
   all(): Entry[] {
     return [...this.entries.values()];
   }
@@ -73,7 +86,9 @@ export class Store {
     const key = objectKey(ri, ns ?? '', obj.metadata.name);
     if (this.entries.has(key)) throw alreadyExists(ri.resource, obj.metadata.name, ri.group);
     const stored = this.stamp({ ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : { namespace: undefined }), uid: this.uid(), creationTimestamp: obj.metadata.creationTimestamp ?? this.now(), generation: 1 } });
-    this.entries.set(key, { key, resource: ri.resource, obj: stored, origin });
+    const entry: Entry = { key, resource: ri.resource, obj: stored, origin };
+    this.entries.set(key, entry);
+    this.onWrite(key, entry);
     this.emit({ type: 'ADDED', rv: this.rv, resource: ri.resource, obj: stored });
     return stored;
   }
@@ -89,16 +104,18 @@ export class Store {
     const old = this.mustGet(ri, ns, obj.metadata.name);
     const rv = obj.metadata.resourceVersion;
     if (rv !== undefined && rv !== '' && rv !== old.obj.metadata.resourceVersion) throw conflict(ri.resource, obj.metadata.name, 'the object has been modified; please apply your changes to the latest version and try again', ri.group);
-    const spec = (o: Obj) => JSON.stringify(Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'metadata' && k !== 'status')));
     const m = old.obj.metadata;
     // Marking an object for deletion (deletionTimestamp first set) bumps generation too, as
     // kube-apiserver's store does: controllers see the change of intent in generation.
     const marking = m.deletionTimestamp === undefined && obj.metadata.deletionTimestamp !== undefined ? 1 : 0;
+    const spec = (o: Obj) => JSON.stringify(Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'metadata' && k !== 'status')));
     const generation = (m.generation ?? 1) + (spec(old.obj) === spec(obj) ? 0 : 1) + marking;
     const next: Obj = { ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : {}), uid: m.uid, creationTimestamp: m.creationTimestamp, generation } };
     if (sameContent(next, old.obj)) return old.obj; // a no-op write is no event
     const stored = this.stamp(next);
-    this.entries.set(old.key, { ...old, obj: stored, origin: origin ?? old.origin });
+    const entry: Entry = { ...old, obj: stored, origin: origin ?? old.origin };
+    this.entries.set(old.key, entry);
+    this.onWrite(old.key, entry);
     this.emit({ type: 'MODIFIED', rv: this.rv, resource: ri.resource, obj: stored });
     return stored;
   }
@@ -108,6 +125,7 @@ export class Store {
     this.entries.delete(old.key);
     // The deleted object carries the resourceVersion of its deletion, as watch events do.
     const obj = { ...old.obj, metadata: { ...old.obj.metadata, resourceVersion: String(++this.rv) } };
+    this.onWrite(old.key, null);
     this.emit({ type: 'DELETED', rv: this.rv, resource: ri.resource, obj });
     return obj;
   }
@@ -135,7 +153,6 @@ export class Store {
       this.events = this.events.slice(cut);
     }
     for (const l of this.listeners) l(e);
-    this.onChange();
   }
 }
 

@@ -6,11 +6,12 @@
  * seeing each other's objects. Needs root; unique lab (prefix kapw), cleaned up on failure.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unknownFields } from '../../src/apiserver/field-validation.js';
+import { pendingWrites } from '../../src/apiserver/lab-door.js';
 import { CAN_RUN_LAB, HAVE_KUBECTL, kubectlFor, fixture, TestLab, until } from './helpers.js';
 
 const T = 180_000;
@@ -52,10 +53,7 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('writing through the lab\'s Kuber
   };
   const kwebPods = async () => (await lab.pods()).filter((p) => p.labels.app === 'kweb' && p.phase === 'Running');
   /** Writes are answered once stored; the lab applies them right after: wait until none is pending. */
-  const settled = () => until('the lab to apply every API write', () => {
-    const file = join(lab.stateDir, 'api', 'pending.json');
-    return !existsSync(file) || readFileSync(file, 'utf8') === '[]';
-  }, 60_000);
+  const settled = () => until('the lab to apply every API write', () => pendingWrites(lab.stateDir) === 0, 60_000);
 
   beforeAll(async () => {
     await lab.up(['-f', fixture('apply-base.yaml')]);
