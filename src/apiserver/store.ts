@@ -108,8 +108,7 @@ export class Store {
     // Marking an object for deletion (deletionTimestamp first set) bumps generation too, as
     // kube-apiserver's store does: controllers see the change of intent in generation.
     const marking = m.deletionTimestamp === undefined && obj.metadata.deletionTimestamp !== undefined ? 1 : 0;
-    const spec = (o: Obj) => JSON.stringify(Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'metadata' && k !== 'status')));
-    const generation = (m.generation ?? 1) + (spec(old.obj) === spec(obj) ? 0 : 1) + marking;
+    const generation = (m.generation ?? 1) + (sameJson(old.obj, obj, SPEC_ONLY) ? 0 : 1) + marking;
     const next: Obj = { ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : {}), uid: m.uid, creationTimestamp: m.creationTimestamp, generation } };
     if (sameContent(next, old.obj)) return old.obj; // a no-op write is no event
     const stored = this.stamp(next);
@@ -157,6 +156,33 @@ export class Store {
 }
 
 function sameContent(a: Obj, b: Obj): boolean {
-  const strip = (o: Obj) => JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
-  return strip(a) === strip(b);
+  return sameJson(a, b, (k, depth) => depth === 0 && k === 'metadata') && sameJson(a.metadata, b.metadata, (k, depth) => depth === 0 && k === 'resourceVersion');
+}
+
+/** Everything but metadata and status: what a change of bumps generation. */
+const SPEC_ONLY = (k: string, depth: number) => depth === 0 && (k === 'metadata' || k === 'status');
+
+/**
+ * Equal as JSON values, whatever the order of their keys (a client's body and the lab's copy of
+ * an object list them differently); a key whose value is undefined is absent, as in JSON.
+ * `skip` leaves keys out of the comparison, by name and depth (0: the top level).
+ */
+export function sameJson(a: unknown, b: unknown, skip: (key: string, depth: number) => boolean = () => false, depth = 0): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bs = b as unknown[];
+    return a.length === bs.length && a.every((v, i) => sameJson(v, bs[i], skip, depth + 1));
+  }
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in ra) {
+    if (ra[k] === undefined || skip(k, depth)) continue;
+    n++;
+    if (!sameJson(ra[k], rb[k], skip, depth + 1)) return false;
+  }
+  for (const k in rb) if (rb[k] !== undefined && !skip(k, depth)) n--;
+  return n === 0;
 }

@@ -1,4 +1,5 @@
 /** The API server's pure parts: discovery negotiation, the store, list options, tables, kubeconfig documents. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { aggregated, discoveryForm, resourceList } from '../../src/apiserver/discovery.js';
 import { ApiError } from '../../src/apiserver/errors.js';
@@ -7,7 +8,7 @@ import { openapiDocument, openapiRoot } from '../../src/apiserver/openapi.js';
 import { decodeContinue, encodeContinue, filterObjects } from '../../src/apiserver/query.js';
 import { findResource } from '../../src/apiserver/resources.js';
 import { parseResourcePath } from '../../src/apiserver/routes.js';
-import { Store, type Obj } from '../../src/apiserver/store.js';
+import { sameJson, Store, type Obj } from '../../src/apiserver/store.js';
 import { humanAge, podReason, table, wantsTable } from '../../src/apiserver/tables.js';
 
 const pods = findResource('', 'v1', 'pods')!;
@@ -72,6 +73,29 @@ describe('store', () => {
     s.update(pods, { ...a, spec: { y: 1 } });
     expect(() => s.update(pods, { ...a, spec: { y: 2 } })).toThrow(expect.objectContaining({ code: 409, reason: 'Conflict' }));
     expect(() => s.mustGet(pods, 'default', 'b')).toThrow(ApiError);
+  });
+  it('an update that only lists the keys in another order is no change: no event, no new generation', () => {
+    const s = fresh();
+    s.create(pods, { metadata: { name: 'a', namespace: 'default', labels: { x: '1', y: '2' } }, spec: { b: 1, a: [{ q: 1, p: 2 }] }, kind: 'Pod', apiVersion: 'v1' }, 'user');
+    const again = s.update(pods, { apiVersion: 'v1', kind: 'Pod', spec: { a: [{ p: 2, q: 1 }], b: 1 }, metadata: { labels: { y: '2', x: '1' }, namespace: 'default', name: 'a' } });
+    expect(again.metadata).toMatchObject({ resourceVersion: '1', generation: 1 });
+    expect(s.eventsAfter(0)).toHaveLength(1);
+    // An array's order is content.
+    expect(s.update(pods, { ...again, metadata: { ...again.metadata, resourceVersion: undefined }, spec: { a: [{ p: 2, q: 1 }, 3].reverse(), b: 1 } }).metadata.generation).toBe(2);
+  });
+  it('sameJson is equality of the JSON texts with keys sorted', () => {
+    const sorted = (v: unknown): unknown => (Array.isArray(v) ? v.map(sorted) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, sorted(x)])) : v);
+    const canon = (v: unknown) => JSON.stringify(sorted(v));
+    const json = fc.letrec((tie) => ({
+      v: fc.oneof({ depthSize: 'small' }, fc.constantFrom(null, 0, 1, 'a', '', true, false, undefined), fc.array(tie('v'), { maxLength: 3 }).map((xs) => xs.filter((x) => x !== undefined)) /* no undefined in a JSON array */, fc.dictionary(fc.constantFrom('a', 'b', 'c'), tie('v'), { maxKeys: 3 })),
+    })).v;
+    // Pairs that are often equal: a value and a shuffled copy of it, or two unrelated values.
+    const shuffled = (v: unknown): unknown => (Array.isArray(v) ? v.map(shuffled) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, shuffled(x)])) : v);
+    fc.assert(fc.property(json, json, fc.boolean(), (a, b, same) => {
+      const other = same ? shuffled(a) : b;
+      if (a === undefined || other === undefined) return;
+      expect(sameJson(a, other)).toBe(canon(a) === canon(other));
+    }), { numRuns: 2_000 });
   });
   it('a watch from before the loaded snapshot is 410 Gone', () => {
     const s = fresh();
