@@ -11,7 +11,7 @@
  * its current revision in deployment.kubernetes.io/revision, and the current ReplicaSet the
  * Deployment's own annotations (kubernetes.io/change-cause among them).
  */
-import { podTemplateHash } from '../model/names.js';
+import { templateHash } from '../api/defaults.js';
 import type { Obj } from './store.js';
 
 export const REVISION = 'deployment.kubernetes.io/revision';
@@ -77,7 +77,7 @@ export function deploymentReplicaSets(deployment: Obj, uid: string, existing: re
   const { name, namespace } = deployment.metadata;
   const spec = obj(deployment.spec);
   const template = obj(spec.template);
-  const hash = podTemplateHash(spec.template);
+  const hash = templateHash(spec.template);
   const rsName = `${name}-${hash}`;
   const replicas = typeof spec.replicas === 'number' ? spec.replicas : 1;
   const old = existing.filter((rs) => rs.metadata.name !== rsName);

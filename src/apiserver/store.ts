@@ -37,7 +37,12 @@ export class Store {
   /** After each change: the object's entry as stored now, or null when it was deleted (persistence). */
   onWrite: (key: string, entry: Entry | null) => void = () => {};
 
-  constructor(private readonly now: () => string = () => new Date().toISOString(), private readonly uid: () => string = () => globalThis.crypto.randomUUID()) {}
+  constructor(
+    private readonly now: () => string = () => new Date().toISOString(),
+    private readonly uid: () => string = () => globalThis.crypto.randomUUID(),
+    /** What every object written gets first (the server's defaults, src/api/defaults.ts). */
+    private readonly prepare: (obj: Obj) => Obj = (obj) => obj,
+  ) {}
 
   load(s: Snapshot): void {
     this.rv = s.rv;
@@ -81,7 +86,8 @@ export class Store {
     return [...this.entries.values()];
   }
 
-  create(ri: ResourceInfo, obj: Obj, origin: Origin): Obj {
+  create(ri: ResourceInfo, given: Obj, origin: Origin): Obj {
+    const obj = this.prepare(given);
     const ns = ri.namespaced ? obj.metadata.namespace ?? 'default' : undefined;
     const key = objectKey(ri, ns ?? '', obj.metadata.name);
     if (this.entries.has(key)) throw alreadyExists(ri.resource, obj.metadata.name, ri.group);
@@ -99,7 +105,8 @@ export class Store {
    * (uid, creationTimestamp) stays; generation grows when anything but metadata and status changed,
    * and when the object is marked for deletion.
    */
-  update(ri: ResourceInfo, obj: Obj, origin?: Origin): Obj {
+  update(ri: ResourceInfo, given: Obj, origin?: Origin): Obj {
+    const obj = this.prepare(given);
     const ns = ri.namespaced ? obj.metadata.namespace ?? 'default' : '';
     const old = this.mustGet(ri, ns, obj.metadata.name);
     const rv = obj.metadata.resourceVersion;

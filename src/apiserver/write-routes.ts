@@ -5,6 +5,7 @@
  * Every create, update and patch records its field manager in metadata.managedFields.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { withDefaults } from '../api/defaults.js';
 import { rawObjectKey } from '../api/default-namespace.js';
 import { ApiError } from './errors.js';
 import type { Change, WriteDoor } from './lab-door.js';
@@ -53,6 +54,9 @@ export async function handleWrite(req: IncomingMessage, res: ServerResponse, sto
     return trackUpdate(base, next, { manager, gvk, now: new Date().toISOString(), subresource });
   };
   const withKind = (o: Obj) => ({ apiVersion: groupVersion(ri), kind: ri.kind, ...o });
+  // A dry run answers the object as it would be stored: with the server's defaults (kubectl diff
+  // compares it with the live object, which has them).
+  const asStored = (o: Obj) => withDefaults(withKind(o)) as Obj;
 
   if (method === 'POST' && name === undefined) {
     const json = parseJson(body, req.headers['content-type'], true);
@@ -64,7 +68,7 @@ export async function handleWrite(req: IncomingMessage, res: ServerResponse, sto
       return [change(made)];
     }, dryRun);
     const m = made!;
-    return send(201, dryRun ? { ...m, metadata: { ...m.metadata, uid: globalThis.crypto.randomUUID(), creationTimestamp: new Date().toISOString() } } : withKind(stored(m.metadata.name, m)), [...unknown, ...out.warnings]);
+    return send(201, dryRun ? asStored({ ...m, metadata: { ...m.metadata, uid: globalThis.crypto.randomUUID(), creationTimestamp: new Date().toISOString() } }) : withKind(stored(m.metadata.name, m)), [...unknown, ...out.warnings]);
   }
   if (scale) {
     // PUT or PATCH of a Scale: the workload's spec.replicas changes, nothing else.
@@ -94,7 +98,7 @@ export async function handleWrite(req: IncomingMessage, res: ServerResponse, sto
       next = track(current, next);
       return [updateChange(ri, current, next)];
     }, dryRun);
-    return send(200, dryRun ? next : withKind(stored(name, next!)), [...unknown, ...out.warnings]);
+    return send(200, dryRun ? asStored(next!) : withKind(stored(name, next!)), [...unknown, ...out.warnings]);
   }
   if (method === 'PATCH' && name !== undefined) {
     const type = patchTypeOf(req.headers['content-type']);
@@ -116,7 +120,7 @@ export async function handleWrite(req: IncomingMessage, res: ServerResponse, sto
       next = track(current, next);
       return [updateChange(ri, current, next)];
     }, dryRun);
-    return send(200, dryRun ? next : withKind(stored(name, next!)), [...unknown, ...out.warnings]);
+    return send(200, dryRun ? asStored(next!) : withKind(stored(name, next!)), [...unknown, ...out.warnings]);
   }
   if (method === 'DELETE' && name !== undefined) {
     const opts = deleteOptions(parseJson(body, req.headers['content-type'], false), q);
@@ -148,7 +152,7 @@ export async function handleWrite(req: IncomingMessage, res: ServerResponse, sto
     }, opts.dryRun);
     if (held) {
       if (!opts.dryRun && held !== store.get(ri, ns, name)?.obj) store.update(ri, { ...held, metadata: { ...held.metadata, resourceVersion: undefined } }, 'user');
-      return send(200, withKind(opts.dryRun ? held : stored(name, held)), out.warnings);
+      return send(200, withKind(opts.dryRun ? asStored(held) : stored(name, held)), out.warnings);
     }
     return send(200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details }, out.warnings);
   }

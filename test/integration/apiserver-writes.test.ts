@@ -117,6 +117,28 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('writing through the lab\'s Kuber
     expect(gen.status.observedGeneration).toBe(gen.metadata.generation);
   }, T);
 
+  it('objects are served with the server\'s defaults; kubectl replace of what get showed starts no rollout', async () => {
+    type Got = { metadata: { generation: number; annotations?: Record<string, string> }; spec: Record<string, unknown> & { template: { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } } } };
+    const got = JSON.parse(ok(['get', 'deployment', 'kweb', '-o', 'json'])) as Got;
+    expect(got.spec).toMatchObject({ strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } }, revisionHistoryLimit: 10, progressDeadlineSeconds: 600 });
+    expect(got.spec.template.spec).toMatchObject({ restartPolicy: 'Always', dnsPolicy: 'ClusterFirst', schedulerName: 'default-scheduler', terminationGracePeriodSeconds: 30, securityContext: {} });
+    expect(got.spec.template.spec.containers[0]).toMatchObject({ imagePullPolicy: 'IfNotPresent', terminationMessagePolicy: 'File', ports: [{ containerPort: 8080, protocol: 'TCP' }] });
+    const svc = JSON.parse(ok(['get', 'service', 'kweb', '-o', 'json'])) as { spec: { ports: Record<string, unknown>[] } };
+    expect(svc.spec.ports[0]).toMatchObject({ port: 80, protocol: 'TCP', targetPort: 8080 });
+    const [pod] = await kwebPods();
+    expect(JSON.parse(ok(['get', 'pod', pod.name, '-o', 'json'])).spec).toMatchObject({ enableServiceLinks: true, restartPolicy: 'Always' });
+    // Written back with every default it was shown with (and an annotation, so that the write
+    // reaches the lab): the same template, so the same pods (all of them, whatever their phase:
+    // the lab's state has the new set once the write is applied).
+    const allKweb = async () => (await lab.pods()).filter((p) => p.labels.app === 'kweb').map((p) => p.name).sort();
+    const podsBefore = await allKweb();
+    const meta = got.metadata;
+    ok(['replace', '-f', '-'], JSON.stringify({ ...got, metadata: { ...meta, annotations: { ...meta.annotations, 'podnet.test/replaced': 'yes' } } }));
+    await settled();
+    expect(await allKweb()).toEqual(podsBefore);
+    expect((JSON.parse(ok(['get', 'deployment', 'kweb', '-o', 'json'])) as Got).metadata.generation).toBe(got.metadata.generation);
+  }, T);
+
   it('kubectl rollout restart replaces the pods (a new template hash); rollout status sees the rollout done', async () => {
     const before = new Set((await kwebPods()).map((p) => p.name));
     ok(['rollout', 'restart', 'deployment', 'kweb']);

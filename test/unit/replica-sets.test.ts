@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { controlledBy, deploymentReplicaSets, revisionOf } from '../../src/apiserver/replica-sets.js';
 import type { Obj } from '../../src/apiserver/store.js';
 import { podTemplateHash } from '../../src/model/names.js';
+import { templateHash } from '../../src/api/defaults.js';
 
 const template = (image: string) => ({ metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image }] } });
 const deployment = (image: string, spec: Record<string, unknown> = {}, annotations: Record<string, string> = {}): Obj => ({
@@ -18,7 +19,7 @@ describe('deploymentReplicaSets', () => {
   it('a new Deployment: one ReplicaSet, revision 1, its template hash in name, labels, selector and template', () => {
     const d = deployment('web:1', {}, { 'kubernetes.io/change-cause': 'first' });
     const { replicaSets, revision } = deploymentReplicaSets(d, 'uid-1', []);
-    const hash = podTemplateHash(template('web:1'));
+    const hash = templateHash(template('web:1'));
     expect(revision).toBe(1);
     expect(replicaSets).toHaveLength(1);
     const [rs] = replicaSets;
@@ -48,7 +49,7 @@ describe('deploymentReplicaSets', () => {
     const one = deploymentReplicaSets(deployment('web:1'), 'u', []).replicaSets;
     const two = deploymentReplicaSets(deployment('web:2'), 'u', one);
     expect(two.revision).toBe(2);
-    const h = (image: string) => `web-${podTemplateHash(template(image))}`;
+    const h = (image: string) => `web-${templateHash(template(image))}`;
     expect(summary(two.replicaSets)).toEqual([{ name: h('web:2'), revision: 2, replicas: 3 }, { name: h('web:1'), revision: 1, replicas: 0 }]);
     // Unchanged: the same again.
     expect(deploymentReplicaSets(deployment('web:2'), 'u', two.replicaSets)).toEqual(two);

@@ -4,6 +4,7 @@
  */
 import { matchesSelector } from '../../model/labels.js';
 import { generatedSuffix, podTemplateHash } from '../../model/names.js';
+import { templateHash } from '../defaults.js';
 import { daemonSetTolerations, matchesNodeRequirements, untoleratedTaint } from '../../model/node-affinity.js';
 import type { Node, Owner, Pod, Source } from '../../model/types.js';
 import { isObj, readInt, readLabels, readObj, readSelector, readString, join, type Obj } from '../fields.js';
@@ -103,7 +104,7 @@ export function expandWorkload(kind: WorkloadKind, obj: Obj, namespace: string, 
   const replicas = readInt(spec.replicas, 'spec.replicas', p, 0, MAX_PODS_PER_WORKLOAD) ?? 1;
   switch (kind) {
     case 'Deployment': {
-      const hash = podTemplateHash(spec.template);
+      const hash = templateHash(spec.template);
       const rs = `${name}-${hash}`;
       const labels = { ...template.labels, 'pod-template-hash': hash };
       return range(replicas).map((i) => makePod(base, generatedName(rs, `${namespace}/${rs}/${i}`, namespace, replaced), { ...template, labels }, owner));
