@@ -17,7 +17,7 @@ import { ensureCredentials } from '../src/apiserver/certs.js';
 import { standaloneKubeconfig } from '../src/apiserver/kubeconfig-doc.js';
 import { findResource } from '../src/apiserver/resources.js';
 import { createApiServer } from '../src/apiserver/server.js';
-import { Store, type Obj } from '../src/apiserver/store.js';
+import { serverStore, type Obj } from '../src/apiserver/store.js';
 import { stringify } from 'yaml';
 
 const PODS = 500;
@@ -40,7 +40,7 @@ export async function main(): Promise<number> {
     const creds = ensureCredentials(dir);
     const pods = findResource('', 'v1', 'pods')!;
     const heap0 = (globalThis.gc?.(), process.memoryUsage().heapUsed);
-    const store = new Store();
+    const store = serverStore(); // as the lab's API process keeps it: with the server's defaults
     for (let i = 0; i < PODS; i++) store.create(pods, podObject(i), 'lab');
     const heapMiB = ((globalThis.gc?.(), process.memoryUsage().heapUsed) - heap0) / 2 ** 20;
     const server = createApiServer({ cert: creds.cert, key: creds.key, token: creds.token, store });

@@ -21,8 +21,7 @@ import { apiDir, ensureCredentials } from './certs.js';
 import { LabDoor } from './lab-door.js';
 import { showWrite, syncStore } from './lab-objects.js';
 import { createApiServer } from './server.js';
-import { Store, type Obj } from './store.js';
-import { withDefaults } from '../api/defaults.js';
+import { serverStore } from './store.js';
 import { persistStore } from './store-file.js';
 import { resourceOfKind } from './resources.js';
 
@@ -36,8 +35,7 @@ process.stderr.on('error', () => {});
 const dir = apiDir(stateDir);
 const serverFile = join(dir, 'server.json');
 const creds = ensureCredentials(stateDir);
-// Objects are stored with the defaults kube-apiserver gives them when it decodes them.
-const store = new Store(undefined, undefined, (obj) => withDefaults(obj) as Obj);
+const store = serverStore();
 persistStore(store, join(dir, 'store.jsonl'));
 
 // Writes are stored (pending.jsonl) and then applied to the lab the way `podnet apply` goes; the

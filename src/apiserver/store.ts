@@ -5,6 +5,7 @@
  */
 import { alreadyExists, conflict, gone, notFound } from './errors.js';
 import { objectKey, type ResourceInfo } from './resources.js';
+import { withDefaults } from '../api/defaults.js';
 
 export type Obj = Record<string, unknown> & { metadata: Meta };
 export interface Meta {
@@ -26,6 +27,11 @@ export interface StoreEvent { type: 'ADDED' | 'MODIFIED' | 'DELETED'; rv: number
 export interface Snapshot { rv: number; entries: Entry[]; seen?: unknown }
 
 const WINDOW = 20_000;
+
+/** The lab API server's store: objects are kept with the defaults kube-apiserver gives them when it decodes them. */
+export function serverStore(): Store {
+  return new Store(undefined, undefined, (obj) => withDefaults(obj) as Obj);
+}
 
 export class Store {
   rv = 0;
