@@ -107,3 +107,27 @@ export function expectMatrix(m: MatrixJson, want: (src: string, dst: string) => 
   }
   expect(got).toEqual(wanted);
 }
+
+/** [from, to, protocol, port, allowed], as the conformance cases state their probes. */
+type StepProbe = readonly [string, string, string, number, boolean];
+
+/**
+ * A conformance case's step in the lab: `podnet matrix` for each TCP or UDP port its probes use
+ * (SCTP is not in the kernel), its real probes equal to the analyzer's, and every probe of the
+ * step answered as the case states. `key` maps the case's pod names to the lab's pod keys.
+ */
+export async function expectStepInLab(lab: TestLab, step: { name: string; probes: readonly StepProbe[] }, key: (s: string) => string): Promise<void> {
+  const wanted = step.probes.filter(([, , protocol]) => protocol !== 'SCTP');
+  const ports = [...new Set(wanted.map(([, , protocol, port]) => `${protocol}/${port}`))];
+  for (const pp of ports) {
+    const [protocol, port] = pp.split('/');
+    const { m } = await matrix(lab, Number(port), protocol);
+    expect(mismatches(m), `${step.name}: ${pp}: probes differ from the analyzer`).toEqual([]);
+    for (const [from, to, , , want] of wanted.filter(([, , pr, po]) => `${pr}/${po}` === pp)) {
+      const i = m.pods.indexOf(key(from));
+      const j = m.pods.indexOf(key(to));
+      expect(i >= 0 && j >= 0, `${from} and ${to} are in the matrix`).toBe(true);
+      expect(m.allowed[i][j], `${step.name}: ${from} -> ${to} ${pp}`).toBe(want);
+    }
+  }
+}

@@ -14,7 +14,7 @@ import { CASES, docs, FIXTURES, HOUSES, key, toV1alpha1, type ConformanceCase, t
 import { loadCluster } from '../unit/fixtures.js';
 import { MORE_CASES } from '../unit/tiers-conformance-more.js';
 import { CAN_RUN_LAB, HAVE_KUBECTL, kubectlFor, REPO, TestLab, until } from './helpers.js';
-import { matrix, mismatches, removeManifests, writeManifest } from './policy-lab.js';
+import { expectStepInLab, removeManifests, writeManifest } from './policy-lab.js';
 
 const T = 600_000;
 const HAVE_NFT = spawnSync('nft', ['--version']).status === 0;
@@ -96,19 +96,7 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_NFT)('cluster policy tiers in a lab: the c
         for (const step of c.steps) {
           step.change?.(objs);
           await setPolicies(labAddresses(version === 'v1alpha1' ? objs.map(toV1alpha1) : structuredClone(objs)));
-          const wanted = step.probes.filter(([, , protocol]) => protocol !== 'SCTP');
-          const ports = [...new Set(wanted.map(([, , protocol, port]) => `${protocol}/${port}`))];
-          for (const pp of ports) {
-            const [protocol, port] = pp.split('/');
-            const { m } = await matrix(lab, Number(port), protocol);
-            expect(mismatches(m), `${step.name}: ${pp}: probes differ from the analyzer`).toEqual([]);
-            for (const [from, to, , , want] of wanted.filter(([, , pr, po]) => `${pr}/${po}` === pp)) {
-              const i = m.pods.indexOf(key(from));
-              const j = m.pods.indexOf(key(to));
-              expect(i >= 0 && j >= 0, `${from} and ${to} are in the matrix`).toBe(true);
-              expect(m.allowed[i][j], `${step.name}: ${from} -> ${to} ${pp}`).toBe(want);
-            }
-          }
+          await expectStepInLab(lab, step, key);
         }
       }, T);
     }
