@@ -37,7 +37,10 @@ export async function ensureApiServer(stateDir: string): Promise<ApiServerInfo &
   mkdirSync(pidsDir(stateDir), { recursive: true });
   const log = openSync(apiServerLog(stateDir), 'a');
   const [cmd, ...args] = programCommand('apiserver/main');
-  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', log, log], env: baseEnv(stateDir), cwd: '/' });
+  // A young generation of 2 MiB semi-spaces instead of V8's 16: the process makes short-lived
+  // garbage on every follow of the lab, and the larger young space only grew its RSS (500 pods:
+  // 144 MiB, 116 with this; `bench -- api-lab`), at no measurable cost in time.
+  const child = spawn(cmd, ['--max-semi-space-size=2', ...args], { detached: true, stdio: ['ignore', log, log], env: baseEnv(stateDir), cwd: '/' });
   closeSync(log);
   child.unref();
   if (child.pid === undefined) throw new Error(`the lab's API server did not start; see ${apiServerLog(stateDir)}`);
