@@ -3,10 +3,10 @@
  * the same object in two files (identical: one object; different: the later wins, with a
  * warning), and -n as the namespace of objects that name none.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { HAVE_SHARED, runCli, SHARED } from '../helpers/cli.js';
 import { loadCluster } from './fixtures.js';
 
@@ -52,6 +52,7 @@ describe('duplicates and kustomizations', () => {
 
 describe('-n NS', () => {
   const dir = mkdtempSync(join(tmpdir(), 'podnet-ns-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'app.yaml');
   writeFileSync(file, [
     'apiVersion: v1\nkind: Pod\nmetadata: {name: web, labels: {app: web}}\nspec: {containers: [{name: c, ports: [{containerPort: 80}]}]}',
