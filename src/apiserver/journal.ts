@@ -6,11 +6,15 @@
  * lab itself (its namespaces and processes), and renaming over a file on ext4 flushes it anyway
  * (auto_da_alloc), which cost 1–2 ms per write when each write rewrote its whole file.
  *
+ * An append is all or nothing: a write that fails or comes up short (a full disk) is cut off
+ * again (ftruncate to the length before it) and throws, so the file never holds a part of a
+ * change its writer was told failed, and the next append does not follow a broken line.
+ *
  * `compact` replaces the file with a new base atomically (a new file renamed over the old one).
  * A last line cut short (a crash inside the write) is ignored when reading; opening compacts,
  * so nothing is ever appended after such a line.
  */
-import { closeSync, existsSync, openSync, readFileSync, writeSync, constants as fs } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeSync, constants as fs } from 'node:fs';
 import { writeFileAtomic } from '../lab/state.js';
 
 const APPEND = fs.O_WRONLY | fs.O_APPEND | fs.O_NOFOLLOW;
@@ -39,6 +43,8 @@ export function readJournal<B, C>(path: string): { base: B; changes: C[] } | nul
 
 export class Journal<B, C> {
   private fd: number | null = null;
+  /** The file's length in bytes: where a failed append is cut back to. */
+  private bytes = 0;
   /** Changes appended since the base. */
   length = 0;
 
@@ -51,16 +57,34 @@ export class Journal<B, C> {
 
   append(change: C): void {
     if (this.fd === null) throw new Error(`${this.path}: not open`);
-    writeSync(this.fd, `${JSON.stringify(change)}\n`);
+    const line = Buffer.from(`${JSON.stringify(change)}\n`);
+    let written = 0;
+    try {
+      written = writeSync(this.fd, line);
+    } finally {
+      if (written !== line.length) this.cutBack();
+    }
+    if (written !== line.length) throw new JournalError(`${this.path}: short write (${written} of ${line.length} bytes)`);
+    this.bytes += line.length;
     this.length++;
   }
 
   /** The file becomes `base` alone, atomically. */
   compact(base: B): void {
     this.close();
-    writeFileAtomic(this.path, `${JSON.stringify(base)}\n`, 0o600, false);
+    const text = `${JSON.stringify(base)}\n`;
+    writeFileAtomic(this.path, text, 0o600, false);
     this.fd = openSync(this.path, APPEND);
+    this.bytes = Buffer.byteLength(text);
     this.length = 0;
+  }
+
+  private cutBack(): void {
+    try {
+      ftruncateSync(this.fd!, this.bytes);
+    } catch {
+      // nothing more to do: the append throws, and reading ignores a last line cut short
+    }
   }
 
   close(): void {

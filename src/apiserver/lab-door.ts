@@ -7,8 +7,10 @@
  * `podnet apply` does, under the lab's lock — with every pending change at once, and drops
  * them from the file when the lab has them. Writes that arrive meanwhile wait for the next
  * round, so a stream of writes (kubectl apply of many objects) costs a few reconciles, not one
- * each. The file's base is what the last round left pending; each change after it is one line. A round that fails is retried (level-triggered) until a later write or `podnet apply`
- * makes the objects acceptable again; the API process restarted reconciles what was pending.
+ * each. The file's base is what the last round left pending; each write after it is one line
+ * (its changes), appended all or nothing. A round that fails is retried (level-triggered)
+ * until a later write or `podnet apply` makes the objects acceptable again; the API process
+ * restarted reconciles what was pending.
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,8 +45,8 @@ export function pendingFile(stateDir: string): string {
 
 /** How many accepted writes the lab has not applied yet (0 without a file): for tests and benches. */
 export function pendingWrites(stateDir: string): number {
-  const read = readJournal<Change[], Change>(pendingFile(stateDir));
-  return read ? read.base.length + read.changes.length : 0;
+  const read = readJournal<Change[], Change[]>(pendingFile(stateDir));
+  return read ? read.base.length + read.changes.flat().length : 0;
 }
 
 /** Where API writes come from in messages (the file of a RawObject). */
@@ -86,7 +88,8 @@ const MAX_WAIT_MS = 1_000;
 
 export class LabDoor implements WriteDoor {
   private pending: Change[];
-  private readonly journal: Journal<Change[], Change>;
+  /** The base: what the last round left pending; then one line per write (its changes). */
+  private readonly journal: Journal<Change[], Change[]>;
   private readonly rounds = new Rounds(() => this.round(), QUIET_MS, MAX_WAIT_MS);
   private writing: Promise<unknown> = Promise.resolve();
   private retry: NodeJS.Timeout | null = null;
@@ -102,9 +105,9 @@ export class LabDoor implements WriteDoor {
     private readonly afterWrite: (changes: readonly Change[] | null, replaced?: readonly string[]) => Promise<void>,
     private readonly log: (line: string) => void = () => {},
   ) {
-    this.journal = new Journal<Change[], Change>(pendingFile(stateDir));
-    const read = readJournal<Change[], Change>(this.journal.path);
-    this.pending = read ? [...read.base, ...read.changes] : [];
+    this.journal = new Journal<Change[], Change[]>(pendingFile(stateDir));
+    const read = readJournal<Change[], Change[]>(this.journal.path);
+    this.pending = read ? [...read.base, ...read.changes.flat()] : [];
     this.journal.open(this.pending);
     if (this.pending.length > 0) setImmediate(() => void this.rounds.now());
   }
@@ -137,7 +140,8 @@ export class LabDoor implements WriteDoor {
       changes = compute(current);
       checkObjects(state, applyChanges(current, changes));
       if (dryRun) return { warnings: [] };
-      for (const c of changes) this.journal.append(c);
+      // One line for the write's changes: after a crash, all of them are pending or none.
+      this.journal.append(changes);
       this.pending.push(...changes);
     } catch (e) {
       throw asApiError(e);
