@@ -74,6 +74,17 @@ export function resourceOfKind(apiVersion: string, kind: string): ResourceInfo |
   return RESOURCES.find((ri) => ri.group === group && ri.version === version && ri.kind === kind) ?? RESOURCES.find((ri) => ri.group === group && ri.kind === kind);
 }
 
+/**
+ * Whether objects of the resource carry metadata.generation. kube-apiserver sets it only where
+ * the kind's strategy does ("Generation = 1" in PrepareForCreate, bumped when the spec changes):
+ * in 1.32 the apps and batch workloads, NetworkPolicy, Ingress and IngressClass, and every
+ * custom resource (the network-policy-api and Multus CRDs). The core kinds served here and
+ * EndpointSlices have none (Pods gain one only with 1.33's PodObservedGenerationTracking).
+ */
+export function hasGeneration(ri: Pick<ResourceInfo, 'group'>): boolean {
+  return ri.group !== '' && ri.group !== 'discovery.k8s.io';
+}
+
 /** The store's key of an object: resource, namespace ('' when cluster-scoped), name. */
 export function objectKey(ri: ResourceInfo, namespace: string, name: string): string {
   return `${ri.group}/${ri.resource}/${ri.namespaced ? namespace : ''}/${name}`;

@@ -4,7 +4,7 @@
  * Objects are kept as JSON values; readers get them as stored and must not change them.
  */
 import { alreadyExists, conflict, gone, notFound } from './errors.js';
-import { objectKey, type ResourceInfo } from './resources.js';
+import { hasGeneration, objectKey, type ResourceInfo } from './resources.js';
 import { withDefaults } from '../api/defaults.js';
 
 export type Obj = Record<string, unknown> & { metadata: Meta };
@@ -97,7 +97,7 @@ export class Store {
     const ns = ri.namespaced ? obj.metadata.namespace ?? 'default' : undefined;
     const key = objectKey(ri, ns ?? '', obj.metadata.name);
     if (this.entries.has(key)) throw alreadyExists(ri.resource, obj.metadata.name, ri.group);
-    const stored = this.stamp({ ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : { namespace: undefined }), uid: this.uid(), creationTimestamp: obj.metadata.creationTimestamp ?? this.now(), generation: 1 } });
+    const stored = this.stamp({ ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : { namespace: undefined }), uid: this.uid(), creationTimestamp: obj.metadata.creationTimestamp ?? this.now(), ...(hasGeneration(ri) ? { generation: 1 } : {}) } });
     const entry: Entry = { key, resource: ri.resource, obj: stored, origin };
     this.entries.set(key, entry);
     this.onWrite(key, entry);
@@ -121,8 +121,9 @@ export class Store {
     // Marking an object for deletion (deletionTimestamp first set) bumps generation too, as
     // kube-apiserver's store does: controllers see the change of intent in generation.
     const marking = m.deletionTimestamp === undefined && obj.metadata.deletionTimestamp !== undefined ? 1 : 0;
-    const generation = (m.generation ?? 1) + (sameJson(old.obj, obj, SPEC_ONLY) ? 0 : 1) + marking;
-    const next: Obj = { ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : {}), uid: m.uid, creationTimestamp: m.creationTimestamp, generation } };
+    const { generation: _given, ...meta } = obj.metadata;
+    const generation = hasGeneration(ri) ? { generation: (m.generation ?? 1) + (sameJson(old.obj, obj, SPEC_ONLY) ? 0 : 1) + marking } : {};
+    const next: Obj = { ...obj, metadata: { ...meta, ...(ns ? { namespace: ns } : {}), uid: m.uid, creationTimestamp: m.creationTimestamp, ...generation } };
     if (sameContent(next, old.obj)) return old.obj; // a no-op write is no event
     const stored = this.stamp(next);
     const entry: Entry = { ...old, obj: stored, origin: origin ?? old.origin };

@@ -12,6 +12,8 @@ import { sameJson, Store, type Obj } from '../../src/apiserver/store.js';
 import { humanAge, podReason, table, wantsTable } from '../../src/apiserver/tables.js';
 
 const pods = findResource('', 'v1', 'pods')!;
+const deploys = findResource('apps', 'v1', 'deployments')!;
+const deploy = (name: string): Obj => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'default' } });
 const pod = (name: string, labels: Record<string, string> = {}, extra: Record<string, unknown> = {}): Obj => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels }, ...extra });
 
 describe('discovery', () => {
@@ -57,14 +59,30 @@ describe('store', () => {
   const fresh = () => new Store(() => '2026-01-01T00:00:00Z', (() => { let n = 0; return () => `uid-${++n}`; })());
   it('gives every change the next resourceVersion; a no-op update is no event; delete carries its own version', () => {
     const s = fresh();
-    const a = s.create(pods, pod('a'), 'user');
+    const a = s.create(deploys, deploy('a'), 'user');
     expect(a.metadata).toMatchObject({ resourceVersion: '1', uid: 'uid-1', generation: 1, namespace: 'default' });
-    expect(s.update(pods, { ...a, metadata: { ...a.metadata, resourceVersion: undefined } }).metadata.resourceVersion).toBe('1');
-    const b = s.update(pods, { ...a, spec: { x: 1 } });
+    expect(s.update(deploys, { ...a, metadata: { ...a.metadata, resourceVersion: undefined } }).metadata.resourceVersion).toBe('1');
+    const b = s.update(deploys, { ...a, spec: { x: 1 } });
     expect(b.metadata).toMatchObject({ resourceVersion: '2', generation: 2, uid: 'uid-1' });
-    expect(s.update(pods, { ...b, metadata: { ...b.metadata, labels: { l: 'v' } } }).metadata.generation).toBe(2);
-    expect(s.delete(pods, 'default', 'a').metadata.resourceVersion).toBe('4');
+    expect(s.update(deploys, { ...b, metadata: { ...b.metadata, labels: { l: 'v' } } }).metadata.generation).toBe(2);
+    expect(s.delete(deploys, 'default', 'a').metadata.resourceVersion).toBe('4');
     expect(s.eventsAfter(1).map((e) => [e.type, e.rv])).toEqual([['MODIFIED', 2], ['MODIFIED', 3], ['DELETED', 4]]);
+  });
+  it('metadata.generation only on kinds whose strategy keeps one (workloads, NetworkPolicy, Ingress, custom resources); none on Pods, ConfigMaps, Services', () => {
+    const s = fresh();
+    const p = s.create(pods, pod('a'), 'user');
+    expect(p.metadata.generation).toBeUndefined();
+    // One given back (as read from a Deployment, or made up) is not kept either.
+    expect(s.update(pods, { ...p, metadata: { ...p.metadata, generation: 7 }, spec: { x: 1 } }).metadata.generation).toBeUndefined();
+    for (const [g, v, r] of [['', 'v1', 'configmaps'], ['', 'v1', 'services'], ['discovery.k8s.io', 'v1', 'endpointslices']] as const) {
+      expect(s.create(findResource(g, v, r)!, { apiVersion: g ? `${g}/${v}` : v, kind: 'X', metadata: { name: 'a', namespace: 'default' } }, 'user').metadata.generation).toBeUndefined();
+    }
+    for (const [g, v, r] of [['networking.k8s.io', 'v1', 'networkpolicies'], ['batch', 'v1', 'jobs'], ['policy.networking.k8s.io', 'v1alpha2', 'clusternetworkpolicies']] as const) {
+      expect(s.create(findResource(g, v, r)!, { apiVersion: `${g}/${v}`, kind: 'X', metadata: { name: 'a', namespace: 'default' } }, 'user').metadata.generation).toBe(1);
+    }
+    // Being marked for deletion is a change of intent: generation 1 → 2, as kube-apiserver's store bumps it.
+    const d = s.create(deploys, deploy('d'), 'user');
+    expect(s.update(deploys, { ...d, metadata: { ...d.metadata, deletionTimestamp: '2026-01-01T00:00:01Z', finalizers: ['x/y'] } }).metadata.generation).toBe(2);
   });
   it('conflicts: an existing name (AlreadyExists), a stale resourceVersion (Conflict); NotFound', () => {
     const s = fresh();
@@ -76,12 +94,12 @@ describe('store', () => {
   });
   it('an update that only lists the keys in another order is no change: no event, no new generation', () => {
     const s = fresh();
-    s.create(pods, { metadata: { name: 'a', namespace: 'default', labels: { x: '1', y: '2' } }, spec: { b: 1, a: [{ q: 1, p: 2 }] }, kind: 'Pod', apiVersion: 'v1' }, 'user');
-    const again = s.update(pods, { apiVersion: 'v1', kind: 'Pod', spec: { a: [{ p: 2, q: 1 }], b: 1 }, metadata: { labels: { y: '2', x: '1' }, namespace: 'default', name: 'a' } });
+    s.create(deploys, { metadata: { name: 'a', namespace: 'default', labels: { x: '1', y: '2' } }, spec: { b: 1, a: [{ q: 1, p: 2 }] }, kind: 'Deployment', apiVersion: 'apps/v1' }, 'user');
+    const again = s.update(deploys, { apiVersion: 'apps/v1', kind: 'Deployment', spec: { a: [{ p: 2, q: 1 }], b: 1 }, metadata: { labels: { y: '2', x: '1' }, namespace: 'default', name: 'a' } });
     expect(again.metadata).toMatchObject({ resourceVersion: '1', generation: 1 });
     expect(s.eventsAfter(0)).toHaveLength(1);
     // An array's order is content.
-    expect(s.update(pods, { ...again, metadata: { ...again.metadata, resourceVersion: undefined }, spec: { a: [{ p: 2, q: 1 }, 3].reverse(), b: 1 } }).metadata.generation).toBe(2);
+    expect(s.update(deploys, { ...again, metadata: { ...again.metadata, resourceVersion: undefined }, spec: { a: [{ p: 2, q: 1 }, 3].reverse(), b: 1 } }).metadata.generation).toBe(2);
   });
   it('sameJson is equality of the JSON texts with keys sorted', () => {
     const sorted = (v: unknown): unknown => (Array.isArray(v) ? v.map(sorted) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, sorted(x)])) : v);
