@@ -16,25 +16,27 @@ import { withProgramCommands } from './program.js';
 import { isSystemSource } from '../api/system-objects.js';
 
 /** Why the built-in server stands in for a container's command, if it does. */
-export function builtinReason(c: Pick<Container, 'command' | 'args'>): string | undefined {
+export function builtinReason(c: Pick<Container, 'image' | 'command' | 'args'>): string | undefined {
   const e = chooseEntrypoint(c, programOnHost);
   return e.run === 'builtin' ? e.reason : undefined;
 }
 
 /** True when the container runs podnet's built-in server. */
-export function runsBuiltin(c: Pick<Container, 'command' | 'args'>): boolean {
+export function runsBuiltin(c: Pick<Container, 'image' | 'command' | 'args'>): boolean {
   return chooseEntrypoint(c, programOnHost).run === 'builtin';
 }
 
 type AgentContainer = AgentPodSpec['containers'][number];
 
 function agentContainer(pod: Pod, c: Container, ports: AgentContainer['ports']): AgentContainer {
-  const reason = builtinReason(c);
+  const entry = chooseEntrypoint(c, programOnHost);
+  const reason = entry.run === 'builtin' ? entry.reason : undefined;
+  // An image without an entrypoint runs its args as the command line (entrypoint.ts).
+  const line = entry.run === 'command' && !c.command?.length ? { command: entry.argv } : { ...(c.command ? { command: [...c.command] } : {}), ...(c.args ? { args: [...c.args] } : {}) };
   return {
     name: c.name,
-    ...(c.command ? { command: [...c.command] } : {}),
+    ...line,
     ...(reason ? { builtin: reason } : {}),
-    ...(c.args ? { args: [...c.args] } : {}),
     env: { ...(c.env ?? {}) },
     ports,
     ...(c.readinessProbe ? { readinessProbe: c.readinessProbe } : {}),
@@ -42,6 +44,7 @@ function agentContainer(pod: Pod, c: Container, ports: AgentContainer['ports']):
     ...(c.startupProbe ? { startupProbe: c.startupProbe } : {}),
     security: resolveSecurity(pod.securityContext, c.securityContext),
     ...(c.volumeMounts ? { volumeMounts: c.volumeMounts.map((m) => ({ ...m })) } : {}),
+    ...(c.stdin ? { stdin: c.stdin } : {}),
   };
 }
 

@@ -14,6 +14,11 @@ describe('the entrypoint rule', () => {
   it.each([
     ['no command: built-in', {}, { run: 'builtin' }],
     ['args only (an image entrypoint): built-in', { args: ['netexec'] }, { run: 'builtin' }],
+    ['args only, of an image with no entrypoint: the args run', { image: 'busybox:1.36', args: ['sh', '-c', 'true'] }, { run: 'command', argv: ['sh', '-c', 'true'] }],
+    ['the same at another registry, by digest', { image: 'registry.k8s.io/e2e-test-images/busybox@sha256:ab', args: ['sh'] }, { run: 'command', argv: ['sh'] }],
+    ['args only, an image with an entrypoint: built-in', { image: 'registry.k8s.io/e2e-test-images/agnhost:2.45', args: ['netexec'] }, { run: 'builtin' }],
+    ['no args, an image with no entrypoint: built-in (its CMD is a shell)', { image: 'alpine' }, { run: 'builtin' }],
+    ['args only, no entrypoint, a program not on the host: built-in, with why', { image: 'ubuntu', args: ['/app'] }, { run: 'builtin', reason: `command "/app" is not on this host: the built-in server runs on the container's ports instead` }],
     ['a program on the host runs, with its args', { command: ['sh', '-c'], args: ['sleep 1'] }, { run: 'command', argv: ['sh', '-c', 'sleep 1'] }],
     ['an absolute path on the host runs', { command: ['/usr/bin/curl'] }, { run: 'command', argv: ['/usr/bin/curl'] }],
     ['a program not on the host: built-in, with why', { command: ['/app'], args: ['-port=80'] }, { run: 'builtin', reason: `command "/app" is not on this host: the built-in server runs on the container's ports instead` }],
