@@ -46,11 +46,18 @@ function lastTerminated(t: NonNullable<AgentPodStatus['containers'][number]['las
   return { exitCode: t.exitCode, reason: t.exitCode === 0 ? 'Completed' : 'Error', ...(t.startedAt ? { startedAt: seconds(t.startedAt) } : {}), finishedAt: seconds(t.finishedAt) };
 }
 
+/** An exited container's state: the kubelet's reason (Completed or Error, as `kubectl run` prints it) and, when known, the run's times. */
+function terminated(c: AgentPodStatus['containers'][number]): Record<string, unknown> {
+  const exitCode = c.exitCode ?? 0;
+  const last = c.lastTermination;
+  return last && last.exitCode === exitCode ? lastTerminated(last) : { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error' };
+}
+
 /** kubectl's status.conditions (Ready) and status.containerStatuses, from the agent's status. */
 function probeStatus(s: AgentPodStatus | undefined): Record<string, unknown> {
   if (!s) return {};
   const state = (c: AgentPodStatus['containers'][number]) =>
-    c.state === 'running' ? { running: c.startedAt ? { startedAt: c.startedAt } : {} } : c.state === 'exited' ? { terminated: { exitCode: c.exitCode ?? 0 } } : { waiting: c.restarts > 0 ? { reason: 'CrashLoopBackOff' } : { reason: 'ContainerCreating' } };
+    c.state === 'running' ? { running: c.startedAt ? { startedAt: c.startedAt } : {} } : c.state === 'exited' ? { terminated: terminated(c) } : { waiting: c.restarts > 0 ? { reason: 'CrashLoopBackOff' } : { reason: 'ContainerCreating' } };
   return {
     conditions: [{ type: 'Ready', status: s.ready ? 'True' : 'False' }],
     containerStatuses: s.containers.map((c) => ({ name: c.name, ready: c.ready, restartCount: c.restarts, started: c.started, state: state(c), ...(c.lastTermination ? { lastState: { terminated: lastTerminated(c.lastTermination) } } : {}) })),
