@@ -1,17 +1,22 @@
 /**
- * pods/NAME/attach (`kubectl attach POD [-c C]`) over WebSocket: the running container's output
- * from now on, on channel 1, until the container stops running, the pod goes, or the client does;
- * then a Status on channel 3, as exec ends. podnet's containers have no stdin (their
- * `spec.containers[].stdin` is never honoured) and no terminal, so `-i` and `-t` are refused
- * before the upgrade with the kubelet's words. The output is the container's log (stdout and
- * stderr as the runtime's log file holds them, interleaved).
+ * pods/NAME/attach (`kubectl attach POD [-c C] [-i]`, `kubectl run -i`) over WebSocket: the
+ * running container's output from now on, on channel 1, until the container stops running, the
+ * pod goes, or the client does; then a Success Status on channel 3, as a runtime's attach ends
+ * (`kubectl run` takes the exit code from the pod's status afterwards). The output is the container's log (stdout and stderr as the runtime's log
+ * file holds them, interleaved). With `-i`, channel 0 goes into the container's stdin buffer
+ * (src/lab/agent/stdin.ts), which a container has only with `stdin: true` ("If this is not set,
+ * reads from stdin in the container will always result in EOF"); for `stdinOnce` the first
+ * session's end (or its stdin's: v5's CLOSE) closes it. podnet's containers have no terminal,
+ * so `-t` is refused before the upgrade.
  */
-import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, writeFileSync, constants as fsc } from 'node:fs';
+import { Socket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { badRequest } from './errors.js';
-import { ERROR, EXEC_PROTOCOLS, exitStatus, frame, pickProtocol, STDOUT } from './exec-stream.js';
+import { CLOSE, ERROR, EXEC_PROTOCOLS, exitStatus, frame, pickProtocol, STDIN, STDOUT, unframe } from './exec-stream.js';
+import { closedMark } from '../lab/agent/stdin.js';
 import { containerOf, type LogFile } from './logs.js';
 import { findResource } from './resources.js';
 import type { Obj, Store } from './store.js';
@@ -24,8 +29,13 @@ const flag = (q: URLSearchParams, name: string) => ['true', '1'].includes(q.get(
 
 function running(pod: Obj, container: string): boolean {
   const statuses = (((pod.status ?? {}) as Raw).containerStatuses ?? []) as Raw[];
-  const s = statuses.find((c) => c.name === container);
-  return ((s?.state ?? {}) as Raw).running !== undefined;
+  return ((statuses.find((c) => c.name === container)?.state ?? {}) as Raw).running !== undefined;
+}
+
+/** How the container's spec asks for stdin: none, kept open, or closed after the first session. */
+function stdinOf(pod: Obj, container: string): 'open' | 'once' | undefined {
+  const c = ((((pod.spec ?? {}) as Raw).containers ?? []) as Raw[]).find((x) => x.name === container);
+  return c?.stdin === true ? (c.stdinOnce === true ? 'once' : 'open') : undefined;
 }
 
 /** The checks of an attach request; the container attached to. */
@@ -36,7 +46,7 @@ export function checkAttach(store: Store, namespace: string, name: string, q: UR
   // kubectl's own check, repeated for other clients: "cannot attach a container in a completed pod".
   if (phase === 'Succeeded' || phase === 'Failed') throw badRequest(`cannot attach a container in a completed pod; current phase is ${phase}`);
   if (!flag(q, 'stdin') && !flag(q, 'stdout') && !flag(q, 'stderr')) throw badRequest('you must specify at least 1 of stdin, stdout, stderr');
-  if (flag(q, 'stdin')) throw badRequest(`container ${container} of pod ${name} has no stdin to attach to: podnet runs containers without one (spec.containers[].stdin is not honoured); attach without -i, or use kubectl exec -i`);
+  if (flag(q, 'stdin') && !stdinOf(pod, container)) throw badRequest(`container ${container} of pod ${name} has no stdin to attach to: its spec.containers[].stdin is not true; attach without -i, or use kubectl exec -i`);
   if (flag(q, 'tty')) throw badRequest(`container ${container} of pod ${name} has no TTY: podnet runs containers without one; use kubectl exec -it`);
   if (!running(pod, container)) throw badRequest(`container ${container} is not running`);
   return container;
@@ -44,31 +54,76 @@ export function checkAttach(store: Store, namespace: string, name: string, q: UR
 
 const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => pickProtocol(offered) ?? false });
 
-export function upgradeAttach(req: IncomingMessage, socket: Duplex, head: Buffer, store: Store, namespace: string, name: string, q: URLSearchParams, logFile: LogFile): void {
+export function upgradeAttach(req: IncomingMessage, socket: Duplex, head: Buffer, store: Store, namespace: string, name: string, q: URLSearchParams, logFile: LogFile, stdinFile?: LogFile): void {
   const container = checkAttach(store, namespace, name, q);
   const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
-  if (!pickProtocol(offered)) throw badRequest(`unable to upgrade: none of the subprotocols ${JSON.stringify(offered.filter(Boolean))} is supported (podnet speaks ${EXEC_PROTOCOLS.join(', ')})`);
+  const protocol = pickProtocol(offered);
+  if (!protocol) throw badRequest(`unable to upgrade: none of the subprotocols ${JSON.stringify(offered.filter(Boolean))} is supported (podnet speaks ${EXEC_PROTOCOLS.join(', ')})`);
   const path = logFile(namespace, name, container);
+  const pod = store.mustGet(pods, namespace, name).obj;
+  const mode = flag(q, 'stdin') ? stdinOf(pod, container) : undefined;
+  const input = mode && stdinFile ? openInput(stdinFile(namespace, name, container)) : null;
   // From now on: what the container writes after the client attached.
   let offset = existsSync(path) ? fstatSize(path) : 0;
   wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-    const uid = store.get(pods, namespace, name)?.obj.metadata.uid;
+    const uid = pod.metadata.uid;
     const timer = setInterval(() => {
       const more = readFrom(path, offset);
       offset += more.length;
       if (more.length > 0 && ws.readyState === ws.OPEN) ws.send(frame(STDOUT, more));
-      const pod = store.get(pods, namespace, name)?.obj;
-      if (!pod || pod.metadata.uid !== uid || !running(pod, container)) end();
+      const now = store.get(pods, namespace, name)?.obj;
+      if (!now || now.metadata.uid !== uid || !running(now, container)) end();
     }, POLL_MS);
+    // stdinOnce: "stdin is closed after the first attach session ends" — the client's EOF ends it too.
+    const endInput = () => {
+      if (!input || input.destroyed) return;
+      input.end();
+      if (mode === 'once') writeFileSync(closedMark(input.path), '', { mode: 0o600 });
+    };
     const end = () => {
       clearInterval(timer);
+      endInput();
       if (ws.readyState !== ws.OPEN) return;
       ws.send(frame(ERROR, JSON.stringify(exitStatus(0))));
       ws.close(1000);
     };
+    let held = false;
+    ws.on('message', (data) => {
+      const f = unframe(data instanceof Buffer ? data : Buffer.from(data as ArrayBuffer));
+      if (!f || !input) return;
+      if (f.channel === STDIN && !input.destroyed) {
+        // A container that reads slower than the client sends holds the client (the pipe is 64 KiB).
+        if (!input.socket.write(f.payload) && !held) {
+          held = true;
+          ws.pause();
+          input.socket.once('drain', () => {
+            held = false;
+            ws.resume();
+          });
+        }
+      } else if (f.channel === CLOSE && protocol === 'v5.channel.k8s.io' && f.payload[0] === STDIN) endInput();
+    });
     ws.on('error', () => {});
-    ws.on('close', () => clearInterval(timer));
+    ws.on('close', () => {
+      clearInterval(timer);
+      endInput();
+    });
   });
+}
+
+/** The container's stdin buffer, opened for writing without blocking (its agent holds it open). */
+function openInput(path: string): { path: string; socket: Socket; readonly destroyed: boolean; end(): void } | null {
+  // Already closed for good (stdinOnce after its first session): nothing to write to.
+  if (existsSync(closedMark(path))) return null;
+  let fd: number;
+  try {
+    fd = openSync(path, fsc.O_WRONLY | fsc.O_NONBLOCK | fsc.O_NOFOLLOW);
+  } catch {
+    return null; // no buffer (the container has not run yet, or is gone): the input goes nowhere
+  }
+  const socket = new Socket({ fd, readable: false, writable: true });
+  socket.on('error', () => {}); // the container may end without reading it all
+  return { path, socket, get destroyed() { return socket.destroyed || socket.writableEnded; }, end: () => void socket.end() };
 }
 
 function fstatSize(path: string): number {

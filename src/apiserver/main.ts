@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { LinuxHost } from '../host/host.js';
 import { containerLogPath } from '../lab/agent/paths.js';
+import { stdinPath } from '../lab/agent/stdin.js';
 import { agentReports } from '../lab/lab.js';
 import { labCluster } from '../api/lab-cluster.js';
 import { sandboxedExec } from '../lab/exec.js';
@@ -82,7 +83,7 @@ async function followOnce(): Promise<void> {
 }
 
 const previous = existsSync(serverFile) ? (JSON.parse(readFileSync(serverFile, 'utf8')) as { port: number }).port : 0;
-const server = createApiServer({ cert: creds.cert, key: creds.key, clientCA: creds.caCert, token: creds.token, store, door, logFile: (ns, pod, c) => containerLogPath(stateDir, ns, pod, c),
+const server = createApiServer({ cert: creds.cert, key: creds.key, clientCA: creds.caCert, token: creds.token, store, door, logFile: (ns, pod, c) => containerLogPath(stateDir, ns, pod, c), stdinFile: (ns, pod, c) => stdinPath(stateDir, ns, pod, c),
   // kubectl exec: in the pod's container sandbox, from the lab's state as it is now (this process is root).
   exec: (key, container, command) => sandboxedExec(readStateFile(stateFile).state, key, container, command),
   // kubectl port-forward: to localhost:PORT inside the pod's network namespace.

@@ -42,6 +42,8 @@ export interface ApiServerOptions {
   store: Store;
   door?: WriteDoor;
   logFile?: LogFile;
+  /** A container's stdin buffer (src/lab/agent/stdin.ts), for `kubectl attach -i`. */
+  stdinFile?: LogFile;
   exec?: ExecRunner;
   portForward?: PortDialer;
 }
@@ -102,13 +104,13 @@ export function createApiServer(opts: ApiServerOptions): Server {
         const kind = checkPortForward(opts.store, ns, target.name!, req);
         return upgradePortForward(req, socket, head, kind, opts.store, ns, target.name!, opts.portForward);
       }
-      // pods/NAME/attach: the same WebSocket streams, output only.
+      // pods/NAME/attach: the same WebSocket streams (stdin into the container's buffer, output from its log).
       if (podTarget && target.subresource === 'attach' && opts.logFile) {
         if (req.method !== 'GET' || req.headers.upgrade?.toLowerCase() !== 'websocket') {
           checkAttach(opts.store, ns, target.name!, url.searchParams);
           throw badRequest(`podnet serves pods/attach over WebSocket only (subprotocols ${EXEC_PROTOCOLS.join(', ')}); SPDY is not supported`);
         }
-        return upgradeAttach(req, socket, head, opts.store, ns, target.name!, url.searchParams, opts.logFile);
+        return upgradeAttach(req, socket, head, opts.store, ns, target.name!, url.searchParams, opts.logFile, opts.stdinFile);
       }
       // pods/NAME/exec upgrades to a WebSocket (GET, as kubectl's WebSocket executor asks).
       if (!podTarget || target.subresource !== 'exec' || !opts.exec) {

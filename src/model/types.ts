@@ -64,6 +64,9 @@ export interface Container {
   volumeMounts?: readonly VolumeMount[];
   /** Init containers only: Always makes it a sidecar (started, kept running). */
   restartPolicy?: 'Always';
+  /** spec.containers[].stdin: the container reads a stdin that `kubectl attach -i` writes to;
+   *  `once` (stdinOnce) closes it after the first attach session ends. */
+  stdin?: 'open' | 'once';
 }
 
 /** A probe's handler; a named port is already resolved to the container's number. */

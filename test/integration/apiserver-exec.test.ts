@@ -97,7 +97,7 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('kubectl exec through the lab\'s 
     await until('the exec\'d command to be gone', () => running() === '', 20_000);
   }, T);
 
-  it('kubectl attach: the running container\'s output from now on; it ends when the container does; -i is refused', async () => {
+  it('kubectl attach: the running container\'s output from now on; it ends when the container does; -i is refused without stdin: true', async () => {
     const manifest = `apiVersion: v1
 kind: Pod
 metadata: {name: ticker}
@@ -122,7 +122,58 @@ spec:
     expect(r.code).toBe(0);
     const stdin = kubectl(['attach', '-i', 'solo', '-c', 'sleeper']);
     expect(stdin.status).not.toBe(0);
-    expect(stdin.stderr).toContain('has no stdin to attach to');
+    expect(stdin.stderr).toContain('has no stdin to attach to: its spec.containers[].stdin is not true');
+  }, T);
+
+  it('kubectl attach -i: a container with stdin: true reads what each session sends; the buffer stays open between sessions', async () => {
+    const manifest = `apiVersion: v1
+kind: Pod
+metadata: {name: echoer}
+spec:
+  containers:
+  - name: app
+    image: busybox
+    stdin: true
+    command: [sh, -c, 'while read l; do echo "echo:$l"; done; echo stdin-ended']
+`;
+    expect(kubectl(['apply', '-f', '-'], manifest).status).toBe(0);
+    expect(kubectl(['wait', '--for=condition=Ready', 'pod/echoer', '--timeout=60s']).status).toBe(0);
+    const session = async (line: string) => {
+      const c = spawn('kubectl', ['--kubeconfig', lab.kubeconfig, 'attach', '-i', 'echoer'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      // kubectl attaches, then sends what it reads from its stdin.
+      await new Promise((r) => setTimeout(r, 1_500));
+      c.stdin.write(`${line}\n`);
+      c.stdin.end(); // kubectl's EOF: without stdinOnce the container's stdin stays open
+      try {
+        await until(`echo:${line} through attach`, () => out.includes(`echo:${line}\n`), 20_000);
+      } finally {
+        c.kill('SIGKILL');
+      }
+    };
+    await session('first');
+    await session('second');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(kubectl(['logs', 'echoer']).stdout).toBe('echo:first\necho:second\n'); // no EOF came
+    expect(kubectl(['delete', 'pod', 'echoer']).status).toBe(0);
+  }, T);
+
+  it('kubectl run -i --rm: stdin reaches the container (stdinOnce: EOF after it), the exit code is kubectl\'s, the pod is deleted', async () => {
+    const r = await new Promise<{ out: string; err: string; code: number | null }>((resolve) => {
+      const c = spawn('kubectl', ['--kubeconfig', lab.kubeconfig, 'run', 'reader', '-i', '--rm', '--restart=Never', '--image=busybox', '--', 'sh', '-c', 'cat > /tmp/in; echo "got:$(cat /tmp/in)"; exit 3'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      c.on('close', (code) => resolve({ out, err, code }));
+      c.stdin.end('hello\nworld\n');
+    });
+    // `cat` ended: the container's stdin closed when kubectl's did (stdinOnce), so it went on.
+    expect(r.out, r.err).toContain('got:hello\nworld\n');
+    expect(r.code, r.err).toBe(3);
+    expect(r.err).toContain('pod default/reader terminated (Error)'); // the kubelet's reason for a non-zero exit
+    await until('reader to be deleted', () => kubectl(['get', 'pod', 'reader']).status !== 0, 30_000);
   }, T);
 
   // kubectl asks for a TTY only when its stdin is a terminal: `script` gives it one, of a set size.

@@ -169,10 +169,12 @@ function readContainer(v: unknown, path: string, p: ObjectProblems, index: numbe
       env[(e as Obj).name as string] = (e as Obj).value as string;
     }
   });
-  // No container has a stdin or terminal of its own on podnet (kubectl attach -i/-t is refused; exec -it works).
-  for (const key of ['stdin', 'stdinOnce', 'tty'] as const) {
-    if (o[key] === true) p.warn(join(path, key), 'not applied: podnet runs containers without a stdin or terminal of their own (use kubectl exec -it)');
-  }
+  // "stdin: Whether this container should allocate a buffer for stdin in the container runtime.
+  // If this is not set, reads from stdin in the container will always result in EOF." And
+  // stdinOnce: "If true, stdin is closed after the first attach session ends" (ignored without stdin).
+  const stdin = readBool(o.stdin, join(path, 'stdin'), p) === true ? (readBool(o.stdinOnce, join(path, 'stdinOnce'), p) === true ? 'once' : 'open') : undefined;
+  // No container has a terminal of its own on podnet (kubectl attach -t is refused; exec -it works).
+  if (o.tty === true) p.warn(join(path, 'tty'), 'not applied: podnet runs containers without a terminal of their own (use kubectl exec -it)');
   const strings = (x: unknown, sub: string) => readArray(x, join(path, sub), p)?.map((s) => String(s));
   const container: Container = {
     name: name ?? `container-${index}`,
@@ -181,6 +183,7 @@ function readContainer(v: unknown, path: string, p: ObjectProblems, index: numbe
     args: strings(o.args, 'args'),
     env,
     ports,
+    ...(stdin ? { stdin } : {}),
   };
   for (const kind of PROBE_KINDS) {
     const probe = readProbe(o[kind], join(path, kind), p, kind, ports);

@@ -9,6 +9,7 @@ import os from 'node:os';
 import type { ContainerSpec, ContainerStatus, PodSpec } from './protocol.js';
 import { containerArgv } from './protocol.js';
 import { recordRunStart } from './log-runs.js';
+import { ContainerStdin, stdinPath } from './stdin.js';
 import { baseEnv, containerLogPath, STATE_DIR_ENV } from './paths.js';
 import { forgetPid, recordPid, signalGroup } from './pidfiles.js';
 import { containerArgvSandboxed, launcherMissing, newAgentLayer, removeLayer, sandboxInitPid } from './sandbox.js';
@@ -48,6 +49,8 @@ export class CommandContainer {
   private refused: string | undefined;
   private lastTermination: ContainerStatus['lastTermination'];
   private readonly probeKills: NonNullable<ContainerStatus['probeKills']> = {};
+  /** spec.stdin: the buffer every run reads (stdin.ts); made at the first run. */
+  private stdin: ContainerStdin | undefined;
 
   constructor(
     private readonly stateDir: string,
@@ -112,12 +115,14 @@ export class CommandContainer {
     // Not `state === 'running'`: a restarted run is 'waiting' until its spawn event arrives.
     if (child === undefined || pid === undefined || this.ended.has(child)) {
       this.state = 'exited';
+      this.stdin?.close();
       return;
     }
     signalGroup(pid, 'SIGTERM');
     const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), STOP_GRACE_MS);
     await this.exited;
     clearTimeout(timer);
+    this.stdin?.close();
   }
 
   /** One run, with a fresh writable layer (the launcher mounts it inside the container only). */
@@ -146,15 +151,18 @@ export class CommandContainer {
       ...this.spec.env,
       [STATE_DIR_ENV]: baseEnv(this.stateDir)[STATE_DIR_ENV], // not overridable: cleanup relies on it
     };
+    if (this.spec.stdin && !this.stdin) this.stdin = new ContainerStdin(stdinPath(this.stateDir, this.pod.namespace, this.pod.name, this.spec.name), this.spec.stdin);
+    const input = this.stdin?.forRun() ?? 'ignore';
     // The PID we get is the launcher's: its process group holds the whole container.
     const [file, ...args] = this.argv(layer);
     const child = spawn(file!, args, {
       detached: true,
-      stdio: ['ignore', fd, fd],
+      stdio: [input, fd, fd],
       env,
       cwd: '/',
     });
     fs.closeSync(fd);
+    if (typeof input === 'number') fs.closeSync(input);
     this.child = child;
     const startedAt = Date.now();
     if (child.pid !== undefined) recordPid(this.stateDir, child.pid);

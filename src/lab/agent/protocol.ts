@@ -37,6 +37,8 @@ export interface ContainerSpec {
   security?: ContainerSecurity;
   /** emptyDir volumes of the pod, by name, at mountPath. */
   volumeMounts?: { name: string; mountPath: string; readOnly: boolean }[];
+  /** A stdin for `kubectl attach -i` (command containers): kept open, or closed after the first session. */
+  stdin?: 'open' | 'once';
 }
 
 export interface PodSpec {
@@ -221,6 +223,10 @@ function checkContainer(raw: unknown, at: string, errors: string[]): ContainerSp
   if (args) c.args = args;
   if (typeof raw.builtin === 'string') c.builtin = raw.builtin;
   if (raw.sidecar === true) c.sidecar = true;
+  if (raw.stdin !== undefined) {
+    if (raw.stdin === 'open' || raw.stdin === 'once') c.stdin = raw.stdin;
+    else errors.push(`${at}.stdin: must be "open" or "once"`);
+  }
   if (raw.env !== undefined) {
     if (isObject(raw.env) && Object.values(raw.env).every((v) => typeof v === 'string')) {
       c.env = raw.env as Record<string, string>;

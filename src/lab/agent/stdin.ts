@@ -1,0 +1,72 @@
+/**
+ * A container's stdin (spec.containers[].stdin): "Whether this container should allocate a
+ * buffer for stdin in the container runtime. If this is not set, reads from stdin in the
+ * container will always result in EOF." The buffer is a FIFO in the state directory
+ * (<state>/stdin/NS_POD_CONTAINER, 0600, root's): each run of the container reads it as its
+ * stdin, and `kubectl attach -i` (src/apiserver/attach.ts) writes into it.
+ *
+ * The agent holds the FIFO open for reading and writing itself, so a read in the container
+ * blocks (never EOF) while no one is attached, and bytes wait in the pipe for the container.
+ * stdinOnce: "If true, stdin is closed after the first attach session ends" — the API server
+ * marks the end (NAME.closed, since it cannot close the agent's descriptor) and the agent then
+ * lets go of its end, so the container reads EOF once the attached writer is gone too. A run
+ * started after that gets no stdin (EOF at once), as the closed buffer stays closed.
+ */
+import { execFileSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, constants as fs } from 'node:fs';
+import path from 'node:path';
+
+export const stdinDir = (stateDir: string): string => path.join(stateDir, 'stdin');
+
+export function stdinPath(stateDir: string, namespace: string, pod: string, container: string): string {
+  return path.join(stdinDir(stateDir), `${namespace}_${pod}_${container}`);
+}
+
+/** The file that says a stdinOnce container's first attach session ended. */
+export const closedMark = (fifo: string): string => `${fifo}.closed`;
+
+const WATCH_MS = 100;
+
+export class ContainerStdin {
+  private holder: number | null;
+  private watch: NodeJS.Timeout | null = null;
+
+  constructor(readonly path: string, readonly mode: 'open' | 'once') {
+    mkdirSync(path.slice(0, path.lastIndexOf('/')), { recursive: true, mode: 0o700 });
+    this.remove(); // an earlier incarnation's buffer (and mark) is not this one's
+    execFileSync('mkfifo', ['-m', '600', path]);
+    // O_RDWR: opening a FIFO so never blocks on Linux, and this end keeps it from EOF.
+    this.holder = openSync(path, fs.O_RDWR | fs.O_NOFOLLOW);
+    if (mode === 'once') {
+      this.watch = setInterval(() => {
+        if (existsSync(closedMark(path))) this.release();
+      }, WATCH_MS);
+      this.watch.unref();
+    }
+  }
+
+  /** A descriptor for a run's stdin (the caller closes it once the child has it), or 'ignore' when closed. */
+  forRun(): number | 'ignore' {
+    if (this.holder === null) return 'ignore';
+    // Does not block: the holder is a writer already.
+    return openSync(this.path, fs.O_RDONLY | fs.O_NOFOLLOW);
+  }
+
+  private release(): void {
+    if (this.watch) clearInterval(this.watch);
+    this.watch = null;
+    if (this.holder !== null) closeSync(this.holder);
+    this.holder = null;
+  }
+
+  /** The container is gone for good: its buffer too. */
+  close(): void {
+    this.release();
+    this.remove();
+  }
+
+  private remove(): void {
+    rmSync(this.path, { force: true });
+    rmSync(closedMark(this.path), { force: true });
+  }
+}
