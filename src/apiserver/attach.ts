@@ -6,8 +6,9 @@
  * file holds them, interleaved). With `-i`, channel 0 goes into the container's stdin buffer
  * (src/lab/agent/stdin.ts), which a container has only with `stdin: true` ("If this is not set,
  * reads from stdin in the container will always result in EOF"); for `stdinOnce` the first
- * session's end (or its stdin's: v5's CLOSE) closes it. podnet's containers have no terminal,
- * so `-t` is refused before the upgrade.
+ * session's end (or its stdin's: v5's CLOSE) closes it. `-t` needs a container with `tty: true`
+ * (and stdin), which runs on a pseudo-terminal of its own: its output is the terminal's, and
+ * kubectl's resize messages (channel 4) go to the terminal's size FIFO.
  */
 import { closeSync, existsSync, fstatSync, openSync, readSync, writeFileSync, constants as fsc } from 'node:fs';
 import { Socket } from 'node:net';
@@ -15,8 +16,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { badRequest } from './errors.js';
-import { CLOSE, ERROR, EXEC_PROTOCOLS, exitStatus, frame, pickProtocol, STDIN, STDOUT, unframe } from './exec-stream.js';
-import { closedMark } from '../lab/agent/stdin.js';
+import { CLOSE, ERROR, EXEC_PROTOCOLS, exitStatus, frame, pickProtocol, RESIZE, resizeLine, STDIN, STDOUT, unframe } from './exec-stream.js';
+import { closedMark, resizeFifo } from '../lab/agent/stdin.js';
 import { containerOf, type LogFile } from './logs.js';
 import { findResource } from './resources.js';
 import type { Obj, Store } from './store.js';
@@ -33,10 +34,13 @@ function running(pod: Obj, container: string): boolean {
 }
 
 /** How the container's spec asks for stdin: none, kept open, or closed after the first session. */
+const specOf = (pod: Obj, container: string) => ((((pod.spec ?? {}) as Raw).containers ?? []) as Raw[]).find((x) => x.name === container);
 function stdinOf(pod: Obj, container: string): 'open' | 'once' | undefined {
-  const c = ((((pod.spec ?? {}) as Raw).containers ?? []) as Raw[]).find((x) => x.name === container);
+  const c = specOf(pod, container);
   return c?.stdin === true ? (c.stdinOnce === true ? 'once' : 'open') : undefined;
 }
+/** "tty: Whether this container should allocate a TTY for itself, also requires 'stdin' to be true." */
+const hasTty = (pod: Obj, container: string) => specOf(pod, container)?.tty === true && stdinOf(pod, container) !== undefined;
 
 /** The checks of an attach request; the container attached to. */
 export function checkAttach(store: Store, namespace: string, name: string, q: URLSearchParams): string {
@@ -47,7 +51,7 @@ export function checkAttach(store: Store, namespace: string, name: string, q: UR
   if (phase === 'Succeeded' || phase === 'Failed') throw badRequest(`cannot attach a container in a completed pod; current phase is ${phase}`);
   if (!flag(q, 'stdin') && !flag(q, 'stdout') && !flag(q, 'stderr')) throw badRequest('you must specify at least 1 of stdin, stdout, stderr');
   if (flag(q, 'stdin') && !stdinOf(pod, container)) throw badRequest(`container ${container} of pod ${name} has no stdin to attach to: its spec.containers[].stdin is not true; attach without -i, or use kubectl exec -i`);
-  if (flag(q, 'tty')) throw badRequest(`container ${container} of pod ${name} has no TTY: podnet runs containers without one; use kubectl exec -it`);
+  if (flag(q, 'tty') && !hasTty(pod, container)) throw badRequest(`container ${container} of pod ${name} has no TTY: its spec.containers[].tty (with stdin) is not true; use kubectl exec -it`);
   if (!running(pod, container)) throw badRequest(`container ${container} is not running`);
   return container;
 }
@@ -63,6 +67,7 @@ export function upgradeAttach(req: IncomingMessage, socket: Duplex, head: Buffer
   const pod = store.mustGet(pods, namespace, name).obj;
   const mode = flag(q, 'stdin') ? stdinOf(pod, container) : undefined;
   const input = mode && stdinFile ? openInput(stdinFile(namespace, name, container)) : null;
+  const sizes = flag(q, 'tty') && stdinFile ? openInput(resizeFifo(stdinFile(namespace, name, container)), false) : null;
   // From now on: what the container writes after the client attached.
   let offset = existsSync(path) ? fstatSize(path) : 0;
   wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
@@ -83,6 +88,7 @@ export function upgradeAttach(req: IncomingMessage, socket: Duplex, head: Buffer
     const end = () => {
       clearInterval(timer);
       endInput();
+      sizes?.end();
       if (ws.readyState !== ws.OPEN) return;
       ws.send(frame(ERROR, JSON.stringify(exitStatus(0))));
       ws.close(1000);
@@ -90,6 +96,11 @@ export function upgradeAttach(req: IncomingMessage, socket: Duplex, head: Buffer
     let held = false;
     ws.on('message', (data) => {
       const f = unframe(data instanceof Buffer ? data : Buffer.from(data as ArrayBuffer));
+      if (f?.channel === RESIZE && sizes && !sizes.destroyed) {
+        const line = resizeLine(f.payload);
+        if (line !== undefined) sizes.socket.write(line);
+        return;
+      }
       if (!f || !input) return;
       if (f.channel === STDIN && !input.destroyed) {
         // A container that reads slower than the client sends holds the client (the pipe is 64 KiB).
@@ -107,14 +118,15 @@ export function upgradeAttach(req: IncomingMessage, socket: Duplex, head: Buffer
     ws.on('close', () => {
       clearInterval(timer);
       endInput();
+      sizes?.end();
     });
   });
 }
 
 /** The container's stdin buffer, opened for writing without blocking (its agent holds it open). */
-function openInput(path: string): { path: string; socket: Socket; readonly destroyed: boolean; end(): void } | null {
+function openInput(path: string, closable = true): { path: string; socket: Socket; readonly destroyed: boolean; end(): void } | null {
   // Already closed for good (stdinOnce after its first session): nothing to write to.
-  if (existsSync(closedMark(path))) return null;
+  if (closable && existsSync(closedMark(path))) return null;
   let fd: number;
   try {
     fd = openSync(path, fsc.O_WRONLY | fsc.O_NONBLOCK | fsc.O_NOFOLLOW);

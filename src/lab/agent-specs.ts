@@ -45,6 +45,7 @@ function agentContainer(pod: Pod, c: Container, ports: AgentContainer['ports']):
     security: resolveSecurity(pod.securityContext, c.securityContext),
     ...(c.volumeMounts ? { volumeMounts: c.volumeMounts.map((m) => ({ ...m })) } : {}),
     ...(c.stdin ? { stdin: c.stdin } : {}),
+    ...(c.tty ? { tty: true as const } : {}),
   };
 }
 

@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { constants } from 'node:os';
 import { isCommandContainer } from './agent/protocol.js';
 import { execArgv } from './agent/sandbox-argv.js';
-import { containerArgvSandboxed, LAUNCHER, newLayer, sandboxInitPid } from './agent/sandbox.js';
+import { containerArgvSandboxed, newLayer, sandboxInitPid, ttyCommand } from './agent/sandbox.js';
 import { resolveSecurity } from './agent/security.js';
 import { agentPodSpec, LabError, podStatuses } from './lab.js';
 import { labDir, type LabState } from './state.js';
@@ -46,16 +46,7 @@ export async function sandboxedExec(state: LabState, key: string, container: str
   return { argv: containerArgvSandboxed(dir, netns, spec, { ...base, volumeMounts: [] }, base.security ?? resolveSecurity(undefined, undefined), command, layer), layer };
 }
 
-/**
- * A command to run on a pseudo-terminal of its own (`kubectl exec -t`): podnet's launcher
- * (native/pty.c; podnet's installation is visible in every container) runs inside the sandbox,
- * with the container's credentials, and opens the terminal on the container's own /dev/pts, so
- * `tty` names a device the container has. It relays stdin and stdout and reads window sizes
- * from fd 3, which nsenter and setpriv pass on.
- */
-export function ttyCommand(command: readonly string[]): string[] {
-  return [LAUNCHER, '--pty', '--', ...command];
-}
+export { ttyCommand };
 
 export function removeExecLayer(exec: SandboxedExec): void {
   if (exec.layer !== undefined) rmSync(exec.layer, { recursive: true, force: true });

@@ -67,6 +67,8 @@ export interface Container {
   /** spec.containers[].stdin: the container reads a stdin that `kubectl attach -i` writes to;
    *  `once` (stdinOnce) closes it after the first attach session ends. */
   stdin?: 'open' | 'once';
+  /** spec.containers[].tty (with stdin): the container runs on a pseudo-terminal of its own. */
+  tty?: true;
 }
 
 /** A probe's handler; a named port is already resolved to the container's number. */

@@ -177,6 +177,17 @@ spec:
   }, T);
 
   // kubectl asks for a TTY only when its stdin is a terminal: `script` gives it one, of a set size.
+  const inTerminalLater = (cmd: string, typed: string, afterMs: number) => spawnSync('sh', ['-c', `(sleep ${afterMs / 1000}; printf '%s' "$TYPED") | script -qec "stty rows 33 cols 101; kubectl --kubeconfig ${lab.kubeconfig} ${cmd}" /dev/null`], { encoding: 'utf8', timeout: 90_000, env: { ...process.env, TYPED: typed } });
+
+  it('kubectl run -it --rm: the container\'s shell on a terminal of its own, of kubectl\'s size; what is typed reaches it; its exit code is kubectl\'s', () => {
+    // Typed once kubectl is attached (raw mode: Enter is a carriage return, the terminal makes it a newline).
+    const r = inTerminalLater('run tty-shell -it --rm --restart=Never --image=busybox -- sh', 'stty size; tty; echo TERM=$TERM; exit 6\r', 8_000);
+    expect(r.stdout).toMatch(/33 101\r?\n/);
+    expect(r.stdout).toMatch(/\/dev\/pts\/\d+\r?\n/);
+    expect(r.stdout).toContain('TERM=xterm');
+    expect(r.status, r.stdout + r.stderr).toBe(6);
+  }, T);
+
   const inTerminal = (cmd: string, input = '') => spawnSync('script', ['-qec', `stty rows 33 cols 101; kubectl --kubeconfig ${lab.kubeconfig} ${cmd}`, '/dev/null'], { encoding: 'utf8', timeout: 60_000, input });
 
   it('a TTY (-t): the command has a terminal of kubectl\'s size as stdin/stdout, TERM=xterm; its exit code is kubectl\'s', () => {

@@ -71,7 +71,7 @@ describe('control messages', () => {
   });
 
   it('parses a sync, defaulting the port protocol to TCP', () => {
-    const pod = { ...podSpec, netns: null, containers: [{ name: 'c', command: ['sh'], args: ['-c', 'true'], env: { A: '1' }, stdin: 'once', ports: [{ containerPort: 53 }] }], restartPolicy: 'Never' };
+    const pod = { ...podSpec, netns: null, containers: [{ name: 'c', command: ['sh'], args: ['-c', 'true'], env: { A: '1' }, stdin: 'once', tty: true, ports: [{ containerPort: 53 }] }], restartPolicy: 'Never' };
     const parsed = parseRequest(JSON.stringify({ op: 'sync', pods: [pod] }));
     expect(parsed).toEqual({ request: { op: 'sync', pods: [{ ...pod, containers: [{ ...pod.containers[0], ports: [{ containerPort: 53, protocol: 'TCP' }] }] }] } });
   });
@@ -81,13 +81,14 @@ describe('control messages', () => {
     expect(parseRequest('[]')).toEqual({ error: 'request must be a JSON object' });
     expect(parseRequest('{"op":"dance"}')).toEqual({ error: 'unknown op "dance"' });
     expect(parseRequest('{"op":"sync"}')).toEqual({ error: 'sync: pods must be an array' });
-    const bad = { ...podSpec, key: 'x/y', restartPolicy: 'Sometimes', containers: [{ name: 'a', command: 'ls', stdin: true, ports: [{ containerPort: 70000, protocol: 'TCP' }, { containerPort: 1, protocol: 'ICMP' }] }] };
+    const bad = { ...podSpec, key: 'x/y', restartPolicy: 'Sometimes', containers: [{ name: 'a', command: 'ls', stdin: true, tty: true, ports: [{ containerPort: 70000, protocol: 'TCP' }, { containerPort: 1, protocol: 'ICMP' }] }] };
     const r = parseRequest(JSON.stringify({ op: 'sync', pods: [bad] }));
     expect('error' in r && r.error.split('; ')).toEqual([
       'sync: pods[0].key: must be "shop/web-1"',
       'pods[0].restartPolicy: must be Always, OnFailure or Never',
       'pods[0].containers[0].command: must be an array of strings',
       'pods[0].containers[0].stdin: must be "open" or "once"',
+      'pods[0].containers[0].tty: must be true, with stdin',
       'pods[0].containers[0].ports[0].containerPort: must be an integer 1-65535',
       'pods[0].containers[0].ports[1].protocol: must be TCP, UDP or SCTP',
     ]);

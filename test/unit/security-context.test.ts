@@ -40,7 +40,7 @@ describe('securityContext and volumes in manifests', () => {
     ['another volume kind', `  volumes: [{name: cfg, configMap: {name: x}}]\n  containers: [{name: c, volumeMounts: [{name: cfg, mountPath: /cfg}]}]\n`, 'spec.volumes[0]: volume "cfg" (configMap): podnet mounts only emptyDir volumes'],
     ['mount of a missing volume', `  containers: [{name: c, volumeMounts: [{name: x, mountPath: /x}]}]\n`, 'spec.containers[0].volumeMounts[0].name: Not found'],
     ['shareProcessNamespace', `  shareProcessNamespace: true\n  containers: [{name: c}]\n`, 'spec.shareProcessNamespace: not applied'],
-    ['tty', `  containers: [{name: c, stdin: true, tty: true}]\n`, 'spec.containers[0].tty: not applied: podnet runs containers without a terminal of their own'],
+    ['tty without stdin', `  containers: [{name: c, tty: true}]\n`, 'spec.containers[0].tty: not applied: a TTY also requires stdin to be true'],
     ['allowPrivilegeEscalation true', `  containers: [{name: c, securityContext: {allowPrivilegeEscalation: true}}]\n`, 'no_new_privs'],
     ['an unknown field', `  containers: [{name: c, securityContext: {runAsUsr: 1}}]\n`, 'spec.containers[0].securityContext.runAsUsr: unknown field'],
   ])('warns: %s', (_name, spec, want) => {
@@ -50,6 +50,8 @@ describe('securityContext and volumes in manifests', () => {
   it('stdin: a buffer kept open, or closed after the first attach (stdinOnce); stdinOnce alone is nothing; not a bool is refused', () => {
     const c = read(`  containers: [{name: a, stdin: true}, {name: b, stdin: true, stdinOnce: true}, {name: c, stdinOnce: true}, {name: d}]\n`);
     expect(c.pods[0]!.containers.map((x) => x.stdin)).toEqual(['open', 'once', undefined, undefined]);
+    const t = read(`  containers: [{name: a, stdin: true, tty: true}, {name: b, tty: true}, {name: c, stdin: true}]\n`);
+    expect(t.pods[0]!.containers.map((x) => x.tty)).toEqual([true, undefined, undefined]);
     expect(c.notes.join('\n')).not.toContain('stdin');
     expect(problems(`  containers: [{name: a, stdin: 'yes'}]\n`).map((p) => p.path)).toContain('spec.containers[0].stdin');
   });

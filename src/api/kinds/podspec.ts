@@ -173,8 +173,9 @@ function readContainer(v: unknown, path: string, p: ObjectProblems, index: numbe
   // If this is not set, reads from stdin in the container will always result in EOF." And
   // stdinOnce: "If true, stdin is closed after the first attach session ends" (ignored without stdin).
   const stdin = readBool(o.stdin, join(path, 'stdin'), p) === true ? (readBool(o.stdinOnce, join(path, 'stdinOnce'), p) === true ? 'once' : 'open') : undefined;
-  // No container has a terminal of its own on podnet (kubectl attach -t is refused; exec -it works).
-  if (o.tty === true) p.warn(join(path, 'tty'), 'not applied: podnet runs containers without a terminal of their own (use kubectl exec -it)');
+  // tty: "Whether this container should allocate a TTY for itself, also requires 'stdin' to be true."
+  const tty = readBool(o.tty, join(path, 'tty'), p) === true;
+  if (tty && !stdin) p.warn(join(path, 'tty'), 'not applied: a TTY also requires stdin to be true');
   const strings = (x: unknown, sub: string) => readArray(x, join(path, sub), p)?.map((s) => String(s));
   const container: Container = {
     name: name ?? `container-${index}`,
@@ -184,6 +185,7 @@ function readContainer(v: unknown, path: string, p: ObjectProblems, index: numbe
     env,
     ports,
     ...(stdin ? { stdin } : {}),
+    ...(stdin && tty ? { tty: true as const } : {}),
   };
   for (const kind of PROBE_KINDS) {
     const probe = readProbe(o[kind], join(path, kind), p, kind, ports);

@@ -12,7 +12,7 @@ import { recordRunStart } from './log-runs.js';
 import { ContainerStdin, stdinPath } from './stdin.js';
 import { baseEnv, containerLogPath, STATE_DIR_ENV } from './paths.js';
 import { forgetPid, recordPid, signalGroup } from './pidfiles.js';
-import { containerArgvSandboxed, launcherMissing, newAgentLayer, removeLayer, sandboxInitPid } from './sandbox.js';
+import { containerArgvSandboxed, launcherMissing, ttyCommand, newAgentLayer, removeLayer, sandboxInitPid } from './sandbox.js';
 import { refusal, resolveSecurity, type ContainerSecurity } from './security.js';
 import { exitCodeOf, nextFailureCount, restartDelayMs, shouldRestart } from './restart.js';
 import { ContainerHealthChecker, type HealthCheckRunner } from './health/checker.js';
@@ -151,18 +151,20 @@ export class CommandContainer {
       ...this.spec.env,
       [STATE_DIR_ENV]: baseEnv(this.stateDir)[STATE_DIR_ENV], // not overridable: cleanup relies on it
     };
-    if (this.spec.stdin && !this.stdin) this.stdin = new ContainerStdin(stdinPath(this.stateDir, this.pod.namespace, this.pod.name, this.spec.name), this.spec.stdin);
+    if (this.spec.stdin && !this.stdin) this.stdin = new ContainerStdin(stdinPath(this.stateDir, this.pod.namespace, this.pod.name, this.spec.name), this.spec.stdin, this.spec.tty === true);
     const input = this.stdin?.forRun() ?? 'ignore';
+    const sizes = this.stdin?.sizesForRun();
     // The PID we get is the launcher's: its process group holds the whole container.
     const [file, ...args] = this.argv(layer);
     const child = spawn(file!, args, {
       detached: true,
-      stdio: [input, fd, fd],
+      stdio: sizes === undefined ? [input, fd, fd] : [input, fd, fd, sizes],
       env,
       cwd: '/',
     });
     fs.closeSync(fd);
     if (typeof input === 'number') fs.closeSync(input);
+    if (sizes !== undefined) fs.closeSync(sizes);
     this.child = child;
     const startedAt = Date.now();
     if (child.pid !== undefined) recordPid(this.stateDir, child.pid);
@@ -197,7 +199,9 @@ export class CommandContainer {
    */
   private argv(layer: string | undefined): string[] {
     if (layer === undefined) return ['ip', 'netns', 'exec', this.netns, ...containerArgv(this.spec)];
-    return containerArgvSandboxed(this.stateDir, this.netns, this.pod, this.spec, this.security, containerArgv(this.spec), layer);
+    // tty: the command on a pseudo-terminal of its own, as `kubectl exec -t` runs one (native/pty.c).
+    const command = this.spec.tty ? ttyCommand(containerArgv(this.spec)) : containerArgv(this.spec);
+    return containerArgvSandboxed(this.stateDir, this.netns, this.pod, this.spec, this.security, command, layer);
   }
 
   /**

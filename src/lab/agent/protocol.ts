@@ -39,6 +39,8 @@ export interface ContainerSpec {
   volumeMounts?: { name: string; mountPath: string; readOnly: boolean }[];
   /** A stdin for `kubectl attach -i` (command containers): kept open, or closed after the first session. */
   stdin?: 'open' | 'once';
+  /** With stdin: run on a pseudo-terminal of its own (native/pty.c), its size from the buffer's resize FIFO. */
+  tty?: true;
 }
 
 export interface PodSpec {
@@ -226,6 +228,10 @@ function checkContainer(raw: unknown, at: string, errors: string[]): ContainerSp
   if (raw.stdin !== undefined) {
     if (raw.stdin === 'open' || raw.stdin === 'once') c.stdin = raw.stdin;
     else errors.push(`${at}.stdin: must be "open" or "once"`);
+  }
+  if (raw.tty !== undefined) {
+    if (raw.tty === true && c.stdin) c.tty = true;
+    else errors.push(`${at}.tty: must be true, with stdin`);
   }
   if (raw.env !== undefined) {
     if (isObject(raw.env) && Object.values(raw.env).every((v) => typeof v === 'string')) {

@@ -23,6 +23,17 @@ export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 /** The container launcher (native/podnet-sandbox.c), built by `npm run build`. */
 export const LAUNCHER = path.join(PACKAGE_ROOT, 'dist', 'native', 'podnet-sandbox');
 
+/**
+ * A command on a pseudo-terminal of its own (`kubectl exec -t`, a container with tty): podnet's
+ * launcher (native/pty.c; podnet's installation is visible in every container) runs inside the
+ * sandbox, with the container's credentials, and opens the terminal on the container's own
+ * /dev/pts, so `tty` names a device the container has. It relays stdin and stdout and reads
+ * window sizes from fd 3, which nsenter and setpriv pass on.
+ */
+export function ttyCommand(command: readonly string[]): string[] {
+  return [LAUNCHER, '--pty', '--', ...command];
+}
+
 /** Why containers cannot start here (no launcher built), or undefined. */
 export function launcherMissing(): string | undefined {
   return fs.existsSync(LAUNCHER) ? undefined : `the container launcher ${LAUNCHER} is missing: run \`npm run build\` (it needs a C compiler: apt-get install gcc)`;

@@ -11,6 +11,9 @@
  * marks the end (NAME.closed, since it cannot close the agent's descriptor) and the agent then
  * lets go of its end, so the container reads EOF once the attached writer is gone too. A run
  * started after that gets no stdin (EOF at once), as the closed buffer stays closed.
+ *
+ * With tty, a second FIFO (NAME.resize) carries window sizes ("COLUMNS ROWS" lines, from
+ * kubectl's resize messages) to the run's terminal (native/pty.c reads them on fd 3).
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, constants as fs } from 'node:fs';
@@ -24,19 +27,27 @@ export function stdinPath(stateDir: string, namespace: string, pod: string, cont
 
 /** The file that says a stdinOnce container's first attach session ended. */
 export const closedMark = (fifo: string): string => `${fifo}.closed`;
+/** The FIFO of a TTY container's window sizes. */
+export const resizeFifo = (fifo: string): string => `${fifo}.resize`;
+
+function mkfifo(path: string): number {
+  execFileSync('mkfifo', ['-m', '600', path]);
+  // O_RDWR: opening a FIFO so never blocks on Linux, and this end keeps it from EOF.
+  return openSync(path, fs.O_RDWR | fs.O_NOFOLLOW);
+}
 
 const WATCH_MS = 100;
 
 export class ContainerStdin {
   private holder: number | null;
+  private readonly sizes: number | null;
   private watch: NodeJS.Timeout | null = null;
 
-  constructor(readonly path: string, readonly mode: 'open' | 'once') {
+  constructor(readonly path: string, readonly mode: 'open' | 'once', tty = false) {
     mkdirSync(path.slice(0, path.lastIndexOf('/')), { recursive: true, mode: 0o700 });
     this.remove(); // an earlier incarnation's buffer (and mark) is not this one's
-    execFileSync('mkfifo', ['-m', '600', path]);
-    // O_RDWR: opening a FIFO so never blocks on Linux, and this end keeps it from EOF.
-    this.holder = openSync(path, fs.O_RDWR | fs.O_NOFOLLOW);
+    this.holder = mkfifo(path);
+    this.sizes = tty ? mkfifo(resizeFifo(path)) : null;
     if (mode === 'once') {
       this.watch = setInterval(() => {
         if (existsSync(closedMark(path))) this.release();
@@ -52,6 +63,11 @@ export class ContainerStdin {
     return openSync(this.path, fs.O_RDONLY | fs.O_NOFOLLOW);
   }
 
+  /** A descriptor for a TTY run's window sizes (fd 3), when the container has a TTY. */
+  sizesForRun(): number | undefined {
+    return this.sizes === null ? undefined : openSync(resizeFifo(this.path), fs.O_RDONLY | fs.O_NOFOLLOW);
+  }
+
   private release(): void {
     if (this.watch) clearInterval(this.watch);
     this.watch = null;
@@ -62,11 +78,13 @@ export class ContainerStdin {
   /** The container is gone for good: its buffer too. */
   close(): void {
     this.release();
+    if (this.sizes !== null) closeSync(this.sizes);
     this.remove();
   }
 
   private remove(): void {
     rmSync(this.path, { force: true });
     rmSync(closedMark(this.path), { force: true });
+    rmSync(resizeFifo(this.path), { force: true });
   }
 }
