@@ -1,7 +1,7 @@
 /**
  * `kubectl exec` through the lab's Kubernetes API (WebSocket, v5.channel.k8s.io): stdout, stderr,
  * stdin to EOF, exit codes, a TTY (-t, on a pseudo-terminal of its own), the pod's network
- * namespace, and the errors before the upgrade.
+ * namespace, and the errors before the upgrade; kubectl attach (-i, -t) and kubectl run -i/-it.
  * Needs root and kubectl; unique lab (prefix kexe), cleaned up on failure.
  */
 import { spawn, spawnSync } from 'node:child_process';
