@@ -18,6 +18,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { badRequest } from './errors.js';
 import { CLOSE, ERROR, EXEC_PROTOCOLS, exitStatus, frame, pickProtocol, RESIZE, resizeLine, STDIN, STDOUT, unframe } from './exec-stream.js';
 import { closedMark, resizeFifo } from '../lab/agent/stdin.js';
+import { instanceRange, runStarts } from '../lab/agent/log-runs.js';
 import { containerOf, type LogFile } from './logs.js';
 import { findResource } from './resources.js';
 import type { Obj, Store } from './store.js';
@@ -68,8 +69,12 @@ export function upgradeAttach(req: IncomingMessage, socket: Duplex, head: Buffer
   const mode = flag(q, 'stdin') ? stdinOf(pod, container) : undefined;
   const input = mode && stdinFile ? openInput(stdinFile(namespace, name, container)) : null;
   const sizes = flag(q, 'tty') && stdinFile ? openInput(resizeFifo(stdinFile(namespace, name, container)), false) : null;
-  // From now on: what the container writes after the client attached.
-  let offset = existsSync(path) ? fstatSize(path) : 0;
+  // From now on: what the container writes after the client attached. But the first session of
+  // a stdinOnce container (`kubectl run -i`, which attaches once the pod runs) gets its run's
+  // output from the start, so a command that printed before kubectl attached is not lost
+  // (kubectl 1.32 fetches no logs before attaching; later ones do, for the same reason).
+  const first = mode === 'once' && input !== null;
+  let offset = first ? instanceRange(runStarts(path), 'current')?.start ?? 0 : existsSync(path) ? fstatSize(path) : 0;
   wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
     const uid = pod.metadata.uid;
     const timer = setInterval(() => {

@@ -176,6 +176,14 @@ spec:
     await until('reader to be deleted', () => kubectl(['get', 'pod', 'reader']).status !== 0, 30_000);
   }, T);
 
+  it('kubectl run -i: output the command printed before kubectl attached is shown too (the first session starts at the run\'s beginning)', () => {
+    // No stdin read: the command prints and ends at once, before kubectl's attach is set up.
+    const r = kubectl(['run', 'early', '-i', '--rm', '--restart=Never', '--image=busybox', '--', 'sh', '-c', 'echo early-line; sleep 0.5'], '');
+    expect(r.stdout, r.stderr).toContain('early-line\n');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.match(/early-line/g)).toHaveLength(1);
+  }, T);
+
   // kubectl asks for a TTY only when its stdin is a terminal: `script` gives it one, of a set size.
   const inTerminalLater = (cmd: string, typed: string, afterMs: number) => spawnSync('sh', ['-c', `(sleep ${afterMs / 1000}; printf '%s' "$TYPED") | script -qec "stty rows 33 cols 101; kubectl --kubeconfig ${lab.kubeconfig} ${cmd}" /dev/null`], { encoding: 'utf8', timeout: 90_000, env: { ...process.env, TYPED: typed } });
 
