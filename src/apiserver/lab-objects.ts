@@ -7,6 +7,7 @@
 import { rawObjectKey } from '../api/default-namespace.js';
 import type { AgentPodStatus } from '../lab/agent-client.js';
 import { labView } from '../lab/get-view.js';
+import { endpointsOf } from './endpoints.js';
 import { podEvents, type ProbeKills } from './events.js';
 import type { LabState } from '../lab/state.js';
 import type { Cluster } from '../model/types.js';
@@ -30,6 +31,9 @@ function labObjects(state: LabState, cluster: Cluster, statuses: Map<string, Age
   for (const kind of ['nodes', 'pods', 'services', 'endpointslices']) {
     for (const item of labView(kind, state, cluster, statuses, { allNamespaces: true }, answered).items as Raw[]) put({ apiVersion: kind === 'endpointslices' ? 'discovery.k8s.io/v1' : 'v1', ...item });
   }
+  // The endpoints controller's v1 Endpoints, from the same slices.
+  const of = (resource: string) => [...out.values()].filter((o) => o.ri.resource === resource).map((o) => o.obj);
+  for (const ep of endpointsOf(of('services'), of('endpointslices'))) put(ep);
   for (const o of out.values()) {
     if (o.ri.resource !== 'nodes') continue;
     const st = (o.obj.status ?? {}) as Raw;

@@ -2,6 +2,7 @@
  * `Table` responses (meta.k8s.io/v1) with kube-apiserver's columns for the kinds podnet runs;
  * wide-only columns have priority 1 (kubectl shows them with -o wide). Pure.
  */
+import { endpointsColumn } from './endpoints.js';
 import type { Obj } from './store.js';
 
 interface Column { name: string; type: string; format?: string; priority?: number }
@@ -112,6 +113,8 @@ const TABLES: Record<string, { columns: Column[]; cells: Cells }> = {
   clusternetworkpolicies: { columns: [NAME, col('Tier'), col('Priority'), AGE], cells: (o, now) => [o.metadata.name, String(spec(o).tier ?? ''), spec(o).priority === undefined ? '' : String(spec(o).priority), age(o, now)] },
   adminnetworkpolicies: { columns: [NAME, col('Priority'), AGE], cells: (o, now) => [o.metadata.name, spec(o).priority === undefined ? '' : String(spec(o).priority), age(o, now)] },
   baselineadminnetworkpolicies: { columns: [NAME, AGE], cells: (o, now) => [o.metadata.name, age(o, now)] },
+  // printers.go's Endpoints columns: the ready addresses with their ports (formatEndpoints).
+  endpoints: { columns: [NAME, col('Endpoints'), AGE], cells: (o, now) => [o.metadata.name, endpointsColumn(o), age(o, now)] },
   endpointslices: {
     columns: [NAME, col('AddressType'), col('Ports'), col('Endpoints'), AGE],
     cells: (o, now) => {

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCredentials } from '../../src/apiserver/certs.js';
-import { CAN_RUN_LAB, HAVE_KUBECTL, kubectlFor, fixture, TestLab } from './helpers.js';
+import { CAN_RUN_LAB, HAVE_KUBECTL, kubectlFor, fixture, TestLab, until } from './helpers.js';
 
 const T = 120_000;
 
@@ -132,6 +132,21 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('the lab\'s Kubernetes API with k
     const missing = kubectl(['get', 'pod', 'nope']);
     expect(missing.stderr).toMatch(/NotFound.*pods "nope" not found/);
   });
+
+  it('kubectl get endpoints and describe service: the endpoints controller\'s v1 Endpoints follow the Service\'s ready pods; they go with the Service', async () => {
+    ok(['expose', 'deployment', 'alpha', '--name', 'alpha-ep', '--port', '80', '--target-port', '8080']);
+    const want = (await lab.pods()).filter((p) => p.name.startsWith('alpha-')).map((p) => `${p.ip}:8080`).sort();
+    expect(want).toHaveLength(2);
+    const shown = () => /^alpha-ep\s+(\S+)\s/m.exec(kubectl(['get', 'endpoints', 'alpha-ep']).stdout)?.[1] ?? '';
+    await until('the Endpoints of alpha-ep to list both pods', () => shown().split(',').sort().join(',') === want.join(','), 30_000);
+    expect(ok(['describe', 'service', 'alpha-ep'])).toMatch(new RegExp(`^Endpoints:\\s+${want.map((w) => w.replace(/\./g, '\\.')).join('|')}`, 'm'));
+    const ep = JSON.parse(ok(['get', 'endpoints', 'alpha-ep', '-o', 'json'])) as { subsets: { addresses: { ip: string; targetRef: { kind: string; name: string } }[]; ports: { port: number; protocol: string }[] }[] };
+    expect(ep.subsets).toHaveLength(1);
+    expect(ep.subsets[0]!.ports).toEqual([{ port: 8080, protocol: 'TCP' }]);
+    expect(ep.subsets[0]!.addresses.every((a) => a.targetRef.kind === 'Pod' && a.targetRef.name.startsWith('alpha-'))).toBe(true);
+    ok(['delete', 'service', 'alpha-ep']);
+    await until('the Endpoints of alpha-ep to go', () => kubectl(['get', 'endpoints', 'alpha-ep']).status !== 0, 30_000);
+  }, T);
 
   it('client-node: list with limit/continue; an informer and kubectl get -w see the pods podnet apply starts', async () => {
     const kc = new k8s.KubeConfig();
