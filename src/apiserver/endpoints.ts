@@ -34,7 +34,9 @@ export function endpointsOf(services: readonly Raw[], slices: readonly Raw[]): R
     const svc = m.labels?.[SERVICE_NAME];
     if (!svc) continue;
     const key = `${m.namespace ?? 'default'}/${svc}`;
-    bySvc.set(key, [...(bySvc.get(key) ?? []), s]);
+    const list = bySvc.get(key);
+    if (list) list.push(s);
+    else bySvc.set(key, [s]);
   }
   const out: Raw[] = [];
   for (const svc of services) {

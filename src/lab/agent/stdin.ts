@@ -17,12 +17,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, constants as fs } from 'node:fs';
-import path from 'node:path';
+import { dirname, join } from 'node:path';
 
-export const stdinDir = (stateDir: string): string => path.join(stateDir, 'stdin');
+export const stdinDir = (stateDir: string): string => join(stateDir, 'stdin');
 
 export function stdinPath(stateDir: string, namespace: string, pod: string, container: string): string {
-  return path.join(stdinDir(stateDir), `${namespace}_${pod}_${container}`);
+  return join(stdinDir(stateDir), `${namespace}_${pod}_${container}`);
 }
 
 /** The file that says a stdinOnce container's first attach session ended. */
@@ -44,7 +44,7 @@ export class ContainerStdin {
   private watch: NodeJS.Timeout | null = null;
 
   constructor(readonly path: string, readonly mode: 'open' | 'once', tty = false) {
-    mkdirSync(path.slice(0, path.lastIndexOf('/')), { recursive: true, mode: 0o700 });
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     this.remove(); // an earlier incarnation's buffer (and mark) is not this one's
     this.holder = mkfifo(path);
     this.sizes = tty ? mkfifo(resizeFifo(path)) : null;
