@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 
 let failing: 'throw' | 'short' | null = null;
 vi.mock('node:fs', async (importOriginal) => {
@@ -28,7 +28,7 @@ const dir = mkdtempSync(join(tmpdir(), 'podnet-journal-full-'));
 afterEach(() => {
   failing = null;
 });
-process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('a journal append on a full disk', () => {
   for (const how of ['throw', 'short'] as const) {
