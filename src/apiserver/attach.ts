@@ -2,8 +2,8 @@
  * pods/NAME/attach (`kubectl attach POD [-c C] [-i]`, `kubectl run -i`) over WebSocket: the
  * running container's output from now on, on channel 1, until the container stops running, the
  * pod goes, or the client does; then a Success Status on channel 3, as a runtime's attach ends
- * (`kubectl run` takes the exit code from the pod's status afterwards). The output is the container's log (stdout and stderr as the runtime's log
- * file holds them, interleaved). With `-i`, channel 0 goes into the container's stdin buffer
+ * (`kubectl run` takes the exit code from the pod's status afterwards). The output is the
+ * container's log (stdout and stderr as the runtime's log file holds them, interleaved). With `-i`, channel 0 goes into the container's stdin buffer
  * (src/lab/agent/stdin.ts), which a container has only with `stdin: true` ("If this is not set,
  * reads from stdin in the container will always result in EOF"); for `stdinOnce` the first
  * session's end (or its stdin's: v5's CLOSE) closes it. `-t` needs a container with `tty: true`
@@ -43,8 +43,8 @@ function stdinOf(pod: Obj, container: string): 'open' | 'once' | undefined {
 /** "tty: Whether this container should allocate a TTY for itself, also requires 'stdin' to be true." */
 const hasTty = (pod: Obj, container: string) => specOf(pod, container)?.tty === true && stdinOf(pod, container) !== undefined;
 
-/** The checks of an attach request; the container attached to. */
-export function checkAttach(store: Store, namespace: string, name: string, q: URLSearchParams): string {
+/** The checks of an attach request; the container attached to, and its pod as checked. */
+export function checkAttach(store: Store, namespace: string, name: string, q: URLSearchParams): { container: string; pod: Obj } {
   const pod = store.mustGet(pods, namespace, name).obj;
   const container = containerOf(pod, q.get('container'));
   const phase = String(((pod.status ?? {}) as Raw).phase ?? '');
@@ -54,18 +54,17 @@ export function checkAttach(store: Store, namespace: string, name: string, q: UR
   if (flag(q, 'stdin') && !stdinOf(pod, container)) throw badRequest(`container ${container} of pod ${name} has no stdin to attach to: its spec.containers[].stdin is not true; attach without -i, or use kubectl exec -i`);
   if (flag(q, 'tty') && !hasTty(pod, container)) throw badRequest(`container ${container} of pod ${name} has no TTY: its spec.containers[].tty (with stdin) is not true; use kubectl exec -it`);
   if (!running(pod, container)) throw badRequest(`container ${container} is not running`);
-  return container;
+  return { container, pod };
 }
 
 const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => pickProtocol(offered) ?? false });
 
 export function upgradeAttach(req: IncomingMessage, socket: Duplex, head: Buffer, store: Store, namespace: string, name: string, q: URLSearchParams, logFile: LogFile, stdinFile?: LogFile): void {
-  const container = checkAttach(store, namespace, name, q);
+  const { container, pod } = checkAttach(store, namespace, name, q);
   const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
   const protocol = pickProtocol(offered);
   if (!protocol) throw badRequest(`unable to upgrade: none of the subprotocols ${JSON.stringify(offered.filter(Boolean))} is supported (podnet speaks ${EXEC_PROTOCOLS.join(', ')})`);
   const path = logFile(namespace, name, container);
-  const pod = store.mustGet(pods, namespace, name).obj;
   const mode = flag(q, 'stdin') ? stdinOf(pod, container) : undefined;
   const input = mode && stdinFile ? openInput(stdinFile(namespace, name, container)) : null;
   const sizes = flag(q, 'tty') && stdinFile ? openInput(resizeFifo(stdinFile(namespace, name, container)), false) : null;
@@ -90,10 +89,9 @@ export function upgradeAttach(req: IncomingMessage, socket: Duplex, head: Buffer
       input.end();
       if (mode === 'once') writeFileSync(closedMark(input.path), '', { mode: 0o600 });
     };
+    // The input ends with the socket (its 'close' below), which this closes.
     const end = () => {
       clearInterval(timer);
-      endInput();
-      sizes?.end();
       if (ws.readyState !== ws.OPEN) return;
       ws.send(frame(ERROR, JSON.stringify(exitStatus(0))));
       ws.close(1000);

@@ -15,12 +15,6 @@ import { resolveSecurity } from './agent/security.js';
 import { withProgramCommands } from './program.js';
 import { isSystemSource } from '../api/system-objects.js';
 
-/** Why the built-in server stands in for a container's command, if it does. */
-export function builtinReason(c: Pick<Container, 'image' | 'command' | 'args'>): string | undefined {
-  const e = chooseEntrypoint(c, programOnHost);
-  return e.run === 'builtin' ? e.reason : undefined;
-}
-
 /** True when the container runs podnet's built-in server. */
 export function runsBuiltin(c: Pick<Container, 'image' | 'command' | 'args'>): boolean {
   return chooseEntrypoint(c, programOnHost).run === 'builtin';
