@@ -21,8 +21,13 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const OUT = join(ROOT, 'src', 'apiserver', 'proto-meta.ts');
 export const MIRRORS = { api: '/work/.mirror/kubernetes+api/repo', apimachinery: '/work/.mirror/kubernetes+apimachinery/repo' };
 
-/** The served kinds, as `apiVersion/Kind` (their messages: io.k8s.api.<group>.<version>.<Kind>): derive-patch-meta's list. */
-export const WANTED = PATCH_KINDS.map((k) => k.replace(/^\//, ''));
+/**
+ * The served kinds, as `apiVersion/Kind` (their messages: io.k8s.api.<group>.<version>.<Kind>):
+ * derive-patch-meta's list, and the reviews kubectl's typed clients create (`kubectl auth can-i`,
+ * `auth whoami`), which are answered and never stored, so they have no patch metadata.
+ */
+export const REVIEW_KINDS = ['authorization.k8s.io/v1/SelfSubjectAccessReview', 'authorization.k8s.io/v1/SelfSubjectRulesReview', 'authentication.k8s.io/v1/SelfSubjectReview'];
+export const WANTED = [...PATCH_KINDS.map((k) => k.replace(/^\//, '')), ...REVIEW_KINDS];
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
 /** meta/v1 kinds a client sends in any group version (kubectl delete: DeleteOptions). */
 const META_KINDS = ['DeleteOptions', 'Status'];
@@ -31,6 +36,8 @@ export const SPECIAL = [
   `${META}.Time`, `${META}.MicroTime`, `${META}.Duration`, `${META}.FieldsV1`,
   'io.k8s.apimachinery.pkg.util.intstr.IntOrString', 'io.k8s.apimachinery.pkg.api.resource.Quantity',
   'io.k8s.apimachinery.pkg.runtime.RawExtension',
+  // `type ExtraValue []string`: a list of strings, wrapped in a message for protobuf maps.
+  'io.k8s.api.authentication.v1.ExtraValue', 'io.k8s.api.authorization.v1.ExtraValue',
 ];
 /** The envelope of every protobuf body (after the 4-byte prefix `k8s\0`). */
 export const ENVELOPE = 'io.k8s.apimachinery.pkg.runtime.Unknown';
@@ -63,7 +70,8 @@ function load(repos) {
   const messages = new Map();
   const seen = new Set();
   const queue = ['k8s.io/api/core/v1', 'k8s.io/api/apps/v1', 'k8s.io/api/batch/v1', 'k8s.io/api/discovery/v1',
-    'k8s.io/api/networking/v1', 'k8s.io/api/autoscaling/v1', 'k8s.io/apimachinery/pkg/apis/meta/v1'];
+    'k8s.io/api/networking/v1', 'k8s.io/api/autoscaling/v1', 'k8s.io/api/authorization/v1', 'k8s.io/api/authentication/v1',
+    'k8s.io/apimachinery/pkg/apis/meta/v1'];
   while (queue.length > 0) {
     const goPkg = queue.shift();
     if (seen.has(goPkg)) continue;

@@ -2,7 +2,7 @@
  * Discovery documents, as kube-apiserver serves them (pure): legacy (/api, /apis, /api/v1,
  * /apis/G/V) and aggregated (apidiscovery.k8s.io/v2 at /api and /apis when the client asks).
  */
-import { groups, groupVersion, RESOURCES, VERBS, type ResourceInfo } from './resources.js';
+import { groups, groupVersion, isReview, RESOURCES, VERBS, type ResourceInfo } from './resources.js';
 import { hasScale, SCALE_KIND } from './scale.js';
 
 /** The aggregated form is served only when Accept names it; this is the Content-Type then. */
@@ -27,7 +27,7 @@ export function discoveryForm(accept: string | undefined): 'v2' | 'v2beta1' | 'l
   return 'legacy';
 }
 
-const verbsOf = (_ri: ResourceInfo): string[] => VERBS;
+const verbsOf = (ri: ResourceInfo): readonly string[] => ri.verbs ?? VERBS;
 
 /** /api: the core group's versions. */
 export function legacyCoreVersions(): Record<string, unknown> {
@@ -72,7 +72,7 @@ export function resourceList(group: string, version: string): Record<string, unk
 }
 
 const NO_STATUS = new Set(['ClusterNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ConfigMap', 'Secret', 'ServiceAccount', 'Event', 'Endpoints', 'EndpointSlice', 'IngressClass', 'NetworkAttachmentDefinition', 'NetworkPolicy']);
-export const hasStatus = (ri: ResourceInfo): boolean => !NO_STATUS.has(ri.kind);
+export const hasStatus = (ri: ResourceInfo): boolean => !NO_STATUS.has(ri.kind) && !isReview(ri);
 
 /** /api or /apis in the aggregated form: APIGroupDiscoveryList for the core group, or the named ones. */
 export function aggregated(core: boolean, version: 'v2' | 'v2beta1'): Record<string, unknown> {

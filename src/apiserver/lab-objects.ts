@@ -12,7 +12,7 @@ import { podEvents, type ProbeKills } from './events.js';
 import type { LabState } from '../lab/state.js';
 import type { Cluster } from '../model/types.js';
 import { controlledBy, deploymentReplicaSets, HASH_LABEL, REVISION } from './replica-sets.js';
-import { RESOURCES, resourceOfKind, objectKey, type ResourceInfo } from './resources.js';
+import { RESOURCES, STORED_RESOURCES, resourceOfKind, objectKey, type ResourceInfo } from './resources.js';
 import type { Obj, Store } from './store.js';
 
 type Raw = Record<string, unknown>;
@@ -224,7 +224,7 @@ export function showWrite(store: Store, changes: readonly { key: string; obj?: R
   for (const c of changes) {
     const [kind, ns, name] = c.key.split('/');
     if (!c.obj) {
-      const info = RESOURCES.find((r) => r.kind === kind);
+      const info = STORED_RESOURCES.find((r) => r.kind === kind);
       const e = info ? store.get(info, info.namespaced ? ns : '', name) : undefined;
       if (info && e?.origin === 'user') store.delete(info, info.namespaced ? ns : '', name);
       continue;

@@ -50,6 +50,9 @@ const SPECIAL: Record<string, (o: Obj, length: number) => unknown> = {
   // IntOrString: type 0 is intVal, 1 strVal (intstr.go: `Int Type = iota; String`).
   'io.k8s.apimachinery.pkg.util.intstr.IntOrString': (o) => (o.type === 1 ? (o.strVal ?? '') : (o.intVal ?? 0)),
   'io.k8s.apimachinery.pkg.api.resource.Quantity': (o) => o.string ?? '',
+  // `type ExtraValue []string` (user info's extra values): its message's one field, `items`.
+  'io.k8s.api.authentication.v1.ExtraValue': (o) => o.items ?? [],
+  'io.k8s.api.authorization.v1.ExtraValue': (o) => o.items ?? [],
 };
 
 const isZero = (v: unknown): boolean => v === '' || v === 0 || v === false;

@@ -14,6 +14,8 @@ export interface ResourceInfo {
   categories?: string[];
   /** Subresources served (status is written by the lab). */
   subresources?: { name: string; kind: string; verbs: string[] }[];
+  /** The verbs served when not all of VERBS: the reviews (reviews.ts) are created only. */
+  verbs?: readonly string[];
 }
 
 export const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -50,7 +52,17 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('policy.networking.k8s.io', 'v1alpha1', 'adminnetworkpolicies', 'AdminNetworkPolicy', false, ['anp']),
   r('policy.networking.k8s.io', 'v1alpha1', 'baselineadminnetworkpolicies', 'BaselineAdminNetworkPolicy', false, ['banp']),
   { ...r('k8s.cni.cncf.io', 'v1', 'network-attachment-definitions', 'NetworkAttachmentDefinition', true, ['net-attach-def']), singular: 'network-attachment-definition' },
+  // Answered when created, never stored (reviews.ts): `kubectl auth whoami`, `auth can-i`.
+  { ...r('authentication.k8s.io', 'v1', 'selfsubjectreviews', 'SelfSubjectReview', false), verbs: ['create'] },
+  { ...r('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false), verbs: ['create'] },
+  { ...r('authorization.k8s.io', 'v1', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', false), verbs: ['create'] },
 ];
+
+/** A resource that is created and answered, never stored (the reviews). */
+export const isReview = (ri: Pick<ResourceInfo, 'verbs'>): boolean => ri.verbs !== undefined && ri.verbs.length === 1 && ri.verbs[0] === 'create';
+
+/** The resources whose objects the store keeps (all but the reviews). */
+export const STORED_RESOURCES: readonly ResourceInfo[] = RESOURCES.filter((ri) => !isReview(ri));
 
 export const groupVersion = (ri: Pick<ResourceInfo, 'group' | 'version'>): string => (ri.group ? `${ri.group}/${ri.version}` : ri.version);
 
@@ -71,7 +83,7 @@ export function findResource(group: string, version: string, resource: string): 
 /** The resource of an object's apiVersion and kind (for objects `podnet apply` stored). */
 export function resourceOfKind(apiVersion: string, kind: string): ResourceInfo | undefined {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
-  return RESOURCES.find((ri) => ri.group === group && ri.version === version && ri.kind === kind) ?? RESOURCES.find((ri) => ri.group === group && ri.kind === kind);
+  return STORED_RESOURCES.find((ri) => ri.group === group && ri.version === version && ri.kind === kind) ?? STORED_RESOURCES.find((ri) => ri.group === group && ri.kind === kind);
 }
 
 /**

@@ -14,7 +14,9 @@ import { EXEC_PROTOCOLS } from './exec-stream.js';
 import { openapiDocument, openapiRoot } from './openapi.js';
 import { decodeContinue, encodeContinue, filterObjects } from './query.js';
 import { parseResourcePath } from './routes.js';
-import { groupVersion, type ResourceInfo } from './resources.js';
+import { groupVersion, isReview, type ResourceInfo } from './resources.js';
+import { answerReview, requestUser } from './reviews.js';
+import { parseJson, readBody } from './write-support.js';
 import type { Obj, Store } from './store.js';
 import { table, wantsTable, type IncludeObject } from './tables.js';
 import { serveWatch } from './watch.js';
@@ -163,6 +165,7 @@ function handle(req: IncomingMessage, res: ServerResponse, opts: ApiServerOption
   if ('unknown' in target) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   const { ri, namespace, name, subresource } = target;
   const q = url.searchParams;
+  if (isReview(ri)) return review(req, res, ri, name !== undefined || subresource !== undefined || namespace !== undefined);
   if (subresource === 'exec' && ri.resource === 'pods' && ri.group === '' && name !== undefined && opts.exec && (req.method === 'GET' || req.method === 'POST')) {
     return refuseNonWebSocket(store, namespace ?? 'default', name, q);
   }
@@ -191,6 +194,14 @@ function handle(req: IncomingMessage, res: ServerResponse, opts: ApiServerOption
   filterObjects(ri.resource, ri.kind, [], filter); // a bad selector is a 400 before anything else
   if (q.get('watch') === 'true' || q.get('watch') === '1') return serveWatch(req, res, store, ri, namespace, filter, { asTable, include, resourceVersion: q.get('resourceVersion') ?? undefined, bookmarks: q.get('allowWatchBookmarks') === 'true', timeoutSeconds: Number(q.get('timeoutSeconds') ?? 0) || undefined });
   list(res, store, ri, namespace, filter, { asTable, include, limit: Number(q.get('limit') ?? 0), cont: q.get('continue') ?? undefined });
+}
+
+/** POST of a review: 201 with its answer. Only the collection is routed, and only POST (else 405, as kube-apiserver). */
+async function review(req: IncomingMessage, res: ServerResponse, ri: ResourceInfo, notCollection: boolean): Promise<void> {
+  if (notCollection) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  if (req.method !== 'POST') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  const user = requestUser(req);
+  send(res, 201, answerReview(ri, parseJson(await readBody(req), req.headers['content-type'], true), user));
 }
 
 function list(res: ServerResponse, store: Store, ri: ResourceInfo, namespace: string | undefined, filter: { label?: string; field?: string }, o: { asTable: boolean; include: IncludeObject; limit: number; cont?: string }): void {

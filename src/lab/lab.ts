@@ -11,7 +11,7 @@ import { hostNft } from '../host/nft-native.js';
 import { decideVxlanChecksumOffload } from '../model/kernel.js';
 import { labNetnsPrefix, placePods, planNodes, validateLabConfig, type LabConfig, type PlacedPod } from '../model/lab.js';
 import { stableJson } from '../model/names.js';
-import { RESOURCES } from '../apiserver/resources.js';
+import { STORED_RESOURCES } from '../apiserver/resources.js';
 import { parseCidr } from '../model/ip.js';
 import { hostLink, renderLabNetwork } from '../render/lab-network.js';
 import { renderSeal } from '../render/nft/seal.js';
@@ -154,7 +154,7 @@ async function sealLab(host: Host, config: LabConfig): Promise<void> {
   }
 }
 
-const SERVED_KINDS: ReadonlySet<string> = new Set(RESOURCES.map((r) => r.kind));
+const SERVED_KINDS: ReadonlySet<string> = new Set(STORED_RESOURCES.map((r) => r.kind));
 
 /** The objects a lab keeps: of kinds it models, or that its API serves (ConfigMaps, ServiceAccounts…). */
 function keptObjects(objects: readonly RawObject[]): RawObject[] {
