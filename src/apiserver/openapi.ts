@@ -4,14 +4,18 @@
  * on their operations and the PATCH `fieldValidation` parameter. kubectl reads exactly that to
  * decide that validation is done server-side (cli-runtime's query param verifier: "look in the
  * OpenAPI if the specific group-version-kind supports the specific query parameter for the PATCH
- * end-point"). Schemas are not served (kubectl explain is not supported); /openapi/v2 is 404.
+ * end-point"), and the component schemas of the kinds (openapi-schemas.ts, no descriptions:
+ * `kubectl explain` shows fields and types). The PATCH operations declare no request body, so
+ * kubectl's client-side apply keeps computing its patches from its compiled-in types ("GVK
+ * exists but does not support requestBody"), as it does today. /openapi/v2 is 404.
  */
-import { groups, RESOURCES, type ResourceInfo } from './resources.js';
+import { groups, isReview, RESOURCES, type ResourceInfo } from './resources.js';
+import { SCHEMAS } from './openapi-schemas.js';
 
 const gvPath = (group: string, version: string): string => (group ? `apis/${group}/${version}` : `api/${version}`);
 
 /** The version the documents have; a client caches them by it. */
-const HASH = 'podnet-1';
+const HASH = 'podnet-2';
 
 /** GET /openapi/v3 */
 export function openapiRoot(): Record<string, unknown> {
@@ -38,8 +42,38 @@ export function openapiDocument(path: string): Record<string, unknown> | null {
   const paths: Record<string, unknown> = {};
   for (const ri of rs) {
     const base = `/${path}${ri.namespaced ? '/namespaces/{namespace}' : ''}/${ri.resource}`;
+    if (isReview(ri)) {
+      paths[base] = { post: (operations(ri, false) as { post: unknown }).post };
+      continue;
+    }
     paths[base] = operations(ri, false);
     paths[`${base}/{name}`] = operations(ri, true);
   }
-  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths, components: { schemas: {} } };
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths, components: { schemas: schemasOf(rs) } };
+}
+
+/**
+ * The component schemas of the group-version's kinds and of every definition they reach (each
+ * document is whole, as kube-apiserver's are). Kinds without a derived schema (the CRD kinds
+ * podnet models) have none: kubectl explain does not know them.
+ */
+function schemasOf(rs: readonly ResourceInfo[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const stack = rs.flatMap((ri) => {
+    const name = definitionOf(ri);
+    return name ? [name] : [];
+  });
+  while (stack.length > 0) {
+    const name = stack.pop()!;
+    if (name in out) continue;
+    out[name] = SCHEMAS[name];
+    stack.push(...[...JSON.stringify(SCHEMAS[name]).matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]).filter((n) => !(n in out)));
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** The schema of a kind: the one whose x-kubernetes-group-version-kind names it. */
+function definitionOf(ri: ResourceInfo): string | undefined {
+  const gvkOf = (s: Record<string, unknown>) => (s['x-kubernetes-group-version-kind'] ?? []) as { group: string; version: string; kind: string }[];
+  return Object.keys(SCHEMAS).find((name) => gvkOf(SCHEMAS[name]).some((g) => g.group === ri.group && g.version === ri.version && g.kind === ri.kind));
 }

@@ -93,6 +93,9 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('the lab\'s Kubernetes API with k
       const byCert = spawnSync('kubectl', ['--kubeconfig', file, 'get', 'pod', 'solo', '-o', 'name'], { encoding: 'utf8', timeout: 30_000 });
       expect(byCert.stderr).toBe('');
       expect(byCert.stdout.trim()).toBe('pod/solo');
+      // The certificate's subject is the user: CN the name, O the groups.
+      const who = spawnSync('kubectl', ['--kubeconfig', file, 'auth', 'whoami', '-o', 'json'], { encoding: 'utf8', timeout: 30_000 });
+      expect(JSON.parse(who.stdout).status.userInfo).toEqual({ username: 'podnet-admin', groups: ['system:masters', 'system:authenticated'] });
       // The same kubeconfig with another lab's (another CA's) admin certificate.
       const foreign = ensureCredentials(join(dir, 'other'));
       const b64 = (t: string) => Buffer.from(t).toString('base64');
@@ -106,6 +109,32 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('the lab\'s Kubernetes API with k
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('kubectl auth whoami, can-i, can-i --list (the reviews: answered, never stored), --as impersonation; GET on a review is 405', () => {
+    expect(ok(['auth', 'whoami'])).toMatch(/^Username\s+podnet-admin\nGroups\s+\[system:masters system:authenticated\]$/m);
+    expect(ok(['auth', 'whoami', '--as', 'jane', '--as-group', 'devs', '-o', 'json'])).toContain('"username": "jane"');
+    expect(JSON.parse(ok(['auth', 'whoami', '--as', 'jane', '--as-group', 'devs', '-o', 'json'])).status.userInfo.groups).toEqual(['devs', 'system:authenticated']);
+    expect(ok(['auth', 'can-i', 'create', 'deployments.apps', '-n', 'kube-system']).trim()).toBe('yes');
+    expect(ok(['auth', 'can-i', 'get', '/healthz']).trim()).toBe('yes');
+    expect(ok(['auth', 'can-i', '--list'])).toMatch(/^\*\.\*\s+\[\]\s+\[\]\s+\[\*\]$/m);
+    const unknown = kubectl(['auth', 'can-i', 'get', 'widgets']);
+    expect(unknown.stderr).toMatch(/the server doesn't have a resource type 'widgets'/);
+    expect(ok(['api-resources', '--api-group', 'authorization.k8s.io', '-o', 'wide'])).toMatch(/^selfsubjectaccessreviews\s+authorization\.k8s\.io\/v1\s+false\s+SelfSubjectAccessReview\s+create/m);
+    const get = kubectl(['get', 'selfsubjectaccessreviews']);
+    expect(get.status).toBe(1);
+    expect(get.stderr).toMatch(/MethodNotAllowed/);
+  });
+
+  it('kubectl explain: the kinds\' fields and types from the OpenAPI v3 schemas (no descriptions); a CRD kind without a schema is an error', () => {
+    const ports = ok(['explain', 'pods.spec.containers.ports']);
+    expect(ports).toMatch(/^FIELD: ports <\[\]ContainerPort>$/m);
+    expect(ports).toMatch(/^  containerPort\t<integer> -required-$/m);
+    expect(ports).toMatch(/^  protocol\t<string>$/m);
+    expect(ok(['explain', 'deployments.spec.strategy', '--recursive'])).toMatch(/^  rollingUpdate\t<RollingUpdateDeployment>\n    maxSurge\t/m);
+    const anp = kubectl(['explain', 'adminnetworkpolicies']);
+    expect(anp.status).toBe(1);
+    expect(anp.stderr).toMatch(/not found in OpenAPI schema/);
   });
 
   it('kubectl get: kube-apiserver\'s columns, -o wide|json|yaml|jsonpath, -A, -l, --field-selector (unknown field: 400)', async () => {
