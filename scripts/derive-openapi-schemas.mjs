@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Derives src/apiserver/openapi-schemas.ts, the OpenAPI v3 component schemas of the built-in kinds
-// the lab's API server serves (the kind list of scripts/derive-patch-meta.mjs) and of every
+// the lab's API server serves (the kind list of scripts/derive-patch-meta.mjs, and the reviews) and of every
 // definition they reach, from the Kubernetes OpenAPI v2 document. Facts only: types, formats,
 // required fields, enums, list and patch metadata, group-version-kinds. No description (or any
 // other prose) is copied. References become v3 ones as kube-apiserver publishes them: a property
@@ -11,7 +11,8 @@
 //   --swagger <file>                                   default: as derive-patch-meta.mjs
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { WANTED, swaggerMain } from './derive-patch-meta.mjs';
+import { WANTED as PATCH_KINDS, swaggerMain } from './derive-patch-meta.mjs';
+import { REVIEW_KINDS } from './derive-proto-meta.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const OUT = join(ROOT, 'src', 'apiserver', 'openapi-schemas.ts');
@@ -24,6 +25,8 @@ const KEPT = new Set([
   'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-int-or-string', 'x-kubernetes-unions',
 ]);
 const PREFIX = '#/definitions/';
+/** The served kinds: derive-patch-meta's, and the reviews (kubectl auth), as group/version/Kind. */
+const WANTED = [...PATCH_KINDS, ...REVIEW_KINDS];
 const byName = ([a], [b]) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** A v2 schema → its v3 form with facts only; `refs` collects the definitions it names. */

@@ -35,8 +35,17 @@ function operations(ri: ResourceInfo, item: boolean): Record<string, unknown> {
     : { get: op('list', ['labelSelector', 'fieldSelector', 'limit', 'continue', 'resourceVersion', 'watch', 'timeoutSeconds']), post: op('post', WRITE_PARAMS), delete: op('deletecollection', ['labelSelector', 'fieldSelector']) };
 }
 
+/** The documents made so far, by served group-version path (so at most one per group-version). */
+const documents = new Map<string, Record<string, unknown>>();
+
 /** GET /openapi/v3/api/v1, /openapi/v3/apis/G/V; null when the group-version is not served. */
 export function openapiDocument(path: string): Record<string, unknown> | null {
+  const made = documents.get(path) ?? makeDocument(path);
+  if (made) documents.set(path, made);
+  return made;
+}
+
+function makeDocument(path: string): Record<string, unknown> | null {
   const rs = RESOURCES.filter((ri) => gvPath(ri.group, ri.version) === path);
   if (rs.length === 0) return null;
   const paths: Record<string, unknown> = {};

@@ -132,6 +132,7 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('the lab\'s Kubernetes API with k
     expect(ports).toMatch(/^  containerPort\t<integer> -required-$/m);
     expect(ports).toMatch(/^  protocol\t<string>$/m);
     expect(ok(['explain', 'deployments.spec.strategy', '--recursive'])).toMatch(/^  rollingUpdate\t<RollingUpdateDeployment>\n    maxSurge\t/m);
+    expect(ok(['explain', 'selfsubjectaccessreviews.spec'])).toMatch(/^  resourceAttributes\t<ResourceAttributes>$/m);
     const anp = kubectl(['explain', 'adminnetworkpolicies']);
     expect(anp.status).toBe(1);
     expect(anp.stderr).toMatch(/not found in OpenAPI schema/);
