@@ -13,6 +13,7 @@
  * A pod's events stay while the pod (by uid) does, as a cluster keeps them after the state they
  * describe has passed; they go with it.
  */
+import { apiTime } from '../model/api-time.js';
 import type { Obj } from './store.js';
 
 type Raw = Record<string, unknown>;
@@ -25,8 +26,7 @@ export function hash16(text: string): string {
   return h.toString(16).padStart(16, '0');
 }
 
-/** metav1.Time is whole seconds in RFC 3339; MicroTime keeps microseconds. */
-const toTime = (iso: string): string | null => (Number.isNaN(Date.parse(iso)) ? null : new Date(Date.parse(iso)).toISOString().replace(/\.\d+Z$/, 'Z'));
+/** MicroTime keeps microseconds (metav1.Time, whole seconds: apiTime). */
 const toMicroTime = (iso: string): string | null => (Number.isNaN(Date.parse(iso)) ? null : new Date(Date.parse(iso)).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z'));
 
 interface Pod { name: string; namespace: string; uid: string; node: string; created: string }
@@ -34,14 +34,14 @@ interface Pod { name: string; namespace: string; uid: string; node: string; crea
 /** kubelet's recorder (client-go tools/record): count, first and last seen, source and reporter the node's kubelet. */
 function kubeletEvent(pod: Pod, prev: Any | undefined, e: { reason: string; type: 'Normal' | 'Warning'; message: string; container?: string; first: string; last: string; count: number }): Obj {
   // An event seen before keeps when it was first seen ("x3 over 5m" in kubectl describe).
-  const first = (prev?.firstTimestamp as string | undefined) ?? toTime(e.first);
+  const first = (prev?.firstTimestamp as string | undefined) ?? apiTime(e.first);
   return {
     apiVersion: 'v1', kind: 'Event',
     metadata: { name: eventName(pod, e.reason, e.container), namespace: pod.namespace },
     involvedObject: { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid, apiVersion: 'v1', ...(e.container ? { fieldPath: `spec.containers{${e.container}}` } : {}) },
     reason: e.reason, message: e.message,
     source: { component: 'kubelet', host: pod.node },
-    firstTimestamp: first, lastTimestamp: toTime(e.last), count: e.count, type: e.type,
+    firstTimestamp: first, lastTimestamp: apiTime(e.last), count: e.count, type: e.type,
     eventTime: null, reportingComponent: 'kubelet', reportingInstance: pod.node,
   };
 }

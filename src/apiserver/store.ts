@@ -3,6 +3,7 @@
  * resourceVersion from one counter, one writer, and a window of recent events for watches.
  * Objects are kept as JSON values; readers get them as stored and must not change them.
  */
+import { apiTime } from '../model/api-time.js';
 import { alreadyExists, conflict, gone, notFound } from './errors.js';
 import { hasGeneration, objectKey, type ResourceInfo } from './resources.js';
 import { withDefaults } from '../api/defaults.js';
@@ -44,7 +45,7 @@ export class Store {
   onWrite: (key: string, entry: Entry | null) => void = () => {};
 
   constructor(
-    private readonly now: () => string = () => new Date().toISOString(),
+    private readonly now: () => string = () => apiTime()!,
     private readonly uid: () => string = () => globalThis.crypto.randomUUID(),
     /** What every object written gets first (the server's defaults, src/api/defaults.ts). */
     private readonly prepare: (obj: Obj) => Obj = (obj) => obj,

@@ -3,6 +3,7 @@
  * the API returns them (status from the agents). The lab's API server builds its lab-owned
  * objects (pods, nodes, EndpointSlices, Services' allocations) from the same view.
  */
+import { apiTime } from '../model/api-time.js';
 import { programOnHost } from '../host/which.js';
 import { chooseEntrypoint, entrypointLabel } from '../model/entrypoint.js';
 import { initStatusText } from './agent/init-sequence.js';
@@ -42,8 +43,7 @@ function clusterManifest(state: LabState, kind: string, name: string): Record<st
  * as the container runtime reports a process's end; times are whole seconds (metav1.Time).
  */
 function lastTerminated(t: NonNullable<AgentPodStatus['containers'][number]['lastTermination']>): Record<string, unknown> {
-  const seconds = (iso: string) => new Date(Date.parse(iso)).toISOString().replace(/\.\d+Z$/, 'Z');
-  return { exitCode: t.exitCode, reason: t.exitCode === 0 ? 'Completed' : 'Error', ...(t.startedAt ? { startedAt: seconds(t.startedAt) } : {}), finishedAt: seconds(t.finishedAt) };
+  return { exitCode: t.exitCode, reason: t.exitCode === 0 ? 'Completed' : 'Error', ...(t.startedAt ? { startedAt: apiTime(t.startedAt) } : {}), finishedAt: apiTime(t.finishedAt) };
 }
 
 /** An exited container's state: the kubelet's reason (Completed or Error, as `kubectl run` prints it) and, when known, the run's times. */

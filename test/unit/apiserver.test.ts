@@ -1,4 +1,5 @@
 /** The API server's pure parts: discovery negotiation, the store, list options, tables, kubeconfig documents. */
+import { apiTime } from '../../src/model/api-time.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { aggregated, discoveryForm, resourceList } from '../../src/apiserver/discovery.js';
@@ -67,6 +68,12 @@ describe('store', () => {
     expect(s.update(deploys, { ...b, metadata: { ...b.metadata, labels: { l: 'v' } } }).metadata.generation).toBe(2);
     expect(s.delete(deploys, 'default', 'a').metadata.resourceVersion).toBe('4');
     expect(s.eventsAfter(1).map((e) => [e.type, e.rv])).toEqual([['MODIFIED', 2], ['MODIFIED', 3], ['DELETED', 4]]);
+  });
+  it('creationTimestamp as metav1.Time writes it: RFC 3339 in whole seconds (apiTime), never milliseconds', () => {
+    expect(new Store().create(pods, pod('a'), 'user').metadata.creationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(apiTime(Date.UTC(2026, 11, 7, 21, 30, 5, 987))).toBe('2026-12-07T21:30:05Z');
+    expect(apiTime('2026-12-07T21:30:05.123456Z')).toBe('2026-12-07T21:30:05Z');
+    expect(apiTime('not a time')).toBeNull();
   });
   it('metadata.generation only on kinds whose strategy keeps one (workloads, NetworkPolicy, Ingress, custom resources); none on Pods, ConfigMaps, Services', () => {
     const s = fresh();
