@@ -170,7 +170,10 @@ export function syncStore(store: Store, state: LabState, cluster: Cluster, statu
     const ri = resourceOfKind(String(e.obj.apiVersion ?? ''), String(e.obj.kind ?? ''));
     if (ri) store.delete(ri, w.namespace ?? '', w.name);
   }
-  for (const w of wanted.values()) {
+  // Pods first: the endpoints' targetRefs then carry the uid of the pod object they name.
+  const refersToPods = (w: { ri: ResourceInfo }) => w.ri.kind === 'EndpointSlice' || w.ri.kind === 'Endpoints';
+  const ordered = [...wanted.values()].filter((w) => !refersToPods(w)).concat([...wanted.values()].filter(refersToPods).map((w) => ({ ...w, obj: withPodUids(store, w.obj) })));
+  for (const w of ordered) {
     const current = store.get(w.ri, w.obj.metadata.namespace ?? '', w.obj.metadata.name);
     const obj = withDeletion({ apiVersion: String(w.obj.apiVersion ?? ''), kind: w.ri.kind, ...w.obj } as Obj, current?.obj);
     const stored = !current ? store.create(w.ri, obj, w.origin) : store.update(w.ri, { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } }, w.origin);
@@ -182,6 +185,27 @@ export function syncStore(store: Store, state: LabState, cluster: Cluster, statu
     }
   }
   syncEvents(store, now, probeKills(statuses));
+}
+
+/**
+ * An EndpointSlice's or Endpoints' object with the uid of each Pod its targetRefs name, as the
+ * endpointslice and endpoints controllers write them (`UID: pod.UID` in the ObjectReference).
+ */
+function withPodUids(store: Store, obj: Obj): Obj {
+  const withUid = (ref: unknown): unknown => {
+    const r = ref as Raw | undefined;
+    if (!r || r.kind !== 'Pod') return ref;
+    const uid = store.get(PODS, String(r.namespace ?? ''), String(r.name ?? ''))?.obj.metadata.uid;
+    return uid ? { ...r, uid } : ref;
+  };
+  const endpoint = (e: Raw) => (e.targetRef ? { ...e, targetRef: withUid(e.targetRef) } : e);
+  const o = obj as Raw;
+  if (Array.isArray(o.endpoints)) return { ...obj, endpoints: (o.endpoints as Raw[]).map(endpoint) } as Obj;
+  if (Array.isArray(o.subsets)) {
+    const subset = (sub: Raw) => ({ ...sub, ...['addresses', 'notReadyAddresses'].reduce<Raw>((acc, k) => (Array.isArray(sub[k]) ? { ...acc, [k]: (sub[k] as Raw[]).map(endpoint) } : acc), {}) });
+    return { ...obj, subsets: (o.subsets as Raw[]).map(subset) } as Obj;
+  }
+  return obj;
 }
 
 /** The agents' probe kills by pod key and container (app and init containers). */

@@ -174,6 +174,15 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('the lab\'s Kubernetes API with k
     expect(ep.subsets).toHaveLength(1);
     expect(ep.subsets[0]!.ports).toEqual([{ port: 8080, protocol: 'TCP' }]);
     expect(ep.subsets[0]!.addresses.every((a) => a.targetRef.kind === 'Pod' && a.targetRef.name.startsWith('alpha-'))).toBe(true);
+    // targetRefs carry the pod objects' uids, in the Endpoints and in the EndpointSlice alike.
+    const uids = new Map((JSON.parse(ok(['get', 'pods', '-o', 'json'])) as { items: { metadata: { name: string; uid: string } }[] }).items.map((p) => [p.metadata.name, p.metadata.uid]));
+    for (const a of ep.subsets[0]!.addresses as { targetRef: { name: string; uid?: string } }[]) expect(a.targetRef.uid).toBe(uids.get(a.targetRef.name));
+    const slices = JSON.parse(ok(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=alpha-ep', '-o', 'json'])) as { items: { endpoints: { targetRef: { name: string; uid?: string } }[] }[] };
+    const refs = slices.items.flatMap((sl) => sl.endpoints.map((e) => e.targetRef));
+    expect(refs).toHaveLength(2);
+    for (const r of refs) expect(r.uid).toBe(uids.get(r.name));
+    // Times as metav1.Time: whole seconds.
+    expect((JSON.parse(ok(['get', 'service', 'alpha-ep', '-o', 'json'])) as { metadata: { creationTimestamp: string } }).metadata.creationTimestamp).toMatch(/:\d\dZ$/);
     ok(['delete', 'service', 'alpha-ep']);
     await until('the Endpoints of alpha-ep to go', () => kubectl(['get', 'endpoints', 'alpha-ep']).status !== 0, 30_000);
   }, T);
