@@ -11,7 +11,7 @@
 //   --swagger <file>                                   default: as derive-patch-meta.mjs
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { WANTED as PATCH_KINDS, swaggerMain } from './derive-patch-meta.mjs';
+import { WANTED as PATCH_KINDS, kindRoots, swaggerMain } from './derive-patch-meta.mjs';
 import { REVIEW_KINDS } from './derive-proto-meta.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -51,11 +51,7 @@ function convert(schema, refs) {
 /** { name → v3 schema } of the served kinds and everything they reach, sorted by name. */
 export function derive(swagger) {
   const defs = swagger.definitions;
-  const roots = [];
-  for (const [name, def] of Object.entries(defs)) {
-    for (const g of def['x-kubernetes-group-version-kind'] ?? []) if (WANTED.includes(`${g.group}/${g.version}/${g.kind}`)) roots.push(name);
-  }
-  if (new Set(roots).size !== WANTED.length) throw new Error(`the swagger has ${new Set(roots).size} of the ${WANTED.length} kinds`);
+  const roots = kindRoots(defs, WANTED);
   const out = {};
   const stack = [...roots];
   while (stack.length > 0) {

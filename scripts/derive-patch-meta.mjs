@@ -137,6 +137,19 @@ export function render({ kinds, defs }) {
  * derive-list-meta.mjs): `[--swagger FILE] [--check]`; writes `out`, or with --check exits 1
  * when the checked-in `out` is not what the swagger gives. Returns the exit code.
  */
+/**
+ * The definitions of the `wanted` kinds (group/version/Kind, '' group for core), by their
+ * x-kubernetes-group-version-kind; throws unless every kind has one.
+ */
+export function kindRoots(defs, wanted) {
+  const roots = [];
+  for (const [name, def] of Object.entries(defs)) {
+    for (const g of def['x-kubernetes-group-version-kind'] ?? []) if (wanted.includes(`${g.group}/${g.version}/${g.kind}`)) roots.push(name);
+  }
+  if (new Set(roots).size !== wanted.length) throw new Error(`the swagger has ${new Set(roots).size} of the ${wanted.length} kinds`);
+  return roots;
+}
+
 export function swaggerMain(name, out, build, argv) {
   const i = argv.indexOf('--swagger');
   const file = i >= 0 ? argv[i + 1] : swaggerPath();

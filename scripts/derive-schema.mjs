@@ -10,7 +10,7 @@
 //   --swagger <file>                          default: as derive-patch-meta.mjs
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { WANTED, swaggerMain } from './derive-patch-meta.mjs';
+import { WANTED, kindRoots, swaggerMain } from './derive-patch-meta.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const OUT = join(ROOT, 'src', 'apiserver', 'schema-meta.ts');
@@ -62,11 +62,7 @@ function shape(defs, prop, where) {
 /** { defs: definition → [field, shape | undefined][] (sorted), open: sorted definition names }. */
 export function derive(swagger) {
   const defs = swagger.definitions;
-  const roots = [];
-  for (const [name, def] of Object.entries(defs)) {
-    for (const g of def['x-kubernetes-group-version-kind'] ?? []) if (WANTED.includes(`${g.group}/${g.version}/${g.kind}`)) roots.push(name);
-  }
-  if (new Set(roots).size !== WANTED.length) throw new Error(`the swagger has ${new Set(roots).size} of the ${WANTED.length} kinds`);
+  const roots = kindRoots(defs, WANTED);
   const out = {};
   const open = new Set();
   const stack = [...roots];
