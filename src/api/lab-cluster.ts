@@ -7,7 +7,7 @@
 import { readCluster } from './cluster.js';
 import type { RawObject } from './load.js';
 import { withSystemObjects } from './system-objects.js';
-import type { LabConfig, LabNode, PlacedPod } from '../model/lab.js';
+import type { LabConfig, LabNode, PlacedPod, TerminatingPod } from '../model/lab.js';
 import type { Cluster, Node, Pod } from '../model/types.js';
 import { podKey } from '../model/types.js';
 
@@ -18,6 +18,8 @@ export interface LabObjects {
   placements: readonly PlacedPod[];
   /** Workload pods the user deleted, "ns/name" (see ReadOptions.replacedPods). */
   replacedPods?: readonly string[];
+  /** Pods being deleted gracefully: still running, with their addresses (model/lab.ts). */
+  terminating?: readonly TerminatingPod[];
 }
 
 /** Translates the objects for this lab: nodes from Node manifests or generated, pods placed. */
@@ -35,14 +37,24 @@ export function translateLab(state: Pick<LabObjects, 'config' | 'nodes' | 'objec
   return readCluster(objects, { podCidr: state.config.podCidr, extraNodes: extraNodes(state.nodes), ...(state.replacedPods?.length ? { replacedPods: new Set(state.replacedPods) } : {}) });
 }
 
-/** Pods get the IP and node their placement gave them; nodes are the lab's. */
-export function placeOnto(base: Cluster, state: Pick<LabObjects, 'nodes' | 'placements'>): Cluster {
+/**
+ * Pods get the IP and node their placement gave them; nodes are the lab's. Terminating pods are
+ * pods still (as on a cluster until their object is gone), marked with their deletion; one whose
+ * name the objects use again is left out (reconcile ends it first).
+ */
+export function placeOnto(base: Cluster, state: Pick<LabObjects, 'nodes' | 'placements' | 'terminating'>): Cluster {
   const placed = new Map(state.placements.map((p) => [p.key, p]));
   const nodeIP = new Map(state.nodes.map((n) => [n.name, n.ip]));
   const pods = base.pods.map((p): Pod => {
     const at = placed.get(podKey(p));
     return at ? { ...p, ip: at.ip, nodeName: at.node } : { ...p, ip: p.hostNetwork && p.nodeName ? nodeIP.get(p.nodeName) ?? '' : '' };
   });
+  if (state.terminating && state.terminating.length > 0) {
+    const names = new Set(pods.map(podKey));
+    for (const t of state.terminating) {
+      if (!names.has(t.placement.key)) pods.push({ ...t.pod, ip: t.placement.ip, nodeName: t.placement.node, deletion: { at: t.at, graceSeconds: t.graceSeconds } });
+    }
+  }
   const nodes = state.nodes.map((n): Node => ({ name: n.name, labels: n.labels, internalIP: n.ip, podCIDR: n.podCidr }));
   return { ...base, pods, nodes };
 }

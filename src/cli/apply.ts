@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { rawObjectKey, withDefaultNamespace } from '../api/default-namespace.js';
 import { loadManifests } from '../api/load.js';
-import { reconcile } from '../lab/lab.js';
+import { finishTerminations, reconcile } from '../lab/lab.js';
 import { withLabLock } from '../lab/lock.js';
 import { collect, run, UsageError, write } from './common.js';
 import { DEFAULT_LAB, requireLab, requireRoot } from './lab-common.js';
@@ -25,7 +25,10 @@ export function registerApply(program: Command): void {
             const state = requireLab(opts.name); // read under the lock: another command may have changed it
             const keys = new Set(incoming.map(rawObjectKey));
             const kept = state.objects.filter((o) => !keys.has(rawObjectKey(o)));
-            return reconcile(host, state, verb === 'apply' ? [...kept, ...incoming] : kept);
+            const report = await reconcile(host, state, verb === 'apply' ? [...kept, ...incoming] : kept);
+            // Deleted pods terminate gracefully (SIGTERM, their grace period): the command returns when they are gone.
+            await finishTerminations(host, state);
+            return report;
           });
           for (const note of report.notes) process.stderr.write(`podnet: ${note}\n`);
           const changed = `${report.added.length} pods started, ${report.removed.length} stopped, ${report.unchanged} unchanged`;

@@ -4,7 +4,7 @@
  */
 import type { Host } from '../host/host.js';
 import type { AgentPodStatus } from '../lab/agent-client.js';
-import { agentReports } from '../lab/lab.js';
+import { agentReports, reconcile } from '../lab/lab.js';
 import { labCluster } from '../api/lab-cluster.js';
 import { tryLock } from '../lab/lock.js';
 import { syncServices } from '../proxy/sync.js';
@@ -32,6 +32,13 @@ export function labControllerDeps(lab: string, host: Host, log: (line: string) =
       saveState(state);
       const full = report.full.length > 0 ? `, full sync on ${report.full.join(',')}` : '';
       log(`endpoints: ${conditions.ready.length} ready, ${conditions.terminal.length} terminal of ${state.placements.length} pods applied in ${(performance.now() - start).toFixed(0)} ms${full} (sync ${state.endpoints.syncs})`);
+    },
+    async finish(state) {
+      reader.forget();
+      const before = (state.terminating ?? []).map((t) => t.placement.key);
+      await reconcile(host, state, state.objects);
+      const left = new Set((state.terminating ?? []).map((t) => t.placement.key));
+      log(`terminating pods gone: ${before.filter((k) => !left.has(k)).join(', ') || 'none'}`);
     },
   };
 }

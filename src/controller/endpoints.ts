@@ -4,7 +4,8 @@
  * condition (src/lab/readiness.ts, as reconcile does) and, when that differs from what the
  * Services rules reflect (recorded in the state as `endpoints`), takes the lab lock, re-reads
  * the state, asks the agents again and runs the same syncServices (its delta path: only changed
- * endpoints are sent). Level-triggered — desired against last applied, never events — so a
+ * endpoints are sent). It also ends graceful deletions made through the API: once a terminating
+ * pod's containers have stopped, a reconcile under the lock removes it. Level-triggered — desired against last applied, never events — so a
  * burst of changes between two ticks is one sync. Runs in the lab's monitor process.
  */
 import type { AgentPodStatus } from '../lab/agent-client.js';
@@ -12,6 +13,7 @@ import type { LabLock } from '../lab/lock.js';
 import type { EndpointConditions } from '../model/endpoints.js';
 import { endpointConditions, sameConditions } from '../lab/readiness.js';
 import type { LabState } from '../lab/state.js';
+import { finishedTerminating } from '../lab/terminating.js';
 
 export const TICK_MS = 500;
 
@@ -25,14 +27,21 @@ export interface ControllerDeps {
   tryLock(): LabLock | null;
   /** Applies `conditions` to the Services rules and records them in the state (saved). */
   apply(state: LabState, conditions: EndpointConditions): Promise<void>;
+  /** Reconciles the lab as it is, which removes the terminating pods that have stopped (lab/terminating.ts). */
+  finish(state: LabState): Promise<void>;
 }
 
 export type TickResult = 'idle' | 'synced' | 'busy' | 'skipped';
 
 /** The conditions to apply, or null when the rules reflect them already. Pure. */
 export function pendingConditions(state: LabState, statuses: ReadonlyMap<string, AgentPodStatus>): EndpointConditions | null {
-  const want = endpointConditions(state.placements.map((p) => p.key), statuses);
+  const want = endpointConditions([...state.placements, ...(state.terminating ?? []).map((t) => t.placement)].map((p) => p.key), statuses);
   return sameConditions(state.endpoints, want) ? null : want;
+}
+
+/** Whether some terminating pod has stopped or is past its grace period (pure). */
+export function terminationsToFinish(state: LabState, statuses: ReadonlyMap<string, AgentPodStatus>, now: number): boolean {
+  return (state.terminating ?? []).length > 0 && finishedTerminating(state.terminating!, statuses, new Set(), now).size > 0;
 }
 
 /**
@@ -56,7 +65,7 @@ export async function controllerTick(deps: ControllerDeps): Promise<TickResult> 
   if (!active(seen)) return 'skipped';
   const statuses = await deps.statuses(seen);
   if (!statuses) return 'skipped';
-  if (!pendingConditions(seen, statuses)) return 'idle';
+  if (!terminationsToFinish(seen, statuses, Date.now()) && !pendingConditions(seen, statuses)) return 'idle';
   const lock = deps.tryLock();
   if (!lock) return 'busy'; // a CLI command is reconciling: it records readiness itself; look again next tick
   try {
@@ -64,6 +73,11 @@ export async function controllerTick(deps: ControllerDeps): Promise<TickResult> 
     const state = deps.readState();
     if (!active(state)) return 'skipped';
     const fresh = await deps.statuses(state);
+    // Pods deleted through the API whose containers stopped: a reconcile removes them (and syncs).
+    if (fresh && terminationsToFinish(state, fresh, Date.now())) {
+      await deps.finish(state);
+      return 'synced';
+    }
     const want = fresh && pendingConditions(state, fresh);
     if (!want) return fresh ? 'idle' : 'skipped';
     await deps.apply(state, want);

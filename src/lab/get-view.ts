@@ -88,6 +88,15 @@ function sandboxStatus(state: LabState, key: string): Record<string, unknown> {
   return { reason: 'FailedCreatePodSandBox', message: error, conditions: [{ type: 'PodReadyToStartContainers', status: 'False', reason: 'FailedCreatePodSandBox', message: error }, { type: 'Ready', status: 'False' }] };
 }
 
+/**
+ * A terminating pod's metadata: deletionTimestamp, "the time after which this resource will be
+ * deleted" (when it was asked plus the grace period, whole seconds as metav1.Time), and
+ * deletionGracePeriodSeconds.
+ */
+function deletionMeta(d: { at: string; graceSeconds: number } | undefined): Record<string, unknown> {
+  return d ? { deletionTimestamp: apiTime(Date.parse(d.at) + d.graceSeconds * 1000), deletionGracePeriodSeconds: d.graceSeconds } : {};
+}
+
 export interface View { headers: string[]; wideHeaders: string[]; rows: string[][]; items: unknown[] }
 
 export function labView(kind: string, state: LabState, cluster: Cluster, statuses: Map<string, AgentPodStatus>, opts: ViewOptions, answered: ReadonlySet<string>): View {
@@ -107,7 +116,8 @@ export function labView(kind: string, state: LabState, cluster: Cluster, statuse
       };
     case 'pods': {
       const pods = cluster.pods.filter((p) => inNs(p.namespace));
-      const placed = new Map(state.placements.map((p) => [p.key, p]));
+      const placed = new Map([...state.placements, ...(state.terminating ?? []).map((t) => t.placement)].map((p) => [p.key, p]));
+      const deleting = new Map(pods.filter((p) => p.deletion).map((p) => [podKey(p), p.deletion!]));
       const annotated = appliedPodAnnotations(state);
       const initSpecs = new Map(pods.map((p) => [podKey(p), p.initContainers ?? []]));
       const row = (key: string) => {
@@ -126,8 +136,9 @@ export function labView(kind: string, state: LabState, cluster: Cluster, statuse
         // reason FailedCreatePodSandBox), the containers never started.
         const sandboxError = state.attachmentFailures?.[key];
         const init = s?.initContainers ? initStatusText((initSpecs.get(key) ?? []).map((c, i) => ({ sidecar: c.restartPolicy === 'Always', status: s.initContainers![i] ?? undefined }))) : undefined;
-        const status = !placed.has(key) ? 'Pending' : sandboxError ? 'FailedCreatePodSandBox' : !s ? 'Unknown' : init ?? (s.ready || running ? 'Running' : backOff ? 'CrashLoopBackOff' : succeeded ? 'Completed' : s.containers.some((c) => c.state === 'exited') ? 'Error' : 'ContainerCreating');
-        const phase = status === 'Running' ? 'Running' : done ? (succeeded ? 'Succeeded' : 'Failed') : 'Pending';
+        // kubectl's printer: a pod with a deletionTimestamp is "Terminating", whatever its containers do.
+        const status = deleting.has(key) ? 'Terminating' : !placed.has(key) ? 'Pending' : sandboxError ? 'FailedCreatePodSandBox' : !s ? 'Unknown' : init ?? (s.ready || running ? 'Running' : backOff ? 'CrashLoopBackOff' : succeeded ? 'Completed' : s.containers.some((c) => c.state === 'exited') ? 'Error' : 'ContainerCreating');
+        const phase = status === 'Running' || (status === 'Terminating' && running) ? 'Running' : done ? (succeeded ? 'Succeeded' : 'Failed') : 'Pending';
         return { ready: `${ready}/${total}`, status, phase, restarts: String(s?.containers.reduce((a, c) => a + c.restarts, 0) ?? 0) };
       };
       return {
@@ -140,7 +151,7 @@ export function labView(kind: string, state: LabState, cluster: Cluster, statuse
           return withNs(p.namespace, [p.name, r.ready, r.status, r.restarts, age, p.ip || '<none>', p.nodeName ?? '<none>', runs]);
         }),
         items: pods.map((p) => ({
-          apiVersion: 'v1', kind: 'Pod', metadata: { ...meta(p), labels: p.labels, ...podAnnotations(state, placed.get(podKey(p)), annotated.get(podKey(p))), ...(p.owner.kind !== 'Pod' ? { ownerReferences: [{ kind: p.owner.kind, name: p.owner.name, controller: true }] } : {}) },
+          apiVersion: 'v1', kind: 'Pod', metadata: { ...meta(p), ...deletionMeta(p.deletion), labels: p.labels, ...podAnnotations(state, placed.get(podKey(p)), annotated.get(podKey(p))), ...(p.owner.kind !== 'Pod' ? { ownerReferences: [{ kind: p.owner.kind, name: p.owner.name, controller: true }] } : {}) },
           spec: { nodeName: p.nodeName, hostNetwork: p.hostNetwork || undefined, containers: p.containers.map((c) => ({ name: c.name, image: c.image, command: c.command, args: c.args, ports: c.ports })) },
           status: { phase: row(podKey(p)).phase, ...probeStatus(statuses.get(podKey(p))), ...sandboxStatus(state, podKey(p)), podIP: p.ip || undefined, podIPs: p.ip ? [{ ip: p.ip }] : [], hostIP: state.nodes.find((n) => n.name === p.nodeName)?.ip },
         })),

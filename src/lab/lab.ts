@@ -9,7 +9,9 @@ import { applyPlan } from '../host/executor.js';
 import type { Host } from '../host/host.js';
 import { hostNft } from '../host/nft-native.js';
 import { decideVxlanChecksumOffload } from '../model/kernel.js';
-import { labNetnsPrefix, placePods, planNodes, validateLabConfig, type LabConfig, type PlacedPod } from '../model/lab.js';
+import { labNetnsPrefix, placePods, planNodes, validateLabConfig, type LabConfig, type PlacedPod, type TerminatingPod } from '../model/lab.js';
+import { podKey } from '../model/types.js';
+import { finishedTerminating, graceSeconds, keptPod, terminations } from './terminating.js';
 import { stableJson } from '../model/names.js';
 import { STORED_RESOURCES } from '../apiserver/resources.js';
 import { parseCidr } from '../model/ip.js';
@@ -41,7 +43,10 @@ export interface ReconcileReport {
   /** The translation's notes: warnings, skipped kinds and files. */
   notes: readonly string[];
   added: string[];
+  /** Pods stopped or being stopped (those terminating too). */
   removed: string[];
+  /** Pods this reconcile began to delete gracefully (still running: lab/terminating.ts). */
+  terminating: string[];
   unchanged: number;
   unschedulable: { key: string; reason: string }[];
   /** TCP containerPorts of command containers that were not listening when the wait ended. */
@@ -167,26 +172,45 @@ function keptObjects(objects: readonly RawObject[]): RawObject[] {
  */
 export function checkObjects(state: LabState, objects: readonly RawObject[]): void {
   const base = translateLab({ ...state, objects: [...objects] });
-  const cluster = placeOnto(base, { ...state, placements: [] });
+  const cluster = placeOnto(base, { nodes: state.nodes, placements: [] });
   const previous = new Map(state.placements.map((p) => [p.key, p]));
-  refuseUnschedulable(placePods(state.config.name, cluster.pods, state.nodes, previous, cluster.namespaces).unschedulable);
+  refuseUnschedulable(placePods(state.config.name, cluster.pods, state.nodes, previous, cluster.namespaces, (state.terminating ?? []).map((t) => t.placement)).unschedulable);
 }
 
-/** Makes the running lab match `objects`: pods added, removed or restarted; the rest untouched. */
-/** `restart`: pods deleted through the API whose controller makes them again under the same name. */
-export async function reconcile(host: Host, state: LabState, objects: RawObject[], opts: { restart?: ReadonlySet<string> } = {}): Promise<ReconcileReport> {
+export interface ReconcileOptions {
+  /** Pods deleted through the API whose controller makes them again under the same name. */
+  restart?: ReadonlySet<string>;
+  /** Grace periods deletions asked for ("ns/name" → seconds, DeleteOptions.gracePeriodSeconds): over the pods' own. */
+  grace?: ReadonlyMap<string, number>;
+}
+
+/**
+ * Makes the running lab match `objects`: pods added, removed or restarted; the rest untouched.
+ * A pod whose object is gone terminates gracefully (lab/terminating.ts): it stays, terminating,
+ * until its containers have stopped; a later reconcile (finishTerminations, the monitor) removes it.
+ */
+export async function reconcile(host: Host, state: LabState, objects: RawObject[], opts: ReconcileOptions = {}): Promise<ReconcileReport> {
   const base = translateLab({ ...state, objects });
-  const cluster = placeOnto(base, { ...state, placements: [] });
+  const cluster = placeOnto(base, { nodes: state.nodes, placements: [] });
   const previous = new Map(state.placements.map((p) => [p.key, p]));
   const restart = opts.restart ?? new Set<string>();
-  const scheduled = placePods(state.config.name, cluster.pods, state.nodes, previous, cluster.namespaces);
+  // Terminating pods that have stopped (or must make room for a new pod of their name) go now.
+  // (A deletion with grace period 0 of a terminating pod ends it at once too.)
+  const forced = [...(opts.grace ?? new Map<string, number>())].filter(([, g]) => g === 0).map(([k]) => k);
+  const finished = await finishedNow(state, new Set([...cluster.pods.map(podKey), ...forced]));
+  const stillTerminating = (state.terminating ?? []).filter((t) => !finished.has(t.placement.key));
+  const scheduled = placePods(state.config.name, cluster.pods, state.nodes, previous, cluster.namespaces, stillTerminating.map((t) => t.placement));
   const { unschedulable } = scheduled;
   refuseUnschedulable(unschedulable);
   // A pod made again under its name: a new incarnation (new sandbox, new containers), same place.
   const placed = scheduled.placed.map((p) => (restart.has(p.key) && previous.has(p.key) ? { ...p, incarnation: (previous.get(p.key)!.incarnation ?? 0) + 1 } : p));
   const next = new Map(placed.map((p) => [p.key, p]));
   const again = (key: string) => restart.has(key) && previous.has(key);
-  const removed = state.placements.filter((p) => !sameNetwork(p, next.get(p.key)) || again(p.key));
+  // Deleted pods (their object gone) terminate gracefully, unless their grace period is 0.
+  const ending = gracefulDeletions(state, state.placements.filter((p) => !next.has(p.key) && !again(p.key)), opts.grace);
+  const endingKeys = new Set(ending.map((t) => t.placement.key));
+  const ended = (state.terminating ?? []).filter((t) => finished.has(t.placement.key)).map((t) => t.placement);
+  const removed = state.placements.filter((p) => (!sameNetwork(p, next.get(p.key)) || again(p.key)) && !endingKeys.has(p.key)).concat(ended);
   const added = placed.filter((p) => !sameNetwork(p, previous.get(p.key)) || again(p.key));
   // Secondary networks of the pods about to be attached (new ones, and retries of failed ones), as
   // Multus reads them at sandbox creation: running pods keep theirs even if their NAD goes.
@@ -194,12 +218,14 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   const desired = resolveAttachments(base, labDir(state.config.name), attaching); // before anything changes
   const detachErrors = await detachRemoved(state, removed);
   await applyPlan(host, renderPodsDel(state.config, state.nodes, removed));
-  state.placements = state.placements.filter((p) => !removed.includes(p));
+  state.placements = state.placements.filter((p) => !removed.includes(p) && !endingKeys.has(p.key));
+  state.terminating = [...stillTerminating, ...ending];
+  if (state.terminating.length === 0) delete state.terminating;
   // Only the kinds podnet models or its API serves are kept (the notes above named the skipped ones).
   state.objects = keptObjects(objects);
   saveState(state);
   // The cluster as it will run: every pod with its new address and node.
-  const running = placeOnto(base, { nodes: state.nodes, placements: placed });
+  const running = placeOnto(base, { nodes: state.nodes, placements: placed, terminating: state.terminating });
   // Policies first, with the new pods' addresses: a selected pod is isolated from its first packet.
   const policy = await syncPolicies(hostNft(host), state.nodes, running, labSemantics(state.config), labPolicyRecord(state.config.name));
   await applyPlan(host, renderPodsAdd(state.config, state.nodes, added));
@@ -212,7 +238,7 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   const specs = agentSpecs(cluster, placed.filter((p) => !attached.failed.has(p.key)));
   const { statuses, errors: agentProblems } = await syncAgents(state, specs);
   const podProblems = [...agentProblems, ...[...attached.failed].map(([key, why]) => `${key}: ${why}`), ...detachErrors.map((e) => `DEL ${e}`)];
-  const conditions = endpointConditions(placed.map((p) => p.key), new Map(statuses.map((s) => [s.key, s])));
+  const conditions = endpointConditions([...placed, ...(state.terminating ?? []).map((t) => t.placement)].map((p) => p.key), new Map(statuses.map((s) => [s.key, s])));
   const servicesStart = performance.now();
   const proxy = await syncServices(host, state, running, conditionsLookup(conditions), { beforeApply: (pending) => saveState(Object.assign(state, pending)) });
   Object.assign(state, proxy.record);
@@ -226,7 +252,8 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   return {
     notes: base.notes,
     added: added.map((p) => p.key),
-    removed: removed.filter((p) => !next.has(p.key)).map((p) => p.key),
+    removed: [...removed.filter((p) => !next.has(p.key) && !ended.includes(p)).map((p) => p.key), ...endingKeys],
+    terminating: [...endingKeys],
     unchanged: placed.length - added.length,
     unschedulable,
     notListening,
@@ -236,6 +263,42 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
     policy,
     attachments: attached.stats,
   };
+}
+
+/** Terminating pods that can go now (agents asked only when there are any). */
+async function finishedNow(state: LabState, wanted: ReadonlySet<string>): Promise<Set<string>> {
+  if (!state.terminating || state.terminating.length === 0) return new Set();
+  const { pods, answered } = await agentReports(state, 2_000);
+  return finishedTerminating(state.terminating, pods, answered, Date.now(), wanted);
+}
+
+/**
+ * The pods about to be deleted that terminate gracefully (grace period above 0), each with its
+ * model pod as it was (its object is gone from the objects) and the time of its deletion.
+ */
+function gracefulDeletions(state: LabState, gone: readonly PlacedPod[], asked: ReadonlyMap<string, number> | undefined): TerminatingPod[] {
+  if (gone.length === 0) return [];
+  const before = new Map(labCluster({ ...state, terminating: undefined }).pods.map((p) => [podKey(p), p]));
+  const at = new Date().toISOString();
+  const out: TerminatingPod[] = [];
+  for (const placement of gone) {
+    const pod = before.get(placement.key);
+    const grace = graceSeconds(pod, asked?.get(placement.key));
+    if (pod && grace > 0) out.push({ placement, pod: keptPod(pod), at, graceSeconds: grace });
+  }
+  return out;
+}
+
+/**
+ * Waits, under the caller's lock, until the lab's terminating pods are gone: reconciles again
+ * each time some have stopped (`podnet apply|delete` return when their pods are gone).
+ */
+export async function finishTerminations(host: Host, state: LabState): Promise<void> {
+  while (state.terminating && state.terminating.length > 0) {
+    const { pods, answered } = await agentReports(state, 2_000);
+    if (finishedTerminating(state.terminating, pods, answered, Date.now()).size > 0) await reconcile(host, state, state.objects);
+    else await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 function syncStats(state: LabState, servicesMs: number, policy: PolicySyncReport): NonNullable<LabState['sync']> {
@@ -273,6 +336,7 @@ export function agentPodSpec(state: LabState, key: string): AgentPodSpec | undef
  * cannot start fails alone (as in Kubernetes): its problem is reported, the rest go on.
  */
 async function syncAgents(state: LabState, specs: AgentPodSpec[]): Promise<{ statuses: AgentPodStatus[]; errors: string[] }> {
+  const now = Date.now();
   const errors: string[] = [];
   const dir = labDir(state.config.name);
   const results = await Promise.all(
@@ -282,7 +346,8 @@ async function syncAgents(state: LabState, specs: AgentPodSpec[]): Promise<{ sta
       } catch {
         await startAgent(dir, node.name, node.netns);
       }
-      const reply = await request(dir, node.name, { op: 'sync', pods: specs.filter((s) => s.node === node.name) }, 120_000);
+      const terminate = terminations(state.terminating ?? [], node.name, now);
+      const reply = await request(dir, node.name, { op: 'sync', pods: specs.filter((s) => s.node === node.name), ...(terminate.length > 0 ? { terminate } : {}) }, 120_000);
       if (!reply.ok) errors.push(`${node.name}: ${reply.error}`);
       return reply.pods ?? [];
     }),

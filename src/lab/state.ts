@@ -5,7 +5,7 @@
 import { closeSync, constants as fsConstants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RawObject } from '../api/load.js';
-import { LAB_NAME, type LabConfig, type LabNode, type PlacedPod } from '../model/lab.js';
+import { LAB_NAME, type LabConfig, type LabNode, type PlacedPod, type TerminatingPod } from '../model/lab.js';
 import type { ServiceAllocation, ServiceTable } from '../model/service-table.js';
 import type { Upstream } from '../model/dns-upstream.js';
 import type { SyncStats } from '../metrics/render.js';
@@ -24,6 +24,8 @@ export interface LabState {
   createdAt: string;
   nodes: LabNode[];
   placements: PlacedPod[];
+  /** Pods deleted gracefully, until their containers stopped (lab/terminating.ts). */
+  terminating?: TerminatingPod[];
   /** The desired objects, as applied (level-triggered: the whole set is reconciled each time). */
   objects: RawObject[];
   /** "ns/name" → what allocation gave each Service (cluster IP, node ports, LB IP); kept across apply. */

@@ -83,7 +83,8 @@ function controllerSlices(s: Service, pods: readonly Pod[], podStatus: PodStatus
  * "Terminal" describes when
  * a Pod is complete (in a succeeded or failed phase) — `if podutil.IsPodTerminal(pod) { return
  * false }`; and `if len(pod.Status.PodIP) == 0 && len(pod.Status.PodIPs) == 0 { return false }`.
- * (Terminating pods — deletionTimestamp set — do not exist in a lab: deletion is immediate.)
+ * Terminating pods (deletionTimestamp set, a lab's pods in their grace period) stay: the
+ * EndpointSlice controller calls it with includeTerminating true and marks them (podEndpoint).
  */
 export function shouldBeInEndpoints(pod: Pod, podStatus: PodStatusLookup): boolean {
   return pod.ip !== '' && podStatus(podKey(pod)) !== 'terminal';
@@ -116,14 +117,16 @@ function namedPort(pod: Pod, name: string, protocol: Protocol): number | undefin
 /** podToEndpoint: a hostNetwork pod is an endpoint too, at its node's IP (its pod IP). */
 function podEndpoint(s: Service, pod: Pod, podReady: boolean): Endpoint {
   const serving = podReady;
+  // "terminating indicates that this endpoint is terminating" (the pod's deletionTimestamp is set).
+  const terminating = pod.deletion !== undefined;
   // "For compatibility reasons, "ready" should never be "true" if a pod is terminating, unless
   // publishNotReadyAddresses was set." — ready := publishNotReadyAddresses || (serving && !terminating)
-  const ready = s.publishNotReadyAddresses || serving;
+  const ready = s.publishNotReadyAddresses || (serving && !terminating);
   return {
     addresses: [pod.ip],
     ready,
     serving,
-    terminating: false,
+    terminating,
     // ShouldSetHostname: len(pod.Spec.Hostname) > 0 && pod.Spec.Subdomain == svc.Name (same namespace)
     ...(pod.hostname && pod.subdomain === s.name ? { hostname: pod.hostname } : {}),
     ...(pod.nodeName ? { nodeName: pod.nodeName } : {}),

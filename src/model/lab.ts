@@ -98,6 +98,20 @@ export interface PlacedPod {
   incarnation?: number;
 }
 
+/**
+ * A pod deleted gracefully: it keeps its place (namespace, veth, IP) and runs on, its containers
+ * sent SIGTERM, until they have all stopped or its grace period is over (then SIGKILL); the
+ * model pod as it was, since its object is gone from the lab's objects.
+ */
+export interface TerminatingPod {
+  placement: PlacedPod;
+  pod: Pod;
+  /** When the deletion was asked (its metadata.deletionTimestamp), ISO 8601. */
+  at: string;
+  /** Seconds between SIGTERM and SIGKILL. */
+  graceSeconds: number;
+}
+
 /** Every problem with a lab config, all at once; empty when valid. */
 export function validateLabConfig(c: LabConfig): string[] {
   const problems: string[] = [];
@@ -225,8 +239,10 @@ export function macFrom(seed: string): string {
  * for the next. Pods already placed (`previous`) stay where they are with the same IP. Returns
  * placements and the pods that fit nowhere, with the scheduler's reason.
  */
-export function placePods(lab: string, pods: readonly Pod[], nodes: readonly LabNode[], previous: ReadonlyMap<string, PlacedPod> = new Map(), namespaces: readonly Namespace[] = []): { placed: PlacedPod[]; unschedulable: { key: string; reason: string }[] } {
+export function placePods(lab: string, pods: readonly Pod[], nodes: readonly LabNode[], previous: ReadonlyMap<string, PlacedPod> = new Map(), namespaces: readonly Namespace[] = [], reserved: readonly PlacedPod[] = []): { placed: PlacedPod[]; unschedulable: { key: string; reason: string }[] } {
   const used = new Map(nodes.map((n) => [n.name, new Set<number>()]));
+  // Terminating pods keep their address and names until they are gone: no new pod gets them.
+  for (const r of reserved) if (r.netns !== null) used.get(r.node)?.add(parseIPv4(r.ip)!);
   const sched = new Map<string, SchedNode>(nodes.map((n) => [n.name, { name: n.name, labels: n.labels, taints: n.taints ?? [] }]));
   const nsLabels: NamespaceLabels = new Map(namespaces.map((n) => [n.name, n.labels]));
   const existing: PlacedSchedPod[] = [];
@@ -235,7 +251,7 @@ export function placePods(lab: string, pods: readonly Pod[], nodes: readonly Lab
   const keyOf = (p: Pod) => `${p.namespace}/${p.name}`;
   const fresh: Pod[] = [];
   // Derived names are 32-bit hashes: collisions are rare but possible, so they are checked.
-  const names = new Set([...previous.values()].flatMap((p) => [p.hostVeth, ...(p.netns ? [p.netns.slice(labNetnsPrefix(lab).length)] : [])]));
+  const names = new Set([...previous.values(), ...reserved].flatMap((p) => [p.hostVeth, ...(p.netns ? [p.netns.slice(labNetnsPrefix(lab).length)] : [])]));
   for (const pod of pods) {
     const prev = previous.get(keyOf(pod));
     if (prev && sched.has(prev.node) && (!pod.nodeName || pod.nodeName === prev.node) && (prev.netns === null) === pod.hostNetwork) {

@@ -114,6 +114,13 @@ export interface Pod {
   /** The workload this pod belongs to; a bare pod owns itself (kind Pod). */
   owner: Owner;
   restartPolicy?: string;
+  /** spec.terminationGracePeriodSeconds: how long the containers get after SIGTERM (default 30). */
+  terminationGracePeriodSeconds?: number;
+  /**
+   * Set while the pod is being deleted gracefully (a lab's terminating pod): when the deletion was
+   * asked (metadata.deletionTimestamp) and the grace period it was given.
+   */
+  deletion?: { at: string; graceSeconds: number };
   /** ClusterFirst (default), ClusterFirstWithHostNet, Default or None. */
   dnsPolicy?: string;
   dnsConfig?: DnsConfig;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { controllerTick, notReadyNodes, pendingConditions, startEndpointsController, type ControllerDeps } from '../../src/controller/endpoints.js';
+import { controllerTick, notReadyNodes, pendingConditions, startEndpointsController, terminationsToFinish, type ControllerDeps } from '../../src/controller/endpoints.js';
 import type { AgentPodStatus } from '../../src/lab/agent-client.js';
 import type { EndpointConditions } from '../../src/model/endpoints.js';
 import type { LabState } from '../../src/lab/state.js';
@@ -20,6 +20,7 @@ function world(state: LabState | null, statuses: AgentPodStatus[] | null, lockFr
     locks: 0,
     released: 0,
     applied: [] as EndpointConditions[],
+    finished: 0,
     failApply: false,
   };
   const deps: ControllerDeps = {
@@ -34,6 +35,13 @@ function world(state: LabState | null, statuses: AgentPodStatus[] | null, lockFr
       if (w.failApply) throw new Error('nft refused');
       w.applied.push(c);
       w.state = { ...s, endpoints: { ...c, at: 'now', syncs: (s.endpoints?.syncs ?? 0) + 1, by: 'controller' } };
+    },
+    finish: async (s) => {
+      w.finished++;
+      // As a reconcile does: the terminating pods gone, the endpoints recorded without them.
+      const gone = new Set((s.terminating ?? []).map((t) => t.placement.key));
+      const e = s.endpoints!;
+      w.state = { ...s, terminating: undefined, endpoints: { ...e, ready: e.ready.filter((k) => !gone.has(k)), terminal: e.terminal.filter((k) => !gone.has(k)) } };
     },
   };
   return { w, deps };
@@ -84,6 +92,46 @@ describe('controllerTick', () => {
     w.failApply = false;
     expect(await controllerTick(deps)).toBe('synced');
     expect(await controllerTick(deps)).toBe('idle');
+  });
+});
+
+describe('terminating pods', () => {
+  const at = new Date(Date.now() - 1_000).toISOString();
+  const terminatingLab = (graceSeconds: number, applied: EndpointConditions) => {
+    const s = lab(['d/a'], applied);
+    const placement = { key: 'd/t', node: 'n1', ip: '10.244.0.3', netns: 'ns2', hostVeth: 'veth2', mac: '02:00:00:00:00:02' };
+    return { ...s, terminating: [{ placement, pod: {} as never, at, graceSeconds }] } as LabState;
+  };
+  const stopped = (key: string): AgentPodStatus => ({ ...exited(key), terminating: true, stopped: true });
+  const ending = (key: string): AgentPodStatus => ({ ...running(key), terminating: true });
+
+  it('count in the endpoint conditions like placed pods', () => {
+    const s = terminatingLab(30, { ready: ['d/a'], terminal: [] });
+    expect(pendingConditions(s, new Map([['d/a', running('d/a')], ['d/t', ending('d/t')]]))).toEqual({ ready: ['d/a', 'd/t'], terminal: [] });
+  });
+
+  it.each<[string, number, AgentPodStatus, boolean]>([
+    ['still stopping within its grace period', 30, ending('d/t'), false],
+    ['every container stopped', 30, stopped('d/t'), true],
+    ['grace period long over, the agent still reports it running', 0, ending('d/t'), false],
+  ])('%s: finished %s', (_n, grace, status, want) => {
+    const s = terminatingLab(grace, { ready: ['d/a'], terminal: [] });
+    expect(terminationsToFinish(s, new Map([['d/a', running('d/a')], ['d/t', status]]), Date.now())).toBe(want);
+  });
+
+  it('is finished once overdue (grace + 5 s) even when the agent cannot say', () => {
+    const s = terminatingLab(0, { ready: ['d/a'], terminal: [] });
+    expect(terminationsToFinish(s, new Map([['d/a', running('d/a')]]), Date.now() + 10_000)).toBe(true);
+  });
+
+  it('a tick reconciles (finish) under the lock once a terminating pod stopped, then is idle', async () => {
+    const { w, deps } = world(terminatingLab(30, { ready: ['d/a'], terminal: ['d/t'] }), [running('d/a'), stopped('d/t')]);
+    expect(await controllerTick(deps)).toBe('synced');
+    expect(w.finished).toBe(1);
+    expect(w.released).toBe(w.locks);
+    w.statuses!.delete('d/t');
+    expect(await controllerTick(deps)).toBe('idle');
+    expect(w.finished).toBe(1);
   });
 });
 

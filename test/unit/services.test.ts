@@ -166,6 +166,20 @@ describe('endpointSlicesFor', () => {
     expect(eps.filter((e) => e.targetRef?.name === 'b')).toHaveLength(1);
   });
 
+  // KEP-1672: a terminating pod stays an endpoint, ready=false ("ready should never be true if a
+  // pod is terminating, unless publishNotReadyAddresses"), serving as its readiness, terminating.
+  it.each<[string, PodEndpointStatus, boolean, [boolean, boolean, boolean] | null]>([
+    ['ready', 'ready', false, [false, true, true]],
+    ['not ready', 'notReady', false, [false, false, true]],
+    ['ready, published', 'ready', true, [true, true, true]],
+    ['terminal', 'terminal', false, null],
+  ])('a terminating %s pod: endpoint (ready, serving, terminating) %#', (_name, status, publish, want) => {
+    const base = loadCluster([pod('default/a', { labels: { app: 'w' } }), service('web', { selector: { app: 'w' }, publishNotReadyAddresses: publish })]);
+    const c = { ...base, pods: base.pods.map((p) => ({ ...p, deletion: { at: '2026-01-01T00:00:00.000Z', graceSeconds: 30 } })) };
+    const a = endpointSlicesFor(c, () => status).flatMap((sl) => sl.endpoints).find((e) => e.targetRef?.name === 'a');
+    expect(a ? [a.ready, a.serving, a.terminating] : null).toEqual(want);
+  });
+
   it('a Service whose only pod is terminal keeps the placeholder slice (no ports, no endpoints)', () => {
     const c = loadCluster([pod('default/a', { labels: { app: 'w' } }), service('web', { selector: { app: 'w' } })]);
     expect(brief(c, () => true)).toHaveLength(1);

@@ -19,6 +19,7 @@ export interface PodTemplate {
   hostname?: string;
   subdomain?: string;
   restartPolicy?: string;
+  terminationGracePeriodSeconds?: number;
   dnsPolicy?: string;
   dnsConfig?: DnsConfig;
   networks?: NetworkSelection[];
@@ -64,6 +65,7 @@ export function readPodTemplate(meta: Obj | undefined, spec: Obj | undefined, pa
     hostname: readString(spec.hostname, join(specPath, 'hostname'), p),
     subdomain: readString(spec.subdomain, join(specPath, 'subdomain'), p),
     restartPolicy: readRestartPolicy(spec.restartPolicy, join(specPath, 'restartPolicy'), p),
+    ...grace(spec.terminationGracePeriodSeconds, join(specPath, 'terminationGracePeriodSeconds'), p),
     dnsPolicy: readDnsPolicy(spec.dnsPolicy, join(specPath, 'dnsPolicy'), p),
     dnsConfig: readDnsConfig(spec.dnsConfig, join(specPath, 'dnsConfig'), p),
     ...(networks ? { networks } : {}),
@@ -72,6 +74,16 @@ export function readPodTemplate(meta: Obj | undefined, spec: Obj | undefined, pa
     securityContext: readPodSecurity(spec.securityContext, join(specPath, 'securityContext'), p),
     emptyDirs: volumes.emptyDirs,
   };
+}
+
+/**
+ * spec.terminationGracePeriodSeconds: "Value must be non-negative integer. The value zero indicates
+ * stop immediately via the kill signal (no opportunity to shut down)."
+ */
+function grace(v: unknown, path: string, p: ObjectProblems): { terminationGracePeriodSeconds?: number } {
+  const n = readInt(v, path, p, 0);
+  // "Defaults to 30 seconds": 30 is kept as absent, so a pod reads the same with the API's defaults.
+  return n === undefined || n === 30 ? {} : { terminationGracePeriodSeconds: n };
 }
 
 /** The pod's secondary networks (k8s.v1.cni.cncf.io/networks), when the annotation is there. */

@@ -42,6 +42,7 @@ function makePod(base: PodBase, name: string, t: PodTemplate, owner: Owner, extr
     ...(t.initContainers ? { initContainers: t.initContainers } : {}),
     owner,
     restartPolicy: t.restartPolicy,
+    ...(t.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: t.terminationGracePeriodSeconds } : {}),
     dnsPolicy: t.dnsPolicy,
     dnsConfig: t.dnsConfig,
     ...(t.networks ? { networks: t.networks } : {}),

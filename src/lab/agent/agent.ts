@@ -5,7 +5,7 @@
 import { Limiter } from './limit.js';
 import { NodeHealthChecker } from './health/node-checker.js';
 import { PodRuntime, type PodContext } from './pod.js';
-import type { AgentReply, PodSpec, PodStatus } from './protocol.js';
+import type { AgentReply, PodSpec, PodStatus, PodTermination } from './protocol.js';
 
 /** How many bootstrap children (one per pod with built-in ports) may run at once. */
 export const BOOTSTRAP_CONCURRENCY = 4;
@@ -45,7 +45,7 @@ export class Agent {
     return { ok: true, pods: this.statuses() };
   }
 
-  sync(specs: PodSpec[]): Promise<AgentReply> {
+  sync(specs: PodSpec[], terminate: readonly PodTermination[] = []): Promise<AgentReply> {
     return this.serialize(async (): Promise<AgentReply> => {
       if (this.closed) return { ok: false, error: 'agent is shutting down' };
       const foreign = specs.filter((s) => s.node !== this.opts.node).map((s) => `${s.key} (node ${s.node})`);
@@ -53,10 +53,14 @@ export class Agent {
         return { ok: false, error: `pods for another node, this agent runs ${this.opts.node}: ${foreign.join(', ')}` };
       }
       const wanted = new Map(specs.map((s) => [s.key, s]));
+      const ending = new Map(terminate.map((t) => [t.key, t]));
+      // Being deleted gracefully: stopped in the background, reported until a sync names it no more.
+      for (const p of this.pods.values()) if (!wanted.has(p.spec.key) && ending.has(p.spec.key)) p.terminate(ending.get(p.spec.key)!.graceMs);
       // Unchanged = same key, same hash, started fine: left alone (same processes, same sockets).
       const stale = [...this.pods.values()].filter((p) => {
         const w = wanted.get(p.spec.key);
-        return w === undefined || w.hash !== p.spec.hash || p.failed;
+        if (w === undefined) return !ending.has(p.spec.key);
+        return w.hash !== p.spec.hash || p.failed;
       });
       // Stop first: a changed pod's new incarnation needs the ports the old one holds.
       await Promise.all(stale.map((p) => p.stop()));

@@ -105,23 +105,30 @@ export class CommandContainer {
     return s;
   }
 
-  /** Stops for good: no more restarts; SIGTERM to the group, SIGKILL after a grace period. */
-  async stop(): Promise<void> {
+  /**
+   * Stops for good: no more restarts; SIGTERM to the group, SIGKILL after the grace period (a
+   * pod's terminationGracePeriodSeconds when it is deleted gracefully). Its readiness probe runs
+   * on until the process is gone, as kubelet's does for a terminating pod (the endpoint stays
+   * serving while it is ready); liveness and startup kills no longer happen.
+   */
+  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     this.stopping = true;
-    this.health.close();
     clearTimeout(this.restartTimer);
     const child = this.child;
     const pid = child?.pid;
     // Not `state === 'running'`: a restarted run is 'waiting' until its spawn event arrives.
     if (child === undefined || pid === undefined || this.ended.has(child)) {
+      this.health.close();
       this.state = 'exited';
       this.stdin?.close();
       return;
     }
     signalGroup(pid, 'SIGTERM');
-    const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), STOP_GRACE_MS);
+    // setTimeout's longest delay is 2^31-1 ms (24.8 days).
+    const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), Math.min(graceMs, 2 ** 31 - 1));
     await this.exited;
     clearTimeout(timer);
+    this.health.close();
     this.stdin?.close();
   }
 
@@ -212,7 +219,7 @@ export class CommandContainer {
   private killForHealthCheck(reason: string, role: 'liveness' | 'startup'): void {
     const child = this.child;
     const pid = child?.pid;
-    if (child === undefined || pid === undefined || this.ended.has(child)) return;
+    if (this.stopping || child === undefined || pid === undefined || this.ended.has(child)) return;
     const now = new Date().toISOString();
     const seen = this.probeKills[role];
     this.probeKills[role] = { count: (seen?.count ?? 0) + 1, first: seen?.first ?? now, last: now };

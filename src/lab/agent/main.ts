@@ -58,7 +58,7 @@ function main(): void {
     (req) => {
       switch (req.op) {
         case 'sync':
-          return agent.sync(req.pods);
+          return agent.sync(req.pods, req.terminate);
         case 'status':
           return agent.status();
         case 'shutdown':

@@ -138,14 +138,41 @@ export class PodRuntime {
    */
   status(): PodStatus {
     const containers = this.containers.map((c) => c.status());
-    if (!this.inits) return { key: this.spec.key, ready: containers.every((c) => c.ready), containers };
+    const ending = this.ending ? { terminating: true as const, ...(this.ended ? { stopped: true as const } : {}) } : {};
+    if (!this.inits) return { key: this.spec.key, ready: containers.every((c) => c.ready), containers, ...ending };
     const ready = this.inits.statusText() === undefined && this.inits.sidecarsReady() && containers.every((c) => c.ready);
-    return { key: this.spec.key, ready, containers, initContainers: this.inits.statuses() };
+    return { key: this.spec.key, ready, containers, initContainers: this.inits.statuses(), ...ending };
   }
 
-  async stop(): Promise<void> {
+  /** Stops every container (command ones: SIGTERM, SIGKILL after `graceMs`, default 2 s). */
+  async stop(graceMs?: number): Promise<void> {
+    if (this.ending) return this.ending; // terminating: it ends as that termination does
     this.stopped = true;
-    await Promise.all([...this.containers.map((c) => c.stop()), this.inits?.stop()]);
+    await Promise.all([...this.containers.map((c) => (c instanceof CommandContainer ? c.stop(graceMs) : c.stop())), this.inits?.stop()]);
     removeVolumes(this.ctx.stateDir, this.spec);
+  }
+
+  /** The graceful deletion under way (terminate), and whether it has ended. */
+  private ending: Promise<void> | undefined;
+  private ended = false;
+
+  /**
+   * The pod is being deleted: its containers are stopped in the background, each given
+   * `graceMs` between SIGTERM and SIGKILL; status() says so, and says when all have stopped.
+   */
+  terminate(graceMs: number): void {
+    if (this.ending) return;
+    this.ending = this.stop(graceMs).then(
+      () => void (this.ended = true),
+      (e: unknown) => {
+        this.ended = true;
+        this.ctx.log(`${this.spec.key}: stopping: ${(e as Error).message}`);
+      },
+    );
+  }
+
+  /** Resolves when a termination started by terminate() has ended (at once otherwise). */
+  async settled(): Promise<void> {
+    await this.ending;
   }
 }

@@ -98,9 +98,20 @@ export interface PodStatus {
   containers: ContainerStatus[];
   /** In spec order; absent entries: not created yet. */
   initContainers?: (ContainerStatus | null)[];
+  /** Being deleted gracefully (a sync's `terminate`): its containers were sent SIGTERM. */
+  terminating?: true;
+  /** Terminating, and every container has stopped: the pod can go. */
+  stopped?: true;
 }
 
-export type AgentRequest = { op: 'sync'; pods: PodSpec[] } | { op: 'status' } | { op: 'shutdown' };
+/** A pod to delete gracefully: each container gets `graceMs` between SIGTERM and SIGKILL. */
+export interface PodTermination { key: string; graceMs: number }
+
+/**
+ * sync: the node's pods. Those in `pods` run (as specified); those in `terminate` are stopped in
+ * the background and reported until a later sync names them no more; any other is stopped at once.
+ */
+export type AgentRequest = { op: 'sync'; pods: PodSpec[]; terminate?: PodTermination[] } | { op: 'status' } | { op: 'shutdown' };
 
 export type AgentReply =
   | { ok: true; pods: PodStatus[] }
@@ -141,8 +152,20 @@ export function parseRequest(line: string): { request: AgentRequest } | { error:
         if (seen.has(p.key)) errors.push(`duplicate pod key ${p.key}`);
         seen.add(p.key);
       }
+      const terminate: PodTermination[] = [];
+      if (raw.terminate !== undefined) {
+        if (!Array.isArray(raw.terminate)) errors.push('terminate must be an array');
+        else raw.terminate.forEach((t, i) => {
+          const key = isObject(t) ? t.key : undefined;
+          const graceMs = isObject(t) ? t.graceMs : undefined;
+          if (typeof key !== 'string' || key === '') errors.push(`terminate[${i}].key must be a non-empty string`);
+          else if (typeof graceMs !== 'number' || !Number.isFinite(graceMs) || graceMs < 0) errors.push(`terminate[${i}].graceMs must be a number ≥ 0`);
+          else if (seen.has(key)) errors.push(`terminate[${i}]: pod ${key} is also to run`);
+          else terminate.push({ key, graceMs });
+        });
+      }
       if (errors.length > 0) return { error: `sync: ${errors.join('; ')}` };
-      return { request: { op: 'sync', pods } };
+      return { request: { op: 'sync', pods, ...(terminate.length > 0 ? { terminate } : {}) } };
     }
     default:
       return { error: `unknown op ${JSON.stringify(raw.op)}` };
