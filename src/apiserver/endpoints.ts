@@ -7,7 +7,8 @@
  * One subset per set of ports (the slices already group endpoints by their resolved ports);
  * ready endpoints are `addresses`, the others `notReadyAddresses` ("IP addresses which offer the
  * related ports but are not currently marked as ready"); a Service with publishNotReadyAddresses
- * has them all ready, as its slices say. Within a subset, addresses sorted by IP, as the
+ * has them all ready, as its slices say; terminating pods are left out (unless the Service publishes
+ * not-ready addresses). Within a subset, addresses sorted by IP, as the
  * controller's RepackSubsets leaves them. A Service without endpoints still has its Endpoints,
  * with no subsets. Services without a selector get none: their Endpoints are the user's.
  */
@@ -57,6 +58,10 @@ export function endpointsOf(services: readonly Raw[], slices: readonly Raw[]): R
       subsets.set(key, subset);
       for (const e of (slice.endpoints ?? []) as Raw[]) {
         const conditions = (e.conditions ?? {}) as Raw;
+        // A terminating pod is left out unless the Service publishes not-ready addresses (then its
+        // slice says ready): the controller's ShouldPodBeInEndpoints(pod, includeTerminating =
+        // service.Spec.PublishNotReadyAddresses).
+        if (conditions.terminating === true && conditions.ready === false) continue;
         for (const ip of (e.addresses ?? []) as string[]) {
           const address: Address = { ip, ...(e.nodeName ? { nodeName: String(e.nodeName) } : {}), ...(e.targetRef ? { targetRef: e.targetRef as Raw } : {}) };
           // "ready ... nil should be interpreted as true" (EndpointConditions).

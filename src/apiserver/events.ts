@@ -4,7 +4,7 @@
  * scheduler's binding), `Started` per running container, `BackOff` for a container waiting in
  * CrashLoopBackOff, `Unhealthy` for a started container that is not ready, `Killing` for each
  * container the kubelet killed because its liveness or startup probe failed (from the agents'
- * reports, `kills`), and `FailedCreatePodSandBox` when the pod's sandbox could not be made.
+ * reports, `kills`) and for each container of a pod being deleted (deletionTimestamp), and `FailedCreatePodSandBox` when the pod's sandbox could not be made.
  *
  * Same input, same output: every timestamp comes from the pod (creationTimestamp, a container's
  * startedAt) or from the event as it was last derived (`previous`), so a store that follows the
@@ -110,6 +110,14 @@ function eventsOfPod(pod: Pod, o: Obj, prev: (name: string) => Any | undefined, 
       const detail = typeof c.message === 'string' && c.message !== '' ? c.message : 'the container did not pass its readiness probe';
       out.push(kubeletEvent(pod, p, { reason: 'Unhealthy', type: 'Warning', message: `Readiness probe failed: ${detail}`, container: name, first: now, last: (p?.lastTimestamp as string | undefined) ?? now, count: 1 }));
     }
+  }
+  const deleted = typeof o.metadata.deletionTimestamp === 'string' ? Date.parse(o.metadata.deletionTimestamp) : NaN;
+  if (!Number.isNaN(deleted)) {
+    // kubelet's killContainer, for each container of a pod being deleted: "Stopping container %s",
+    // when the deletion was asked (deletionTimestamp is that plus the grace period).
+    const grace = typeof o.metadata.deletionGracePeriodSeconds === 'number' ? o.metadata.deletionGracePeriodSeconds : 0;
+    const when = new Date(deleted - grace * 1000).toISOString();
+    for (const name of images.keys()) out.push(kubeletEvent(pod, at('Killing', name), { reason: 'Killing', type: 'Normal', message: `Stopping container ${name}`, container: name, first: when, last: when, count: 1 }));
   }
   for (const [name, byRole] of kills ?? []) {
     for (const role of ['liveness', 'startup'] as const) {

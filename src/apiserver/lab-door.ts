@@ -29,7 +29,13 @@ import { Rounds } from './rounds.js';
  * One object put (as the lab keeps it) or removed, by its raw key (rawObjectKey); or, with
  * `replace`, a workload's pod deleted ("ns/name"): its controller makes a new one.
  */
-export interface Change { key: string; obj?: Record<string, unknown>; replace?: true }
+export interface Change {
+  key: string;
+  obj?: Record<string, unknown>;
+  replace?: true;
+  /** A pod's deletion: its grace period in seconds (0: at once; lab/terminating.ts). */
+  grace?: number;
+}
 
 /** How many deleted pod names a lab remembers (their replacements are named past them). */
 const REPLACED_KEPT = 10_000;
@@ -79,6 +85,17 @@ export function asApiError(e: unknown): unknown {
   if (e instanceof LabBusyError) return new ApiError(504, 'Timeout', e.message);
   if (e instanceof LabError) return new ApiError(403, 'Forbidden', e.message);
   return e;
+}
+
+/** The grace periods the batch's pod deletions asked for, by "ns/name" (the last one counts). */
+function gracePeriods(batch: readonly Change[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const c of batch) {
+    if (c.grace === undefined || c.obj) continue;
+    if (c.replace) out.set(c.key, c.grace);
+    else if (c.key.startsWith('Pod/')) out.set(c.key.slice('Pod/'.length), c.grace);
+  }
+  return out;
 }
 
 const RETRY_MS = 2_000;
@@ -183,7 +200,7 @@ export class LabDoor implements WriteDoor {
         const state = this.state(); // under the lock: `podnet apply` may have changed it
         if (replaced.length > 0) state.replacedPods = [...(state.replacedPods ?? []).filter((k) => !replaced.includes(k)), ...replaced].slice(-REPLACED_KEPT);
         // A pod that keeps its name (a StatefulSet's) is made again: a new incarnation.
-        await reconcile(this.host, state, applyChanges(state.objects, batch), { restart: new Set(replaced) });
+        await reconcile(this.host, state, applyChanges(state.objects, batch), { restart: new Set(replaced), grace: gracePeriods(batch) });
       });
       this.pending = this.pending.slice(batch.length);
       this.journal.compact(this.pending);

@@ -5,6 +5,7 @@
  * objects get the fields the lab set (a Service's cluster IP and node ports, a pod's status).
  */
 import { rawObjectKey } from '../api/default-namespace.js';
+import { apiTime } from '../model/api-time.js';
 import type { AgentPodStatus } from '../lab/agent-client.js';
 import { labView } from '../lab/get-view.js';
 import { endpointsOf } from './endpoints.js';
@@ -77,7 +78,10 @@ function workloadStatus(wanted: Wanted, store: Store): void {
     const refs = (w.obj.metadata.ownerReferences ?? []) as Raw[];
     const ns = w.obj.metadata.namespace ?? 'default';
     const ready = ((w.obj.status as Raw | undefined)?.conditions as Raw[] | undefined)?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    // Terminating pods are not the workload's replicas any more (the controllers' FilterActivePods).
+    const active = w.obj.metadata.deletionTimestamp === undefined;
     const tally = (kind: string, name: string) => {
+      if (!active) return;
       const count = owned.get(`${kind}/${ns}/${name}`) ?? { total: 0, ready: 0 };
       count.total++;
       if (ready) count.ready++;
@@ -161,11 +165,23 @@ export function syncStore(store: Store, state: LabState, cluster: Cluster, statu
     const fromLab = lab.get(key);
     wanted.set(key, { ri, obj: fromLab ? overlay(applied, fromLab.obj, ri) : applied, origin: 'user' });
   }
-  for (const [key, o] of lab) if (!wanted.has(key)) wanted.set(key, { ri: o.ri, obj: o.obj as Obj, origin: 'lab' });
+  for (const [key, o] of lab) {
+    if (wanted.has(key)) continue;
+    // A terminating pod keeps its object as stored (a bare pod stays the user's), with the lab's status.
+    const deletion = o.ri.resource === 'pods' ? (o.obj.metadata as Raw | undefined) : undefined;
+    const current = deletion?.deletionTimestamp ? store.get(PODS, metaOf(o.obj).namespace ?? 'default', metaOf(o.obj).name ?? '') : undefined;
+    if (current && deletion) {
+      const kept = current.obj.metadata.deletionTimestamp ? {} : { deletionTimestamp: deletion.deletionTimestamp, deletionGracePeriodSeconds: deletion.deletionGracePeriodSeconds };
+      const obj = overlay(current.obj, o.obj, o.ri);
+      wanted.set(key, { ri: o.ri, obj: { ...obj, metadata: { ...obj.metadata, ...kept } } as Obj, origin: current.origin });
+    }
+    else wanted.set(key, { ri: o.ri, obj: o.obj as Obj, origin: 'lab' });
+  }
   deploymentHistory(wanted, store);
   workloadStatus(wanted, store);
   for (const e of store.all()) {
     if (wanted.has(e.key) || (e.resource === 'events' && e.origin === 'lab')) continue; // events: syncEvents
+    if (deletionPending(e.obj, e.resource, pending)) continue;
     const w = e.obj.metadata;
     const ri = resourceOfKind(String(e.obj.apiVersion ?? ''), String(e.obj.kind ?? ''));
     if (ri) store.delete(ri, w.namespace ?? '', w.name);
@@ -185,6 +201,13 @@ export function syncStore(store: Store, state: LabState, cluster: Cluster, statu
     }
   }
   syncEvents(store, now, probeKills(statuses));
+}
+
+/** A pod marked for deletion whose deletion the lab has not acted on yet: it stays until the lab has made it terminating. */
+function deletionPending(obj: Obj, resource: string, pending: ReadonlySet<string>): boolean {
+  if (resource !== 'pods' || typeof obj.metadata.deletionTimestamp !== 'string') return false;
+  const at = `${obj.metadata.namespace ?? 'default'}/${obj.metadata.name}`;
+  return pending.has(at) || pending.has(`Pod/${at}`);
 }
 
 /**
@@ -244,13 +267,22 @@ export function syncEvents(store: Store, now: string, kills: ReadonlyMap<string,
  * follow brings what the lab makes of it — pods, slices, allocations). An object keeps the fields
  * the lab gave it (status; a Service's allocations) until then.
  */
-export function showWrite(store: Store, changes: readonly { key: string; obj?: Raw }[]): void {
+export function showWrite(store: Store, changes: readonly { key: string; obj?: Raw; replace?: true; grace?: number }[], now = Date.now()): void {
   for (const c of changes) {
+    if (c.replace) {
+      // A workload's pod deleted gracefully: marked until the lab has ended it.
+      const [ns, name] = c.key.split('/');
+      const e = store.get(PODS, ns, name);
+      if (e && c.grace !== undefined && c.grace > 0) markDeleted(store, e.obj, c.grace, now);
+      continue;
+    }
     const [kind, ns, name] = c.key.split('/');
     if (!c.obj) {
       const info = STORED_RESOURCES.find((r) => r.kind === kind);
       const e = info ? store.get(info, info.namespaced ? ns : '', name) : undefined;
-      if (info && e?.origin === 'user') store.delete(info, info.namespaced ? ns : '', name);
+      // A pod deleted gracefully stays, marked, while it terminates (the follow removes it when it is gone).
+      if (info?.resource === 'pods' && info.group === '' && e && c.grace !== undefined && c.grace > 0) markDeleted(store, e.obj, c.grace, now);
+      else if (info && e?.origin === 'user') store.delete(info, info.namespaced ? ns : '', name);
       continue;
     }
     const info = ri(c.obj);
@@ -261,6 +293,17 @@ export function showWrite(store: Store, changes: readonly { key: string; obj?: R
     if (!current) store.create(info, obj, 'user');
     else store.update(info, { ...keepLabFields(obj, current.obj, info), metadata: { ...obj.metadata, resourceVersion: undefined } }, 'user');
   }
+}
+
+/**
+ * A pod's graceful deletion as the registry records it: "deletionTimestamp ... the time after
+ * which this resource will be deleted" — now plus the grace period — and deletionGracePeriodSeconds.
+ * A pod marked already keeps its marks unless this deletion is shorter.
+ */
+function markDeleted(store: Store, pod: Obj, grace: number, now: number): void {
+  const m = pod.metadata;
+  if (typeof m.deletionGracePeriodSeconds === 'number' && m.deletionGracePeriodSeconds <= grace) return;
+  store.update(PODS, { ...pod, metadata: { ...m, resourceVersion: undefined, deletionTimestamp: apiTime(now + grace * 1000) ?? undefined, deletionGracePeriodSeconds: grace } });
 }
 
 const ri = (o: Raw) => resourceOfKind(String(o.apiVersion ?? ''), String(o.kind ?? ''));

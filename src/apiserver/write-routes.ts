@@ -126,11 +126,16 @@ export async function handleWrite(req: IncomingMessage, res: ServerResponse, sto
     const opts = deleteOptions(parseJson(body, req.headers['content-type'], false), q);
     const replaced = replaceablePod(store, ri, ns, name);
     if (replaced) {
-      // A workload's pod: gone, and its controller makes a new one (with a new name).
+      // A workload's pod: gone, and its controller makes a new one (with a new name). It
+      // terminates gracefully meanwhile; a StatefulSet's, made again under its name, at once.
       checkPrecondition(ri, replaced, opts.resourceVersion, opts.uid);
-      const out = await door.write(() => [{ key: `${ns}/${name}`, replace: true }], opts.dryRun);
+      const grace = controllerRef(replaced)?.kind === 'StatefulSet' ? 0 : podGrace(replaced, opts.gracePeriodSeconds);
+      const out = await door.write(() => [{ key: `${ns}/${name}`, replace: true, grace }], opts.dryRun);
+      const marked = grace > 0 ? store.get(ri, ns, name)?.obj : undefined;
+      if (marked && !opts.dryRun) return send(200, withKind(marked), out.warnings);
       return send(200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group: ri.group, kind: ri.resource, uid: replaced.metadata.uid } }, out.warnings);
     }
+    let graceful = false;
     let details: Record<string, unknown> = {};
     let held: Obj | undefined;
     const out = await door.write((objects) => {
@@ -143,7 +148,10 @@ export async function handleWrite(req: IncomingMessage, res: ServerResponse, sto
         return [];
       }
       details = { name, group: ri.group, kind: ri.resource, uid: current.metadata.uid };
-      const own: Change[] = [change(current)].map((c) => ({ key: c.key }));
+      // A pod is deleted gracefully: marked, it terminates, and goes when its containers have stopped.
+      const grace = isPod(ri) ? podGrace(current, opts.gracePeriodSeconds) : undefined;
+      graceful = grace !== undefined && grace > 0;
+      const own: Change[] = [change(current)].map((c) => ({ key: c.key, ...(grace !== undefined ? { grace } : {}) }));
       // Orphan: the dependents stay, as objects of their own (orphans.ts).
       if (opts.propagationPolicy === 'Orphan') own.push(...orphanedDependents(store, ri, current).map(change));
       // Deleting a namespace deletes everything in it (the namespace controller's job upstream).
@@ -154,6 +162,9 @@ export async function handleWrite(req: IncomingMessage, res: ServerResponse, sto
       if (!opts.dryRun && held !== store.get(ri, ns, name)?.obj) store.update(ri, { ...held, metadata: { ...held.metadata, resourceVersion: undefined } }, 'user');
       return send(200, withKind(opts.dryRun ? asStored(held) : stored(name, held)), out.warnings);
     }
+    // "the object is returned with deletionTimestamp set" while it terminates, as kube-apiserver answers a graceful delete.
+    const marked = graceful && !opts.dryRun ? store.get(ri, ns, name)?.obj : undefined;
+    if (marked) return send(200, withKind(marked), out.warnings);
     return send(200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details }, out.warnings);
   }
   if (method === 'DELETE' && name === undefined) return deleteCollection(req, store, door, ri, namespace, q, body, send);
@@ -176,6 +187,23 @@ function replaceablePod(store: Store, ri: ResourceInfo, namespace: string, name:
   return owner && REPLACING.has(String(owner.kind)) ? e.obj : undefined;
 }
 
+const isPod = (ri: ResourceInfo) => ri.resource === 'pods' && ri.group === '';
+
+/**
+ * The grace period of a pod's deletion (pod strategy's CheckGracefulDelete): the request's
+ * gracePeriodSeconds, else spec.terminationGracePeriodSeconds (30 by default); 0 — at once —
+ * for a pod that is not bound to a node or has finished ("if the pod is not scheduled, delete
+ * immediately"; "if the pod is already terminated, delete immediately").
+ */
+function podGrace(pod: Obj, asked: number | undefined): number {
+  const spec = (pod.spec ?? {}) as { nodeName?: unknown; terminationGracePeriodSeconds?: unknown };
+  const phase = ((pod.status ?? {}) as { phase?: unknown }).phase;
+  if (typeof spec.nodeName !== 'string' || spec.nodeName === '' || phase === 'Succeeded' || phase === 'Failed') return 0;
+  if (asked !== undefined) return asked;
+  const own = pod.metadata.deletionGracePeriodSeconds ?? spec.terminationGracePeriodSeconds;
+  return typeof own === 'number' && Number.isInteger(own) && own >= 0 ? own : 30;
+}
+
 /** DELETE on a collection: every object of the user's the selectors match; answers with them as a list. */
 async function deleteCollection(req: IncomingMessage, store: Store, door: WriteDoor, ri: ResourceInfo, namespace: string | undefined, q: URLSearchParams, body: Buffer, send: (code: number, obj: unknown, w?: string[]) => void): Promise<void> {
   const opts = deleteOptions(parseJson(body, req.headers['content-type'], false), q);
@@ -184,7 +212,7 @@ async function deleteCollection(req: IncomingMessage, store: Store, door: WriteD
   const out = await door.write(() => {
     const entries = store.list(ri, namespace).filter((e) => e.origin === 'user' && !(ri.resource === 'namespaces' && UNDELETABLE.has(e.obj.metadata.name)));
     items = filterObjects(ri.resource, ri.kind, entries.map((e) => e.obj), filter);
-    return items.flatMap((o) => [{ key: change(o).key }, ...(opts.propagationPolicy === 'Orphan' ? orphanedDependents(store, ri, o).map(change) : [])]);
+    return items.flatMap((o) => [{ key: change(o).key, ...(isPod(ri) ? { grace: podGrace(o, opts.gracePeriodSeconds) } : {}) }, ...(opts.propagationPolicy === 'Orphan' ? orphanedDependents(store, ri, o).map(change) : [])]);
   }, opts.dryRun);
   send(200, { kind: `${ri.kind}List`, apiVersion: groupVersion(ri), metadata: { resourceVersion: String(store.rv) }, items }, out.warnings);
 }

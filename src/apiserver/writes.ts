@@ -115,7 +115,7 @@ export function checkPatched(ri: ResourceInfo, current: Obj, patched: unknown): 
 }
 
 /** DeleteOptions from the body or the query: preconditions and propagationPolicy. */
-export interface DeleteOptions { uid?: string; resourceVersion?: string; propagationPolicy?: string; dryRun: boolean }
+export interface DeleteOptions { uid?: string; resourceVersion?: string; propagationPolicy?: string; dryRun: boolean; gracePeriodSeconds?: number }
 export function deleteOptions(body: unknown, q: URLSearchParams): DeleteOptions {
   const b = isObject(body) ? body : {};
   const pre = isObject(b.preconditions) ? b.preconditions : {};
@@ -127,7 +127,19 @@ export function deleteOptions(body: unknown, q: URLSearchParams): DeleteOptions 
   // The deprecated orphanDependents: "If true/false, the "orphan" finalizer will be added to/removed from the object's finalizers list."
   const orphan = b.orphanDependents === true || q.get('orphanDependents') === 'true';
   const dryRun = [...q.getAll('dryRun'), ...(Array.isArray(b.dryRun) ? b.dryRun.map(String) : [])];
-  return { uid: str(pre.uid), resourceVersion: str(pre.resourceVersion), propagationPolicy: policy ?? (orphan ? 'Orphan' : undefined), dryRun: isDryRun(dryRun) };
+  const grace = gracePeriod(b.gracePeriodSeconds ?? q.get('gracePeriodSeconds') ?? undefined);
+  return { uid: str(pre.uid), resourceVersion: str(pre.resourceVersion), propagationPolicy: policy ?? (orphan ? 'Orphan' : undefined), dryRun: isDryRun(dryRun), ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}) };
+}
+
+/**
+ * DeleteOptions.gracePeriodSeconds: "The duration in seconds before the object should be
+ * deleted. Value must be non-negative integer. The value zero indicates delete immediately."
+ */
+function gracePeriod(v: unknown): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(v)}: must be a non-negative integer`);
+  return n;
 }
 
 /** dryRun: "All" is the only value ("Valid values are: All"); anything else is a 400. */

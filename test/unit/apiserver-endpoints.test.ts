@@ -26,6 +26,14 @@ describe('Endpoints from EndpointSlices', () => {
     });
   });
 
+  it('a terminating endpoint is left out, unless the Service publishes not-ready addresses (its slice says ready)', () => {
+    const term = (ip: string, ready: boolean, pod: string) => ({ ...ep(ip, ready, pod), conditions: { ready, serving: true, terminating: true } });
+    const [e] = endpointsOf([svc('web', { app: 'web' })], [slice('web-a', 'web', [{ port: 80, protocol: 'TCP' }], [ep('10.0.0.1', true, 'p1'), term('10.0.0.2', false, 'p2')])]);
+    expect(e.subsets).toEqual([{ addresses: [{ ip: '10.0.0.1', nodeName: 'node-1', targetRef: { kind: 'Pod', name: 'p1', namespace: 'shop' } }], ports: [{ port: 80, protocol: 'TCP' }] }]);
+    const [pub] = endpointsOf([svc('web', { app: 'web' })], [slice('web-a', 'web', [{ port: 80, protocol: 'TCP' }], [term('10.0.0.2', true, 'p2')])]);
+    expect((pub.subsets as Raw[])[0].addresses).toEqual([{ ip: '10.0.0.2', nodeName: 'node-1', targetRef: { kind: 'Pod', name: 'p2', namespace: 'shop' } }]);
+  });
+
   it('one subset per set of ports across the Service\'s slices; other Services\' slices stay out; no endpoints: no subsets; no selector: no Endpoints', () => {
     const out = endpointsOf([svc('api', { app: 'api' }), svc('empty', { app: 'none' }), svc('external')], [
       slice('api-1', 'api', [{ name: 'http', port: 80, protocol: 'TCP' }], [ep('10.0.0.1', true, 'a')]),

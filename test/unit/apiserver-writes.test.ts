@@ -91,6 +91,8 @@ class FakeDoor implements WriteDoor {
   writes = 0;
   /** Pods deleted for their controller to replace ("ns/name"). */
   replaced: string[] = [];
+  /** The grace periods pod deletions carried, by change key. */
+  graces: [string, number][] = [];
   constructor(private readonly store: Store) {}
   async write(compute: Compute, dryRun: boolean) {
     const changes = compute(this.objects);
@@ -99,10 +101,15 @@ class FakeDoor implements WriteDoor {
     if (dryRun) return { warnings: [] };
     this.writes++;
     this.objects = next;
+    this.graces.push(...changes.filter((c) => c.grace !== undefined).map((c) => [c.key, c.grace!] as [string, number]));
+    // As the server's showWrite: a pod deleted gracefully stays, marked, while the lab ends it.
+    const graceful = changes.filter((c) => !c.obj && c.grace !== undefined && c.grace > 0);
+    showWrite(this.store, graceful);
     const wanted = new Map(next.map((o) => [rawObjectKey(o), o.obj as Obj]));
     for (const e of this.store.all()) {
       const ri = resourceOfKind(String(e.obj.apiVersion), String(e.obj.kind))!;
-      if (e.origin === 'user' && !wanted.has(rawObjectKey({ obj: e.obj }))) this.store.delete(ri, e.obj.metadata.namespace ?? '', e.obj.metadata.name);
+      const key = rawObjectKey({ obj: e.obj });
+      if (e.origin === 'user' && !wanted.has(key) && !graceful.some((c) => c.key === key)) this.store.delete(ri, e.obj.metadata.namespace ?? '', e.obj.metadata.name);
     }
     for (const obj of wanted.values()) {
       const ri = resourceOfKind(String(obj.apiVersion), String(obj.kind))!;
@@ -278,6 +285,81 @@ describe('write routes over HTTPS with an in-memory door', () => {
     expect(door.replaced).toEqual(['default/shop-abc-2', 'default/db-0']);
     store.create(pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'lone', namespace: 'default', ownerReferences: [{ kind: 'Node', name: 'node-1' }] } }, 'lab');
     expect((await call('DELETE', '/api/v1/namespaces/default/pods/lone')).code).toBe(405);
+  });
+});
+
+describe('graceful pod deletion over HTTPS with an in-memory door', () => {
+  const { store, door, creds, at } = serveWithFakeDoor('podnet-api-grace-');
+  const call = (method: string, path: string, body?: unknown) =>
+    new Promise<{ code: number; body: Record<string, unknown> }>((resolve, reject) => {
+      const text = body === undefined ? '' : JSON.stringify(body);
+      const req = request({ host: '127.0.0.1', port: at.port, method, path, ca: creds.caCert, headers: { authorization: `Bearer ${creds.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } }, (res) => {
+        let out = '';
+        res.on('data', (d: Buffer) => (out += d.toString()));
+        res.on('end', () => resolve({ code: res.statusCode ?? 0, body: JSON.parse(out) as Record<string, unknown> }));
+      });
+      req.on('error', reject);
+      req.end(text);
+    });
+  const pod = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox' }], ...spec } });
+  const meta = (r: { body: Record<string, unknown> }) => r.body.metadata as { deletionTimestamp?: string; deletionGracePeriodSeconds?: number; uid?: string };
+
+  it('a bound pod is answered marked (deletionTimestamp = now + its grace period) and stays; a shorter deletion shortens it', async () => {
+    const made = await call('POST', '/api/v1/namespaces/default/pods', pod('slow', { nodeName: 'node-1', terminationGracePeriodSeconds: 45 }));
+    expect(made.code).toBe(201);
+    const before = Date.now();
+    const r = await call('DELETE', '/api/v1/namespaces/default/pods/slow');
+    expect(r.code).toBe(200);
+    expect(r.body.kind).toBe('Pod');
+    expect(meta(r).uid).toBe(meta(made).uid);
+    expect(meta(r).deletionGracePeriodSeconds).toBe(45);
+    const due = Date.parse(meta(r).deletionTimestamp!);
+    expect(due).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 45_000);
+    expect(due).toBeLessThanOrEqual(Date.now() + 46_000);
+    expect(store.get(pods, 'default', 'slow')?.obj.metadata.deletionGracePeriodSeconds).toBe(45);
+    expect(door.graces).toContainEqual(['Pod/default/slow', 45]);
+    // Again with 5 s: the shorter period counts; with 60 s: the marks stay as they are.
+    expect(meta(await call('DELETE', '/api/v1/namespaces/default/pods/slow', { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 5 })).deletionGracePeriodSeconds).toBe(5);
+    expect(store.get(pods, 'default', 'slow')?.obj.metadata.deletionGracePeriodSeconds).toBe(5);
+  });
+
+  it('the default grace period is 30 s; gracePeriodSeconds=0 (--force), an unbound pod and a finished one go at once (Status)', async () => {
+    await call('POST', '/api/v1/namespaces/default/pods', pod('plain', { nodeName: 'node-1' }));
+    expect(meta(await call('DELETE', '/api/v1/namespaces/default/pods/plain')).deletionGracePeriodSeconds).toBe(30);
+    await call('POST', '/api/v1/namespaces/default/pods', pod('forced', { nodeName: 'node-1' }));
+    const forced = await call('DELETE', '/api/v1/namespaces/default/pods/forced?gracePeriodSeconds=0');
+    expect(forced.body).toMatchObject({ kind: 'Status', status: 'Success' });
+    expect(store.get(pods, 'default', 'forced')).toBeUndefined();
+    expect(door.graces).toContainEqual(['Pod/default/forced', 0]);
+    await call('POST', '/api/v1/namespaces/default/pods', pod('unbound', {}));
+    expect((await call('DELETE', '/api/v1/namespaces/default/pods/unbound')).body.kind).toBe('Status');
+    expect(store.get(pods, 'default', 'unbound')).toBeUndefined();
+    await call('POST', '/api/v1/namespaces/default/pods', pod('done', { nodeName: 'node-1' }));
+    const done = store.get(pods, 'default', 'done')!.obj;
+    store.update(pods, { ...done, metadata: { ...done.metadata, resourceVersion: undefined }, status: { phase: 'Succeeded' } });
+    expect((await call('DELETE', '/api/v1/namespaces/default/pods/done')).body.kind).toBe('Status');
+  });
+
+  it('a negative or non-integer gracePeriodSeconds is a 400', async () => {
+    await call('POST', '/api/v1/namespaces/default/pods', pod('bad', { nodeName: 'node-1' }));
+    for (const q of ['-1', '1.5', 'soon']) {
+      const r = await call('DELETE', `/api/v1/namespaces/default/pods/bad?gracePeriodSeconds=${q}`);
+      expect(r.code).toBe(400);
+      expect(String(r.body.message)).toContain('gracePeriodSeconds');
+    }
+    expect(store.get(pods, 'default', 'bad')?.obj.metadata.deletionTimestamp).toBeUndefined();
+  });
+
+  it('a ReplicaSet\'s pod is marked too; a StatefulSet\'s (made again under its name) goes at once', async () => {
+    const ref = (kind: string, name: string) => [{ apiVersion: 'apps/v1', kind, name, uid: 'u', controller: true }];
+    store.create(pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'rs-abc-1', namespace: 'default', ownerReferences: ref('ReplicaSet', 'rs-abc') }, spec: { nodeName: 'node-2' } }, 'lab');
+    store.create(pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'db-0', namespace: 'default', ownerReferences: ref('StatefulSet', 'db') }, spec: { nodeName: 'node-2' } }, 'lab');
+    const r = await call('DELETE', '/api/v1/namespaces/default/pods/rs-abc-1');
+    expect(r.body.kind).toBe('Pod');
+    expect(meta(r).deletionGracePeriodSeconds).toBe(30);
+    expect(door.graces).toContainEqual(['default/rs-abc-1', 30]);
+    expect((await call('DELETE', '/api/v1/namespaces/default/pods/db-0')).body.kind).toBe('Status');
+    expect(door.graces).toContainEqual(['default/db-0', 0]);
   });
 });
 
