@@ -5,7 +5,7 @@
  * objects get the fields the lab set (a Service's cluster IP and node ports, a pod's status).
  */
 import { rawObjectKey } from '../api/default-namespace.js';
-import { apiTime } from '../model/api-time.js';
+import { deletionDue } from '../model/api-time.js';
 import type { AgentPodStatus } from '../lab/agent-client.js';
 import { labView } from '../lab/get-view.js';
 import { endpointsOf } from './endpoints.js';
@@ -296,14 +296,14 @@ export function showWrite(store: Store, changes: readonly { key: string; obj?: R
 }
 
 /**
- * A pod's graceful deletion as the registry records it: "deletionTimestamp ... the time after
- * which this resource will be deleted" — now plus the grace period — and deletionGracePeriodSeconds.
- * A pod marked already keeps its marks unless this deletion is shorter.
+ * A pod's graceful deletion as the registry records it: deletionTimestamp (now plus the grace
+ * period, deletionDue) and deletionGracePeriodSeconds. A pod marked already keeps its marks
+ * unless this deletion is shorter.
  */
 function markDeleted(store: Store, pod: Obj, grace: number, now: number): void {
   const m = pod.metadata;
   if (typeof m.deletionGracePeriodSeconds === 'number' && m.deletionGracePeriodSeconds <= grace) return;
-  store.update(PODS, { ...pod, metadata: { ...m, resourceVersion: undefined, deletionTimestamp: apiTime(now + grace * 1000) ?? undefined, deletionGracePeriodSeconds: grace } });
+  store.update(PODS, { ...pod, metadata: { ...m, resourceVersion: undefined, deletionTimestamp: deletionDue(now, grace) ?? undefined, deletionGracePeriodSeconds: grace } });
 }
 
 const ri = (o: Raw) => resourceOfKind(String(o.apiVersion ?? ''), String(o.kind ?? ''));

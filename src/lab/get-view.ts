@@ -3,7 +3,7 @@
  * the API returns them (status from the agents). The lab's API server builds its lab-owned
  * objects (pods, nodes, EndpointSlices, Services' allocations) from the same view.
  */
-import { apiTime } from '../model/api-time.js';
+import { apiTime, deletionDue } from '../model/api-time.js';
 import { programOnHost } from '../host/which.js';
 import { chooseEntrypoint, entrypointLabel } from '../model/entrypoint.js';
 import { initStatusText } from './agent/init-sequence.js';
@@ -88,13 +88,9 @@ function sandboxStatus(state: LabState, key: string): Record<string, unknown> {
   return { reason: 'FailedCreatePodSandBox', message: error, conditions: [{ type: 'PodReadyToStartContainers', status: 'False', reason: 'FailedCreatePodSandBox', message: error }, { type: 'Ready', status: 'False' }] };
 }
 
-/**
- * A terminating pod's metadata: deletionTimestamp, "the time after which this resource will be
- * deleted" (when it was asked plus the grace period, whole seconds as metav1.Time), and
- * deletionGracePeriodSeconds.
- */
+/** A terminating pod's metadata: deletionTimestamp (model/api-time.ts deletionDue) and deletionGracePeriodSeconds. */
 function deletionMeta(d: { at: string; graceSeconds: number } | undefined): Record<string, unknown> {
-  return d ? { deletionTimestamp: apiTime(Date.parse(d.at) + d.graceSeconds * 1000), deletionGracePeriodSeconds: d.graceSeconds } : {};
+  return d ? { deletionTimestamp: deletionDue(d.at, d.graceSeconds), deletionGracePeriodSeconds: d.graceSeconds } : {};
 }
 
 export interface View { headers: string[]; wideHeaders: string[]; rows: string[][]; items: unknown[] }

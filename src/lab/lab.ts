@@ -9,9 +9,9 @@ import { applyPlan } from '../host/executor.js';
 import type { Host } from '../host/host.js';
 import { hostNft } from '../host/nft-native.js';
 import { decideVxlanChecksumOffload } from '../model/kernel.js';
-import { labNetnsPrefix, placePods, planNodes, validateLabConfig, type LabConfig, type PlacedPod, type TerminatingPod } from '../model/lab.js';
+import { labNetnsPrefix, placePods, planNodes, validateLabConfig, type LabConfig, type PlacedPod } from '../model/lab.js';
 import { podKey } from '../model/types.js';
-import { finishedTerminating, graceSeconds, keptPod, terminations } from './terminating.js';
+import { finishedTerminating, gracefulDeletions, terminations } from './terminating.js';
 import { stableJson } from '../model/names.js';
 import { STORED_RESOURCES } from '../apiserver/resources.js';
 import { parseCidr } from '../model/ip.js';
@@ -270,23 +270,6 @@ async function finishedNow(state: LabState, wanted: ReadonlySet<string>): Promis
   if (!state.terminating || state.terminating.length === 0) return new Set();
   const { pods, answered } = await agentReports(state, 2_000);
   return finishedTerminating(state.terminating, pods, answered, Date.now(), wanted);
-}
-
-/**
- * The pods about to be deleted that terminate gracefully (grace period above 0), each with its
- * model pod as it was (its object is gone from the objects) and the time of its deletion.
- */
-function gracefulDeletions(state: LabState, gone: readonly PlacedPod[], asked: ReadonlyMap<string, number> | undefined): TerminatingPod[] {
-  if (gone.length === 0) return [];
-  const before = new Map(labCluster({ ...state, terminating: undefined }).pods.map((p) => [podKey(p), p]));
-  const at = new Date().toISOString();
-  const out: TerminatingPod[] = [];
-  for (const placement of gone) {
-    const pod = before.get(placement.key);
-    const grace = graceSeconds(pod, asked?.get(placement.key));
-    if (pod && grace > 0) out.push({ placement, pod: keptPod(pod), at, graceSeconds: grace });
-  }
-  return out;
 }
 
 /**

@@ -14,10 +14,12 @@
  * immediately via the kill signal (no opportunity to shut down). [...] Defaults to 30 seconds."
  * DeleteOptions.gracePeriodSeconds overrides it: "The value zero indicates delete immediately."
  */
+import { labCluster } from '../api/lab-cluster.js';
 import type { AgentPodStatus } from './agent-client.js';
 import type { PodTermination } from './agent/protocol.js';
-import type { TerminatingPod } from '../model/lab.js';
-import type { Pod } from '../model/types.js';
+import type { PlacedPod, TerminatingPod } from '../model/lab.js';
+import { podKey, type Pod } from '../model/types.js';
+import type { LabState } from './state.js';
 
 /** The pod spec's default (PodSpec.terminationGracePeriodSeconds). */
 export const DEFAULT_GRACE_SECONDS = 30;
@@ -63,4 +65,20 @@ export function terminations(terminating: readonly TerminatingPod[], node: strin
 export function keptPod(pod: Pod): Pod {
   const { deletion: _deletion, ...rest } = pod;
   return { ...rest, ip: '' };
+}
+
+/**
+ * The pods about to be deleted that terminate gracefully (grace period above 0), each with its
+ * model pod as it was (read from the lab's objects before the change) and the time of deletion.
+ */
+export function gracefulDeletions(state: LabState, gone: readonly PlacedPod[], asked: ReadonlyMap<string, number> | undefined, now = new Date()): TerminatingPod[] {
+  if (gone.length === 0) return [];
+  const before = new Map(labCluster({ ...state, terminating: undefined }).pods.map((p) => [podKey(p), p]));
+  const out: TerminatingPod[] = [];
+  for (const placement of gone) {
+    const pod = before.get(placement.key);
+    const grace = graceSeconds(pod, asked?.get(placement.key));
+    if (pod && grace > 0) out.push({ placement, pod: keptPod(pod), at: now.toISOString(), graceSeconds: grace });
+  }
+  return out;
 }

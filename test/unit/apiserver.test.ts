@@ -1,5 +1,5 @@
 /** The API server's pure parts: discovery negotiation, the store, list options, tables, kubeconfig documents. */
-import { apiTime } from '../../src/model/api-time.js';
+import { apiTime, deletionDue } from '../../src/model/api-time.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { aggregated, discoveryForm, resourceList } from '../../src/apiserver/discovery.js';
@@ -74,6 +74,9 @@ describe('store', () => {
     expect(apiTime(Date.UTC(2026, 11, 7, 21, 30, 5, 987))).toBe('2026-12-07T21:30:05Z');
     expect(apiTime('2026-12-07T21:30:05.123456Z')).toBe('2026-12-07T21:30:05Z');
     expect(apiTime('not a time')).toBeNull();
+    // A graceful deletion's deletionTimestamp: asked + grace, whole seconds.
+    expect(deletionDue('2026-12-07T21:30:05.900Z', 30)).toBe('2026-12-07T21:30:35Z');
+    expect(deletionDue(Date.UTC(2026, 11, 7, 21, 30, 5), 0)).toBe('2026-12-07T21:30:05Z');
   });
   it('metadata.generation only on kinds whose strategy keeps one (workloads, NetworkPolicy, Ingress, custom resources); none on Pods, ConfigMaps, Services', () => {
     const s = fresh();
