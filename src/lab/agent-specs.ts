@@ -36,6 +36,7 @@ function agentContainer(pod: Pod, c: Container, ports: AgentContainer['ports']):
     ...(c.readinessProbe ? { readinessProbe: c.readinessProbe } : {}),
     ...(c.livenessProbe ? { livenessProbe: c.livenessProbe } : {}),
     ...(c.startupProbe ? { startupProbe: c.startupProbe } : {}),
+    ...(c.preStop ? { preStop: c.preStop } : {}),
     security: resolveSecurity(pod.securityContext, c.securityContext),
     ...(c.volumeMounts ? { volumeMounts: c.volumeMounts.map((m) => ({ ...m })) } : {}),
     ...(c.stdin ? { stdin: c.stdin } : {}),

@@ -278,8 +278,7 @@ async function finishedNow(state: LabState, wanted: ReadonlySet<string>): Promis
  */
 export async function finishTerminations(host: Host, state: LabState): Promise<void> {
   while (state.terminating && state.terminating.length > 0) {
-    const { pods, answered } = await agentReports(state, 2_000);
-    if (finishedTerminating(state.terminating, pods, answered, Date.now()).size > 0) await reconcile(host, state, state.objects);
+    if ((await finishedNow(state, new Set())).size > 0) await reconcile(host, state, state.objects);
     else await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -59,6 +59,8 @@ export interface Container {
   readinessProbe?: Probe;
   livenessProbe?: Probe;
   startupProbe?: Probe;
+  /** lifecycle.preStop: run when the pod is deleted, before SIGTERM (within its grace period). */
+  preStop?: LifecycleHandler;
   securityContext?: SecurityFields;
   /** Mounts of the pod's emptyDir volumes (other volume kinds are not mounted: reported at read). */
   volumeMounts?: readonly VolumeMount[];
@@ -77,6 +79,12 @@ export type ProbeHandler =
   | { kind: 'tcpSocket'; port: number; host?: string }
   | { kind: 'exec'; command: string[] }
   | { kind: 'grpc'; port: number; service?: string };
+
+/**
+ * A container's preStop hook (LifecycleHandler): a command in the container, an HTTP GET, or a
+ * sleep ("Sleep represents a duration that the container should sleep", in seconds).
+ */
+export type LifecycleHandler = Extract<ProbeHandler, { kind: 'exec' } | { kind: 'httpGet' }> | { kind: 'sleep'; seconds: number };
 
 /** A container probe with every default applied (Kubernetes' Probe, minus terminationGracePeriodSeconds). */
 export interface Probe {

@@ -187,6 +187,36 @@ describe.skipIf(!canRun)('node agent (root, network namespaces)', () => {
     expect(fs.existsSync(path.join(stateDir, 'pids', String(p2pid)))).toBe(false);
   });
 
+  it('terminates a pod in the background when a sync says so: reported terminating, then stopped once its process exits on SIGTERM', async () => {
+    const polite = pod('p3', ns.p2, ip2, [{ name: 'polite', command: ['sh', '-c', "trap 'sleep 1; exit 0' TERM; while true; do sleep 0.2; done"], ports: [] }]);
+    expect((await request({ op: 'sync', pods: [p1, polite] })).ok).toBe(true);
+    const pid = (await statusOf('default/p3'))!.containers[0].pid!;
+    const start = Date.now();
+    const reply = await request({ op: 'sync', pods: [p1], terminate: [{ key: 'default/p3', graceMs: 20_000 }] });
+    expect(Date.now() - start).toBeLessThan(900); // not waited for
+    expect(reply.ok && reply.pods.find((p) => p.key === 'default/p3')).toMatchObject({ terminating: true });
+    const stopped = await until('p3 to stop', async () => ((await statusOf('default/p3'))?.stopped ? true : undefined), 10_000);
+    expect(stopped).toBe(true);
+    expect(Date.now() - start).toBeGreaterThan(900); // the trap's sleep 1
+    expect(alive(pid)).toBe(false);
+    // A sync that names it no more forgets it.
+    expect((await request({ op: 'sync', pods: [p1] })).pods!.map((p) => p.key)).toEqual(['default/p1']);
+  });
+
+  it('a terminating pod that ignores SIGTERM is killed at once when a sync names it no more', async () => {
+    const stubborn = pod('p4', ns.p2, ip2, [{ name: 'stubborn', command: ['sh', '-c', "trap '' TERM; while true; do sleep 0.2; done"], ports: [] }]);
+    expect((await request({ op: 'sync', pods: [p1, stubborn] })).ok).toBe(true);
+    const pid = (await statusOf('default/p4'))!.containers[0].pid!;
+    await request({ op: 'sync', pods: [p1], terminate: [{ key: 'default/p4', graceMs: 60_000 }] });
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(alive(pid)).toBe(true); // SIGTERM ignored, its grace period not over
+    expect((await statusOf('default/p4'))?.stopped).toBeUndefined();
+    const start = Date.now();
+    expect((await request({ op: 'sync', pods: [p1] })).pods!.map((p) => p.key)).toEqual(['default/p1']);
+    expect(Date.now() - start).toBeLessThan(5_000);
+    expect(alive(pid)).toBe(false);
+  });
+
   it('restarts a killed command container', async () => {
     const hello = (await statusOf('default/p1'))!.containers[1];
     process.kill(hello.pid!, 'SIGKILL');

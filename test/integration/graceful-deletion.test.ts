@@ -3,7 +3,8 @@
  * (deletionTimestamp, deletionGracePeriodSeconds, Killing events) while its containers get
  * SIGTERM, its EndpointSlice endpoint is ready=false, serving, terminating (v1 Endpoints leave
  * it out), its network stays; it goes when its processes have exited, or SIGKILL at the end of
- * its grace period; --grace-period=0 --force is immediate; `podnet delete` waits for it.
+ * its grace period; preStop hooks (exec, sleep) run first, the pod serving meanwhile;
+ * --grace-period=0 --force is immediate; `podnet delete` waits for it.
  * Needs root; unique lab (prefix kgrc), cleaned up on failure.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -96,6 +97,25 @@ describe.skipIf(!CAN_RUN_LAB || !HAVE_KUBECTL)('graceful pod deletion (root, rea
     expect(r.stderr).toMatch(/Immediate deletion does not wait/);
     await until('stubborn-long to be gone', () => podJson('stubborn-long') === null, 15_000);
     expect(Date.now() - start).toBeLessThan(15_000);
+  }, T);
+
+  it('a preStop exec hook runs in the container before SIGTERM', async () => {
+    const start = Date.now();
+    expect(ok(['delete', 'pod', 'hooked'])).toMatch(/pod "hooked" deleted/);
+    expect(Date.now() - start).toBeGreaterThan(900); // the hook's sleep 1
+    expect(logOf('hooked')).toMatch(/preStop ran\s+got SIGTERM/);
+  }, T);
+
+  it('during a preStop sleep the pod still serves and its endpoint is serving and terminating (draining); then it goes', async () => {
+    const ip = podJson('napper')!.status!.podIP!;
+    const start = Date.now();
+    ok(['delete', 'pod', 'napper', '--wait=false']);
+    await until('napper to be terminating', () => endpointOf('napper')?.conditions.terminating === true || null, 5_000);
+    expect(endpointOf('napper')?.conditions).toEqual({ ready: false, serving: true, terminating: true });
+    const [r] = await lab.probeFromPod('default/keeper', [{ proto: 'http', host: ip, port: 8080, path: '/' }]);
+    expect(r.ok).toBe(true);
+    await until('napper to be gone', () => podJson('napper') === null, 20_000);
+    expect(Date.now() - start).toBeGreaterThan(2_800); // sleep: {seconds: 3}
   }, T);
 
   it('podnet delete returns when the pod has shut down (SIGTERM, not SIGKILL)', async () => {

@@ -69,6 +69,49 @@ describe('terminations and grace periods', () => {
   });
 });
 
+describe('preStop hooks', () => {
+  const read = (lifecycle: unknown, extra: Record<string, unknown> = {}) => {
+    const c = { name: 'c', image: 'x', ports: [{ name: 'http', containerPort: 8080 }], lifecycle };
+    const r = readCluster([{ obj: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [c], ...extra } }, source: { file: 'f.yaml', doc: 0 }, prefix: '' }]);
+    return { preStop: r.pods[0].containers[0].preStop, notes: r.notes };
+  };
+  it.each<[string, unknown, unknown]>([
+    ['exec', { preStop: { exec: { command: ['sh', '-c', 'sleep 1'] } } }, { kind: 'exec', command: ['sh', '-c', 'sleep 1'] }],
+    ['httpGet with a named port, resolved', { preStop: { httpGet: { path: 'drain', port: 'http' } } }, { kind: 'httpGet', path: '/drain', port: 8080, scheme: 'HTTP', headers: [] }],
+    ['sleep', { preStop: { sleep: { seconds: 5 } } }, { kind: 'sleep', seconds: 5 }],
+    ['none', {}, undefined],
+  ])('%s', (_n, lifecycle, want) => expect(read(lifecycle).preStop).toEqual(want));
+
+  it('postStart and a tcpSocket preStop are not run, and say so', () => {
+    const r = read({ postStart: { exec: { command: ['true'] } }, preStop: { tcpSocket: { port: 8080 } } });
+    expect(r.preStop).toBeUndefined();
+    expect(r.notes.join('\n')).toMatch(/lifecycle\.postStart: not run/);
+    expect(r.notes.join('\n')).toMatch(/lifecycle\.preStop\.tcpSocket: not run: TCPSocket is not supported/);
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    ['two handlers', { preStop: { exec: { command: ['true'] }, sleep: { seconds: 1 } } }, /lifecycle\.preStop: must have exactly one handler \(exec, httpGet, sleep\), found exec, sleep/],
+    ['no handler', { preStop: {} }, /lifecycle\.preStop: must have exactly one handler \(exec, httpGet, sleep\), none found/],
+    ['sleep without seconds', { preStop: { sleep: {} } }, /lifecycle\.preStop\.sleep\.seconds: required field is missing/],
+    ['sleep 0', { preStop: { sleep: { seconds: 0 } } }, /lifecycle\.preStop\.sleep\.seconds: 0 is out of range/],
+    ['exec without a command', { preStop: { exec: {} } }, /lifecycle\.preStop\.exec\.command/],
+  ])('%s is an error naming the field', (_n, lifecycle, want) => expect(() => read(lifecycle)).toThrow(want));
+
+  it('an init container (not a sidecar) may not have one', () => {
+    const obj = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { initContainers: [{ name: 'i', image: 'x', lifecycle: { preStop: { sleep: { seconds: 1 } } } }], containers: [{ name: 'c', image: 'x' }] } };
+    expect(() => readCluster([{ obj, source: { file: 'f.yaml', doc: 0 }, prefix: '' }])).toThrow(/initContainers\[0\]\.lifecycle: init containers do not support lifecycle/);
+  });
+
+  it('the agent protocol carries it, checked', () => {
+    const spec = (preStop: unknown) => JSON.stringify({ op: 'sync', pods: [{ key: 'default/a', namespace: 'default', name: 'a', node: 'node-1', netns: null, ip: '', hash: 'h', containers: [{ name: 'c', ports: [], preStop }] }] });
+    const hookOf = (r: ReturnType<typeof parseRequest>) => ('request' in r && r.request.op === 'sync' ? r.request.pods[0].containers[0].preStop : r);
+    expect(hookOf(parseRequest(spec({ kind: 'sleep', seconds: 3 })))).toEqual({ kind: 'sleep', seconds: 3 });
+    expect(hookOf(parseRequest(spec({ kind: 'exec', command: ['true'] })))).toEqual({ kind: 'exec', command: ['true'] });
+    expect(hookOf(parseRequest(spec({ kind: 'sleep', seconds: -1 })))).toEqual({ error: expect.stringContaining('preStop.seconds: must be an integer >= 0') });
+    expect(hookOf(parseRequest(spec({ kind: 'grpc', port: 1 })))).toEqual({ error: expect.stringContaining('preStop.kind: must be exec, httpGet or sleep') });
+  });
+});
+
 describe('terminating pods in the lab', () => {
   it('placeOnto keeps them as pods with their address and deletion; a pod of the same name in the objects wins', () => {
     const t = terminatingOf('old');

@@ -5,6 +5,7 @@ import type { Labels } from '../../model/labels.js';
 import { isDnsLabel, isObj, isPortName, join, readArray, readBool, readInt, readLabels, readObj, readProtocol, readString, show, type Obj } from '../fields.js';
 import type { ObjectProblems } from '../problems.js';
 import { PROBE_KINDS, readProbe } from './probe.js';
+import { readPreStop } from './lifecycle.js';
 import { readAffinity, readSpreadConstraints, readTolerations } from './scheduling.js';
 import { readContainerSecurity, readPodSecurity, readVolumeMounts, readVolumes } from './security.js';
 
@@ -115,6 +116,7 @@ function readInitContainers(v: unknown, path: string, p: ObjectProblems, names: 
     if (policy !== undefined && policy !== 'Always') p.error(join(cp, 'restartPolicy'), `${show(policy)} is not valid (the only allowed value is Always)`);
     // "Init containers do not support lifecycle, livenessProbe, readinessProbe, or startupProbe" (sidecars do).
     if (policy !== 'Always') for (const k of PROBE_KINDS) if (container[k]) p.error(join(cp, k), 'init containers do not support probes (only sidecars, restartPolicy: Always)');
+    if (policy !== 'Always' && container.preStop) p.error(join(cp, 'lifecycle'), 'init containers do not support lifecycle (only sidecars, restartPolicy: Always)');
     out.push(policy === 'Always' ? { ...container, restartPolicy: 'Always' } : container);
   });
   return out;
@@ -203,6 +205,8 @@ function readContainer(v: unknown, path: string, p: ObjectProblems, index: numbe
     const probe = readProbe(o[kind], join(path, kind), p, kind, ports);
     if (probe) container[kind] = probe;
   }
+  const preStop = readPreStop(o.lifecycle, join(path, 'lifecycle'), p, ports);
+  if (preStop) container.preStop = preStop;
   const securityContext = readContainerSecurity(o.securityContext, join(path, 'securityContext'), p);
   if (securityContext) container.securityContext = securityContext;
   const volumeMounts = readVolumeMounts(o.volumeMounts, join(path, 'volumeMounts'), p, volumes);

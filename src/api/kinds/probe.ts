@@ -40,7 +40,7 @@ export function readProbe(v: unknown, path: string, p: ObjectProblems, kind: Pro
   return handler && { handler, ...timings };
 }
 
-function readHandler(name: (typeof HANDLERS)[number], v: unknown, path: string, p: ObjectProblems, ports: readonly ContainerPort[]): ProbeHandler | undefined {
+export function readHandler(name: (typeof HANDLERS)[number], v: unknown, path: string, p: ObjectProblems, ports: readonly ContainerPort[]): ProbeHandler | undefined {
   const o = readObj(v, path, p);
   if (!o) return undefined;
   switch (name) {

@@ -60,10 +60,12 @@ export class Agent {
       const stale = [...this.pods.values()].filter((p) => {
         const w = wanted.get(p.spec.key);
         if (w === undefined) return !ending.has(p.spec.key);
-        return w.hash !== p.spec.hash || p.failed;
+        // A pod of that name to run again while the old one terminates: the old one ends, a new one starts.
+        return w.hash !== p.spec.hash || p.failed || p.terminating;
       });
-      // Stop first: a changed pod's new incarnation needs the ports the old one holds.
-      await Promise.all(stale.map((p) => p.stop()));
+      // Stop first: a changed pod's new incarnation needs the ports the old one holds. A pod still
+      // terminating that the lab no longer names is ended now (SIGKILL).
+      await Promise.all(stale.map((p) => (p.terminating ? p.kill() : p.stop())));
       for (const p of stale) this.pods.delete(p.spec.key);
 
       const fresh = specs.filter((s) => !this.pods.has(s.key)).map((s) => new PodRuntime(s, this.ctx));

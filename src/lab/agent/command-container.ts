@@ -132,6 +132,12 @@ export class CommandContainer {
     this.stdin?.close();
   }
 
+  /** SIGKILL to the running process group now (a stop under way then ends at once). */
+  kill(): void {
+    const child = this.child;
+    if (child?.pid !== undefined && !this.ended.has(child)) signalGroup(child.pid, 'SIGKILL');
+  }
+
   /** One run, with a fresh writable layer (the launcher mounts it inside the container only). */
   private async launch(): Promise<void> {
     if (this.stopping) {

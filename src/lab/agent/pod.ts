@@ -6,6 +6,7 @@ import { BuiltinContainer } from './builtin-container.js';
 import { CommandContainer } from './command-container.js';
 import type { Limiter } from './limit.js';
 import { isCommandContainer, type ContainerSpec, type PodSpec, type PodStatus } from './protocol.js';
+import type { LifecycleHandler } from '../../model/types.js';
 import { nodeAddressed, openPorts, type WantedPort } from './sockets.js';
 import type { HealthCheckRunner } from './health/checker.js';
 import { runExecCheck } from './health/exec-check.js';
@@ -15,6 +16,9 @@ import type { NodeHealthChecker } from './health/node-checker.js';
 import { execArgv } from './sandbox-argv.js';
 import { containerArgvSandboxed, createVolumes, newLayer, removeLayer, removeVolumes } from './sandbox.js';
 import { resolveSecurity } from './security.js';
+
+/** kubelet's minimumGracePeriodInSeconds: what a container gets after a preStop hook that used up the grace period. */
+const MIN_GRACE_AFTER_HOOK_MS = 2_000;
 
 export interface PodContext {
   stateDir: string;
@@ -144,12 +148,42 @@ export class PodRuntime {
     return { key: this.spec.key, ready, containers, initContainers: this.inits.statuses(), ...ending };
   }
 
-  /** Stops every container (command ones: SIGTERM, SIGKILL after `graceMs`, default 2 s). */
-  async stop(graceMs?: number): Promise<void> {
+  /**
+   * Stops every container (command ones: SIGTERM, SIGKILL after `graceMs`, default 2 s). With
+   * `hooks` (a graceful deletion) each container's preStop hook runs first, within the grace period.
+   */
+  async stop(graceMs?: number, hooks = false): Promise<void> {
     if (this.ending) return this.ending; // terminating: it ends as that termination does
     this.stopped = true;
-    await Promise.all([...this.containers.map((c) => (c instanceof CommandContainer ? c.stop(graceMs) : c.stop())), this.inits?.stop()]);
+    const start = Date.now();
+    const stopOne = async (c: BuiltinContainer | CommandContainer) => {
+      let grace = graceMs;
+      if (hooks && c.spec.preStop && graceMs !== undefined) {
+        await this.preStop(c, c.spec.preStop, graceMs);
+        // kubelet: the grace period left after the hook, never below its minimum of 2 s.
+        grace = Math.max(graceMs - (Date.now() - start), MIN_GRACE_AFTER_HOOK_MS);
+      }
+      await (c instanceof CommandContainer ? c.stop(grace) : c.stop());
+    };
+    await Promise.all([...this.containers.map(stopOne), this.inits?.stop()]);
     removeVolumes(this.ctx.stateDir, this.spec);
+  }
+
+  /**
+   * Runs a container's preStop hook for at most `budgetMs`: an exec one inside its sandbox (as
+   * an exec probe runs), an HTTP GET from the node to the pod, a sleep. A failure is logged; the
+   * container is stopped anyway, as kubelet does (its event FailedPreStopHook).
+   */
+  private async preStop(c: BuiltinContainer | CommandContainer, hook: LifecycleHandler, budgetMs: number): Promise<void> {
+    if (hook.kind === 'sleep') {
+      return new Promise((r) => {
+        const timer = setTimeout(r, Math.min(hook.seconds * 1000, budgetMs));
+        this.hurry.signal.addEventListener('abort', () => (clearTimeout(timer), r()), { once: true });
+      });
+    }
+    const runner = this.healthCheckRunner(c.spec, () => (c instanceof CommandContainer ? c : undefined));
+    const result = await runner.run(hook, Math.max(1, budgetMs)).catch((e: unknown) => ({ ok: false, message: (e as Error).message }));
+    if (!result.ok) this.ctx.log(`${this.spec.key}/${c.spec.name}: FailedPreStopHook: ${result.message ?? 'the hook failed'}`);
   }
 
   /** The graceful deletion under way (terminate), and whether it has ended. */
@@ -162,13 +196,32 @@ export class PodRuntime {
    */
   terminate(graceMs: number): void {
     if (this.ending) return;
-    this.ending = this.stop(graceMs).then(
+    this.ending = this.stop(graceMs, true).then(
       () => void (this.ended = true),
       (e: unknown) => {
         this.ended = true;
         this.ctx.log(`${this.spec.key}: stopping: ${(e as Error).message}`);
       },
     );
+  }
+
+  /** Being deleted gracefully (terminate was called). */
+  get terminating(): boolean {
+    return this.ending !== undefined;
+  }
+
+  /** Aborted by kill(): sleeping preStop hooks end at once. */
+  private readonly hurry = new AbortController();
+
+  /**
+   * Ends a termination under way now (the lab wants the pod gone: a pod of its name is to run,
+   * or a deletion with grace period 0): sleeping hooks end, every process gets SIGKILL.
+   */
+  async kill(): Promise<void> {
+    if (!this.ending) return this.stop(0);
+    this.hurry.abort();
+    for (const c of this.containers) if (c instanceof CommandContainer) c.kill();
+    await this.ending;
   }
 
   /** Resolves when a termination started by terminate() has ended (at once otherwise). */

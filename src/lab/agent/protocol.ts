@@ -2,8 +2,8 @@
  * The agent's control protocol: JSON lines over a Unix socket, one request per line, one reply
  * per line. Pure: types, request parsing and validation (no node: imports).
  */
-import type { Probe, Protocol } from '../../model/types.js';
-import { checkHealthCheck } from './health/check.js';
+import type { LifecycleHandler, Probe, Protocol } from '../../model/types.js';
+import { checkHealthCheck, checkLifecycleHandler } from './health/check.js';
 import { ALL_CAPABILITIES } from '../../model/capabilities.js';
 import type { ContainerSecurity } from './security.js';
 
@@ -33,6 +33,8 @@ export interface ContainerSpec {
   readinessProbe?: Probe;
   livenessProbe?: Probe;
   startupProbe?: Probe;
+  /** Run before SIGTERM when the pod is deleted gracefully (within its grace period). */
+  preStop?: LifecycleHandler;
   /** Resolved credentials (security.ts); absent: root with the runtime's default capabilities. */
   security?: ContainerSecurity;
   /** emptyDir volumes of the pod, by name, at mountPath. */
@@ -265,6 +267,10 @@ function checkContainer(raw: unknown, at: string, errors: string[]): ContainerSp
     if (raw[kind] === undefined) continue;
     const probe = checkHealthCheck(raw[kind], `${at}.${kind}`, errors, kind !== 'readinessProbe');
     if (probe) c[kind] = probe;
+  }
+  if (raw.preStop !== undefined) {
+    const hook = checkLifecycleHandler(raw.preStop, `${at}.preStop`, errors);
+    if (hook) c.preStop = hook;
   }
   if (raw.security !== undefined) {
     const sec = checkSecurity(raw.security, `${at}.security`, errors);

@@ -4,7 +4,7 @@
  * The manifest reader already checked them; this keeps the agent safe from any other client.
  * Pure.
  */
-import type { Probe, ProbeHandler } from '../../../model/types.js';
+import type { LifecycleHandler, Probe, ProbeHandler } from '../../../model/types.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isInt = (v: unknown, min: number, max = 2 ** 31 - 1): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
@@ -30,6 +30,13 @@ export function checkHealthCheck(raw: unknown, at: string, errors: string[], mus
     successThreshold: raw.successThreshold as number,
     failureThreshold: raw.failureThreshold as number,
   };
+}
+
+/** A preStop hook: exec or httpGet (as a probe's handler), or sleep for whole seconds. */
+export function checkLifecycleHandler(raw: unknown, at: string, errors: string[]): LifecycleHandler | undefined {
+  if (isObject(raw) && raw.kind === 'sleep') return isInt(raw.seconds, 0) ? { kind: 'sleep', seconds: raw.seconds } : void errors.push(`${at}.seconds: must be an integer >= 0`);
+  if (isObject(raw) && raw.kind !== 'exec' && raw.kind !== 'httpGet') return void errors.push(`${at}.kind: must be exec, httpGet or sleep`);
+  return checkHandler(raw, at, errors) as LifecycleHandler | undefined;
 }
 
 function checkHandler(h: unknown, at: string, errors: string[]): ProbeHandler | undefined {
