@@ -162,7 +162,7 @@ export async function handleWrite(req: IncomingMessage, res: ServerResponse, sto
       if (!opts.dryRun && held !== store.get(ri, ns, name)?.obj) store.update(ri, { ...held, metadata: { ...held.metadata, resourceVersion: undefined } }, 'user');
       return send(200, withKind(opts.dryRun ? asStored(held) : stored(name, held)), out.warnings);
     }
-    // "the object is returned with deletionTimestamp set" while it terminates, as kube-apiserver answers a graceful delete.
+    // A pod deleted gracefully is answered as it now is, marked (kube-apiserver answers with the object while it terminates).
     const marked = graceful && !opts.dryRun ? store.get(ri, ns, name)?.obj : undefined;
     if (marked) return send(200, withKind(marked), out.warnings);
     return send(200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details }, out.warnings);
@@ -191,15 +191,16 @@ const isPod = (ri: ResourceInfo) => ri.resource === 'pods' && ri.group === '';
 
 /**
  * The grace period of a pod's deletion (pod strategy's CheckGracefulDelete): the request's
- * gracePeriodSeconds, else spec.terminationGracePeriodSeconds (30 by default); 0 — at once —
- * for a pod that is not bound to a node or has finished ("if the pod is not scheduled, delete
- * immediately"; "if the pod is already terminated, delete immediately").
+ * gracePeriodSeconds ("user has specified a value"), else spec.terminationGracePeriodSeconds
+ * (30 by default); 0 — at once — for a pod that is not bound to a node or has finished ("if the
+ * pod is not scheduled, delete immediately"; "if the pod is already terminated, delete
+ * immediately"); a negative one is 1.
  */
 function podGrace(pod: Obj, asked: number | undefined): number {
   const spec = (pod.spec ?? {}) as { nodeName?: unknown; terminationGracePeriodSeconds?: unknown };
   const phase = ((pod.status ?? {}) as { phase?: unknown }).phase;
   if (typeof spec.nodeName !== 'string' || spec.nodeName === '' || phase === 'Succeeded' || phase === 'Failed') return 0;
-  if (asked !== undefined) return asked;
+  if (asked !== undefined) return asked < 0 ? 1 : asked;
   const own = pod.metadata.deletionGracePeriodSeconds ?? spec.terminationGracePeriodSeconds;
   return typeof own === 'number' && Number.isInteger(own) && own >= 0 ? own : 30;
 }

@@ -134,11 +134,13 @@ export function deleteOptions(body: unknown, q: URLSearchParams): DeleteOptions 
 /**
  * DeleteOptions.gracePeriodSeconds: "The duration in seconds before the object should be
  * deleted. Value must be non-negative integer. The value zero indicates delete immediately."
+ * An int64: anything else is a 400. A negative value is not refused: the pod strategy makes it 1
+ * (`if period < 0 { period = 1 }`, CheckGracefulDelete).
  */
 function gracePeriod(v: unknown): number | undefined {
   if (v === undefined || v === null) return undefined;
   const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(v)}: must be a non-negative integer`);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(v)}: must be an integer`);
   return n;
 }
 

@@ -340,14 +340,15 @@ describe('graceful pod deletion over HTTPS with an in-memory door', () => {
     expect((await call('DELETE', '/api/v1/namespaces/default/pods/done')).body.kind).toBe('Status');
   });
 
-  it('a negative or non-integer gracePeriodSeconds is a 400', async () => {
+  it('a gracePeriodSeconds that is no integer is a 400; a negative one is 1 (the pod strategy\'s rule)', async () => {
     await call('POST', '/api/v1/namespaces/default/pods', pod('bad', { nodeName: 'node-1' }));
-    for (const q of ['-1', '1.5', 'soon']) {
+    for (const q of ['1.5', 'soon']) {
       const r = await call('DELETE', `/api/v1/namespaces/default/pods/bad?gracePeriodSeconds=${q}`);
       expect(r.code).toBe(400);
       expect(String(r.body.message)).toContain('gracePeriodSeconds');
     }
     expect(store.get(pods, 'default', 'bad')?.obj.metadata.deletionTimestamp).toBeUndefined();
+    expect(meta(await call('DELETE', '/api/v1/namespaces/default/pods/bad?gracePeriodSeconds=-1')).deletionGracePeriodSeconds).toBe(1);
   });
 
   it('a ReplicaSet\'s pod is marked too; a StatefulSet\'s (made again under its name) goes at once', async () => {
