@@ -2,17 +2,19 @@
  * Graceful pod deletion, as kubelet does it. A deleted pod first becomes a terminating pod
  * (state.terminating): its object shows deletionTimestamp, its endpoints stay with
  * ready=false, serving as its readiness says and terminating=true, its network and address stay,
- * and its node's agent sends each container SIGTERM, then SIGKILL once the grace period is over.
+ * and its node's agent runs each container's preStop hook, sends it SIGTERM, then SIGKILL once
+ * the grace period is over (agent/pod.ts).
  * When every container has stopped (or the grace period is long past and the agent cannot say),
  * the next reconcile removes it for good: `podnet apply|delete` wait for that, and for
  * deletions through the API the lab's monitor runs it (controller/endpoints.ts).
  *
- * "terminationGracePeriodSeconds: Optional duration in seconds the pod needs to terminate
- * gracefully. [...] The grace period is the duration in seconds after the processes running in
- * the pod are sent a termination signal and the time when the processes are forcibly halted with
- * a kill signal. [...] Value must be non-negative integer. The value zero indicates stop
- * immediately via the kill signal (no opportunity to shut down). [...] Defaults to 30 seconds."
- * DeleteOptions.gracePeriodSeconds overrides it: "The value zero indicates delete immediately."
+ * terminationGracePeriodSeconds: "Optional duration in seconds the pod needs to terminate
+ * gracefully. May be decreased in delete request. Value must be non-negative integer. The value
+ * zero indicates stop immediately via the kill signal (no opportunity to shut down). [...] The
+ * grace period is the duration in seconds after the processes running in the pod are sent a
+ * termination signal and the time when the processes are forcibly halted with a kill signal.
+ * [...] Defaults to 30 seconds." DeleteOptions.gracePeriodSeconds overrides it: "The value zero
+ * indicates delete immediately."
  */
 import { labCluster } from '../api/lab-cluster.js';
 import type { AgentPodStatus } from './agent-client.js';
