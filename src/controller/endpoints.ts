@@ -13,7 +13,7 @@ import type { LabLock } from '../lab/lock.js';
 import type { EndpointConditions } from '../model/endpoints.js';
 import { endpointConditions, sameConditions } from '../lab/readiness.js';
 import type { LabState } from '../lab/state.js';
-import { finishedTerminating } from '../lab/terminating.js';
+import { finishedTerminating, livePlacements } from '../lab/terminating.js';
 
 export const TICK_MS = 500;
 
@@ -35,13 +35,13 @@ export type TickResult = 'idle' | 'synced' | 'busy' | 'skipped';
 
 /** The conditions to apply, or null when the rules reflect them already. Pure. */
 export function pendingConditions(state: LabState, statuses: ReadonlyMap<string, AgentPodStatus>): EndpointConditions | null {
-  const want = endpointConditions([...state.placements, ...(state.terminating ?? []).map((t) => t.placement)].map((p) => p.key), statuses);
+  const want = endpointConditions(livePlacements(state).map((p) => p.key), statuses);
   return sameConditions(state.endpoints, want) ? null : want;
 }
 
 /** Whether some terminating pod has stopped or is past its grace period (pure). */
 export function terminationsToFinish(state: LabState, statuses: ReadonlyMap<string, AgentPodStatus>, now: number): boolean {
-  return (state.terminating ?? []).length > 0 && finishedTerminating(state.terminating!, statuses, new Set(), now).size > 0;
+  return finishedTerminating(state.terminating ?? [], statuses, new Set(), now).size > 0;
 }
 
 /**

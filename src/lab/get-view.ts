@@ -15,6 +15,7 @@ import { NETWORK_STATUS_ANNOTATION } from '../model/network-selection.js';
 import type { AgentPodStatus } from './agent-client.js';
 import { conditionsLookup, endpointStatusOf, isTerminal } from './readiness.js';
 import type { LabState } from './state.js';
+import { livePlacements } from './terminating.js';
 import { isManagedSlice, serviceColumns, serviceObject, serviceView, sliceColumns, sliceObject } from '../model/service-view.js';
 import { cmp, serviceKey } from '../model/services.js';
 import { podKey, type Cluster } from '../model/types.js';
@@ -112,7 +113,7 @@ export function labView(kind: string, state: LabState, cluster: Cluster, statuse
       };
     case 'pods': {
       const pods = cluster.pods.filter((p) => inNs(p.namespace));
-      const placed = new Map([...state.placements, ...(state.terminating ?? []).map((t) => t.placement)].map((p) => [p.key, p]));
+      const placed = new Map(livePlacements(state).map((p) => [p.key, p]));
       const deleting = new Map(pods.filter((p) => p.deletion).map((p) => [podKey(p), p.deletion!]));
       const annotated = appliedPodAnnotations(state);
       const initSpecs = new Map(pods.map((p) => [podKey(p), p.initContainers ?? []]));

@@ -11,7 +11,7 @@ import { hostNft } from '../host/nft-native.js';
 import { decideVxlanChecksumOffload } from '../model/kernel.js';
 import { labNetnsPrefix, placePods, planNodes, validateLabConfig, type LabConfig, type PlacedPod } from '../model/lab.js';
 import { podKey } from '../model/types.js';
-import { finishedTerminating, gracefulDeletions, terminations } from './terminating.js';
+import { finishedTerminating, gracefulDeletions, livePlacements, terminations } from './terminating.js';
 import { stableJson } from '../model/names.js';
 import { STORED_RESOURCES } from '../apiserver/resources.js';
 import { parseCidr } from '../model/ip.js';
@@ -238,7 +238,7 @@ export async function reconcile(host: Host, state: LabState, objects: RawObject[
   const specs = agentSpecs(cluster, placed.filter((p) => !attached.failed.has(p.key)));
   const { statuses, errors: agentProblems } = await syncAgents(state, specs);
   const podProblems = [...agentProblems, ...[...attached.failed].map(([key, why]) => `${key}: ${why}`), ...detachErrors.map((e) => `DEL ${e}`)];
-  const conditions = endpointConditions([...placed, ...(state.terminating ?? []).map((t) => t.placement)].map((p) => p.key), new Map(statuses.map((s) => [s.key, s])));
+  const conditions = endpointConditions(livePlacements(state).map((p) => p.key), new Map(statuses.map((s) => [s.key, s])));
   const servicesStart = performance.now();
   const proxy = await syncServices(host, state, running, conditionsLookup(conditions), { beforeApply: (pending) => saveState(Object.assign(state, pending)) });
   Object.assign(state, proxy.record);

@@ -56,6 +56,11 @@ export function finishedTerminating(
   return out;
 }
 
+/** Every pod with a place in the lab: the placed ones and those terminating (their endpoints and status count). */
+export function livePlacements(state: Pick<LabState, 'placements' | 'terminating'>): PlacedPod[] {
+  return [...state.placements, ...(state.terminating ?? []).map((t) => t.placement)];
+}
+
 /** What each node's agent is told of its terminating pods: the grace left of each (never below 0). */
 export function terminations(terminating: readonly TerminatingPod[], node: string, now: number): PodTermination[] {
   return terminating

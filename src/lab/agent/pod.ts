@@ -223,9 +223,4 @@ export class PodRuntime {
     for (const c of this.containers) if (c instanceof CommandContainer) c.kill();
     await this.ending;
   }
-
-  /** Resolves when a termination started by terminate() has ended (at once otherwise). */
-  async settled(): Promise<void> {
-    await this.ending;
-  }
 }
