@@ -41,7 +41,9 @@ function labObjects(state: LabState, cluster: Cluster, statuses: Map<string, Age
     o.obj = { ...o.obj, metadata: { ...metaOf(o.obj), creationTimestamp: state.createdAt }, status: { ...st, nodeInfo: { kubeletVersion: 'v1.32.0-podnet', kubeProxyVersion: 'v1.32.0-podnet', containerRuntimeVersion: 'podnet://0.1.0', osImage: 'podnet', kernelVersion: '', operatingSystem: 'linux', architecture: state.config.arch ?? '' } } };
   }
   const namespaces = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease', ...cluster.namespaces.map((n) => n.name)]);
-  for (const o of [...out.values()]) if (o.ri.namespaced) namespaces.add(metaOf(o.obj).namespace ?? 'default');
+  // A terminating pod does not keep its namespace: deleted, the namespace goes at once (as before
+  // graceful deletion; a Terminating namespace is not modelled), not back again until its pods are gone.
+  for (const o of [...out.values()]) if (o.ri.namespaced && !(o.obj.metadata as Raw | undefined)?.deletionTimestamp) namespaces.add(metaOf(o.obj).namespace ?? 'default');
   for (const name of namespaces) put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
   return out;
 }

@@ -200,6 +200,20 @@ describe('the store follows a terminating pod', () => {
     expect(store.get(PODS, 'default', 'solo')!.obj.metadata).toMatchObject({ deletionTimestamp: '2026-01-01T00:00:12Z', deletionGracePeriodSeconds: 12 });
   });
 
+  it('a terminating pod does not keep a deleted namespace in the store', () => {
+    const NAMESPACES = findResource('', 'v1', 'namespaces')!;
+    const store = new Store();
+    const inTeam = { ...bare, metadata: { ...bare.metadata, namespace: 'team' } };
+    const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } };
+    const placed = placePods('lab', readCluster([raw(inTeam)]).pods, nodes).placed;
+    follow(store, state([ns, inTeam], placed));
+    expect(store.get(NAMESPACES, '', 'team')).toBeDefined();
+    const t: TerminatingPod = { placement: placed[0], pod: keptPod(readCluster([raw(inTeam)]).pods[0]), at: AT, graceSeconds: 30 };
+    follow(store, state([], [], [t]));
+    expect(store.get(NAMESPACES, '', 'team')).toBeUndefined();
+    expect(store.get(PODS, 'team', 'solo')?.obj.metadata.deletionTimestamp).toBeDefined();
+  });
+
   it('a workload does not count its terminating pods as replicas', () => {
     const store = new Store();
     const pods = readCluster([raw(deploy)]).pods;
